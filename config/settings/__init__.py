@@ -1,0 +1,1 @@
+"""Settings package: ``development`` (the default), ``production`` and ``test``."""

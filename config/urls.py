@@ -1,0 +1,8 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/cron/", include("calendar_app.urls")),
+    path("social/", include("social.urls")),
+]
