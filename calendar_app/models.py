@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Coalesce
+
+from social.clients.base import ErrorKind
+from social.models import SocialAccount
+
+__all__ = [
+    "AccountStatus",
+    "AttemptAction",
+    "AttemptOutcome",
+    "ErrorKind",
+    "PostStatus",
+    "PublishAttempt",
+    "ScheduledPost",
+    "ScheduledPostAccount",
+]
+
+
+class PostStatus(models.TextChoices):
+    DRAFT = "DRAFT", "Draft"
+    SCHEDULED = "SCHEDULED", "Scheduled"
+    PUBLISHING = "PUBLISHING", "Publishing"
+    PUBLISHED = "PUBLISHED", "Published"
+    PARTIALLY_PUBLISHED = "PARTIALLY_PUBLISHED", "Partially published"
+    FAILED = "FAILED", "Failed"
+    CANCELLED = "CANCELLED", "Cancelled"
+
+
+class AccountStatus(models.TextChoices):
+    PENDING = "PENDING", "Pending"
+    PUBLISHING = "PUBLISHING", "Publishing"
+    PUBLISHED = "PUBLISHED", "Published"
+    FAILED = "FAILED", "Failed"
+    NEEDS_REVIEW = "NEEDS_REVIEW", "Needs review"
+
+
+class AttemptOutcome(models.TextChoices):
+    IN_PROGRESS = "IN_PROGRESS", "In progress"
+    PUBLISHED = "PUBLISHED", "Published"
+    FAILED = "FAILED", "Failed"
+    # Outcomes of a reconciliation of an UNKNOWN call.
+    NOT_FOUND = "NOT_FOUND", "Confirmed not published"
+    CANNOT_TELL = "CANNOT_TELL", "Cannot tell"
+
+
+class AttemptAction(models.TextChoices):
+    PUBLISH = "PUBLISH", "Publish"
+    RECONCILE = "RECONCILE", "Reconcile"
+
+
+class ScheduledPost(models.Model):
+    content = models.TextField(blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    scheduled_at = models.DateTimeField()
+    timezone = models.CharField(max_length=64, default="UTC", help_text="The author's IANA time zone.")
+    status = models.CharField(max_length=24, choices=PostStatus.choices, default=PostStatus.DRAFT)
+    retry_count = models.PositiveIntegerField(default=0)
+    max_retries = models.PositiveIntegerField(default=3)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="scheduled_posts"
+    )
+    accounts = models.ManyToManyField(SocialAccount, through="ScheduledPostAccount", related_name="posts")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-scheduled_at"]
+        indexes = [
+            # Serves the "due posts" claim: only SCHEDULED rows, ordered by when they are next due.
+            models.Index(
+                Coalesce("next_attempt_at", "scheduled_at"),
+                name="post_due_scheduled_idx",
+                condition=Q(status="SCHEDULED"),
+            ),
+            # Serves recovery: PUBLISHING rows whose lease ran out.
+            models.Index(
+                fields=["lease_expires_at"],
+                name="post_lease_publishing_idx",
+                condition=Q(status="PUBLISHING"),
+            ),
+            models.Index(fields=["status", "scheduled_at"], name="post_status_scheduled_idx"),
+        ]
+
+    def __str__(self) -> str:
+        first_line = (self.content or "").strip().splitlines()[0] if (self.content or "").strip() else ""
+        return f"Post {self.pk}: {first_line[:60]}" if first_line else f"Post {self.pk}"
+
+
+class ScheduledPostAccount(models.Model):
+    """One post going to one account: the unit that is published, retried and recorded."""
+
+    post = models.ForeignKey(ScheduledPost, on_delete=models.CASCADE, related_name="post_accounts")
+    account = models.ForeignKey(SocialAccount, on_delete=models.PROTECT, related_name="post_accounts")
+    status = models.CharField(max_length=16, choices=AccountStatus.choices, default=AccountStatus.PENDING)
+    platform_post_id = models.CharField(max_length=255, blank=True)
+    platform_post_url = models.URLField(max_length=500, blank=True)
+    error_kind = models.CharField(max_length=16, choices=ErrorKind.choices, blank=True)
+    error_message = models.TextField(blank=True)
+    attempt_count = models.PositiveIntegerField(default=0)
+    published_at = models.DateTimeField(null=True, blank=True)
+    # What a client saved before a risky step (an Instagram container id, a YouTube upload session)
+    # so that an unknown outcome can be reconciled. Never a secret.
+    publish_state = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["post_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "account"], name="post_account_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post_id} -> {self.account}"
+
+
+class PublishAttempt(models.Model):
+    """One platform call made for a post's account: the publishing history."""
+
+    post_account = models.ForeignKey(ScheduledPostAccount, on_delete=models.CASCADE, related_name="attempts")
+    action = models.CharField(max_length=16, choices=AttemptAction.choices, default=AttemptAction.PUBLISH)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(
+        max_length=16, choices=AttemptOutcome.choices, default=AttemptOutcome.IN_PROGRESS
+    )
+    error_kind = models.CharField(max_length=16, choices=ErrorKind.choices, blank=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error_message = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["post_account_id", "started_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.outcome} at {self.started_at:%Y-%m-%d %H:%M:%S}"

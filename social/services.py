@@ -1,0 +1,107 @@
+"""Writes to social accounts."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from .crypto import get_key_ring
+from .models import SocialAccount, SocialAccountStatus
+from .oauth import TokenRefreshError, TokenRevokedError, get_provider
+
+logger = logging.getLogger(__name__)
+
+
+def social_account_refresh_token(
+    *,
+    account_id: int,
+    rejected_access_token: str | None = None,
+    refresh_within: timedelta | None = None,
+) -> SocialAccount:
+    """Refresh an account's access token under a row lock, and return the account as it now is.
+
+    The lock is held across the call to the token endpoint so two runs never spend the same rotating
+    refresh token: the second waits, then sees the first one's result and does not refresh again.
+    - ``rejected_access_token``: the token a platform refused; refresh unless another run replaced it.
+    - ``refresh_within``: refresh only if the token expires within this time (proactive refresh).
+    Raises TokenRevokedError (the account is then NEEDS_RECONNECT, tokens kept) or TokenRefreshError
+    (a passing failure; the account stays ACTIVE).
+    """
+    with transaction.atomic():
+        account = SocialAccount.objects.select_for_update().get(pk=account_id)
+        if rejected_access_token is not None and account.access_token != rejected_access_token:
+            return account
+        if refresh_within is not None and (
+            account.token_expires_at is None or account.token_expires_at > timezone.now() + refresh_within
+        ):
+            return account
+        provider = get_provider(account.platform)
+        if not (provider.supports_refresh and account.refresh_token):
+            error = TokenRevokedError(f"{account}: the token cannot be refreshed; reconnect the account.")
+        else:
+            try:
+                tokens = provider.refresh(account.refresh_token)
+            except TokenRevokedError as exc:
+                error = exc
+            else:
+                if not tokens.access_token:
+                    # Never save an empty token; the old one stays and a later refresh may succeed.
+                    raise TokenRefreshError(f"{account}: the token endpoint returned no access token.")
+                account.access_token = tokens.access_token
+                # Rotating platforms (X) return a new refresh token; others keep the old one valid.
+                if tokens.refresh_token:
+                    account.refresh_token = tokens.refresh_token
+                account.token_expires_at = tokens.expires_at
+                account.status = SocialAccountStatus.ACTIVE
+                account.save(
+                    update_fields=[
+                        "access_token",
+                        "refresh_token",
+                        "token_expires_at",
+                        "status",
+                        "updated_at",
+                    ]
+                )
+                logger.info("Refreshed the access token of %r", account)
+                return account
+        account.status = SocialAccountStatus.NEEDS_RECONNECT
+        account.save(update_fields=["status", "updated_at"])
+    logger.warning("%r needs reconnecting: %s", account, error)
+    raise error
+
+
+@dataclass(frozen=True)
+class ReencryptResult:
+    total: int
+    reencrypted: int
+    key_id: str
+
+
+def social_accounts_reencrypt_tokens(*, batch_size: int = 500) -> ReencryptResult:
+    """Re-encrypt every token not yet under the first ENCRYPTION_KEY; safe to run again or concurrently."""
+    key_ring = get_key_ring()
+    raw = SocialAccount.objects.annotate(
+        raw_access=Cast("access_token", output_field=TextField()),
+        raw_refresh=Cast("refresh_token", output_field=TextField()),
+    )
+    stale_ids = [
+        pk
+        for pk, access, refresh in raw.values_list("pk", "raw_access", "raw_refresh").iterator()
+        if any(value and not key_ring.is_current(value) for value in (access, refresh))
+    ]
+    for start in range(0, len(stale_ids), batch_size):
+        with transaction.atomic():
+            # Locked like a token refresh, so a refresh running meanwhile is never overwritten.
+            for account in SocialAccount.objects.select_for_update().filter(
+                pk__in=stale_ids[start : start + batch_size]
+            ):
+                account.save(update_fields=["access_token", "refresh_token"])
+    return ReencryptResult(
+        total=SocialAccount.objects.count(), reencrypted=len(stale_ids), key_id=key_ring.primary_key_id
+    )
