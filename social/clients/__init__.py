@@ -15,7 +15,14 @@ from .base import (
     PublishResult,
     ReconcileResult,
 )
-from .registry import UnknownPlatformError, client_for, get_client_class, platform_choices, register
+from .registry import (
+    UnknownPlatformError,
+    client_for,
+    get_client_class,
+    platform_choices,
+    register,
+    validation_problems,
+)
 
 # One module per platform; each registers its client class on import.
 PLATFORM_MODULES: tuple[str, ...] = ()
@@ -40,4 +47,5 @@ __all__ = [
     "get_client_class",
     "platform_choices",
     "register",
+    "validation_problems",
 ]

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from .base import BaseClient
+from .base import BaseClient, PublishPayload
 
 if TYPE_CHECKING:
     from social.models import SocialAccount
@@ -34,6 +34,12 @@ def get_client_class(platform: str) -> type[BaseClient]:
 
 def client_for(account: SocialAccount, **kwargs: Any) -> BaseClient:
     return get_client_class(account.platform)(account, **kwargs)
+
+
+def validation_problems(account: SocialAccount, payload: PublishPayload) -> list[str]:
+    """What stops ``payload`` from going to ``account``, each message naming the platform ("X: ...")."""
+    client = client_for(account)
+    return [f"{client.display_name}: {problem}" for problem in client.validate(payload)]
 
 
 def registered_platforms() -> list[str]:

@@ -1,0 +1,1 @@
+"""Writes to scheduled posts: ``publishing`` (the publisher run) and ``posts`` (what people do to posts)."""
