@@ -73,6 +73,7 @@ class ScheduledPost(models.Model):
 
     class Meta:
         ordering = ["-scheduled_at"]
+        permissions = [("change_others_scheduledpost", "Can change posts created by other people")]
         indexes = [
             # Serves the "due posts" claim: only SCHEDULED rows, ordered by when they are next due.
             models.Index(
