@@ -127,7 +127,7 @@ def pick(request: HttpRequest, platform: str) -> HttpResponse:
         request,
         "social/pick_accounts.html",
         {
-            "title": f"Choose the {provider.display_name} accounts to connect",
+            "title": f"Choose the {provider.display_name} {provider.account_noun}s to connect",
             "provider": provider,
             "form": form,
         },

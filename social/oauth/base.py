@@ -21,8 +21,6 @@ from oauthlib.oauth2.rfc6749.errors import InsecureTransportError, MissingTokenE
 from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
-from social.models import Platform
-
 logger = logging.getLogger(__name__)
 
 # What X answers, as invalid_request, to a refresh token that was already spent or revoked.
@@ -123,6 +121,10 @@ class OAuthProvider:
     """Per-platform OAuth facts in class attributes; settings are read by name so tests can override them."""
 
     platform: ClassVar[str]
+    # The platform's name in messages and page titles.
+    display_name: ClassVar[str]
+    # What one connectable account is called there, for the picker ("Page").
+    account_noun: ClassVar[str] = "account"
     scopes: ClassVar[tuple[str, ...]] = ()
     scope_separator: ClassVar[str] = " "
     uses_pkce: ClassVar[bool] = False
@@ -148,10 +150,6 @@ class OAuthProvider:
 
     def setting(self, suffix: str) -> str:
         return getattr(settings, self.setting_name(suffix))
-
-    @property
-    def display_name(self) -> str:
-        return Platform(self.platform).label
 
     @property
     def slug(self) -> str:

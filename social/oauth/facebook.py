@@ -99,6 +99,8 @@ class FacebookLoginProvider(OAuthProvider):
 @register
 class FacebookProvider(FacebookLoginProvider):
     platform = Platform.FACEBOOK
+    display_name = "Facebook"
+    account_noun = "Page"
     scopes = ("pages_show_list", "pages_manage_posts", "pages_read_engagement")
     no_accounts_message = (
         "Facebook shared no Page with this app. Connect again and select the Pages to publish to."

@@ -17,6 +17,8 @@ from .registry import register
 @register
 class InstagramProvider(FacebookLoginProvider):
     platform = Platform.INSTAGRAM
+    display_name = "Instagram"
+    account_noun = "business account"
     scopes = ("instagram_basic", "instagram_content_publish", "pages_show_list", "pages_read_engagement")
     no_accounts_message = (
         "None of the Pages Facebook shared has an Instagram business account linked. Link one to a Page "

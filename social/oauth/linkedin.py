@@ -11,6 +11,7 @@ from .registry import register
 @register
 class LinkedInProvider(OAuthProvider):
     platform = Platform.LINKEDIN
+    display_name = "LinkedIn"
     scopes = ("openid", "profile", "w_member_social")
     # Only approved partner apps get refresh tokens; the service refreshes only when one is stored.
     supports_refresh = True

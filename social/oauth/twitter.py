@@ -11,6 +11,7 @@ from .registry import register
 @register
 class TwitterProvider(OAuthProvider):
     platform = Platform.TWITTER
+    display_name = "X"
     # offline.access is what makes X issue a refresh token; its access tokens last two hours.
     scopes = ("tweet.read", "tweet.write", "users.read", "media.write", "offline.access")
     uses_pkce = True

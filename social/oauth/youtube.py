@@ -11,6 +11,7 @@ from .registry import register
 @register
 class YouTubeProvider(OAuthProvider):
     platform = Platform.YOUTUBE
+    display_name = "YouTube"
     scopes = (
         "https://www.googleapis.com/auth/youtube.upload",
         "https://www.googleapis.com/auth/youtube.readonly",

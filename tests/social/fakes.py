@@ -23,8 +23,8 @@ def client_secret(platform: str) -> str:
     return f"{platform.lower()}-CLIENT-SECRET-do-not-leak"
 
 
-def redirect_uri(platform: str) -> str:
-    return f"http://testserver/social/callback/{platform.lower()}/"
+def redirect_uri(platform: str, *, base: str = "http://testserver") -> str:
+    return f"{base}/social/callback/{platform.lower()}/"
 
 
 def query(url: str) -> dict[str, str]:
@@ -168,7 +168,9 @@ FB_LONG = "EAAlong-user-token-PLAINTEXT"
 PAGE_TOKENS = {"1001": "EAApage-1001-token-PLAINTEXT", "1002": "EAApage-1002-token-PLAINTEXT"}
 
 
-def expect_facebook_login(mocked, platform: str, *, code: str = CODE) -> None:
+def expect_facebook_login(
+    mocked, platform: str, *, code: str = CODE, base: str = "http://testserver"
+) -> None:
     """The code exchange and the long-lived token exchange, both GETs of Graph's oauth/access_token."""
     mocked.get(
         f"{FB_GRAPH}/oauth/access_token",
@@ -177,7 +179,7 @@ def expect_facebook_login(mocked, platform: str, *, code: str = CODE) -> None:
                 {
                     "grant_type": "authorization_code",
                     "code": code,
-                    "redirect_uri": redirect_uri(platform),
+                    "redirect_uri": redirect_uri(platform, base=base),
                     "client_id": client_id(platform),
                     "client_secret": client_secret(platform),
                 }
@@ -201,8 +203,10 @@ def expect_facebook_login(mocked, platform: str, *, code: str = CODE) -> None:
     )
 
 
-def expect_facebook_connect(mocked, *, code: str = CODE, pages: list[dict] | None = None) -> None:
-    expect_facebook_login(mocked, "FACEBOOK", code=code)
+def expect_facebook_connect(
+    mocked, *, code: str = CODE, pages: list[dict] | None = None, base: str = "http://testserver"
+) -> None:
+    expect_facebook_login(mocked, "FACEBOOK", code=code, base=base)
     mocked.get(
         f"{FB_GRAPH}/me/accounts",
         match=[

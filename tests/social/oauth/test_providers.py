@@ -123,7 +123,7 @@ def test_facebook__failed_long_lived_exchange_names_no_secret(oauth_apps, mocked
 
     message = str(excinfo.value)
     assert message == (
-        "Facebook Page did not exchange the sign-in for a long-lived token: Error validating access token"
+        "Facebook did not exchange the sign-in for a long-lived token: Error validating access token"
     )
     assert FB_SHORT not in message and client_secret("FACEBOOK") not in message
 
