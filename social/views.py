@@ -24,7 +24,8 @@ from .services import social_account_connect, social_accounts_connect
 logger = logging.getLogger(__name__)
 
 ACCOUNT_LIST = "admin:social_socialaccount_changelist"
-# How much of a platform's error text a page shows (it comes from the query string: keep it short).
+# How much of a platform's error a page shows (it comes from the query string: keep it short).
+MAX_ERROR_CODE_CHARS = 64
 MAX_PLATFORM_ERROR_CHARS = 200
 
 
@@ -54,16 +55,17 @@ def callback(request: HttpRequest, platform: str) -> HttpResponse:
     provider = _provider(platform)
     # Popped whatever happens next: a state is good for one callback only.
     pending = flow.authorization_pop(request.session, platform=provider.platform)
-    if error := request.GET.get("error"):
-        description = request.GET.get("error_description") or request.GET.get("error_reason") or ""
-        said = f"{error}: {description}" if description else error
-        return _failed(
-            request,
-            provider,
-            f"{provider.display_name} did not grant access ({said[:MAX_PLATFORM_ERROR_CHARS]}).",
-            status=400,
-        )
     state = request.GET.get("state", "")
+    state_matches = bool(pending and state) and hmac.compare_digest(state.encode(), pending.state.encode())
+    if error := request.GET.get("error"):
+        said = error[:MAX_ERROR_CODE_CHARS]
+        # Free text only from the platform's own redirect: a forged link must not put words in the admin.
+        description = request.GET.get("error_description") or request.GET.get("error_reason") or ""
+        if state_matches and description:
+            said = f"{said}: {description[:MAX_PLATFORM_ERROR_CHARS]}"
+        return _failed(
+            request, provider, f"{provider.display_name} did not grant access ({said}).", status=400
+        )
     if pending is None or not state:
         return _failed(
             request,
@@ -71,7 +73,7 @@ def callback(request: HttpRequest, platform: str) -> HttpResponse:
             "This sign-in was not started from this browser session, took too long, or was already used.",
             status=400,
         )
-    if not hmac.compare_digest(state.encode(), pending.state.encode()):
+    if not state_matches:
         return _failed(
             request, provider, "The sign-in's state does not match the one this site sent.", status=400
         )

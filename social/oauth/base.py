@@ -7,7 +7,6 @@ and logged, so they never carry a token, a code or a client secret.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,8 +19,6 @@ from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
 from oauthlib.oauth2.rfc6749.errors import InsecureTransportError, MissingTokenError
 from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
-
-logger = logging.getLogger(__name__)
 
 # What X answers, as invalid_request, to a refresh token that was already spent or revoked.
 X_SPENT_GRANT_PHRASE = "value passed for the token was invalid"
@@ -63,7 +60,10 @@ class OAuthConnectError(Exception):
 
 
 class TokenEndpointError(Exception):
-    """Why a token endpoint call failed (providers turn it into a connect or refresh error). ``revoked`` is True for a grant that is gone for good."""
+    """Why a token endpoint call failed; providers turn it into a connect or a refresh error.
+
+    ``revoked`` is True for a grant that is gone for good (``invalid_grant``).
+    """
 
     def __init__(self, message: str, *, revoked: bool = False) -> None:
         super().__init__(message)
@@ -150,11 +150,6 @@ class OAuthProvider:
 
     def setting(self, suffix: str) -> str:
         return getattr(settings, self.setting_name(suffix))
-
-    @property
-    def slug(self) -> str:
-        """The platform as it appears in URLs: lower case."""
-        return self.platform.lower()
 
     @property
     def client_id(self) -> str:

@@ -241,6 +241,24 @@ def test_refresh__facebook_page_token_rejected_needs_reconnect(user, oauth_apps,
     assert len(mocked.calls) == 0
 
 
+def test_refresh__publisher_hot_path_costs_a_fixed_few_queries(
+    user, oauth_apps, mocked, django_assert_max_num_queries
+):
+    fresh_enough = make_account(user, token_expires_at=timezone.now() + timedelta(hours=1))
+    expiring = make_account(user, external_id="99", token_expires_at=timezone.now() + timedelta(minutes=1))
+    mocked.post(
+        X_TOKEN_URL, json={"access_token": NEW_ACCESS, "refresh_token": NEW_REFRESH, "expires_in": 7200}
+    )
+
+    # Savepoint, locked read, release: nothing else when there is nothing to do.
+    with django_assert_max_num_queries(3):
+        social_account_refresh_token(account_id=fresh_enough.pk, refresh_within=timedelta(minutes=5))
+    # ... and one update when there is.
+    with django_assert_max_num_queries(4):
+        social_account_refresh_token(account_id=expiring.pk, refresh_within=timedelta(minutes=5))
+    assert SocialAccount.objects.get(pk=expiring.pk).access_token == NEW_ACCESS
+
+
 # --- refresh: revoked grant vs passing failure -------------------------------------------------------------
 
 

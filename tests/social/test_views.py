@@ -441,6 +441,20 @@ def test_callback__error_from_the_platform_shows_it_and_changes_nothing(staff_cl
     assert "social:oauth:TWITTER" not in staff_client.session
 
 
+def test_callback__error_without_the_right_state_shows_no_free_text(staff_client, mocked):
+    start(staff_client, "twitter")
+
+    response = staff_client.get(
+        "/social/callback/twitter/",
+        {"state": "forged", "error": "access_denied", "error_description": "Call 555-0100 to restore access"},
+    )
+
+    assert response.status_code == 400
+    body = page_text(response)
+    assert "did not grant access (access_denied)" in body
+    assert "555-0100" not in body
+
+
 def test_callback__without_state_is_refused(staff_client, mocked):
     start(staff_client, "linkedin")
 
