@@ -19,6 +19,10 @@ from .oauth import ConnectableAccount, TokenRefreshError, TokenRevokedError, get
 
 logger = logging.getLogger(__name__)
 
+# How close to its expiry a token is refreshed before a publish (``refresh_within``): longer than a
+# slow upload, much shorter than X's two-hour tokens.
+PROACTIVE_REFRESH_WITHIN = timedelta(minutes=5)
+
 CONNECT_FIELDS = ["name", "access_token", "refresh_token", "token_expires_at", "status", "extra"]
 
 

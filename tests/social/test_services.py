@@ -14,7 +14,12 @@ from django.utils import timezone
 
 from social.models import Platform, SocialAccount, SocialAccountStatus
 from social.oauth import ConnectableAccount, TokenRefreshError, TokenRevokedError, TokenSet
-from social.services import social_account_connect, social_account_refresh_token, social_accounts_connect
+from social.services import (
+    PROACTIVE_REFRESH_WITHIN,
+    social_account_connect,
+    social_account_refresh_token,
+    social_accounts_connect,
+)
 
 from .fakes import YT_TOKEN_URL, basic_auth, client_id, client_secret, form_body, make_account
 
@@ -197,14 +202,14 @@ def test_refresh__token_already_replaced_by_another_run_is_not_refreshed_again(u
 
 def test_refresh__proactive_only_when_the_token_expires_soon(user, oauth_apps, mocked):
     later = make_account(user, token_expires_at=timezone.now() + timedelta(hours=1))
-    social_account_refresh_token(account_id=later.pk, refresh_within=timedelta(minutes=5))
+    social_account_refresh_token(account_id=later.pk, refresh_within=PROACTIVE_REFRESH_WITHIN)
     assert len(mocked.calls) == 0
 
     soon = make_account(user, external_id="99", token_expires_at=timezone.now() + timedelta(minutes=4))
     mocked.post(
         X_TOKEN_URL, json={"access_token": NEW_ACCESS, "refresh_token": NEW_REFRESH, "expires_in": 7200}
     )
-    social_account_refresh_token(account_id=soon.pk, refresh_within=timedelta(minutes=5))
+    social_account_refresh_token(account_id=soon.pk, refresh_within=PROACTIVE_REFRESH_WITHIN)
 
     assert len(mocked.calls) == 1
     assert SocialAccount.objects.get(pk=soon.pk).access_token == NEW_ACCESS
@@ -220,7 +225,7 @@ def test_refresh__linkedin_without_a_refresh_token(user, oauth_apps, mocked):
     )
 
     # Proactively: nothing to refresh with, so the token is used while it works.
-    social_account_refresh_token(account_id=account.pk, refresh_within=timedelta(minutes=5))
+    social_account_refresh_token(account_id=account.pk, refresh_within=PROACTIVE_REFRESH_WITHIN)
     assert SocialAccount.objects.get().status == SocialAccountStatus.ACTIVE
 
     # Rejected by LinkedIn: only reconnecting helps.
@@ -252,10 +257,10 @@ def test_refresh__publisher_hot_path_costs_a_fixed_few_queries(
 
     # Savepoint, locked read, release: nothing else when there is nothing to do.
     with django_assert_max_num_queries(3):
-        social_account_refresh_token(account_id=fresh_enough.pk, refresh_within=timedelta(minutes=5))
+        social_account_refresh_token(account_id=fresh_enough.pk, refresh_within=PROACTIVE_REFRESH_WITHIN)
     # ... and one update when there is.
     with django_assert_max_num_queries(4):
-        social_account_refresh_token(account_id=expiring.pk, refresh_within=timedelta(minutes=5))
+        social_account_refresh_token(account_id=expiring.pk, refresh_within=PROACTIVE_REFRESH_WITHIN)
     assert SocialAccount.objects.get(pk=expiring.pk).access_token == NEW_ACCESS
 
 
