@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
@@ -13,9 +15,58 @@ from django.utils import timezone
 
 from .crypto import get_key_ring
 from .models import SocialAccount, SocialAccountStatus
-from .oauth import TokenRefreshError, TokenRevokedError, get_provider
+from .oauth import ConnectableAccount, TokenRefreshError, TokenRevokedError, get_provider
 
 logger = logging.getLogger(__name__)
+
+# How close to its expiry a token is refreshed before a publish (``refresh_within``): longer than a
+# slow upload, much shorter than X's two-hour tokens.
+PROACTIVE_REFRESH_WITHIN = timedelta(minutes=5)
+
+CONNECT_FIELDS = ["name", "access_token", "refresh_token", "token_expires_at", "status", "extra"]
+
+
+def social_account_connect(
+    *, platform: str, connection: ConnectableAccount, owner: AbstractBaseUser
+) -> SocialAccount:
+    """Store a newly connected account, or reconnect the one with the same (platform, external_id).
+
+    A reconnect keeps the row (so its publishing history and owner) and replaces its tokens with the new
+    grant's; the row is locked like a token refresh, so a refresh running meanwhile cannot overwrite them.
+    """
+    return social_accounts_connect(platform=platform, connections=[connection], owner=owner)[0]
+
+
+def social_accounts_connect(
+    *, platform: str, connections: Sequence[ConnectableAccount], owner: AbstractBaseUser
+) -> list[SocialAccount]:
+    """``social_account_connect`` for several accounts of one platform (the Pages a person picked), all or none."""
+    if any(not connection.tokens.access_token for connection in connections):
+        raise ValueError("A connected account needs an access token; nothing was stored.")
+    accounts = []
+    with transaction.atomic():
+        for connection in connections:
+            values = {
+                "name": connection.name[: SocialAccount._meta.get_field("name").max_length],
+                "access_token": connection.tokens.access_token,
+                # A new grant replaces the old one entirely: no refresh token issued means none to use.
+                "refresh_token": connection.tokens.refresh_token or "",
+                "token_expires_at": connection.tokens.expires_at,
+                "status": SocialAccountStatus.ACTIVE,
+            }
+            account, created = SocialAccount.objects.select_for_update().get_or_create(
+                platform=platform,
+                external_id=connection.external_id,
+                defaults=values | {"owner": owner, "extra": dict(connection.extra)},
+            )
+            if not created:
+                for name, value in values.items():
+                    setattr(account, name, value)
+                account.extra = {**account.extra, **connection.extra}
+                account.save(update_fields=[*CONNECT_FIELDS, "updated_at"])
+            logger.info("%s %r", "Connected" if created else "Reconnected", account)
+            accounts.append(account)
+    return accounts
 
 
 def social_account_refresh_token(
@@ -30,8 +81,8 @@ def social_account_refresh_token(
     refresh token: the second waits, then sees the first one's result and does not refresh again.
     - ``rejected_access_token``: the token a platform refused; refresh unless another run replaced it.
     - ``refresh_within``: refresh only if the token expires within this time (proactive refresh).
-    Raises TokenRevokedError (the account is then NEEDS_RECONNECT, tokens kept) or TokenRefreshError
-    (a passing failure; the account stays ACTIVE).
+    Raises TokenRevokedError (an ACTIVE account is then NEEDS_RECONNECT, tokens kept) or TokenRefreshError
+    (a passing failure; the account stays ACTIVE). A DISABLED account keeps that status either way.
     """
     with transaction.atomic():
         account = SocialAccount.objects.select_for_update().get(pk=account_id)
@@ -61,7 +112,9 @@ def social_account_refresh_token(
                 if tokens.refresh_token:
                     account.refresh_token = tokens.refresh_token
                 account.token_expires_at = tokens.expires_at
-                account.status = SocialAccountStatus.ACTIVE
+                if account.status == SocialAccountStatus.NEEDS_RECONNECT:
+                    # Working again; a DISABLED account stays disabled (a person's decision).
+                    account.status = SocialAccountStatus.ACTIVE
                 account.save(
                     update_fields=[
                         "access_token",
@@ -73,8 +126,9 @@ def social_account_refresh_token(
                 )
                 logger.info("Refreshed the access token of %r", account)
                 return account
-        account.status = SocialAccountStatus.NEEDS_RECONNECT
-        account.save(update_fields=["status", "updated_at"])
+        if account.status == SocialAccountStatus.ACTIVE:
+            account.status = SocialAccountStatus.NEEDS_RECONNECT
+            account.save(update_fields=["status", "updated_at"])
     logger.warning("%r needs reconnecting: %s", account, error)
     raise error
 

@@ -113,6 +113,10 @@ LOGGING = {
     "loggers": {
         "social": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
         "calendar_app": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+        # These log token requests and answers (codes, tokens, client secrets in URLs) at DEBUG.
+        "requests_oauthlib": {"level": "INFO"},
+        "oauthlib": {"level": "INFO"},
+        "urllib3": {"level": "INFO"},
     },
 }
 
@@ -177,3 +181,7 @@ LINKEDIN_CLIENT_ID = env.str("LINKEDIN_CLIENT_ID", default="")
 LINKEDIN_CLIENT_SECRET = env.str("LINKEDIN_CLIENT_SECRET", default="")
 YOUTUBE_CLIENT_ID = env.str("YOUTUBE_CLIENT_ID", default="")
 YOUTUBE_CLIENT_SECRET = env.str("YOUTUBE_CLIENT_SECRET", default="")
+
+# Scheme and host of the OAuth redirect URIs when the app runs behind a proxy that hides them, e.g.
+# https://scheduler.example.com; unset = taken from each request.
+OAUTH_REDIRECT_BASE_URL = env.str("OAUTH_REDIRECT_BASE_URL", default="")

@@ -29,6 +29,14 @@ def get_provider(platform: str) -> OAuthProvider:
         ) from None
 
 
+def registered_platforms() -> list[str]:
+    return sorted(_providers)
+
+
+def registered_providers() -> list[OAuthProvider]:
+    return [_providers[platform]() for platform in registered_platforms()]
+
+
 @contextmanager
 def override(platform: str, provider_class: type[OAuthProvider]) -> Iterator[None]:
     """Register ``provider_class`` for ``platform`` for the duration of a block (tests)."""

@@ -1,0 +1,404 @@
+"""Storing connected accounts, and the token lifecycle: refresh, rotation, revocation, the refresh race."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+import requests
+from django.db import connection
+from django.utils import timezone
+
+from social.models import Platform, SocialAccount, SocialAccountStatus
+from social.oauth import ConnectableAccount, TokenRefreshError, TokenRevokedError, TokenSet
+from social.services import (
+    PROACTIVE_REFRESH_WITHIN,
+    social_account_connect,
+    social_account_refresh_token,
+    social_accounts_connect,
+)
+
+from .fakes import YT_TOKEN_URL, basic_auth, client_id, client_secret, form_body, make_account
+
+pytestmark = pytest.mark.django_db
+
+X_TOKEN_URL = "https://api.x.com/2/oauth2/token"
+OLD_ACCESS = "old-access-token-PLAINTEXT"
+OLD_REFRESH = "old-refresh-token-PLAINTEXT"
+NEW_ACCESS = "new-access-token-PLAINTEXT"
+NEW_REFRESH = "new-refresh-token-PLAINTEXT"
+
+
+def raw_tokens(account_id: int) -> tuple[str, str]:
+    table = SocialAccount._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT access_token, refresh_token FROM {table} WHERE id = %s", [account_id])  # noqa: S608
+        return cursor.fetchone()
+
+
+def x_account(owner, **fields) -> SocialAccount:
+    return make_account(owner, token_expires_at=timezone.now() + timedelta(minutes=2), **fields)
+
+
+# --- connecting --------------------------------------------------------------------------------------------
+
+
+def test_social_account_connect__new_account_belongs_to_the_person_connecting(user):
+    account = social_account_connect(
+        platform=Platform.YOUTUBE,
+        connection=ConnectableAccount(
+            external_id="UC1", name="Channel", tokens=TokenSet("access-1", "refresh-1", None), extra={"a": 1}
+        ),
+        owner=user,
+    )
+
+    fresh = SocialAccount.objects.get(pk=account.pk)
+    assert (fresh.platform, fresh.external_id, fresh.name, fresh.owner) == (
+        Platform.YOUTUBE,
+        "UC1",
+        "Channel",
+        user,
+    )
+    assert (fresh.access_token, fresh.refresh_token, fresh.extra) == ("access-1", "refresh-1", {"a": 1})
+    assert fresh.status == SocialAccountStatus.ACTIVE
+
+
+def test_social_account_connect__reconnect_replaces_the_grant_and_keeps_the_rest(user, staff_user):
+    account = make_account(
+        user, status=SocialAccountStatus.NEEDS_RECONNECT, extra={"username": "old", "kept": True}
+    )
+    expires = timezone.now() + timedelta(hours=2)
+
+    social_account_connect(
+        platform=Platform.TWITTER,
+        connection=ConnectableAccount(
+            external_id=account.external_id,
+            name="New name",
+            tokens=TokenSet("access-2", None, expires),
+            extra={"username": "new"},
+        ),
+        owner=staff_user,
+    )
+
+    fresh = SocialAccount.objects.get()
+    assert fresh.pk == account.pk and fresh.owner == user
+    assert (fresh.access_token, fresh.refresh_token, fresh.token_expires_at) == ("access-2", "", expires)
+    assert fresh.extra == {"username": "new", "kept": True}
+    assert (fresh.name, fresh.status) == ("New name", SocialAccountStatus.ACTIVE)
+
+
+def test_social_accounts_connect__an_empty_access_token_stores_nothing(user):
+    good = ConnectableAccount(external_id="1001", name="Bakery", tokens=TokenSet("page-token"))
+    empty = ConnectableAccount(external_id="1002", name="Cafe", tokens=TokenSet(""))
+
+    with pytest.raises(ValueError, match="needs an access token"):
+        social_accounts_connect(platform=Platform.FACEBOOK, connections=[good, empty], owner=user)
+
+    assert SocialAccount.objects.count() == 0
+
+
+# --- refresh: what the token endpoint is sent and what is stored -------------------------------------------
+
+
+def test_refresh__x_rotates_the_refresh_token_with_basic_auth(user, oauth_apps, mocked):
+    account = x_account(user)
+    mocked.post(
+        X_TOKEN_URL,
+        json={
+            "token_type": "bearer",
+            "expires_in": 7200,
+            "access_token": NEW_ACCESS,
+            "refresh_token": NEW_REFRESH,
+        },
+    )
+
+    returned = social_account_refresh_token(account_id=account.pk, rejected_access_token=OLD_ACCESS)
+
+    request = mocked.calls[0].request
+    assert form_body(request) == {"grant_type": "refresh_token", "refresh_token": OLD_REFRESH}
+    assert request.headers["Authorization"] == basic_auth("TWITTER")
+    assert request.req_kwargs["timeout"] == (3.5, 12.0)
+    fresh = SocialAccount.objects.get()
+    assert (fresh.access_token, fresh.refresh_token) == (NEW_ACCESS, NEW_REFRESH)
+    assert (
+        timezone.now() + timedelta(minutes=119)
+        < fresh.token_expires_at
+        <= timezone.now() + timedelta(hours=2)
+    )
+    assert fresh.status == SocialAccountStatus.ACTIVE
+    assert returned.access_token == NEW_ACCESS
+    assert all(raw.startswith("enc:v1:") for raw in raw_tokens(account.pk))
+
+
+def test_refresh__youtube_keeps_the_refresh_token_google_does_not_resend(user, oauth_apps, mocked):
+    account = make_account(user, platform=Platform.YOUTUBE, external_id="UC1")
+    mocked.post(YT_TOKEN_URL, json={"access_token": NEW_ACCESS, "expires_in": 3599, "token_type": "Bearer"})
+
+    social_account_refresh_token(account_id=account.pk, rejected_access_token=OLD_ACCESS)
+
+    assert form_body(mocked.calls[0].request) == {
+        "grant_type": "refresh_token",
+        "refresh_token": OLD_REFRESH,
+        "client_id": client_id("YOUTUBE"),
+        "client_secret": client_secret("YOUTUBE"),
+    }
+    assert "Authorization" not in mocked.calls[0].request.headers
+    fresh = SocialAccount.objects.get()
+    assert (fresh.access_token, fresh.refresh_token) == (NEW_ACCESS, OLD_REFRESH)
+
+
+def test_refresh__linkedin_partner_app_refreshes_with_credentials_in_the_body(user, oauth_apps, mocked):
+    account = make_account(user, platform=Platform.LINKEDIN, external_id="782bbtaQ")
+    mocked.post(
+        "https://www.linkedin.com/oauth/v2/accessToken",
+        json={"access_token": NEW_ACCESS, "expires_in": 5184000, "refresh_token": NEW_REFRESH},
+    )
+
+    social_account_refresh_token(account_id=account.pk, rejected_access_token=OLD_ACCESS)
+
+    assert form_body(mocked.calls[0].request)["client_secret"] == client_secret("LINKEDIN")
+    assert SocialAccount.objects.get().refresh_token == NEW_REFRESH
+
+
+def test_refresh__needs_reconnect_account_that_refreshes_is_active_again(user, oauth_apps, mocked):
+    account = x_account(user, status=SocialAccountStatus.NEEDS_RECONNECT)
+    mocked.post(
+        X_TOKEN_URL, json={"access_token": NEW_ACCESS, "refresh_token": NEW_REFRESH, "expires_in": 7200}
+    )
+
+    social_account_refresh_token(account_id=account.pk, rejected_access_token=OLD_ACCESS)
+
+    assert SocialAccount.objects.get().status == SocialAccountStatus.ACTIVE
+
+
+def test_refresh__disabled_account_stays_disabled(user, oauth_apps, mocked):
+    account = x_account(user, status=SocialAccountStatus.DISABLED)
+    mocked.post(
+        X_TOKEN_URL, json={"access_token": NEW_ACCESS, "refresh_token": NEW_REFRESH, "expires_in": 7200}
+    )
+    social_account_refresh_token(account_id=account.pk, rejected_access_token=OLD_ACCESS)
+    assert SocialAccount.objects.get().status == SocialAccountStatus.DISABLED
+
+    mocked.post(X_TOKEN_URL, status=400, json={"error": "invalid_grant"})
+    with pytest.raises(TokenRevokedError):
+        social_account_refresh_token(account_id=account.pk, rejected_access_token=NEW_ACCESS)
+    assert SocialAccount.objects.get().status == SocialAccountStatus.DISABLED
+
+
+# --- refresh: when it does not call the platform -------------------------------------------------------
+
+
+def test_refresh__token_already_replaced_by_another_run_is_not_refreshed_again(user, oauth_apps, mocked):
+    account = x_account(user, access_token=NEW_ACCESS)
+
+    returned = social_account_refresh_token(account_id=account.pk, rejected_access_token=OLD_ACCESS)
+
+    assert len(mocked.calls) == 0
+    assert returned.access_token == NEW_ACCESS
+
+
+def test_refresh__proactive_only_when_the_token_expires_soon(user, oauth_apps, mocked):
+    later = make_account(user, token_expires_at=timezone.now() + timedelta(hours=1))
+    social_account_refresh_token(account_id=later.pk, refresh_within=PROACTIVE_REFRESH_WITHIN)
+    assert len(mocked.calls) == 0
+
+    soon = make_account(user, external_id="99", token_expires_at=timezone.now() + timedelta(minutes=4))
+    mocked.post(
+        X_TOKEN_URL, json={"access_token": NEW_ACCESS, "refresh_token": NEW_REFRESH, "expires_in": 7200}
+    )
+    social_account_refresh_token(account_id=soon.pk, refresh_within=PROACTIVE_REFRESH_WITHIN)
+
+    assert len(mocked.calls) == 1
+    assert SocialAccount.objects.get(pk=soon.pk).access_token == NEW_ACCESS
+    assert SocialAccount.objects.get(pk=later.pk).access_token == OLD_ACCESS
+
+
+def test_refresh__linkedin_without_a_refresh_token(user, oauth_apps, mocked):
+    account = make_account(
+        user,
+        platform=Platform.LINKEDIN,
+        refresh_token="",
+        token_expires_at=timezone.now() + timedelta(minutes=1),
+    )
+
+    # Proactively: nothing to refresh with, so the token is used while it works.
+    social_account_refresh_token(account_id=account.pk, refresh_within=PROACTIVE_REFRESH_WITHIN)
+    assert SocialAccount.objects.get().status == SocialAccountStatus.ACTIVE
+
+    # Rejected by LinkedIn: only reconnecting helps.
+    with pytest.raises(TokenRevokedError, match="cannot be refreshed"):
+        social_account_refresh_token(account_id=account.pk, rejected_access_token=OLD_ACCESS)
+    fresh = SocialAccount.objects.get()
+    assert (fresh.status, fresh.access_token) == (SocialAccountStatus.NEEDS_RECONNECT, OLD_ACCESS)
+    assert len(mocked.calls) == 0
+
+
+def test_refresh__facebook_page_token_rejected_needs_reconnect(user, oauth_apps, mocked):
+    account = make_account(user, platform=Platform.FACEBOOK, external_id="1001", refresh_token="")
+
+    with pytest.raises(TokenRevokedError):
+        social_account_refresh_token(account_id=account.pk, rejected_access_token=OLD_ACCESS)
+
+    assert SocialAccount.objects.get().status == SocialAccountStatus.NEEDS_RECONNECT
+    assert len(mocked.calls) == 0
+
+
+def test_refresh__publisher_hot_path_costs_a_fixed_few_queries(
+    user, oauth_apps, mocked, django_assert_max_num_queries
+):
+    fresh_enough = make_account(user, token_expires_at=timezone.now() + timedelta(hours=1))
+    expiring = make_account(user, external_id="99", token_expires_at=timezone.now() + timedelta(minutes=1))
+    mocked.post(
+        X_TOKEN_URL, json={"access_token": NEW_ACCESS, "refresh_token": NEW_REFRESH, "expires_in": 7200}
+    )
+
+    # Savepoint, locked read, release: nothing else when there is nothing to do.
+    with django_assert_max_num_queries(3):
+        social_account_refresh_token(account_id=fresh_enough.pk, refresh_within=PROACTIVE_REFRESH_WITHIN)
+    # ... and one update when there is.
+    with django_assert_max_num_queries(4):
+        social_account_refresh_token(account_id=expiring.pk, refresh_within=PROACTIVE_REFRESH_WITHIN)
+    assert SocialAccount.objects.get(pk=expiring.pk).access_token == NEW_ACCESS
+
+
+# --- refresh: revoked grant vs passing failure -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("platform", "token_url", "status", "body"),
+    [
+        ("TWITTER", X_TOKEN_URL, 400, {"error": "invalid_grant", "error_description": "Token was revoked"}),
+        # What X answers to a refresh token that was already spent.
+        (
+            "TWITTER",
+            X_TOKEN_URL,
+            400,
+            {"error": "invalid_request", "error_description": "Value passed for the token was invalid."},
+        ),
+        (
+            "YOUTUBE",
+            YT_TOKEN_URL,
+            400,
+            {"error": "invalid_grant", "error_description": "Token has been revoked."},
+        ),
+    ],
+    ids=["x-invalid_grant", "x-spent-token", "google-invalid_grant"],
+)
+def test_refresh__revoked_grant_needs_reconnect_and_keeps_the_tokens(
+    user, oauth_apps, mocked, platform, token_url, status, body
+):
+    account = make_account(user, platform=platform)
+    mocked.post(token_url, status=status, json=body)
+
+    with pytest.raises(TokenRevokedError) as excinfo:
+        social_account_refresh_token(account_id=account.pk, rejected_access_token=OLD_ACCESS)
+
+    fresh = SocialAccount.objects.get()
+    assert fresh.status == SocialAccountStatus.NEEDS_RECONNECT
+    assert (fresh.access_token, fresh.refresh_token) == (OLD_ACCESS, OLD_REFRESH)
+    assert all(raw.startswith("enc:v1:") for raw in raw_tokens(account.pk))  # never an empty token saved
+    assert OLD_REFRESH not in str(excinfo.value)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"status": 503, "json": {"error": "temporarily_unavailable"}},
+        {"status": 503, "body": "<html>Service Unavailable</html>"},
+        {"status": 500, "json": {"error": "invalid_grant"}},  # a 5xx is never taken as a revocation
+        {"status": 429, "json": {"title": "Too Many Requests"}},
+        {"status": 200, "body": "<html>captive portal</html>"},
+        {"status": 200, "json": {"access_token": "", "refresh_token": "r"}},
+        {"status": 200, "json": {"access_token": "a", "expires_in": "soon"}},
+        {"status": 401, "json": {"error": "invalid_client"}},
+        {"body": requests.ConnectionError("refused")},
+        {"body": requests.ConnectTimeout("timed out")},
+        {"body": requests.ReadTimeout("timed out")},
+    ],
+    ids=[
+        "503",
+        "503-html",
+        "500-invalid_grant",
+        "429",
+        "html",
+        "empty-token",
+        "bad-expiry",
+        "401",
+        "network",
+        "connect-timeout",
+        "read-timeout",
+    ],
+)
+def test_refresh__passing_failure_keeps_the_account_active_and_unchanged(user, oauth_apps, mocked, answer):
+    account = x_account(user)
+    mocked.post(X_TOKEN_URL, **answer)
+
+    with pytest.raises(TokenRefreshError) as excinfo:
+        social_account_refresh_token(account_id=account.pk, rejected_access_token=OLD_ACCESS)
+
+    assert not isinstance(excinfo.value, TokenRevokedError)
+    fresh = SocialAccount.objects.get()
+    assert fresh.status == SocialAccountStatus.ACTIVE
+    assert (fresh.access_token, fresh.refresh_token) == (OLD_ACCESS, OLD_REFRESH)
+    assert fresh.token_expires_at == account.token_expires_at
+
+
+# --- the refresh race ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refresh_race__two_runs_spend_a_rotating_refresh_token_once(user, oauth_apps, mocked):
+    """Two publisher runs, each with its own connection, find the same token rejected at the same moment.
+
+    The platform accepts each refresh token once (X rotates them), so a second spend would revoke the account.
+    """
+    account = x_account(user)
+    spent: list[str] = []
+    lock = threading.Lock()
+
+    def token_endpoint(request):
+        refresh_token = form_body(request)["refresh_token"]
+        with lock:
+            reused = refresh_token in spent
+            spent.append(refresh_token)
+        if reused:
+            return 400, {}, json.dumps({"error": "invalid_grant", "error_description": "Token already used"})
+        time.sleep(0.3)  # the other run reaches the account meanwhile
+        body = {
+            "access_token": NEW_ACCESS,
+            "refresh_token": NEW_REFRESH,
+            "expires_in": 7200,
+            "token_type": "bearer",
+        }
+        return 200, {}, json.dumps(body)
+
+    mocked.add_callback("POST", X_TOKEN_URL, callback=token_endpoint)
+    start = threading.Barrier(2)
+    results: list[object] = [None, None]
+
+    def run(index: int) -> None:
+        try:
+            start.wait()
+            results[index] = social_account_refresh_token(
+                account_id=account.pk, rejected_access_token=OLD_ACCESS
+            )
+        except Exception as exc:
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert spent == [OLD_REFRESH]
+    assert all(isinstance(result, SocialAccount) for result in results), results
+    assert {result.access_token for result in results} == {NEW_ACCESS}
+    fresh = SocialAccount.objects.get()
+    assert fresh.status == SocialAccountStatus.ACTIVE
+    assert (fresh.access_token, fresh.refresh_token) == (NEW_ACCESS, NEW_REFRESH)
