@@ -13,8 +13,6 @@ from .http import HttpClient, Step, excerpt, retry_after_seconds, safe_json
 
 # Meta's error codes (developers.facebook.com/docs/graph-api/guides/error-handling; platform-apis.md §2).
 RETRY_CODES = frozenset({1, 2, 4, 17, 32, 341, 613})
-# Of those, the ones that mean "throttled, nothing was done" rather than "something broke".
-THROTTLE_CODES = frozenset({4, 17, 32, 341, 613})
 AUTH_CODES = frozenset({102, 190})
 DUPLICATE_CODE = 506
 # Instagram: the account reached its content publishing limit (50 posts per 24 h).
@@ -83,8 +81,8 @@ class GraphClient(HttpClient):
     ) -> ErrorKind:
         if code in AUTH_CODES:
             return ErrorKind.AUTH
-        if code in THROTTLE_CODES or subcode == PUBLISHING_LIMIT_SUBCODE:
-            # Throttling refuses the call before doing anything.
+        if subcode == PUBLISHING_LIMIT_SUBCODE:
+            # A refusal naming the daily cap: nothing was published.
             return ErrorKind.TRANSIENT
         if code in RETRY_CODES or transient:
             if step.creates_post and (self.transient_create_is_unknown or status >= 500):

@@ -84,3 +84,13 @@ class Progress:
     @property
     def last(self) -> dict[str, Any]:
         return self.saved[-1] if self.saved else {}
+
+
+def body_is(expected: bytes) -> Any:
+    """A matcher for a raw (binary) request body."""
+
+    def match(request):
+        body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
+        return (body == expected, f"body of {len(body)} bytes is not the expected {len(expected)} bytes")
+
+    return match
