@@ -144,9 +144,12 @@ class MediaStream:
                 buffer += piece
                 received += len(piece)
                 while len(buffer) >= chunk_size:
-                    chunk = bytes(buffer[:chunk_size])
+                    # One copy out of the buffer (a plain slice would copy twice).
+                    with memoryview(buffer) as view:
+                        chunk = bytes(view[:chunk_size])
                     del buffer[:chunk_size]
                     yield chunk
+                    del chunk  # hold no sent chunk while the next one fills
         except requests.RequestException as exc:
             raise self._client.fail(
                 ErrorKind.TRANSIENT,

@@ -233,6 +233,8 @@ class YouTubeClient(HttpClient):
             offset += len(chunk)
             if offset >= total:
                 return self.json_body(response, self._chunk_step(label, last=True))
+            # The response holds its request's body: let both go before the next chunk is read.
+            del chunk, response
         raise self.fail(
             ErrorKind.TRANSIENT, f"{label} ended after {offset} of the {total} bytes its URL announced"
         )
