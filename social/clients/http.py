@@ -213,13 +213,12 @@ class HttpClient(BaseClient):
         *,
         step: Step,
         expect: Callable[[int], bool] | None = None,
-        auth: bool = True,
         headers: Mapping[str, str] | None = None,
         timeout: tuple[float, float] | None = None,
         **kwargs: Any,
     ) -> requests.Response:
         """Send one request; return the response if its status is expected (2xx by default), else raise."""
-        all_headers = {**(self.auth_headers() if auth else {}), **(headers or {})}
+        all_headers = {**self.auth_headers(), **(headers or {})}
         try:
             response = self.session.request(
                 method,
@@ -306,7 +305,7 @@ class HttpClient(BaseClient):
         if detail:
             message += f": {detail}"
         if kind == ErrorKind.UNKNOWN:
-            message += " The post may exist."
+            message += ("" if message.endswith(".") else ".") + " The post may exist."
         return self.fail(kind, message, http_status=status, retry_after=retry_after)
 
     def ensure_valid(self, payload: PublishPayload) -> None:
@@ -337,20 +336,20 @@ class HttpClient(BaseClient):
 
     def download_media(self, item: MediaItem, *, label: str, max_bytes: int) -> DownloadedMedia:
         """Fetch a (small) media file into memory, refusing one over ``max_bytes`` before or while reading."""
-        response = self._open_media(item, label)
-        too_big = self.fail(
-            ErrorKind.INVALID,
-            f"{label} is larger than {self.display_name}'s limit of {max_bytes // MIB} MB",
-        )
-        with MediaStream(self, item, label, response) as stream:
+        with MediaStream(self, item, label, self._open_media(item, label)) as stream:
             if stream.total_bytes is not None and stream.total_bytes > max_bytes:
-                raise too_big
+                raise self._too_big(label, max_bytes)
             content = bytearray()
             for chunk in stream.chunks(64 * KIB):
                 content += chunk
                 if len(content) > max_bytes:
-                    raise too_big
+                    raise self._too_big(label, max_bytes)
             return DownloadedMedia(content=bytes(content), content_type=stream.content_type)
+
+    def _too_big(self, label: str, max_bytes: int) -> PublishError:
+        return self.fail(
+            ErrorKind.INVALID, f"{label} is larger than {self.display_name}'s limit of {max_bytes // MIB} MB"
+        )
 
     def stream_media(self, item: MediaItem, *, label: str) -> MediaStream:
         """Open a (large) media file for reading in chunks; the caller closes it."""
