@@ -25,7 +25,7 @@ from .registry import (
 )
 
 # One module per platform; each registers its client class on import.
-PLATFORM_MODULES: tuple[str, ...] = ()
+PLATFORM_MODULES: tuple[str, ...] = ("twitter", "facebook", "instagram", "linkedin", "youtube")
 
 for _module in PLATFORM_MODULES:
     import_module(f"{__name__}.{_module}")
