@@ -274,22 +274,23 @@ def post_input_check(
     if post is not None:
         errors["account_ids"] += _removed_accounts_with_history(post=post, kept_ids=data.account_ids)
 
-    extra_problems = post_metadata_problems(data.extra_metadata or {})
-    errors["extra_metadata"] += extra_problems + _metadata_conflicts(data)
+    extra = data.extra_metadata or {}
+    extra_problems = post_metadata_problems(extra)
+    if extra_problems:
+        errors["extra_metadata"] += extra_problems
+        extra = {}  # check the rest as if it were empty, so every other problem is still reported
+    else:
+        errors["extra_metadata"] += _metadata_conflicts(data)
     for platform in data.platform_options:
         if platform not in Platform.values:
             errors[NON_FIELD_ERRORS].append(f"Unknown platform {platform!r}.")
     metadata = post_metadata_build(
-        media=data.media, platform_options=data.platform_options, extra_metadata=data.extra_metadata
+        media=data.media, platform_options=data.platform_options, extra_metadata=extra
     )
     if data.is_scheduling and not data.content.strip() and not _has_any_media(metadata):
         errors["content"].append("Write something or add media before scheduling.")
 
-    platform_problems = (
-        []
-        if extra_problems
-        else _platform_problems(content=data.content, metadata=metadata, accounts=accounts)
-    )
+    platform_problems = _platform_problems(content=data.content, metadata=metadata, accounts=accounts)
     if data.is_scheduling:
         errors[NON_FIELD_ERRORS] += platform_problems
     return PostCheck(
