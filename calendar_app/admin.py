@@ -62,6 +62,11 @@ from .services.posts import (
     zone_or_utc,
 )
 
+# The login and index pages learn the browser's time zone too (calendar_app.middleware reads it), so
+# the first page after logging in already shows times in it.
+admin.site.login_template = "calendar_app/admin/login.html"
+admin.site.index_template = "calendar_app/admin/index.html"
+
 PLATFORM_SHORT_NAMES = {
     Platform.TWITTER: "X",
     Platform.FACEBOOK: "FB",
@@ -282,6 +287,8 @@ class ScheduledPostAdmin(admin.ModelAdmin):
 
     @admin.display(description="Metadata")
     def metadata_json(self, post: ScheduledPost) -> str:
+        if not post.metadata:
+            return "(none)"
         return format_html(
             "<pre class='metadata-json'>{}</pre>", json.dumps(post.metadata, indent=2, ensure_ascii=False)
         )
@@ -389,6 +396,8 @@ class ScheduledPostAdmin(admin.ModelAdmin):
         )
         return {
             "post": post,
+            # A post with history is read for its history first; one being written, for its form.
+            "history_first": not self._editable(post),
             "zone": post.timezone,
             "status_badge": status_badge(post.status, post.get_status_display()),
             "scheduled_for": format_in_zone(post.scheduled_at, post.timezone),
@@ -608,6 +617,10 @@ class ScheduledPostAdmin(admin.ModelAdmin):
             "title": f"Calendar: {period.title}",
             "period": period,
             "weeks": [days[index : index + 7] for index in range(0, len(days), 7)],
+            # From a month to its week of today when it has one, else to its first week.
+            "week_param": CalendarPeriod.parse(month=None, week=f"{today:%G-W%V}", today=today).param
+            if period.kind == "month" and period.contains(today)
+            else period.week_param,
             "weekday_names": list(calendar.day_abbr),
             "zone_name": timezone.get_current_timezone_name(),
             "statuses": [(status.lower(), label) for status, label in PostStatus.choices],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
@@ -21,7 +22,7 @@ class ViewerTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        name = request.COOKIES.get(VIEWER_TIMEZONE_COOKIE, "")
+        name = unquote(request.COOKIES.get(VIEWER_TIMEZONE_COOKIE, ""))  # "America%2FNew_York" too
         if name in timezone_names():
             timezone.activate(ZoneInfo(name))
         else:

@@ -9,8 +9,9 @@
   var cookie = document.cookie.split("; ").find(function (item) {
     return item.indexOf("viewer_tz=") === 0;
   });
-  if (!cookie || decodeURIComponent(cookie.slice("viewer_tz=".length)) !== zone) {
-    document.cookie = "viewer_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";
+  // IANA names ("America/New_York") are plain cookie characters: written as they are, read as they are.
+  if (!cookie || cookie.slice("viewer_tz=".length) !== zone) {
+    document.cookie = "viewer_tz=" + zone + "; path=/; max-age=31536000; samesite=lax";
   }
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("select[data-follow-viewer-timezone]").forEach(function (select) {
