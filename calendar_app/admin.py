@@ -45,6 +45,7 @@ from .selectors import (
     post_needs_attention_q,
     post_on_platform_q,
     post_to_account_q,
+    token_fields,
 )
 from .services.posts import (
     EDITABLE_STATUSES,
@@ -75,7 +76,6 @@ PLATFORM_SHORT_NAMES = {
     Platform.YOUTUBE: "YT",
 }
 BOTH_LOCATIONS = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
-TOKEN_FIELDS = ("access_token", "refresh_token")
 
 
 def status_badge(status: str, label: str) -> str:
@@ -159,7 +159,7 @@ class AccountFilter(_ChoiceFilter):
     parameter_name = "account"
 
     def lookups(self, request, model_admin):
-        return [(str(account.pk), str(account)) for account in SocialAccount.objects.defer(*TOKEN_FIELDS)]
+        return [(str(account.pk), str(account)) for account in SocialAccount.objects.defer(*token_fields())]
 
     def queryset(self, request, queryset):
         if account_id := self.checked_value():
@@ -519,9 +519,7 @@ class ScheduledPostAdmin(admin.ModelAdmin):
         if not self._may_change_post(request, post):
             raise PermissionDenied
         post_account = get_object_or_404(
-            ScheduledPostAccount.objects.select_related("account").defer(
-                *(f"account__{f}" for f in TOKEN_FIELDS)
-            ),
+            ScheduledPostAccount.objects.select_related("account").defer(*token_fields(via="account__")),
             pk=post_account_id,
             post=post,
         )
@@ -760,7 +758,7 @@ class PublishAttemptAdmin(admin.ModelAdmin):
     list_select_related = ["post_account__account"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer(*(f"post_account__account__{f}" for f in TOKEN_FIELDS))
+        return super().get_queryset(request).defer(*token_fields(via="post_account__account__"))
 
     def has_add_permission(self, request):
         return False

@@ -17,6 +17,7 @@ from social.clients import MediaItem
 from social.models import Platform, SocialAccount, SocialAccountStatus
 
 from .models import PostStatus, ScheduledPost
+from .selectors import token_fields
 from .services.posts import MEDIA_TYPES, PostCheck, PostInput, post_input_check, timezone_names, zone_or_utc
 
 MEDIA_ROWS = 4
@@ -194,7 +195,7 @@ class ScheduledPostForm(MediaAndPlatformFields, forms.ModelForm):
         current_ids = list(post.post_accounts.values_list("account_id", flat=True)) if post else []
         accounts.queryset = (
             SocialAccount.objects.filter(Q(status=SocialAccountStatus.ACTIVE) | Q(pk__in=current_ids))
-            .defer("access_token", "refresh_token")
+            .defer(*token_fields())
             .order_by("platform", "name")
         )
         accounts.choices = accounts.grouped_choices()

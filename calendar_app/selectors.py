@@ -28,14 +28,18 @@ def post_due_queryset(*, now: datetime | Expression | None = None) -> QuerySet[S
 
 # --- Reads for the admin (lists, the post page, the calendar) ---------------------------------------
 
-_ACCOUNT_TOKEN_FIELDS = ("account__access_token", "account__refresh_token")
+
+def token_fields(*, via: str = "") -> list[str]:
+    """SocialAccount's encrypted token columns, to ``defer()`` wherever accounts are only displayed or
+    validated (``via="account__"`` through a relation): never loaded, never decrypted."""
+    return [f"{via}access_token", f"{via}refresh_token"]
 
 
 def post_accounts_prefetch() -> Prefetch:
     """A post's accounts with their social account, never loading (or decrypting) a token."""
     return Prefetch(
         "post_accounts",
-        queryset=ScheduledPostAccount.objects.select_related("account").defer(*_ACCOUNT_TOKEN_FIELDS),
+        queryset=ScheduledPostAccount.objects.select_related("account").defer(*token_fields(via="account__")),
     )
 
 
@@ -74,7 +78,7 @@ def post_account_history(*, post_id: int) -> list[ScheduledPostAccount]:
     return list(
         ScheduledPostAccount.objects.filter(post_id=post_id)
         .select_related("account")
-        .defer(*_ACCOUNT_TOKEN_FIELDS)
+        .defer(*token_fields(via="account__"))
         .prefetch_related(Prefetch("attempts", queryset=PublishAttempt.objects.order_by("started_at", "id")))
         .order_by("account__platform", "account__name", "id")
     )

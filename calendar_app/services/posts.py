@@ -28,6 +28,7 @@ from social.models import Platform, SocialAccount, SocialAccountStatus
 
 from ..models import AccountStatus, PostStatus, PublishAttempt, ScheduledPost, ScheduledPostAccount
 from ..rules import post_status_rollup
+from ..selectors import token_fields
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -40,7 +41,6 @@ GONE_OUT_ACCOUNT_STATUSES = frozenset(
 # Times are entered to the minute: the current minute is not "in the past" yet.
 PAST_TIME_GRACE = timedelta(minutes=1)
 MEDIA_TYPES = ("image", "video", "gif")
-TOKEN_FIELDS = ("access_token", "refresh_token")
 
 
 @functools.cache
@@ -225,7 +225,7 @@ def _inactive_account_problems(accounts: Iterable[SocialAccount]) -> list[str]:
 
 
 def _accounts(account_ids: Iterable[int]) -> list[SocialAccount]:
-    return list(SocialAccount.objects.filter(pk__in=list(account_ids)).defer(*TOKEN_FIELDS))
+    return list(SocialAccount.objects.filter(pk__in=list(account_ids)).defer(*token_fields()))
 
 
 def post_input_check(
@@ -317,7 +317,7 @@ def _removed_accounts_with_history(*, post: ScheduledPost, kept_ids: Sequence[in
         post.post_accounts.exclude(account_id__in=list(kept_ids))
         .filter(Exists(PublishAttempt.objects.filter(post_account=OuterRef("pk"))))
         .select_related("account")
-        .defer(*(f"account__{name}" for name in TOKEN_FIELDS))
+        .defer(*token_fields(via="account__"))
     )
     return [
         f"{post_account.account.get_platform_display()}: {post_account.account.name} has publishing history "
@@ -449,7 +449,7 @@ def post_publish_now(*, post_id: int) -> ScheduledPost:
             post_account.account
             for post_account in post.post_accounts.filter(status=AccountStatus.PENDING)
             .select_related("account")
-            .defer(*(f"account__{name}" for name in TOKEN_FIELDS))
+            .defer(*token_fields(via="account__"))
         ]
         if not pending:
             raise ValidationError(f"{post} has no account left to publish to.")
@@ -484,7 +484,7 @@ def post_retry_failed_accounts(*, post_id: int) -> int:
             post_account.account
             for post_account in post.post_accounts.filter(status=AccountStatus.FAILED)
             .select_related("account")
-            .defer(*(f"account__{name}" for name in TOKEN_FIELDS))
+            .defer(*token_fields(via="account__"))
         ]
         if not failed:
             raise ValidationError(f"{post} has no failed accounts to retry.")
@@ -558,7 +558,7 @@ def _lock_post_account(post_account_id: int) -> tuple[ScheduledPost, ScheduledPo
     post_account = (
         ScheduledPostAccount.objects.select_for_update(of=("self",))
         .select_related("account")
-        .defer(*(f"account__{name}" for name in TOKEN_FIELDS))
+        .defer(*token_fields(via="account__"))
         .get(pk=post_account_id)
     )
     if post.status == PostStatus.PUBLISHING:
