@@ -160,7 +160,12 @@ MediaAndPlatformFields = type("MediaAndPlatformFields", (forms.Form,), _media_an
 class ScheduledPostForm(MediaAndPlatformFields, forms.ModelForm):
     """A post as people write it. ``clean()`` runs the same check the services apply when saving."""
 
-    social_accounts = AccountsField(label="Accounts", queryset=SocialAccount.objects.none(), required=False)
+    social_accounts = AccountsField(
+        label="Accounts",
+        queryset=SocialAccount.objects.none(),
+        required=False,
+        help_text="Connected, active accounts; connect more under Social accounts.",
+    )
     scheduled_local = WallTimeField(
         label="Time",
         required=False,

@@ -432,6 +432,27 @@ def test_post_page__each_account_with_its_link_and_error_and_the_full_history_in
     ]
 
 
+def test_post_page__a_fixed_number_of_queries_however_long_the_history(staff_client, staff_user):
+    def post_with_history(accounts: int, attempts_each: int) -> ScheduledPost:
+        post = make_post(
+            staff_user,
+            accounts={make_account(staff_user): AccountStatus.FAILED for _ in range(accounts)},
+            status=PostStatus.FAILED,
+        )
+        for row in post.post_accounts.all():
+            for minute in range(attempts_each):
+                add_attempt(row, started_at=FUTURE + timedelta(minutes=minute), error_kind="TRANSIENT")
+        return post
+
+    def count_queries(post: ScheduledPost) -> int:
+        staff_client.get(change_url(post))  # warm Django's caches (content types)
+        with CaptureQueriesContext(connection) as queries:
+            assert staff_client.get(change_url(post)).status_code == 200
+        return len(queries)
+
+    assert count_queries(post_with_history(1, 1)) == count_queries(post_with_history(5, 6))
+
+
 def test_post_page__never_shows_a_token(staff_client, staff_user):
     account = make_account(staff_user)
     post = make_post(staff_user, accounts={account: AccountStatus.PUBLISHED}, status=PostStatus.PUBLISHED)
