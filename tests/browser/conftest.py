@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.calendar_app.factories import fake_clients_registered
+from ..calendar_app.factories import fake_clients_registered
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

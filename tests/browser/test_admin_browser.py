@@ -126,24 +126,27 @@ def seed_history(editor) -> tuple[ScheduledPost, dict]:
         published_at=started + timedelta(seconds=2),
     )
     rows = {row.account.platform: row for row in post.post_accounts.select_related("account")}
-    rows[Platform.TWITTER].__dict__.update(
-        platform_post_id="1790000000000000001",
-        platform_post_url="https://x.com/acme/status/1790000000000000001",
-        published_at=started + timedelta(seconds=2),
-        attempt_count=1,
-    )
-    rows[Platform.FACEBOOK].__dict__.update(
-        error_kind="AUTH",
-        error_message="Error validating access token: the session has been invalidated (code 190)",
-        attempt_count=2,
-    )
-    rows[Platform.LINKEDIN].__dict__.update(
-        error_kind="UNKNOWN",
-        error_message="Read timed out after 30 s; LinkedIn could not confirm either way",
-        attempt_count=1,
-    )
-    for row in rows.values():
-        row.save()
+    for platform, values in {
+        Platform.TWITTER: {
+            "platform_post_id": "1790000000000000001",
+            "platform_post_url": "https://x.com/acme/status/1790000000000000001",
+            "published_at": started + timedelta(seconds=2),
+            "attempt_count": 1,
+        },
+        Platform.FACEBOOK: {
+            "error_kind": "AUTH",
+            "error_message": "Error validating access token: the session has been invalidated (code 190)",
+            "attempt_count": 2,
+        },
+        Platform.LINKEDIN: {
+            "error_kind": "UNKNOWN",
+            "error_message": "Read timed out after 30 s; LinkedIn could not confirm either way",
+            "attempt_count": 1,
+        },
+    }.items():
+        for name, value in values.items():
+            setattr(rows[platform], name, value)
+        rows[platform].save()
     add_attempt(rows[Platform.TWITTER], started_at=started, outcome=AttemptOutcome.PUBLISHED, http_status=201)
     add_attempt(
         rows[Platform.FACEBOOK],
