@@ -68,7 +68,16 @@ class FakeYouTubeClient(BaseClient):
         return problems
 
 
-FAKE_CLIENTS = (FakeXClient, FakeFacebookClient, FakeYouTubeClient)
+class FakeLinkedInClient(BaseClient):
+    platform = Platform.LINKEDIN
+    display_name = "LinkedIn"
+    api_url_setting = "LINKEDIN_API_URL"
+
+    def validate(self, payload: PublishPayload) -> list[str]:
+        return [f"{len(payload.text)} characters, the limit is 3000"] if len(payload.text) > 3000 else []
+
+
+FAKE_CLIENTS = (FakeXClient, FakeFacebookClient, FakeYouTubeClient, FakeLinkedInClient)
 
 
 @contextmanager
