@@ -1,12 +1,34 @@
-from django.contrib import admin
+from __future__ import annotations
 
-from .models import SocialAccount
+from django.contrib import admin
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from .models import Platform, SocialAccount, SocialAccountStatus
+
+CONNECT_LABELS = {
+    Platform.TWITTER: "Connect X account",
+    Platform.FACEBOOK: "Connect Facebook Page",
+    Platform.INSTAGRAM: "Connect Instagram account",
+    Platform.LINKEDIN: "Connect LinkedIn account",
+    Platform.YOUTUBE: "Connect YouTube channel",
+}
+
+
+def connect_url(platform: str) -> str:
+    """Where connecting (or reconnecting) an account of ``platform`` starts: /social/connect/<platform>/."""
+    try:
+        return reverse("social:connect", args=[platform.lower()])
+    except NoReverseMatch:  # the OAuth views are not installed: the contract's path
+        return f"/social/connect/{platform.lower()}/"
 
 
 @admin.register(SocialAccount)
 class SocialAccountAdmin(admin.ModelAdmin):
-    list_display = ["name", "platform", "status", "token_expires_at", "owner"]
+    list_display = ["name", "platform", "status_badge", "token_expiry", "owner", "reconnect_link"]
     list_filter = ["platform", "status"]
+    list_select_related = ["owner"]
     search_fields = ["name", "external_id"]
     # Tokens are never shown, not even masked, and never loaded for these pages.
     fields = [
@@ -14,12 +36,24 @@ class SocialAccountAdmin(admin.ModelAdmin):
         "external_id",
         "name",
         "status",
-        "token_expires_at",
+        "token_expiry",
+        "reconnect_link",
         "owner",
         "created_at",
         "updated_at",
     ]
-    readonly_fields = ["platform", "external_id", "token_expires_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "platform",
+        "external_id",
+        "token_expiry",
+        "reconnect_link",
+        "created_at",
+        "updated_at",
+    ]
+
+    class Media:
+        css = {"all": ["social/admin.css"]}
+        js = ["calendar_app/viewer-timezone.js"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("access_token", "refresh_token")
@@ -27,3 +61,33 @@ class SocialAccountAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # Accounts are connected through OAuth, which is the only way a token gets in.
         return False
+
+    def changelist_view(self, request, extra_context=None):
+        buttons = [(connect_url(platform), label) for platform, label in CONNECT_LABELS.items()]
+        return super().changelist_view(request, {**(extra_context or {}), "connect_buttons": buttons})
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, account: SocialAccount) -> str:
+        return format_html(
+            '<span class="account-status account-status-{}">{}</span>',
+            account.status.lower(),
+            account.get_status_display(),
+        )
+
+    @admin.display(description="Token expires", ordering="token_expires_at")
+    def token_expiry(self, account: SocialAccount) -> str:
+        """In the viewer's zone (calendar_app's middleware activates it)."""
+        if account.token_expires_at is None:
+            return "never (or unknown)"
+        local = timezone.localtime(account.token_expires_at)
+        expired = " (expired)" if account.token_expires_at <= timezone.now() else ""
+        return f"{local:%Y-%m-%d %H:%M} {local.tzname()}{expired}"
+
+    @admin.display(description="Connection")
+    def reconnect_link(self, account: SocialAccount) -> str:
+        needs_it = account.status == SocialAccountStatus.NEEDS_RECONNECT
+        return format_html(
+            '<a class="{}" href="{}">Reconnect</a>',
+            "button reconnect-needed" if needs_it else "reconnect",
+            connect_url(account.platform),
+        )

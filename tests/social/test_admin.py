@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from social.models import Platform, SocialAccount
@@ -30,3 +32,40 @@ def test_admin__never_shows_a_token(client, staff_user):
         body = response.content.decode()
         assert "My Page" in body
         assert ACCESS not in body and REFRESH not in body and "enc:v1:" not in body
+
+
+def test_admin__connect_buttons_for_every_platform_and_a_reconnect_link_per_account(client, staff_user):
+    SocialAccount.objects.create(
+        platform=Platform.LINKEDIN,
+        external_id="urn:li:person:1",
+        name="Ada",
+        owner=staff_user,
+        status="NEEDS_RECONNECT",
+    )
+    client.force_login(staff_user)
+    body = client.get("/admin/social/socialaccount/").content.decode()
+    for path, label in [
+        ("/social/connect/twitter/", "Connect X account"),
+        ("/social/connect/facebook/", "Connect Facebook Page"),
+        ("/social/connect/instagram/", "Connect Instagram account"),
+        ("/social/connect/linkedin/", "Connect LinkedIn account"),
+        ("/social/connect/youtube/", "Connect YouTube channel"),
+    ]:
+        assert f'<a class="connect-account" href="{path}">{label}</a>' in body
+    assert '<span class="account-status account-status-needs_reconnect">Needs reconnect</span>' in body
+    assert '<a class="button reconnect-needed" href="/social/connect/linkedin/">Reconnect</a>' in body
+
+
+def test_admin__token_expiry_in_the_viewers_time_zone(client, staff_user):
+    SocialAccount.objects.create(
+        platform=Platform.TWITTER,
+        external_id="42",
+        name="@acme",
+        owner=staff_user,
+        token_expires_at=datetime(2030, 1, 15, 13, 0, tzinfo=UTC),
+    )
+    client.force_login(staff_user)
+    client.cookies["viewer_tz"] = "Asia/Tokyo"
+    assert "2030-01-15 22:00 JST" in client.get("/admin/social/socialaccount/").content.decode()
+    client.cookies["viewer_tz"] = "America/New_York"
+    assert "2030-01-15 08:00 EST" in client.get("/admin/social/socialaccount/").content.decode()

@@ -1,0 +1,336 @@
+"""Forms of the admin: a post (plain fields the service turns into DESIGN.md's metadata) and the review of
+an account whose outcome is unknown."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Q
+from django.utils import timezone
+
+from social.clients import MediaItem
+from social.models import Platform, SocialAccount, SocialAccountStatus
+
+from .models import PostStatus, ScheduledPost
+from .selectors import token_fields
+from .services.posts import MEDIA_TYPES, PostCheck, PostInput, post_input_check, timezone_names, zone_or_utc
+
+MEDIA_ROWS = 4
+WALL_TIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+# (form field, platform, key under metadata["platforms"][platform], field)
+PLATFORM_OPTION_FIELDS: list[tuple[str, str, str, forms.Field]] = [
+    (
+        "twitter_content",
+        Platform.TWITTER,
+        "content",
+        forms.CharField(label="Text for X", required=False, widget=forms.Textarea(attrs={"rows": 3})),
+    ),
+    (
+        "facebook_content",
+        Platform.FACEBOOK,
+        "content",
+        forms.CharField(label="Text for Facebook", required=False, widget=forms.Textarea(attrs={"rows": 3})),
+    ),
+    (
+        "instagram_content",
+        Platform.INSTAGRAM,
+        "content",
+        forms.CharField(
+            label="Caption for Instagram", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        ),
+    ),
+    (
+        "linkedin_content",
+        Platform.LINKEDIN,
+        "content",
+        forms.CharField(label="Text for LinkedIn", required=False, widget=forms.Textarea(attrs={"rows": 3})),
+    ),
+    (
+        "linkedin_visibility",
+        Platform.LINKEDIN,
+        "visibility",
+        forms.ChoiceField(
+            label="LinkedIn visibility",
+            required=False,
+            choices=[("", "Default"), ("PUBLIC", "Anyone"), ("CONNECTIONS", "Connections only")],
+        ),
+    ),
+    ("youtube_title", Platform.YOUTUBE, "title", forms.CharField(label="YouTube title", required=False)),
+    (
+        "youtube_content",
+        Platform.YOUTUBE,
+        "content",
+        forms.CharField(
+            label="YouTube description", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        ),
+    ),
+    (
+        "youtube_privacy_status",
+        Platform.YOUTUBE,
+        "privacy_status",
+        forms.ChoiceField(
+            label="YouTube privacy",
+            required=False,
+            choices=[("", "Default"), ("public", "Public"), ("unlisted", "Unlisted"), ("private", "Private")],
+        ),
+    ),
+]
+
+# Where the service's errors (keyed by PostInput field) go on this form.
+ERROR_FIELDS = {
+    "content": "content",
+    "account_ids": "social_accounts",
+    "timezone_name": "timezone",
+    "local_time": "scheduled_local",
+    "status": "status",
+    "extra_metadata": "advanced_metadata",
+    NON_FIELD_ERRORS: None,
+}
+
+
+def media_row_fields(index: int) -> tuple[str, str, str]:
+    return (f"media_{index}_url", f"media_{index}_type", f"media_{index}_alt_text")
+
+
+class WallTimeField(forms.Field):
+    """A date and time as a clock on the wall shows it: naive, read in the post's time-zone field.
+
+    Django's DateTimeField would read it in the viewer's active zone, which is not the post's.
+    """
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=WALL_TIME_FORMAT)
+    input_formats = (WALL_TIME_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
+    default_error_messages = {"invalid": "Enter a date and time, e.g. 2026-03-08T14:05."}
+
+    def to_python(self, value: Any) -> datetime | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            return value.replace(tzinfo=None)
+        for input_format in self.input_formats:
+            try:
+                return datetime.strptime(str(value).strip(), input_format)
+            except ValueError:
+                continue
+        raise ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class AccountsField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj: SocialAccount) -> str:
+        if obj.status == SocialAccountStatus.ACTIVE:
+            return obj.name
+        return f"{obj.name} ({obj.get_status_display().lower()})"
+
+    def grouped_choices(self) -> list[tuple[str, list[tuple[int, str]]]]:
+        """The accounts grouped under their platform's name."""
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for account in self.queryset:
+            groups.setdefault(account.get_platform_display(), []).append(
+                (account.pk, self.label_from_instance(account))
+            )
+        return list(groups.items())
+
+
+def _media_and_platform_fields() -> dict[str, forms.Field]:
+    fields: dict[str, forms.Field] = {}
+    for index in range(1, MEDIA_ROWS + 1):
+        url, type_, alt_text = media_row_fields(index)
+        fields[url] = forms.URLField(label=f"Media {index}", required=False, max_length=2000)
+        fields[type_] = forms.ChoiceField(
+            label="Type", choices=[(kind, kind) for kind in MEDIA_TYPES], initial="image"
+        )
+        fields[alt_text] = forms.CharField(label="Alt text", required=False, max_length=1000)
+    for name, _platform, _key, field in PLATFORM_OPTION_FIELDS:
+        fields[name] = field
+    return fields
+
+
+# Declared on a class (not added in __init__) so the admin's fieldsets can name them.
+MediaAndPlatformFields = type("MediaAndPlatformFields", (forms.Form,), _media_and_platform_fields())
+
+
+class ScheduledPostForm(MediaAndPlatformFields, forms.ModelForm):
+    """A post as people write it. ``clean()`` runs the same check the services apply when saving."""
+
+    social_accounts = AccountsField(
+        label="Accounts",
+        queryset=SocialAccount.objects.none(),
+        required=False,
+        help_text="Connected, active accounts; connect more under Social accounts.",
+    )
+    scheduled_local = WallTimeField(
+        label="Time",
+        required=False,
+        help_text="In the time zone below. A time that happens twice when clocks fall back is the first one "
+        "(still summer time); a time the clocks skip does not exist.",
+    )
+    timezone = forms.ChoiceField(label="Time zone")
+    status = forms.ChoiceField(widget=forms.RadioSelect)
+    publish_now = forms.BooleanField(
+        label="Publish now",
+        required=False,
+        help_text="Ignore the time: the next publisher run (within a minute) sends it.",
+    )
+    advanced_metadata = forms.JSONField(
+        label="Advanced (JSON)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "class": "vLargeTextField"}),
+        help_text='Anything else of the metadata, e.g. {"platforms": {"YOUTUBE": {"media": [{"url": '
+        '"https://cdn.example.com/v.mp4", "type": "video"}]}}}. Fields above win; setting one thing in '
+        "both places is an error.",
+    )
+
+    class Meta:
+        model = ScheduledPost
+        fields = ["content"]
+        widgets = {"content": forms.Textarea(attrs={"rows": 6, "class": "vLargeTextField"})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        post = self.instance if self.instance.pk else None
+        accounts = self.fields["social_accounts"]
+        current_ids = list(post.post_accounts.values_list("account_id", flat=True)) if post else []
+        accounts.queryset = (
+            SocialAccount.objects.filter(Q(status=SocialAccountStatus.ACTIVE) | Q(pk__in=current_ids))
+            .defer(*token_fields())
+            .order_by("platform", "name")
+        )
+        accounts.choices = accounts.grouped_choices()
+
+        zone_field = self.fields["timezone"]
+        zone_field.choices = [(name, name) for name in sorted(timezone_names())]
+        status_choices = [(PostStatus.SCHEDULED, "Scheduled"), (PostStatus.DRAFT, "Draft (never published)")]
+        if post is not None and post.status == PostStatus.CANCELLED:
+            status_choices.append((PostStatus.CANCELLED, "Cancelled"))
+        self.fields["status"].choices = status_choices
+
+        if post is None:
+            self.initial.setdefault("timezone", timezone.get_current_timezone_name())
+            self.initial.setdefault("status", PostStatus.SCHEDULED)
+            if not self.is_bound:
+                # The browser knows the author's zone better than a cookie set on an earlier page.
+                zone_field.widget.attrs["data-follow-viewer-timezone"] = ""
+        else:
+            self.initial.update(
+                {
+                    "social_accounts": current_ids,
+                    "scheduled_local": timezone.localtime(
+                        post.scheduled_at, zone_or_utc(post.timezone)
+                    ).replace(tzinfo=None, second=0, microsecond=0),
+                    "timezone": post.timezone,
+                    "status": post.status,
+                }
+            )
+            fields, advanced = split_metadata(post.metadata)
+            self.initial.update(fields)
+            if advanced:
+                self.initial["advanced_metadata"] = advanced
+        self.post_input: PostInput | None = None
+        self.post_check: PostCheck | None = None
+
+    def clean_advanced_metadata(self) -> dict[str, Any]:
+        value = self.cleaned_data.get("advanced_metadata")
+        if value in (None, ""):
+            return {}
+        if not isinstance(value, dict):
+            raise ValidationError("Enter a JSON object ({...}), or leave it empty.")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        media = []
+        for index in range(1, MEDIA_ROWS + 1):
+            url, type_, alt_text = media_row_fields(index)
+            if cleaned.get(url):
+                media.append(
+                    MediaItem(
+                        url=cleaned[url],
+                        type=cleaned.get(type_) or "image",
+                        alt_text=cleaned.get(alt_text, ""),
+                    )
+                )
+            elif cleaned.get(alt_text):
+                self.add_error(url, "Enter the media's address, or clear its alt text.")
+        if self.errors:
+            return cleaned
+        platform_options: dict[str, dict[str, str]] = {}
+        for name, platform, key, _field in PLATFORM_OPTION_FIELDS:
+            if cleaned.get(name):
+                platform_options.setdefault(platform, {})[key] = cleaned[name]
+        self.post_input = PostInput(
+            content=cleaned.get("content", ""),
+            account_ids=tuple(account.pk for account in cleaned.get("social_accounts", [])),
+            timezone_name=cleaned["timezone"],
+            local_time=cleaned.get("scheduled_local"),
+            status=cleaned["status"],
+            publish_now=cleaned.get("publish_now", False),
+            media=tuple(media),
+            platform_options=platform_options,
+            extra_metadata=cleaned.get("advanced_metadata") or {},
+        )
+        self.post_check = post_input_check(
+            data=self.post_input, post=self.instance if self.instance.pk else None
+        )
+        for key, messages in self.post_check.errors.items():
+            self.add_error(ERROR_FIELDS.get(key), messages)
+        return cleaned
+
+
+def split_metadata(metadata: Mapping[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A post's metadata as (initial values of the plain fields, what only the advanced JSON can hold).
+
+    The service's ``post_metadata_build`` puts them back together into the same metadata.
+    """
+    rest = copy.deepcopy(dict(metadata or {}))
+    fields: dict[str, Any] = {}
+    media = rest.get("media")
+    if isinstance(media, list) and 0 < len(media) <= MEDIA_ROWS and all(map(_is_simple_media, media)):
+        for index, item in enumerate(media, start=1):
+            url, type_, alt_text = media_row_fields(index)
+            fields.update(
+                {url: item["url"], type_: item.get("type", "image"), alt_text: item.get("alt_text", "")}
+            )
+        del rest["media"]
+    platforms = rest.get("platforms")
+    if isinstance(platforms, dict):
+        for name, platform, key, field in PLATFORM_OPTION_FIELDS:
+            options = platforms.get(platform)
+            if not isinstance(options, dict) or not isinstance(options.get(key), str):
+                continue
+            if isinstance(field, forms.ChoiceField) and options[key] not in dict(field.choices):
+                continue
+            fields[name] = options.pop(key)
+        for platform in [platform for platform, options in platforms.items() if options == {}]:
+            del platforms[platform]
+        if not platforms:
+            del rest["platforms"]
+    return fields, rest
+
+
+def _is_simple_media(item: Any) -> bool:
+    return (
+        isinstance(item, dict)
+        and set(item) <= {"url", "type", "alt_text"}
+        and isinstance(item.get("url"), str)
+        and item.get("type", "image") in MEDIA_TYPES
+        and isinstance(item.get("alt_text", ""), str)
+    )
+
+
+class MarkPublishedForm(forms.Form):
+    platform_post_id = forms.CharField(label="The post's id on the platform", max_length=255)
+    platform_post_url = forms.URLField(label="Its address (optional)", required=False, max_length=500)
+
+
+class SendAgainForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="I checked the account: the post is not there, so sending it again will not post it twice."
+    )

@@ -1,0 +1,774 @@
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from calendar_app.models import AccountStatus, AttemptAction, AttemptOutcome, PostStatus, ScheduledPost
+from calendar_app.selectors import post_due_queryset
+from social.models import Platform, SocialAccountStatus
+
+from .factories import add_attempt, make_account, make_post, make_staff
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/admin/calendar_app/scheduledpost/"
+ADD = "/admin/calendar_app/scheduledpost/add/"
+CALENDAR = "/admin/calendar_app/scheduledpost/calendar/"
+TOO_LONG = "x" * 312
+FUTURE = datetime(2030, 7, 1, 7, 30, tzinfo=UTC)  # 09:30 in Paris (CEST)
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def change_url(post: ScheduledPost) -> str:
+    return f"/admin/calendar_app/scheduledpost/{post.pk}/change/"
+
+
+def form_data(**overrides) -> dict:
+    data = {
+        "content": "Hello",
+        "social_accounts": [],
+        "scheduled_local": "2030-07-01T09:30",
+        "timezone": "Europe/Paris",
+        "status": "SCHEDULED",
+        **{f"media_{index}_type": "image" for index in range(1, 5)},
+    }
+    data.update(overrides)
+    return data
+
+
+def page_messages(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client
+
+
+# --- Scheduling a post --------------------------------------------------------------------------------
+
+
+def test_add__schedules_in_the_authors_zone_with_metadata_from_plain_fields(
+    staff_client, staff_user, fake_clients
+):
+    x = make_account(staff_user, platform=Platform.TWITTER)
+    youtube = make_account(staff_user, platform=Platform.YOUTUBE)
+    linkedin = make_account(staff_user, platform=Platform.LINKEDIN)
+    response = staff_client.post(
+        ADD,
+        form_data(
+            content="Our launch video is out",
+            social_accounts=[x.pk, youtube.pk, linkedin.pk],
+            media_1_url="https://cdn.example.com/launch.mp4",
+            media_1_type="video",
+            media_2_url="https://cdn.example.com/cover.jpg",
+            media_2_alt_text="The cover",
+            twitter_content="Launch video!",
+            youtube_title="Launch",
+            youtube_privacy_status="unlisted",
+            linkedin_visibility="CONNECTIONS",
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()
+    post = ScheduledPost.objects.get()
+    assert (post.scheduled_at, post.timezone, post.status, post.created_by) == (
+        FUTURE,
+        "Europe/Paris",
+        PostStatus.SCHEDULED,
+        staff_user,
+    )
+    assert post.metadata == {
+        "media": [
+            {"url": "https://cdn.example.com/launch.mp4", "type": "video"},
+            {"url": "https://cdn.example.com/cover.jpg", "type": "image", "alt_text": "The cover"},
+        ],
+        "platforms": {
+            "TWITTER": {"content": "Launch video!"},
+            "LINKEDIN": {"visibility": "CONNECTIONS"},
+            "YOUTUBE": {"title": "Launch", "privacy_status": "unlisted"},
+        },
+    }
+    assert set(post.post_accounts.values_list("account_id", flat=True)) == {x.pk, youtube.pk, linkedin.pk}
+
+
+def test_add__too_long_for_x_is_an_error_naming_x_then_the_fix_saves(staff_client, staff_user, fake_clients):
+    x = make_account(staff_user, platform=Platform.TWITTER)
+    facebook = make_account(staff_user, platform=Platform.FACEBOOK)
+    response = staff_client.post(ADD, form_data(content=TOO_LONG, social_accounts=[x.pk, facebook.pk]))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == ["X: 312 characters, the limit is 280"]
+    assert "X: 312 characters, the limit is 280" in response.content.decode()
+    assert TOO_LONG in response.content.decode()  # what was typed is still there
+    assert not ScheduledPost.objects.exists()
+
+    response = staff_client.post(
+        ADD, form_data(content=TOO_LONG, twitter_content="Short for X", social_accounts=[x.pk, facebook.pk])
+    )
+    assert response.status_code == 302
+    assert ScheduledPost.objects.get().metadata == {"platforms": {"TWITTER": {"content": "Short for X"}}}
+
+
+def test_add__a_time_the_clocks_skip_is_a_form_error(staff_client, staff_user):
+    x = make_account(staff_user)
+    response = staff_client.post(
+        ADD,
+        form_data(social_accounts=[x.pk], scheduled_local="2030-03-10T02:30", timezone="America/New_York"),
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "02:30 does not exist on 2030-03-10 in America/New_York" in errors["scheduled_local"][0]
+    assert not ScheduledPost.objects.exists()
+
+
+def test_add__a_past_time_is_refused_unless_publish_now(staff_client, staff_user):
+    x = make_account(staff_user)
+    past = (timezone.now() - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    response = staff_client.post(ADD, form_data(social_accounts=[x.pk], scheduled_local=past, timezone="UTC"))
+    assert "is in the past" in response.context["adminform"].form.errors["scheduled_local"][0]
+    assert not ScheduledPost.objects.exists()
+
+    response = staff_client.post(
+        ADD,
+        form_data(social_accounts=[x.pk], scheduled_local=past, timezone="UTC", publish_now="on"),
+        follow=True,
+    )
+    post = ScheduledPost.objects.get()
+    assert list(post_due_queryset()) == [post]
+    assert f"{post} goes out with the next publisher run (within a minute)." in page_messages(response)
+
+
+def test_add__a_draft_with_platform_problems_is_saved_with_a_warning(staff_client, staff_user, fake_clients):
+    x = make_account(staff_user)
+    response = staff_client.post(
+        ADD, form_data(content=TOO_LONG, social_accounts=[x.pk], status="DRAFT"), follow=True
+    )
+    assert ScheduledPost.objects.get().status == PostStatus.DRAFT
+    assert (
+        "Saved as a draft. Before it can be scheduled: X: 312 characters, the limit is 280"
+        in page_messages(response)
+    )
+
+
+def test_add__the_time_zone_defaults_to_the_viewers(staff_client):
+    staff_client.cookies["viewer_tz"] = "Asia/Tokyo"
+    form = staff_client.get(ADD).context["adminform"].form
+    assert form["timezone"].value() == "Asia/Tokyo"
+
+
+def test_add__offers_active_accounts_grouped_by_platform(staff_client, staff_user):
+    make_account(staff_user, platform=Platform.TWITTER, name="@acme")
+    make_account(staff_user, platform=Platform.FACEBOOK, name="Acme Page")
+    make_account(
+        staff_user, platform=Platform.TWITTER, name="@expired", status=SocialAccountStatus.NEEDS_RECONNECT
+    )
+    form = staff_client.get(ADD).context["adminform"].form
+    assert [
+        (group, [label for _pk, label in choices])
+        for group, choices in form.fields["social_accounts"].choices
+    ] == [
+        ("Facebook Page", ["Acme Page"]),
+        ("X (Twitter)", ["@acme"]),
+    ]
+
+
+def test_add__alt_text_without_an_address_is_an_error(staff_client, staff_user):
+    x = make_account(staff_user)
+    response = staff_client.post(ADD, form_data(social_accounts=[x.pk], media_1_alt_text="A cat"))
+    assert response.context["adminform"].form.errors["media_1_url"] == [
+        "Enter the media's address, or clear its alt text."
+    ]
+
+
+def test_add__advanced_json_must_be_an_object(staff_client, staff_user):
+    x = make_account(staff_user)
+    response = staff_client.post(ADD, form_data(social_accounts=[x.pk], advanced_metadata="[1, 2]"))
+    assert response.context["adminform"].form.errors["advanced_metadata"] == [
+        "Enter a JSON object ({...}), or leave it empty."
+    ]
+
+
+# --- Editing ------------------------------------------------------------------------------------------
+
+
+def test_change__shows_the_time_in_the_posts_zone_whatever_the_viewers(staff_client, staff_user):
+    post = make_post(staff_user, accounts=[make_account(staff_user)], scheduled_at=FUTURE, tz="Europe/Paris")
+    staff_client.cookies["viewer_tz"] = "Asia/Tokyo"
+    response = staff_client.get(change_url(post))
+    assert 'value="2030-07-01T09:30"' in response.content.decode()
+    assert response.context["post_page"]["scheduled_for"] == "2030-07-01 09:30 CEST"
+
+
+def test_change__edits_a_scheduled_post(staff_client, staff_user, fake_clients):
+    old, new = make_account(staff_user), make_account(staff_user, platform=Platform.FACEBOOK)
+    post = make_post(staff_user, accounts=[old], scheduled_at=FUTURE, tz="Europe/Paris")
+    response = staff_client.post(
+        change_url(post),
+        form_data(content="Edited", social_accounts=[new.pk], scheduled_local="2030-12-01T09:30"),
+    )
+    assert response.status_code == 302, response.content.decode()
+    post.refresh_from_db()
+    assert post.content == "Edited"
+    assert post.scheduled_at == datetime(2030, 12, 1, 8, 30, tzinfo=UTC)  # CET in December
+    assert list(post.post_accounts.values_list("account_id", flat=True)) == [new.pk]
+
+
+def test_change__a_published_post_is_read_only(staff_client, staff_user):
+    account = make_account(staff_user)
+    post = make_post(staff_user, accounts={account: AccountStatus.PUBLISHED}, status=PostStatus.PUBLISHED)
+    body = staff_client.get(change_url(post)).content.decode()
+    assert 'name="content"' not in body and 'name="_save"' not in body
+    assert "Hello from the scheduler" in body
+    response = staff_client.post(
+        change_url(post), form_data(content="Rewritten", social_accounts=[account.pk])
+    )
+    assert response.status_code == 403
+    post.refresh_from_db()
+    assert post.content == "Hello from the scheduler"
+
+
+def test_change__editing_keeps_metadata_it_has_no_field_for(staff_client, staff_user):
+    account = make_account(staff_user)
+    metadata = {
+        "media": [{"url": "https://cdn.example.com/a.jpg", "type": "image", "alt_text": "A"}],
+        "platforms": {
+            "TWITTER": {"content": "short", "reply_settings": "following"},
+            "YOUTUBE": {"media": [{"url": "https://cdn.example.com/v.mp4", "type": "video"}]},
+        },
+        "campaign": "spring",
+    }
+    post = make_post(
+        staff_user, accounts=[account], scheduled_at=FUTURE, tz="Europe/Paris", metadata=metadata
+    )
+    form = staff_client.get(change_url(post)).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() not in (None, "")}
+    data["advanced_metadata"] = form["advanced_metadata"].value()
+    data["social_accounts"] = [account.pk]
+    assert data["twitter_content"] == "short" and data["media_1_url"] == "https://cdn.example.com/a.jpg"
+    response = staff_client.post(change_url(post), data)
+    assert response.status_code == 302, response.content.decode()
+    post.refresh_from_db()
+    assert post.metadata == metadata
+
+
+# --- The list -----------------------------------------------------------------------------------------
+
+
+def test_changelist__shows_status_time_in_authors_zone_platforms_and_retry_state(staff_client, staff_user):
+    x = make_account(staff_user, platform=Platform.TWITTER, name="@acme")
+    facebook = make_account(staff_user, platform=Platform.FACEBOOK, name="Acme Page")
+    new_york_today = timezone.now().astimezone(NEW_YORK)
+    make_post(
+        staff_user,
+        accounts={x: AccountStatus.PENDING, facebook: AccountStatus.PUBLISHED},
+        scheduled_at=datetime(2030, 1, 15, 13, 0, tzinfo=UTC),
+        tz="America/New_York",
+        retry_count=1,
+        next_attempt_at=new_york_today.replace(hour=23, minute=59),
+    )
+    body = staff_client.get(LIST).content.decode()
+    assert '<span class="status-badge status-scheduled">Scheduled</span>' in body
+    assert "2030-01-15 08:00 EST" in body
+    assert "retry 1 of 3 at 23:59<" in body
+    assert re.search(r'platform-twitter account-pending" title="X \(Twitter\): @acme \(pending\)">X<', body)
+    assert re.search(
+        r'platform-facebook account-published" title="Facebook Page: Acme Page \(published\)">FB<', body
+    )
+
+
+def test_changelist__a_retry_on_another_day_shows_its_date(staff_client, staff_user):
+    in_two_days = (timezone.now().astimezone(NEW_YORK) + timedelta(days=2)).replace(hour=14, minute=5)
+    make_post(
+        staff_user,
+        accounts=[make_account(staff_user)],
+        tz="America/New_York",
+        retry_count=2,
+        next_attempt_at=in_two_days,
+    )
+    body = staff_client.get(LIST).content.decode()
+    assert f"retry 2 of 3 at {in_two_days:%Y-%m-%d} 14:05 {in_two_days.tzname()}" in body
+
+
+def _listed(client, query: str) -> set[int]:
+    response = client.get(f"{LIST}?{query}")
+    assert response.status_code == 200, response
+    return {post.pk for post in response.context["cl"].result_list}
+
+
+def test_changelist__needs_attention_filter(staff_client, staff_user):
+    a, b = make_account(staff_user), make_account(staff_user)
+    failed = make_post(staff_user, accounts={a: AccountStatus.FAILED}, status=PostStatus.FAILED)
+    partial = make_post(
+        staff_user,
+        accounts={a: AccountStatus.PUBLISHED, b: AccountStatus.FAILED},
+        status=PostStatus.PARTIALLY_PUBLISHED,
+    )
+    review = make_post(
+        staff_user,
+        accounts={a: AccountStatus.NEEDS_REVIEW, b: AccountStatus.PENDING},
+        status=PostStatus.SCHEDULED,
+    )
+    make_post(staff_user, accounts={a: AccountStatus.PUBLISHED}, status=PostStatus.PUBLISHED)
+    make_post(staff_user, accounts=[a])
+    assert _listed(staff_client, "attention=needed") == {failed.pk, partial.pk, review.pk}
+
+
+def test_changelist__status_platform_account_date_filters_and_search(staff_client, staff_user):
+    x, facebook = make_account(staff_user), make_account(staff_user, platform=Platform.FACEBOOK)
+    to_x = make_post(
+        staff_user, accounts=[x], content="Spring sale", scheduled_at=datetime(2030, 3, 5, tzinfo=UTC)
+    )
+    to_both = make_post(
+        staff_user,
+        accounts=[x, facebook],
+        status=PostStatus.DRAFT,
+        scheduled_at=datetime(2030, 4, 5, tzinfo=UTC),
+    )
+    to_facebook = make_post(staff_user, accounts=[facebook], scheduled_at=datetime(2030, 4, 6, tzinfo=UTC))
+    assert _listed(staff_client, "platform=FACEBOOK") == {to_both.pk, to_facebook.pk}
+    assert _listed(staff_client, f"account={x.pk}") == {to_x.pk, to_both.pk}
+    assert _listed(staff_client, "status__exact=DRAFT") == {to_both.pk}
+    assert _listed(staff_client, "q=spring") == {to_x.pk}
+    assert _listed(staff_client, "scheduled_at__year=2030&scheduled_at__month=4") == {
+        to_both.pk,
+        to_facebook.pk,
+    }
+
+
+def test_changelist__an_unknown_filter_value_is_refused(staff_client, staff_user):
+    make_post(staff_user, accounts=[make_account(staff_user)])
+    response = staff_client.get(f"{LIST}?platform=MYSPACE")
+    assert response.status_code == 302 and response["Location"].endswith("?e=1")
+
+
+def test_changelist__a_fixed_number_of_queries_however_many_posts(
+    staff_client, staff_user, django_assert_max_num_queries
+):
+    accounts = [make_account(staff_user, platform=platform) for platform in Platform.values]
+
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert staff_client.get(LIST).status_code == 200
+        return len(queries)
+
+    for _ in range(2):
+        make_post(staff_user, accounts=accounts)
+    few = count_queries()
+    for _ in range(25):
+        make_post(staff_user, accounts=accounts, retry_count=1, next_attempt_at=timezone.now())
+    assert count_queries() == few
+    with django_assert_max_num_queries(12):
+        staff_client.get(LIST)
+
+
+# --- The post page ------------------------------------------------------------------------------------
+
+
+def test_post_page__each_account_with_its_link_and_error_and_the_full_history_in_the_authors_zone(
+    staff_client, staff_user
+):
+    x = make_account(staff_user, platform=Platform.TWITTER, name="@acme")
+    facebook = make_account(staff_user, platform=Platform.FACEBOOK, name="Acme Page")
+    post = make_post(
+        staff_user,
+        accounts={x: AccountStatus.PUBLISHED, facebook: AccountStatus.FAILED},
+        status=PostStatus.PARTIALLY_PUBLISHED,
+        scheduled_at=FUTURE,
+        tz="Europe/Paris",
+    )
+    x_row, facebook_row = post.post_accounts.get(account=x), post.post_accounts.get(account=facebook)
+    x_row.platform_post_id, x_row.platform_post_url = (
+        "1790000000000000001",
+        "https://x.com/acme/status/1790000000000000001",
+    )
+    x_row.save()
+    facebook_row.error_kind, facebook_row.error_message = "AUTH", "Error validating access token (code 190)"
+    facebook_row.save()
+    add_attempt(
+        facebook_row,
+        started_at=FUTURE,
+        error_kind="TRANSIENT",
+        http_status=503,
+        error_message="Service Unavailable",
+    )
+    add_attempt(x_row, started_at=FUTURE + timedelta(seconds=1), outcome=AttemptOutcome.PUBLISHED)
+    add_attempt(
+        facebook_row,
+        started_at=FUTURE + timedelta(minutes=2),
+        error_kind="AUTH",
+        http_status=401,
+        error_message="Error validating access token (code 190)",
+    )
+    add_attempt(
+        facebook_row,
+        started_at=FUTURE + timedelta(minutes=3),
+        action=AttemptAction.RECONCILE,
+        outcome="NOT_FOUND",
+    )
+
+    response = staff_client.get(change_url(post))
+    body = response.content.decode()
+    assert (
+        '<a href="https://x.com/acme/status/1790000000000000001" target="_blank" rel="noopener noreferrer">'
+        "1790000000000000001</a>" in body
+    )
+    assert "Authentication</span> Error validating access token (code 190)" in body
+    history = re.search(r'<table class="post-attempts-table">(.*?)</table>', body, re.S).group(1)
+    rows = [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
+        for row in re.findall(r"<tr class=\"attempt-row.*?</tr>", history, re.S)
+    ]
+    assert rows == [
+        "Facebook Page: Acme Page Publish 2030-07-01 09:30:00 CEST 2030-07-01 09:30:01 CEST Failed Transient 503 Service Unavailable",
+        "X (Twitter): @acme Publish 2030-07-01 09:30:01 CEST 2030-07-01 09:30:02 CEST Published",
+        "Facebook Page: Acme Page Publish 2030-07-01 09:32:00 CEST 2030-07-01 09:32:01 CEST Failed Authentication 401 Error validating access token (code 190)",
+        "Facebook Page: Acme Page Reconcile 2030-07-01 09:33:00 CEST 2030-07-01 09:33:01 CEST Confirmed not published",
+    ]
+
+
+def test_post_page__a_fixed_number_of_queries_however_long_the_history(staff_client, staff_user):
+    def post_with_history(accounts: int, attempts_each: int) -> ScheduledPost:
+        post = make_post(
+            staff_user,
+            accounts={make_account(staff_user): AccountStatus.FAILED for _ in range(accounts)},
+            status=PostStatus.FAILED,
+        )
+        for row in post.post_accounts.all():
+            for minute in range(attempts_each):
+                add_attempt(row, started_at=FUTURE + timedelta(minutes=minute), error_kind="TRANSIENT")
+        return post
+
+    def count_queries(post: ScheduledPost) -> int:
+        staff_client.get(change_url(post))  # warm Django's caches (content types)
+        with CaptureQueriesContext(connection) as queries:
+            assert staff_client.get(change_url(post)).status_code == 200
+        return len(queries)
+
+    assert count_queries(post_with_history(1, 1)) == count_queries(post_with_history(5, 6))
+
+
+def test_post_page__never_shows_a_token(staff_client, staff_user):
+    account = make_account(staff_user)
+    post = make_post(staff_user, accounts={account: AccountStatus.PUBLISHED}, status=PostStatus.PUBLISHED)
+    for url in (change_url(post), LIST, CALENDAR + "?month=" + post.scheduled_at.strftime("%Y-%m")):
+        body = staff_client.get(url).content.decode()
+        assert "SECRET" not in body and "enc:v1:" not in body
+
+
+@pytest.mark.parametrize(
+    ("post_status", "account_status", "buttons"),
+    [
+        (PostStatus.DRAFT, AccountStatus.PENDING, ["Publish now", "Cancel", "Duplicate as a new draft"]),
+        (PostStatus.SCHEDULED, AccountStatus.PENDING, ["Publish now", "Cancel", "Duplicate as a new draft"]),
+        (PostStatus.PUBLISHING, AccountStatus.PUBLISHING, ["Duplicate as a new draft"]),
+        (PostStatus.FAILED, AccountStatus.FAILED, ["Retry failed accounts", "Duplicate as a new draft"]),
+        (PostStatus.PUBLISHED, AccountStatus.PUBLISHED, ["Duplicate as a new draft"]),
+        (PostStatus.CANCELLED, AccountStatus.PENDING, ["Publish now", "Duplicate as a new draft"]),
+    ],
+)
+def test_post_page__offers_the_actions_that_fit_the_state(
+    staff_client, staff_user, post_status, account_status, buttons
+):
+    post = make_post(staff_user, accounts={make_account(staff_user): account_status}, status=post_status)
+    body = staff_client.get(change_url(post)).content.decode()
+    assert (
+        re.findall(r'<button type="submit" class="button post-action-\w+">([^<]+)</button>', body) == buttons
+    )
+    assert 'name="CHANGE_FORM-action"' in body or not buttons
+
+
+# --- Actions ------------------------------------------------------------------------------------------
+
+
+def run_on_page(client, post, action: str):
+    return client.post(
+        change_url(post), {"CHANGE_FORM-action": action, "_selected_action": post.pk}, follow=True
+    )
+
+
+def run_on_list(client, posts, action: str):
+    return client.post(LIST, {"action": action, "_selected_action": [post.pk for post in posts]}, follow=True)
+
+
+def test_post_page_action__retry_failed_accounts(staff_client, staff_user):
+    failed, published = make_account(staff_user), make_account(staff_user)
+    post = make_post(
+        staff_user,
+        accounts={failed: AccountStatus.FAILED, published: AccountStatus.PUBLISHED},
+        status=PostStatus.PARTIALLY_PUBLISHED,
+        scheduled_at=timezone.now() - timedelta(hours=1),
+    )
+    response = run_on_page(staff_client, post, "retry_failed_accounts")
+    assert response.redirect_chain[-1][0] == change_url(post)
+    assert f"{post}: 1 failed account(s) will be retried by the next publisher run." in page_messages(
+        response
+    )
+    post.refresh_from_db()
+    assert post.status == PostStatus.SCHEDULED
+    assert list(post_due_queryset()) == [post]
+
+
+def test_list_action__cancel_reports_each_refusal_with_its_reason(staff_client, staff_user):
+    account = make_account(staff_user)
+    scheduled = make_post(staff_user, accounts=[account])
+    published = make_post(
+        staff_user, accounts={account: AccountStatus.PUBLISHED}, status=PostStatus.PUBLISHED
+    )
+    response = run_on_list(staff_client, [scheduled, published], "cancel_posts")
+    assert page_messages(response) == [
+        f"{scheduled}: cancelled.",
+        f"{published}: {published} is published; only drafts and scheduled posts can be cancelled.",
+    ]
+    scheduled.refresh_from_db()
+    published.refresh_from_db()
+    assert (scheduled.status, published.status) == (PostStatus.CANCELLED, PostStatus.PUBLISHED)
+
+
+def test_list_action__publish_now(staff_client, staff_user):
+    drafts = [
+        make_post(staff_user, accounts=[make_account(staff_user)], status=PostStatus.DRAFT) for _ in range(2)
+    ]
+    run_on_list(staff_client, drafts, "publish_now")
+    assert set(post_due_queryset()) == set(drafts)
+
+
+def test_post_page_action__duplicate_opens_the_new_draft(staff_client, staff_user):
+    post = make_post(
+        staff_user, accounts={make_account(staff_user): AccountStatus.PUBLISHED}, status=PostStatus.PUBLISHED
+    )
+    response = run_on_page(staff_client, post, "duplicate_as_draft")
+    copy_ = ScheduledPost.objects.exclude(pk=post.pk).get()
+    assert response.redirect_chain[-1][0] == change_url(copy_)
+    assert copy_.status == PostStatus.DRAFT
+    assert 'name="content"' in response.content.decode()  # the copy is editable
+
+
+# --- Reviewing an account whose outcome is unknown ----------------------------------------------------
+
+
+def review_url(post, post_account) -> str:
+    return f"/admin/calendar_app/scheduledpost/{post.pk}/review/{post_account.pk}/"
+
+
+@pytest.fixture
+def post_in_review(staff_user):
+    published, in_doubt = make_account(staff_user), make_account(staff_user, name="@in_doubt")
+    post = make_post(
+        staff_user,
+        accounts={published: AccountStatus.PUBLISHED, in_doubt: AccountStatus.NEEDS_REVIEW},
+        status=PostStatus.PARTIALLY_PUBLISHED,
+        scheduled_at=timezone.now() - timedelta(hours=1),
+    )
+    return post, post.post_accounts.get(account=in_doubt)
+
+
+def test_review__the_post_page_links_to_it(staff_client, post_in_review):
+    post, row = post_in_review
+    assert (
+        f'href="{review_url(post, row)}">Review…</a>' in staff_client.get(change_url(post)).content.decode()
+    )
+
+
+def test_review__mark_as_published_with_its_id(staff_client, post_in_review):
+    post, row = post_in_review
+    response = staff_client.post(
+        review_url(post, row),
+        {
+            "mark_published": "1",
+            "mark-platform_post_id": "1790",
+            "mark-platform_post_url": "https://x.com/i/status/1790",
+        },
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == change_url(post)
+    assert "X (Twitter): @in_doubt: marked as published on" in page_messages(response)[0]
+    row.refresh_from_db()
+    post.refresh_from_db()
+    assert (row.status, row.platform_post_id, post.status) == (
+        AccountStatus.PUBLISHED,
+        "1790",
+        PostStatus.PUBLISHED,
+    )
+
+
+def test_review__a_bad_address_is_a_form_error_that_keeps_the_input(staff_client, post_in_review):
+    post, row = post_in_review
+    response = staff_client.post(
+        review_url(post, row),
+        {"mark_published": "1", "mark-platform_post_id": "1790", "mark-platform_post_url": "nope"},
+    )
+    assert response.status_code == 200
+    assert response.context["mark_form"].errors == {"platform_post_url": ["Enter a valid URL."]}
+    assert 'value="1790"' in response.content.decode()
+    row.refresh_from_db()
+    assert row.status == AccountStatus.NEEDS_REVIEW
+
+
+def test_review__send_again_needs_the_confirmation(staff_client, post_in_review):
+    post, row = post_in_review
+    response = staff_client.post(review_url(post, row), {"send_again": "1"})
+    assert response.status_code == 200 and response.context["send_form"].errors["confirm"]
+    row.refresh_from_db()
+    assert row.status == AccountStatus.NEEDS_REVIEW
+
+    staff_client.post(review_url(post, row), {"send_again": "1", "send-confirm": "on"})
+    row.refresh_from_db()
+    assert row.status == AccountStatus.PENDING
+    assert list(post_due_queryset()) == [post]
+
+
+def test_review__nothing_to_review_goes_back_to_the_post(staff_client, staff_user):
+    post = make_post(
+        staff_user, accounts={make_account(staff_user): AccountStatus.PUBLISHED}, status=PostStatus.PUBLISHED
+    )
+    response = staff_client.get(review_url(post, post.post_accounts.get()))
+    assert response.status_code == 302 and response["Location"] == change_url(post)
+
+
+# --- Permissions --------------------------------------------------------------------------------------
+
+
+def test_anonymous_and_non_staff_see_nothing(client, user):
+    post = make_post(
+        user, accounts={make_account(user): AccountStatus.NEEDS_REVIEW}, status=PostStatus.FAILED
+    )
+    urls = [
+        LIST,
+        ADD,
+        CALENDAR,
+        change_url(post),
+        review_url(post, post.post_accounts.get()),
+        "/admin/social/socialaccount/",
+    ]
+    for logged_in in (False, True):
+        if logged_in:
+            client.force_login(user)  # a person, but not staff
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 302 and response["Location"].startswith("/admin/login/"), url
+
+
+def test_view_only_staff_can_look_but_not_act(client, django_user_model, staff_user):
+    viewer = make_staff(django_user_model, "viewer", "view_scheduledpost")
+    post = make_post(
+        staff_user, accounts={make_account(staff_user): AccountStatus.FAILED}, status=PostStatus.FAILED
+    )
+    client.force_login(viewer)
+    for url in (LIST, change_url(post), CALENDAR):
+        assert client.get(url).status_code == 200
+    assert client.get(ADD).status_code == 403
+    assert "post-action-" not in client.get(change_url(post)).content.decode()
+    assert (
+        client.post(
+            change_url(post), {"CHANGE_FORM-action": "retry_failed_accounts", "_selected_action": post.pk}
+        ).status_code
+        == 403
+    )
+    assert client.get(review_url(post, post.post_accounts.get())).status_code == 403
+    post.refresh_from_db()
+    assert post.status == PostStatus.FAILED
+
+
+def test_without_change_others_another_persons_post_is_read_only(client, django_user_model, staff_user):
+    editor = make_staff(
+        django_user_model, "editor", "view_scheduledpost", "change_scheduledpost", "add_scheduledpost"
+    )
+    account = make_account(staff_user)
+    theirs = make_post(staff_user, accounts=[account], content="Theirs")
+    mine = make_post(editor, accounts=[account], content="Mine")
+    client.force_login(editor)
+
+    assert 'name="content"' not in client.get(change_url(theirs)).content.decode()
+    response = client.post(change_url(theirs), form_data(content="Hijacked", social_accounts=[account.pk]))
+    assert response.status_code == 403
+    response = run_on_list(client, [theirs, mine], "cancel_posts")
+    assert page_messages(response) == [
+        f"{theirs}: it is staff's post, and you may not change other people's posts.",
+        f"{mine}: cancelled.",
+    ]
+    theirs.refresh_from_db()
+    assert (theirs.content, theirs.status) == ("Theirs", PostStatus.SCHEDULED)
+    # Duplicating only needs "add": the copy is the editor's own draft.
+    run_on_page(client, theirs, "duplicate_as_draft")
+    assert ScheduledPost.objects.filter(created_by=editor, status=PostStatus.DRAFT, content="Theirs").exists()
+
+    assert 'name="content"' in client.get(change_url(mine)).content.decode()
+
+
+def test_with_change_others_another_persons_post_can_be_edited(client, django_user_model, staff_user):
+    lead = make_staff(
+        django_user_model, "lead", "view_scheduledpost", "change_scheduledpost", "change_others_scheduledpost"
+    )
+    account = make_account(staff_user)
+    theirs = make_post(staff_user, accounts=[account], scheduled_at=FUTURE, tz="Europe/Paris")
+    client.force_login(lead)
+    response = client.post(
+        change_url(theirs), form_data(content="Edited by the lead", social_accounts=[account.pk])
+    )
+    assert response.status_code == 302
+    theirs.refresh_from_db()
+    assert (theirs.content, theirs.created_by) == ("Edited by the lead", staff_user)
+
+
+def test_delete__a_draft_can_go_a_post_with_history_cannot(staff_client, staff_user):
+    account = make_account(staff_user)
+    draft = make_post(staff_user, accounts=[account], status=PostStatus.DRAFT)
+    published = make_post(
+        staff_user, accounts={account: AccountStatus.PUBLISHED}, status=PostStatus.PUBLISHED
+    )
+    assert (
+        staff_client.post(
+            f"/admin/calendar_app/scheduledpost/{draft.pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 302
+    )
+    assert (
+        staff_client.post(
+            f"/admin/calendar_app/scheduledpost/{published.pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert list(ScheduledPost.objects.all()) == [published]
+    assert "delete_selected" not in str(
+        staff_client.get(LIST).context["action_form"].fields["action"].choices
+    )
+
+
+def test_admin_pages_never_load_or_decrypt_a_token(staff_client, staff_user, fake_clients, monkeypatch):
+    x = make_account(staff_user, name="@acme")
+    post = make_post(
+        staff_user,
+        accounts={x: AccountStatus.NEEDS_REVIEW},
+        status=PostStatus.FAILED,
+        scheduled_at=timezone.now() - timedelta(hours=1),
+    )
+    add_attempt(
+        post.post_accounts.get(), started_at=timezone.now() - timedelta(hours=1), error_kind="UNKNOWN"
+    )
+
+    class NoDecrypting:
+        def decrypt(self, *args, **kwargs):
+            raise AssertionError("an admin page loaded a token")
+
+    monkeypatch.setattr("social.fields.get_key_ring", NoDecrypting)
+    for url in (
+        LIST,
+        f"{LIST}?account={x.pk}",
+        ADD,
+        change_url(post),
+        review_url(post, post.post_accounts.get()),
+        f"{CALENDAR}?month={timezone.now():%Y-%m}",
+        "/admin/calendar_app/publishattempt/",
+        "/admin/social/socialaccount/",
+    ):
+        assert staff_client.get(url).status_code == 200, url
+    # Checking a post validates it against each account's client, still without the tokens.
+    response = staff_client.post(ADD, form_data(content=TOO_LONG, social_accounts=[x.pk]))
+    assert "X: 312 characters, the limit is 280" in response.content.decode()
+    run_on_page(staff_client, post, "duplicate_as_draft")

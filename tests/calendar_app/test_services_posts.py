@@ -1,0 +1,645 @@
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from calendar_app.models import AccountStatus, PostStatus, ScheduledPost
+from calendar_app.selectors import post_due_queryset
+from calendar_app.services.posts import (
+    post_account_mark_published,
+    post_account_send_again,
+    post_cancel,
+    post_create,
+    post_delete,
+    post_duplicate,
+    post_input_check,
+    post_is_editable,
+    post_metadata_build,
+    post_publish_now,
+    post_retry_failed_accounts,
+    post_update,
+    wall_time_to_utc,
+)
+from social.clients import MediaItem, registry
+from social.models import Platform, SocialAccountStatus
+
+from .factories import add_attempt, make_account, make_post, post_input
+
+pytestmark = pytest.mark.django_db
+
+TOO_LONG = "x" * 312
+
+
+# --- Time zones ---------------------------------------------------------------------------------------
+
+
+def test_wall_time_to_utc__is_read_in_the_named_zone_across_a_dst_change():
+    before = wall_time_to_utc(wall_time=datetime(2026, 3, 28, 9, 0), timezone_name="Europe/Paris")
+    after = wall_time_to_utc(wall_time=datetime(2026, 3, 30, 9, 0), timezone_name="Europe/Paris")
+    assert before == datetime(2026, 3, 28, 8, 0, tzinfo=UTC)  # CET, UTC+1
+    assert after == datetime(2026, 3, 30, 7, 0, tzinfo=UTC)  # CEST, UTC+2
+
+
+def test_wall_time_to_utc__a_time_the_clocks_skip_is_refused():
+    with pytest.raises(ValidationError) as error:
+        wall_time_to_utc(wall_time=datetime(2026, 3, 8, 2, 30), timezone_name="America/New_York")
+    assert "02:30 does not exist on 2026-03-08 in America/New_York" in error.value.messages[0]
+
+
+def test_wall_time_to_utc__a_time_that_happens_twice_is_the_first_one():
+    # 01:30 on 2026-11-01 happens at 05:30 UTC (EDT) and again at 06:30 UTC (EST).
+    assert wall_time_to_utc(
+        wall_time=datetime(2026, 11, 1, 1, 30), timezone_name="America/New_York"
+    ) == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
+
+
+# --- Metadata -----------------------------------------------------------------------------------------
+
+
+def test_post_metadata_build__makes_the_design_shape_and_leaves_out_empty_values():
+    metadata = post_metadata_build(
+        media=[MediaItem(url="https://cdn.example.com/a.jpg", type="image", alt_text="A cat")],
+        platform_options={
+            Platform.TWITTER: {"content": "shorter text for X"},
+            Platform.YOUTUBE: {"title": "Launch", "privacy_status": "unlisted", "content": ""},
+            Platform.LINKEDIN: {"visibility": ""},
+        },
+        extra_metadata={
+            "platforms": {
+                Platform.YOUTUBE: {"media": [{"url": "https://cdn.example.com/v.mp4", "type": "video"}]}
+            }
+        },
+    )
+    assert metadata == {
+        "media": [{"url": "https://cdn.example.com/a.jpg", "type": "image", "alt_text": "A cat"}],
+        "platforms": {
+            "TWITTER": {"content": "shorter text for X"},
+            "YOUTUBE": {
+                "title": "Launch",
+                "privacy_status": "unlisted",
+                "media": [{"url": "https://cdn.example.com/v.mp4", "type": "video"}],
+            },
+        },
+    }
+
+
+# --- Checking input -----------------------------------------------------------------------------------
+
+
+def test_post_input_check__names_the_platform_in_each_validation_message(user, fake_clients):
+    x = make_account(user, platform=Platform.TWITTER)
+    facebook = make_account(user, platform=Platform.FACEBOOK)
+    check = post_input_check(data=post_input(content=TOO_LONG, account_ids=(x.pk, facebook.pk)))
+    assert check.errors == {NON_FIELD_ERRORS: ["X: 312 characters, the limit is 280"]}
+
+
+def test_post_input_check__uses_the_per_platform_text(user, fake_clients):
+    x = make_account(user, platform=Platform.TWITTER)
+    data = post_input(
+        content=TOO_LONG, account_ids=(x.pk,), platform_options={"TWITTER": {"content": "short"}}
+    )
+    assert post_input_check(data=data).errors == {}
+
+
+def test_post_input_check__same_problem_on_two_accounts_is_said_once(user, fake_clients):
+    accounts = [make_account(user, platform=Platform.TWITTER) for _ in range(2)]
+    check = post_input_check(data=post_input(content=TOO_LONG, account_ids=tuple(a.pk for a in accounts)))
+    assert check.errors[NON_FIELD_ERRORS] == ["X: 312 characters, the limit is 280"]
+
+
+def test_post_input_check__a_draft_keeps_platform_problems_as_warnings(user, fake_clients):
+    x = make_account(user, platform=Platform.TWITTER)
+    check = post_input_check(data=post_input(content=TOO_LONG, account_ids=(x.pk,), status=PostStatus.DRAFT))
+    assert check.errors == {}
+    assert check.platform_problems == ["X: 312 characters, the limit is 280"]
+
+
+def test_post_input_check__a_platform_without_a_client_is_not_validated(user, monkeypatch):
+    # A deployment without a LinkedIn client: nothing to validate against, and no crash.
+    monkeypatch.delitem(registry._clients, Platform.LINKEDIN, raising=False)
+    linkedin = make_account(user, platform=Platform.LINKEDIN)
+    assert post_input_check(data=post_input(content=TOO_LONG * 20, account_ids=(linkedin.pk,))).errors == {}
+
+
+def test_post_input_check__a_past_time_is_refused_unless_publishing_now(user):
+    account = make_account(user)
+    past = (timezone.now() - timedelta(hours=2)).replace(tzinfo=None)
+    errors = post_input_check(data=post_input(account_ids=(account.pk,), local_time=past)).errors
+    assert list(errors) == ["local_time"] and "is in the past" in errors["local_time"][0]
+    assert (
+        post_input_check(data=post_input(account_ids=(account.pk,), local_time=past, publish_now=True)).errors
+        == {}
+    )
+    assert (
+        post_input_check(data=post_input(account_ids=(account.pk,), local_time=past, status="DRAFT")).errors
+        == {}
+    )
+
+
+def test_post_input_check__the_current_minute_is_not_the_past(user):
+    account = make_account(user)
+    this_minute = timezone.now().replace(tzinfo=None, second=0, microsecond=0)
+    assert post_input_check(data=post_input(account_ids=(account.pk,), local_time=this_minute)).errors == {}
+
+
+def test_post_input_check__scheduling_needs_active_accounts(user):
+    gone = make_account(user, name="@gone", status=SocialAccountStatus.NEEDS_RECONNECT)
+    assert post_input_check(data=post_input(account_ids=())).errors == {
+        "account_ids": ["Choose at least one account to publish to."]
+    }
+    assert post_input_check(data=post_input(account_ids=(gone.pk,))).errors == {
+        "account_ids": ["X (Twitter): @gone needs reconnecting; reconnect it first."]
+    }
+    assert post_input_check(data=post_input(account_ids=(gone.pk,), status="DRAFT")).errors == {}
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ([1, 2], "Metadata must be a JSON object"),
+        ({"platforms": {"MYSPACE": {}}}, "unknown platform 'MYSPACE'"),
+        ({"platforms": {"TWITTER": {"content": 5}}}, '"platforms".TWITTER.content must be text.'),
+        ({"media": [{"url": "ftp://x/y.png"}]}, "is not an http(s) URL"),
+        (
+            {"media": [{"url": "https://x.example/y.png", "type": "audio"}]},
+            "type must be one of image, video, gif",
+        ),
+    ],
+)
+def test_post_input_check__refuses_malformed_advanced_metadata(user, extra, expected):
+    account = make_account(user)
+    errors = post_input_check(data=post_input(account_ids=(account.pk,), extra_metadata=extra)).errors
+    assert expected in " ".join(errors["extra_metadata"])
+
+
+def test_post_input_check__the_same_thing_in_a_field_and_in_the_advanced_json_is_refused(user):
+    account = make_account(user)
+    data = post_input(
+        account_ids=(account.pk,),
+        media=(MediaItem(url="https://cdn.example.com/a.jpg", type="image"),),
+        platform_options={"TWITTER": {"content": "short"}},
+        extra_metadata={
+            "media": [{"url": "https://cdn.example.com/b.jpg"}],
+            "platforms": {"TWITTER": {"content": "other"}},
+        },
+    )
+    assert post_input_check(data=data).errors == {
+        "extra_metadata": [
+            "Media is set both in the media rows and in the advanced JSON; keep one of them.",
+            "TWITTER.content is set both in its field and in the advanced JSON; keep one.",
+        ]
+    }
+
+
+# --- Create and update --------------------------------------------------------------------------------
+
+
+def test_post_create__stores_utc_the_zone_the_metadata_and_pending_accounts(user, fake_clients):
+    x, facebook = make_account(user), make_account(user, platform=Platform.FACEBOOK)
+    post = post_create(
+        created_by=user,
+        data=post_input(
+            content="Launch day",
+            account_ids=(x.pk, facebook.pk),
+            timezone_name="America/New_York",
+            local_time=datetime(2030, 7, 1, 9, 30),
+            platform_options={"TWITTER": {"content": "Launch!"}},
+        ),
+    )
+    post.refresh_from_db()
+    assert post.scheduled_at == datetime(2030, 7, 1, 13, 30, tzinfo=UTC)
+    assert (post.timezone, post.status, post.created_by) == ("America/New_York", PostStatus.SCHEDULED, user)
+    assert post.metadata == {"platforms": {"TWITTER": {"content": "Launch!"}}}
+    assert sorted(post.post_accounts.values_list("account_id", "status")) == [
+        (x.pk, AccountStatus.PENDING),
+        (facebook.pk, AccountStatus.PENDING),
+    ]
+
+
+def test_post_create__refuses_bad_input_and_saves_nothing(user, fake_clients):
+    x = make_account(user)
+    with pytest.raises(ValidationError) as error:
+        post_create(created_by=user, data=post_input(content=TOO_LONG, account_ids=(x.pk,)))
+    assert error.value.message_dict == {NON_FIELD_ERRORS: ["X: 312 characters, the limit is 280"]}
+    assert not ScheduledPost.objects.exists()
+
+
+def test_post_create__publish_now_makes_it_due_at_once(user):
+    x = make_account(user)
+    post = post_create(
+        created_by=user, data=post_input(account_ids=(x.pk,), local_time=None, publish_now=True)
+    )
+    assert list(post_due_queryset()) == [post]
+
+
+def test_post_create__a_draft_is_never_due(user):
+    x = make_account(user)
+    past = (timezone.now() - timedelta(hours=1)).replace(tzinfo=None)
+    post_create(
+        created_by=user, data=post_input(account_ids=(x.pk,), local_time=past, status=PostStatus.DRAFT)
+    )
+    assert not post_due_queryset().exists()
+
+
+def test_post_update__adds_and_removes_accounts_and_keeps_the_state_of_the_others(user):
+    kept, removed, added = make_account(user), make_account(user), make_account(user)
+    post = make_post(user, accounts={kept: AccountStatus.FAILED, removed: AccountStatus.PENDING})
+    kept_row = post.post_accounts.get(account=kept)
+    kept_row.error_message = "kept as it was"
+    kept_row.save()
+    post_update(post_id=post.pk, data=post_input(content="Edited", account_ids=(kept.pk, added.pk)))
+    post.refresh_from_db()
+    assert post.content == "Edited"
+    assert sorted(post.post_accounts.values_list("account_id", "status", "error_message")) == sorted(
+        [(kept.pk, AccountStatus.FAILED, "kept as it was"), (added.pk, AccountStatus.PENDING, "")]
+    )
+
+
+def test_post_update__an_account_with_history_cannot_be_removed(user):
+    kept, with_history = make_account(user), make_account(user, name="@history")
+    post = make_post(user, accounts=[kept, with_history])
+    add_attempt(post.post_accounts.get(account=with_history), started_at=timezone.now())
+    with pytest.raises(ValidationError) as error:
+        post_update(post_id=post.pk, data=post_input(account_ids=(kept.pk,)))
+    assert error.value.message_dict["account_ids"] == [
+        "X (Twitter): @history has publishing history and cannot be removed from this post."
+    ]
+    assert post.post_accounts.count() == 2
+
+
+@pytest.mark.parametrize(
+    "status", [PostStatus.PUBLISHING, PostStatus.PUBLISHED, PostStatus.FAILED, PostStatus.PARTIALLY_PUBLISHED]
+)
+def test_post_update__refused_once_publishing_started(user, status):
+    account = make_account(user)
+    post = make_post(user, accounts=[account], status=status, content="Original")
+    with pytest.raises(ValidationError, match="can no longer be changed"):
+        post_update(post_id=post.pk, data=post_input(content="Rewritten", account_ids=(account.pk,)))
+    post.refresh_from_db()
+    assert post.content == "Original"
+
+
+def test_post_update__refused_when_an_account_already_went_out(user):
+    sent, waiting = make_account(user), make_account(user)
+    # Waiting for a retry: still SCHEDULED, but one account is published, so the text is part of history.
+    post = make_post(user, accounts={sent: AccountStatus.PUBLISHED, waiting: AccountStatus.PENDING})
+    assert not post_is_editable(post=post)
+    with pytest.raises(ValidationError, match="already sent to"):
+        post_update(post_id=post.pk, data=post_input(content="Rewritten", account_ids=(sent.pk, waiting.pk)))
+
+
+def test_post_update__a_new_time_clears_a_pending_retry(user):
+    account = make_account(user)
+    post = make_post(
+        user,
+        accounts=[account],
+        scheduled_at=timezone.now() - timedelta(minutes=30),
+        next_attempt_at=timezone.now() + timedelta(minutes=5),
+        retry_count=2,
+    )
+    new_time = (timezone.now() + timedelta(days=3)).replace(tzinfo=None, second=0, microsecond=0)
+    post_update(post_id=post.pk, data=post_input(account_ids=(account.pk,), local_time=new_time))
+    post.refresh_from_db()
+    assert (post.next_attempt_at, post.retry_count) == (None, 0)
+    assert post.scheduled_at == new_time.replace(tzinfo=UTC)
+
+
+def test_post_update__an_unchanged_past_time_of_a_waiting_post_is_kept(user):
+    account = make_account(user)
+    scheduled_at = (timezone.now() - timedelta(minutes=30)).replace(microsecond=0)
+    retry_at = timezone.now() + timedelta(minutes=5)
+    post = make_post(
+        user, accounts=[account], scheduled_at=scheduled_at, next_attempt_at=retry_at, retry_count=1
+    )
+    post_update(
+        post_id=post.pk,
+        data=post_input(
+            content="Typo fixed",
+            account_ids=(account.pk,),
+            local_time=scheduled_at.replace(tzinfo=None, second=0),
+        ),
+    )
+    post.refresh_from_db()
+    assert (post.content, post.scheduled_at, post.next_attempt_at, post.retry_count) == (
+        "Typo fixed",
+        scheduled_at,
+        retry_at,
+        1,
+    )
+
+
+def test_post_delete__keeps_a_post_with_history(user):
+    account = make_account(user)
+    draft = make_post(user, accounts=[account], status=PostStatus.DRAFT)
+    published = make_post(user, accounts={account: AccountStatus.PUBLISHED}, status=PostStatus.PUBLISHED)
+    post_delete(post_id=draft.pk)
+    with pytest.raises(ValidationError):
+        post_delete(post_id=published.pk)
+    assert list(ScheduledPost.objects.all()) == [published]
+
+
+# --- Publish now, retry, cancel, duplicate ------------------------------------------------------------
+
+
+def test_post_publish_now__a_future_post_becomes_due_now(user):
+    account = make_account(user)
+    post = make_post(user, accounts=[account], scheduled_at=timezone.now() + timedelta(days=2))
+    before = timezone.now()
+    post_publish_now(post_id=post.pk)
+    post.refresh_from_db()
+    assert before <= post.scheduled_at <= timezone.now()
+    assert list(post_due_queryset()) == [post]
+
+
+def test_post_publish_now__a_post_waiting_for_a_retry_goes_now_and_keeps_its_time(user):
+    account = make_account(user)
+    scheduled_at = timezone.now() - timedelta(minutes=20)
+    post = make_post(
+        user,
+        accounts=[account],
+        scheduled_at=scheduled_at,
+        next_attempt_at=timezone.now() + timedelta(hours=1),
+    )
+    post_publish_now(post_id=post.pk)
+    post.refresh_from_db()
+    assert (post.scheduled_at, post.next_attempt_at) == (scheduled_at, None)
+    assert list(post_due_queryset()) == [post]
+
+
+def test_post_publish_now__a_draft_is_scheduled_now(user):
+    account = make_account(user)
+    post = make_post(
+        user, accounts=[account], status=PostStatus.DRAFT, scheduled_at=timezone.now() - timedelta(days=7)
+    )
+    post_publish_now(post_id=post.pk)
+    post.refresh_from_db()
+    assert post.status == PostStatus.SCHEDULED
+    assert timezone.now() - post.scheduled_at < timedelta(seconds=5)
+
+
+@pytest.mark.parametrize("status", [PostStatus.PUBLISHING, PostStatus.PUBLISHED, PostStatus.FAILED])
+def test_post_publish_now__refused_for_a_post_in_flight_or_done(user, status):
+    account = make_account(user)
+    post = make_post(user, accounts=[account], status=status)
+    with pytest.raises(ValidationError, match="only drafts, scheduled and cancelled posts"):
+        post_publish_now(post_id=post.pk)
+    post.refresh_from_db()
+    assert post.status == status
+
+
+def test_post_publish_now__refused_when_a_platform_would_refuse_it(user, fake_clients):
+    account = make_account(user)
+    post = make_post(user, accounts=[account], status=PostStatus.DRAFT, content=TOO_LONG)
+    with pytest.raises(ValidationError) as error:
+        post_publish_now(post_id=post.pk)
+    assert error.value.messages == ["X: 312 characters, the limit is 280"]
+    post.refresh_from_db()
+    assert post.status == PostStatus.DRAFT
+
+
+def test_post_retry_failed_accounts__sends_only_the_failed_ones_again_now(user):
+    failed, published = make_account(user), make_account(user)
+    post = make_post(
+        user,
+        accounts={failed: AccountStatus.FAILED, published: AccountStatus.PUBLISHED},
+        status=PostStatus.PARTIALLY_PUBLISHED,
+        scheduled_at=timezone.now() - timedelta(hours=3),
+        retry_count=3,
+    )
+    post.post_accounts.filter(account=failed).update(
+        error_kind="TRANSIENT", error_message="503", publish_state={"x": 1}
+    )
+    post.post_accounts.filter(account=published).update(platform_post_id="111")
+
+    assert post_retry_failed_accounts(post_id=post.pk) == 1
+
+    post.refresh_from_db()
+    assert (post.status, post.retry_count) == (PostStatus.SCHEDULED, 0)
+    assert list(post_due_queryset()) == [post]
+    rows = {row.account_id: row for row in post.post_accounts.all()}
+    assert (rows[failed.pk].status, rows[failed.pk].error_kind, rows[failed.pk].error_message) == (
+        "PENDING",
+        "",
+        "",
+    )
+    assert rows[failed.pk].publish_state == {}
+    assert (rows[published.pk].status, rows[published.pk].platform_post_id) == ("PUBLISHED", "111")
+
+
+def test_post_retry_failed_accounts__refused_while_the_account_needs_reconnecting(user):
+    account = make_account(user, name="@expired", status=SocialAccountStatus.NEEDS_RECONNECT)
+    post = make_post(user, accounts={account: AccountStatus.FAILED}, status=PostStatus.FAILED)
+    with pytest.raises(ValidationError) as error:
+        post_retry_failed_accounts(post_id=post.pk)
+    assert error.value.messages == ["X (Twitter): @expired needs reconnecting; reconnect it first."]
+    post.refresh_from_db()
+    assert post.status == PostStatus.FAILED
+
+
+def test_post_retry_failed_accounts__refused_when_it_would_fail_validation_again(user, fake_clients):
+    account = make_account(user)
+    post = make_post(
+        user, accounts={account: AccountStatus.FAILED}, status=PostStatus.FAILED, content=TOO_LONG
+    )
+    with pytest.raises(ValidationError) as error:
+        post_retry_failed_accounts(post_id=post.pk)
+    assert error.value.messages[0] == "X: 312 characters, the limit is 280"
+    assert "duplicate it as a new draft" in error.value.messages[1]
+
+
+@pytest.mark.parametrize("status", [PostStatus.SCHEDULED, PostStatus.PUBLISHING, PostStatus.PUBLISHED])
+def test_post_retry_failed_accounts__only_for_ended_posts_with_failures(user, status):
+    account = make_account(user)
+    post = make_post(user, accounts={account: AccountStatus.FAILED}, status=status)
+    with pytest.raises(ValidationError):
+        post_retry_failed_accounts(post_id=post.pk)
+    assert post.post_accounts.get().status == AccountStatus.FAILED
+
+
+@pytest.mark.parametrize("status", [PostStatus.DRAFT, PostStatus.SCHEDULED])
+def test_post_cancel__cancels_drafts_and_scheduled_posts(user, status):
+    post = make_post(user, accounts=[make_account(user)], status=status, next_attempt_at=timezone.now())
+    post_cancel(post_id=post.pk)
+    post.refresh_from_db()
+    assert (post.status, post.next_attempt_at) == (PostStatus.CANCELLED, None)
+    assert not post_due_queryset().exists()
+
+
+@pytest.mark.parametrize("status", [PostStatus.PUBLISHING, PostStatus.PUBLISHED, PostStatus.CANCELLED])
+def test_post_cancel__refused_once_publishing_started(user, status):
+    post = make_post(user, accounts=[make_account(user)], status=status)
+    with pytest.raises(ValidationError, match="only drafts and scheduled posts can be cancelled"):
+        post_cancel(post_id=post.pk)
+    post.refresh_from_db()
+    assert post.status == status
+
+
+def test_post_duplicate__is_a_new_draft_of_the_person_who_asked(user, staff_user):
+    a, b = make_account(user), make_account(user)
+    original = make_post(
+        user,
+        accounts={a: AccountStatus.PUBLISHED, b: AccountStatus.FAILED},
+        status=PostStatus.PARTIALLY_PUBLISHED,
+        scheduled_at=timezone.now() - timedelta(days=1),
+        tz="Europe/Paris",
+        metadata={"platforms": {"TWITTER": {"content": "short"}}},
+    )
+    copy_ = post_duplicate(post_id=original.pk, created_by=staff_user)
+    assert copy_.pk != original.pk
+    assert (copy_.status, copy_.created_by, copy_.content, copy_.metadata, copy_.timezone) == (
+        PostStatus.DRAFT,
+        staff_user,
+        original.content,
+        original.metadata,
+        "Europe/Paris",
+    )
+    assert sorted(copy_.post_accounts.values_list("account_id", "status")) == sorted(
+        [(a.pk, AccountStatus.PENDING), (b.pk, AccountStatus.PENDING)]
+    )
+    # The original's time has passed: the copy is placed at the next full hour.
+    assert copy_.scheduled_at > timezone.now() and copy_.scheduled_at.minute == 0
+    original.refresh_from_db()
+    assert original.status == PostStatus.PARTIALLY_PUBLISHED
+
+
+# --- Accounts needing review --------------------------------------------------------------------------
+
+
+def test_post_account_mark_published__records_the_id_and_finishes_the_post(user):
+    published, in_doubt = make_account(user), make_account(user)
+    post = make_post(
+        user,
+        accounts={published: AccountStatus.PUBLISHED, in_doubt: AccountStatus.NEEDS_REVIEW},
+        status=PostStatus.PARTIALLY_PUBLISHED,
+    )
+    row = post.post_accounts.get(account=in_doubt)
+    post_account_mark_published(
+        post_account_id=row.pk,
+        platform_post_id=" 1790000000000000001 ",
+        platform_post_url="https://x.com/a/status/1",
+    )
+    row.refresh_from_db()
+    post.refresh_from_db()
+    assert (row.status, row.platform_post_id, row.platform_post_url) == (
+        AccountStatus.PUBLISHED,
+        "1790000000000000001",
+        "https://x.com/a/status/1",
+    )
+    assert row.published_at is not None
+    assert post.status == PostStatus.PUBLISHED
+
+
+def test_post_account_mark_published__a_failed_post_becomes_partially_published(user):
+    failed, in_doubt = make_account(user), make_account(user)
+    post = make_post(
+        user,
+        accounts={failed: AccountStatus.FAILED, in_doubt: AccountStatus.NEEDS_REVIEW},
+        status=PostStatus.FAILED,
+    )
+    post_account_mark_published(
+        post_account_id=post.post_accounts.get(account=in_doubt).pk, platform_post_id="9"
+    )
+    post.refresh_from_db()
+    assert post.status == PostStatus.PARTIALLY_PUBLISHED and post.published_at is not None
+
+
+def test_post_account_mark_published__refuses_a_missing_id_or_a_bad_url(user):
+    post = make_post(
+        user, accounts={make_account(user): AccountStatus.NEEDS_REVIEW}, status=PostStatus.FAILED
+    )
+    row = post.post_accounts.get()
+    with pytest.raises(ValidationError) as error:
+        post_account_mark_published(
+            post_account_id=row.pk, platform_post_id="  ", platform_post_url="not a url"
+        )
+    assert set(error.value.message_dict) == {"platform_post_id", "platform_post_url"}
+    row.refresh_from_db()
+    assert row.status == AccountStatus.NEEDS_REVIEW
+
+
+def test_post_account_mark_published__refused_while_the_publisher_holds_the_post(user):
+    post = make_post(
+        user, accounts={make_account(user): AccountStatus.NEEDS_REVIEW}, status=PostStatus.PUBLISHING
+    )
+    with pytest.raises(ValidationError, match="being published right now"):
+        post_account_mark_published(post_account_id=post.post_accounts.get().pk, platform_post_id="1")
+    assert post.post_accounts.get().status == AccountStatus.NEEDS_REVIEW
+
+
+def test_post_account_mark_published__only_for_an_account_needing_review(user):
+    post = make_post(user, accounts={make_account(user): AccountStatus.FAILED}, status=PostStatus.FAILED)
+    with pytest.raises(ValidationError, match="not waiting for review"):
+        post_account_mark_published(post_account_id=post.post_accounts.get().pk, platform_post_id="1")
+
+
+def test_post_account_send_again__an_ended_post_becomes_due_now(user):
+    published, in_doubt = make_account(user), make_account(user)
+    post = make_post(
+        user,
+        accounts={published: AccountStatus.PUBLISHED, in_doubt: AccountStatus.NEEDS_REVIEW},
+        status=PostStatus.PARTIALLY_PUBLISHED,
+        scheduled_at=timezone.now() - timedelta(hours=1),
+        retry_count=3,
+    )
+    row = post.post_accounts.get(account=in_doubt)
+    row.error_kind, row.publish_state = "UNKNOWN", {"container_id": "c1"}
+    row.save()
+    post_account_send_again(post_account_id=row.pk)
+    row.refresh_from_db()
+    post.refresh_from_db()
+    assert (row.status, row.error_kind, row.publish_state) == (AccountStatus.PENDING, "", {})
+    assert (post.status, post.retry_count) == (PostStatus.SCHEDULED, 0)
+    assert list(post_due_queryset()) == [post]
+    assert post.post_accounts.get(account=published).status == AccountStatus.PUBLISHED
+
+
+def test_post_account_send_again__a_post_waiting_for_a_retry_keeps_its_retry_time(user):
+    pending, in_doubt = make_account(user), make_account(user)
+    retry_at = timezone.now() + timedelta(minutes=10)
+    post = make_post(
+        user,
+        accounts={pending: AccountStatus.PENDING, in_doubt: AccountStatus.NEEDS_REVIEW},
+        scheduled_at=timezone.now() - timedelta(minutes=5),
+        next_attempt_at=retry_at,
+        retry_count=1,
+    )
+    post_account_send_again(post_account_id=post.post_accounts.get(account=in_doubt).pk)
+    post.refresh_from_db()
+    assert (post.status, post.next_attempt_at, post.retry_count) == (PostStatus.SCHEDULED, retry_at, 1)
+
+
+# --- Never racing the publisher -----------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_post_cancel__waits_for_a_publisher_claim_and_then_refuses(user):
+    """A run that claims the post while a person cancels it wins; the cancel must not overwrite PUBLISHING."""
+    post = make_post(user, accounts=[make_account(user)], scheduled_at=timezone.now() - timedelta(seconds=5))
+    locked = threading.Event()
+
+    def publisher_claims() -> None:
+        try:
+            with transaction.atomic():
+                ScheduledPost.objects.select_for_update().get(pk=post.pk)
+                locked.set()
+                time.sleep(0.5)  # the cancel arrives while the claim is in flight
+                ScheduledPost.objects.filter(pk=post.pk, status=PostStatus.SCHEDULED).update(
+                    status=PostStatus.PUBLISHING
+                )
+        finally:
+            connection.close()
+
+    claimer = threading.Thread(target=publisher_claims)
+    claimer.start()
+    assert locked.wait(5)
+    with pytest.raises(ValidationError, match="is publishing"):
+        post_cancel(post_id=post.pk)
+    claimer.join()
+    post.refresh_from_db()
+    assert post.status == PostStatus.PUBLISHING
