@@ -32,6 +32,7 @@ from calendar_app.models import (
     ErrorKind,
     PostStatus,
     PublishAttempt,
+    ScheduledPost,
     ScheduledPostAccount,
 )
 from social.clients import (
@@ -120,20 +121,32 @@ def post_account_reconcile(*, post: PostRef, target: AccountTarget) -> AccountOu
 
 def post_accounts_mark_missed(*, post: PostRef, targets: list[AccountTarget], message: str) -> bool:
     """End the PENDING accounts of a post that is too late to publish (kind MISSED); no platform call."""
-    updated = ScheduledPostAccount.objects.filter(
-        pk__in=[target.post_account_id for target in targets],
-        status=AccountStatus.PENDING,
-        post__status=PostStatus.PUBLISHING,
-        post__lease_token=post.lease_token,
-    ).update(
-        status=AccountStatus.FAILED,
-        error_kind=ErrorKind.MISSED,
-        error_message=message,
-        updated_at=timezone.now(),
+    updated = (
+        _held_post_accounts(post)
+        .filter(pk__in=[target.post_account_id for target in targets], status=AccountStatus.PENDING)
+        .update(
+            status=AccountStatus.FAILED,
+            error_kind=ErrorKind.MISSED,
+            error_message=message,
+            updated_at=timezone.now(),
+        )
     )
     for target in targets:
         logger.warning("Post %s -> %s: %s: %s", post.post_id, target.label, ErrorKind.MISSED, message)
     return updated == len(targets)
+
+
+def _held_post_accounts(post: PostRef) -> QuerySet[ScheduledPostAccount]:
+    """Accounts of ``post`` while this run holds its lease.
+
+    The lease is checked in a subquery on ``post_id`` rather than through a join, so the account's own
+    conditions stay on the updated row itself: when two writers race, PostgreSQL re-checks them against the
+    row as the first writer left it, and the second writer updates nothing.
+    """
+    held = ScheduledPost.objects.filter(
+        pk=post.post_id, status=PostStatus.PUBLISHING, lease_token=post.lease_token
+    ).values("pk")
+    return ScheduledPostAccount.objects.filter(post_id__in=held)
 
 
 class _AccountWork:
@@ -416,12 +429,7 @@ class _AccountWork:
 
     def _guarded(self, status: str) -> QuerySet[ScheduledPostAccount]:
         """The account, only while it is in ``status`` and its post is still under this run's lease."""
-        return ScheduledPostAccount.objects.filter(
-            pk=self.target.post_account_id,
-            status=status,
-            post__status=PostStatus.PUBLISHING,
-            post__lease_token=self.post.lease_token,
-        )
+        return _held_post_accounts(self.post).filter(pk=self.target.post_account_id, status=status)
 
     def _start_publish(
         self, *, after: tuple[PublishAttempt, PublishError] | None = None
@@ -574,5 +582,4 @@ class _AccountWork:
     def _log(self, status: str, kind: str, message: str) -> None:
         if status == AccountStatus.PUBLISHED:
             return
-        then = " (will retry)" if status == AccountStatus.PENDING else ""
-        logger.warning("Post %s -> %s: %s%s: %s", self.post.post_id, self.target.label, kind, then, message)
+        logger.warning("Post %s -> %s: %s: %s", self.post.post_id, self.target.label, kind, message)

@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Collection
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -410,7 +411,8 @@ class _Run:
         published = [
             at for pk, at in round_.published_at.items() if round_.statuses[pk] == AccountStatus.PUBLISHED
         ]
-        with transaction.atomic():
+        # One statement needs no transaction; out-of-retry accounts must end together with the post.
+        with transaction.atomic() if pending else nullcontext():
             updated = held.update(
                 status=final,
                 next_attempt_at=None,
