@@ -22,7 +22,6 @@ from typing import Any
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from calendar_app.models import (
@@ -30,10 +29,6 @@ from calendar_app.models import (
     AttemptAction,
     AttemptOutcome,
     ErrorKind,
-    PostStatus,
-    PublishAttempt,
-    ScheduledPost,
-    ScheduledPostAccount,
 )
 from social.clients import (
     BaseClient,
@@ -53,6 +48,8 @@ from social.crypto import TokenDecryptionError
 from social.models import SocialAccount, SocialAccountStatus
 from social.oauth import TokenRefreshError, TokenRevokedError, UnknownOAuthProviderError
 from social.services import social_account_refresh_token
+
+from .publishing_sql import attempt_close, attempt_open, post_account_update_held
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +106,12 @@ class AccountOutcome:
 LOST = AccountOutcome(status=AccountStatus.PUBLISHING, recorded=False)
 
 
+@dataclass(frozen=True)
+class _Attempt:
+    id: int
+    started_at: datetime
+
+
 def post_account_publish(*, post: PostRef, target: AccountTarget) -> AccountOutcome:
     """Send a PENDING account its post, unless something known in advance says it cannot go."""
     return _AccountWork(post=post, target=target).publish()
@@ -120,33 +123,30 @@ def post_account_reconcile(*, post: PostRef, target: AccountTarget) -> AccountOu
 
 
 def post_accounts_mark_missed(*, post: PostRef, targets: list[AccountTarget], message: str) -> bool:
-    """End the PENDING accounts of a post that is too late to publish (kind MISSED); no platform call."""
-    updated = (
-        _held_post_accounts(post)
-        .filter(pk__in=[target.post_account_id for target in targets], status=AccountStatus.PENDING)
-        .update(
-            status=AccountStatus.FAILED,
-            error_kind=ErrorKind.MISSED,
-            error_message=message,
-            updated_at=timezone.now(),
-        )
-    )
+    """End the PENDING accounts of a post that is too late to publish (kind MISSED); no platform call.
+
+    Returns False when this run no longer holds the post.
+    """
+    values = {
+        "status": AccountStatus.FAILED,
+        "error_kind": ErrorKind.MISSED,
+        "error_message": message,
+        "updated_at": timezone.now(),
+    }
+    with transaction.atomic():
+        for target in targets:
+            if not post_account_update_held(
+                post_account_id=target.post_account_id,
+                post_id=post.post_id,
+                lease_token=post.lease_token,
+                from_status=AccountStatus.PENDING,
+                values=values,
+            ):
+                transaction.set_rollback(True)
+                return False
     for target in targets:
         logger.warning("Post %s -> %s: %s: %s", post.post_id, target.label, ErrorKind.MISSED, message)
-    return updated == len(targets)
-
-
-def _held_post_accounts(post: PostRef) -> QuerySet[ScheduledPostAccount]:
-    """Accounts of ``post`` while this run holds its lease.
-
-    The lease is checked in a subquery on ``post_id`` rather than through a join, so the account's own
-    conditions stay on the updated row itself: when two writers race, PostgreSQL re-checks them against the
-    row as the first writer left it, and the second writer updates nothing.
-    """
-    held = ScheduledPost.objects.filter(
-        pk=post.post_id, status=PostStatus.PUBLISHING, lease_token=post.lease_token
-    ).values("pk")
-    return ScheduledPostAccount.objects.filter(post_id__in=held)
+    return True
 
 
 class _AccountWork:
@@ -248,7 +248,7 @@ class _AccountWork:
     # --- steps --------------------------------------------------------------------------------------
 
     def _refresh_and_retry(
-        self, account: SocialAccount, payload: PublishPayload, attempt: PublishAttempt, error: PublishError
+        self, account: SocialAccount, payload: PublishPayload, attempt: _Attempt, error: PublishError
     ) -> AccountOutcome:
         """The platform refused the token: refresh it (unless another run already did) and call once more."""
         try:
@@ -304,7 +304,7 @@ class _AccountWork:
         self,
         account: SocialAccount,
         payload: PublishPayload,
-        attempt: PublishAttempt,
+        attempt: _Attempt,
         result: PublishResult | PublishError,
     ) -> AccountOutcome:
         if isinstance(result, PublishResult):
@@ -345,7 +345,7 @@ class _AccountWork:
         self,
         account: SocialAccount,
         payload: PublishPayload,
-        attempt: PublishAttempt,
+        attempt: _Attempt,
         *,
         started_at: datetime,
         cause: str,
@@ -427,50 +427,54 @@ class _AccountWork:
 
     # --- writes -------------------------------------------------------------------------------------
 
-    def _guarded(self, status: str) -> QuerySet[ScheduledPostAccount]:
-        """The account, only while it is in ``status`` and its post is still under this run's lease."""
-        return _held_post_accounts(self.post).filter(pk=self.target.post_account_id, status=status)
+    def _update(self, from_status: str, values: dict[str, Any], *, count_attempt: bool = False) -> bool:
+        """Write the account only while it is ``from_status`` and its post is still under this run's lease."""
+        return post_account_update_held(
+            post_account_id=self.target.post_account_id,
+            post_id=self.post.post_id,
+            lease_token=self.post.lease_token,
+            from_status=from_status,
+            values=values,
+            count_attempt=count_attempt,
+        )
 
-    def _start_publish(
-        self, *, after: tuple[PublishAttempt, PublishError] | None = None
-    ) -> PublishAttempt | None:
+    def _start_publish(self, *, after: tuple[_Attempt, PublishError] | None = None) -> _Attempt | None:
         now = timezone.now()
         with transaction.atomic():
             if after is None:
-                marked = self._guarded(AccountStatus.PENDING).update(
-                    status=AccountStatus.PUBLISHING,
-                    attempt_count=F("attempt_count") + 1,
-                    publish_state={},
-                    updated_at=now,
+                marked = self._update(
+                    AccountStatus.PENDING,
+                    {"status": AccountStatus.PUBLISHING, "publish_state": {}, "updated_at": now},
+                    count_attempt=True,
                 )
             else:
-                self._close_attempt(after[0], AttemptOutcome.FAILED, error=after[1], finished_at=now)
-                marked = self._guarded(AccountStatus.PUBLISHING).update(
-                    attempt_count=F("attempt_count") + 1, publish_state={}, updated_at=now
+                self._close_attempt(after[0], error=after[1], finished_at=now)
+                marked = self._update(
+                    AccountStatus.PUBLISHING, {"publish_state": {}, "updated_at": now}, count_attempt=True
                 )
             if not marked:
                 return None
             self.state = {}
-            return PublishAttempt.objects.create(
-                post_account_id=self.target.post_account_id, action=AttemptAction.PUBLISH, started_at=now
-            )
+            return self._open_attempt(AttemptAction.PUBLISH, now)
 
-    def _start_reconcile(
-        self, *, after: tuple[PublishAttempt, PublishError] | None = None
-    ) -> PublishAttempt | None:
+    def _start_reconcile(self, *, after: tuple[_Attempt, PublishError] | None = None) -> _Attempt | None:
         now = timezone.now()
         with transaction.atomic():
             if after is not None:
-                self._close_attempt(after[0], AttemptOutcome.FAILED, error=after[1], finished_at=now)
-            if not self._guarded(AccountStatus.PUBLISHING).update(updated_at=now):
+                self._close_attempt(after[0], error=after[1], finished_at=now)
+            if not self._update(AccountStatus.PUBLISHING, {"updated_at": now}):
                 return None
-            return PublishAttempt.objects.create(
-                post_account_id=self.target.post_account_id, action=AttemptAction.RECONCILE, started_at=now
-            )
+            return self._open_attempt(AttemptAction.RECONCILE, now)
+
+    def _open_attempt(self, action: str, started_at: datetime) -> _Attempt:
+        attempt_id = attempt_open(
+            post_account_id=self.target.post_account_id, action=action, started_at=started_at
+        )
+        return _Attempt(id=attempt_id, started_at=started_at)
 
     def _record(
         self,
-        attempt: PublishAttempt | None,
+        attempt: _Attempt | None,
         *,
         status: str,
         attempt_outcome: str,
@@ -486,23 +490,24 @@ class _AccountWork:
         now = timezone.now()
         message = self._safe(message)
         published_at = now if status == AccountStatus.PUBLISHED else None
-        fields: dict[str, Any] = {
+        values: dict[str, Any] = {
             "status": status,
             "error_kind": kind,
             "error_message": message,
             "updated_at": now,
         }
         if status == AccountStatus.PUBLISHED:
-            fields.update(
+            values.update(
                 platform_post_id=platform_post_id[:255],
                 platform_post_url=platform_post_url[:500],
                 published_at=published_at,
             )
         with transaction.atomic():
-            recorded = bool(self._guarded(AccountStatus.PUBLISHING).update(**fields))
+            recorded = self._update(AccountStatus.PUBLISHING, values)
             if attempt is not None:
                 # The call happened whoever holds the post now: its history is always kept.
-                PublishAttempt.objects.filter(pk=attempt.pk).update(
+                attempt_close(
+                    attempt_id=attempt.id,
                     finished_at=now,
                     outcome=attempt_outcome,
                     error_kind=kind,
@@ -531,20 +536,22 @@ class _AccountWork:
     def _end_before_call(self, status: str, kind: str, message: str) -> AccountOutcome:
         """An outcome known without calling the platform: no attempt row, the account was never sent."""
         message = self._safe(message)
-        updated = self._guarded(AccountStatus.PENDING).update(
-            status=status, error_kind=kind, error_message=message, updated_at=timezone.now()
-        )
-        if not updated:
+        values = {
+            "status": status,
+            "error_kind": kind,
+            "error_message": message,
+            "updated_at": timezone.now(),
+        }
+        if not self._update(AccountStatus.PENDING, values):
             return LOST
         self._log(status, kind, message)
         return AccountOutcome(status=status, error_kind=kind, message=message)
 
-    def _close_attempt(
-        self, attempt: PublishAttempt, outcome: str, *, error: PublishError, finished_at: datetime
-    ) -> None:
-        PublishAttempt.objects.filter(pk=attempt.pk).update(
+    def _close_attempt(self, attempt: _Attempt, *, error: PublishError, finished_at: datetime) -> None:
+        attempt_close(
+            attempt_id=attempt.id,
             finished_at=finished_at,
-            outcome=outcome,
+            outcome=AttemptOutcome.FAILED,
             error_kind=error.kind,
             http_status=error.http_status,
             error_message=self._safe(error.message),
@@ -553,7 +560,7 @@ class _AccountWork:
     def _save_progress(self, state: dict[str, Any]) -> None:
         """``on_progress`` of the client: committed at once, so a run that dies leaves it for reconciliation."""
         self.state.update(state)
-        self._guarded(AccountStatus.PUBLISHING).update(publish_state=dict(self.state))
+        self._update(AccountStatus.PUBLISHING, {"publish_state": dict(self.state)})
 
     # --- helpers ------------------------------------------------------------------------------------
 

@@ -59,6 +59,7 @@ from .post_accounts import (
     post_account_reconcile,
     post_accounts_mark_missed,
 )
+from .publishing_sql import post_update_held
 from .workers import Heartbeat, WorkerPool
 
 logger = logging.getLogger(__name__)
@@ -378,9 +379,6 @@ class _Run:
         """
         post = round_.post
         pending = [pk for pk, status in round_.statuses.items() if status == AccountStatus.PENDING]
-        held = ScheduledPost.objects.filter(
-            pk=post.pk, status=PostStatus.PUBLISHING, lease_token=self.lease_token
-        )
         now = timezone.now()
         if pending and not post.is_missed and post.retry_count < post.max_retries:
             delay = retry_delay_seconds(
@@ -388,6 +386,9 @@ class _Run:
                 base_seconds=self.config.retry_base_seconds,
                 max_seconds=self.config.retry_max_seconds,
                 retry_after=round_.retry_after,
+            )
+            held = ScheduledPost.objects.filter(
+                pk=post.pk, status=PostStatus.PUBLISHING, lease_token=self.lease_token
             )
             updated = held.update(
                 status=PostStatus.SCHEDULED,
@@ -413,13 +414,17 @@ class _Run:
         ]
         # One statement needs no transaction; out-of-retry accounts must end together with the post.
         with transaction.atomic() if pending else nullcontext():
-            updated = held.update(
-                status=final,
-                next_attempt_at=None,
-                lease_token=None,
-                lease_expires_at=None,
-                published_at=max((at for at in published if at), default=None),
-                updated_at=now,
+            updated = post_update_held(
+                post_id=post.pk,
+                lease_token=self.lease_token,
+                values={
+                    "status": final,
+                    "next_attempt_at": None,
+                    "lease_token": None,
+                    "lease_expires_at": None,
+                    "published_at": max((at for at in published if at), default=None),
+                    "updated_at": now,
+                },
             )
             if updated and pending:
                 # Out of retries: they end with the kind and message of their last failure.
