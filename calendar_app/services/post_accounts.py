@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -49,7 +50,13 @@ from social.models import SocialAccount, SocialAccountStatus
 from social.oauth import TokenRefreshError, TokenRevokedError, UnknownOAuthProviderError
 from social.services import social_account_refresh_token
 
-from .publishing_sql import attempt_close, attempt_open, post_account_update_held
+from .publishing_sql import (
+    attempt_close,
+    attempt_open,
+    post_account_finish_call,
+    post_account_start_call,
+    post_account_update_held,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -440,22 +447,22 @@ class _AccountWork:
 
     def _start_publish(self, *, after: tuple[_Attempt, PublishError] | None = None) -> _Attempt | None:
         now = timezone.now()
-        with transaction.atomic():
-            if after is None:
-                marked = self._update(
-                    AccountStatus.PENDING,
-                    {"status": AccountStatus.PUBLISHING, "publish_state": {}, "updated_at": now},
-                    count_attempt=True,
-                )
-            else:
+        with transaction.atomic() if after is not None else nullcontext():
+            if after is not None:  # the same account again, after a token refresh
                 self._close_attempt(after[0], error=after[1], finished_at=now)
-                marked = self._update(
-                    AccountStatus.PUBLISHING, {"publish_state": {}, "updated_at": now}, count_attempt=True
-                )
-            if not marked:
-                return None
-            self.state = {}
-            return self._open_attempt(AttemptAction.PUBLISH, now)
+            attempt_id = post_account_start_call(
+                post_account_id=self.target.post_account_id,
+                post_id=self.post.post_id,
+                lease_token=self.post.lease_token,
+                from_status=AccountStatus.PENDING if after is None else AccountStatus.PUBLISHING,
+                values={"status": AccountStatus.PUBLISHING, "publish_state": {}, "updated_at": now},
+                action=AttemptAction.PUBLISH,
+                started_at=now,
+            )
+        if attempt_id is None:
+            return None
+        self.state = {}
+        return _Attempt(id=attempt_id, started_at=now)
 
     def _start_reconcile(self, *, after: tuple[_Attempt, PublishError] | None = None) -> _Attempt | None:
         now = timezone.now()
@@ -502,18 +509,23 @@ class _AccountWork:
                 platform_post_url=platform_post_url[:500],
                 published_at=published_at,
             )
-        with transaction.atomic():
+        if attempt is None:
             recorded = self._update(AccountStatus.PUBLISHING, values)
-            if attempt is not None:
-                # The call happened whoever holds the post now: its history is always kept.
-                attempt_close(
-                    attempt_id=attempt.id,
-                    finished_at=now,
-                    outcome=attempt_outcome,
-                    error_kind=kind,
-                    http_status=http_status,
-                    error_message=self._safe(message if attempt_message is None else attempt_message),
-                )
+        else:
+            recorded = post_account_finish_call(
+                post_account_id=self.target.post_account_id,
+                post_id=self.post.post_id,
+                lease_token=self.post.lease_token,
+                values=values,
+                attempt_id=attempt.id,
+                attempt_values={
+                    "finished_at": now,
+                    "outcome": attempt_outcome,
+                    "error_kind": kind,
+                    "http_status": http_status,
+                    "error_message": self._safe(message if attempt_message is None else attempt_message),
+                },
+            )
         if not recorded:
             logger.warning(
                 "Post %s -> %s: another run took the post over during the call; its result (%s%s) was not "
@@ -550,11 +562,13 @@ class _AccountWork:
     def _close_attempt(self, attempt: _Attempt, *, error: PublishError, finished_at: datetime) -> None:
         attempt_close(
             attempt_id=attempt.id,
-            finished_at=finished_at,
-            outcome=AttemptOutcome.FAILED,
-            error_kind=error.kind,
-            http_status=error.http_status,
-            error_message=self._safe(error.message),
+            values={
+                "finished_at": finished_at,
+                "outcome": AttemptOutcome.FAILED,
+                "error_kind": error.kind,
+                "http_status": error.http_status,
+                "error_message": self._safe(error.message),
+            },
         )
 
     def _save_progress(self, state: dict[str, Any]) -> None:
