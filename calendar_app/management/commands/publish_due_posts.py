@@ -63,7 +63,7 @@ class Command(BaseCommand):
                 limit=limit, max_seconds=max_seconds, concurrency=concurrency, dry_run=dry_run
             )
         except (OperationalError, InterfaceError) as exc:
-            raise CommandError(f"The database is unreachable: {_one_line(exc)}") from exc
+            raise CommandError(f"The database is unavailable: {_one_line(exc)}") from exc
         except DatabaseError as exc:
             raise CommandError(f"The database failed: {_one_line(exc)}") from exc
         except ImproperlyConfigured as exc:

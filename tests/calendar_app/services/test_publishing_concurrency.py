@@ -7,7 +7,6 @@ processes): every (post, account) must be sent exactly once and every post must 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -16,7 +15,6 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
@@ -27,6 +25,7 @@ from calendar_app.models import AccountStatus, PostStatus, ScheduledPost, Schedu
 from calendar_app.services.publishing import publish_due_posts
 from social.models import SocialAccount
 from tests.fakes import FakePlatform, created_then_lost, fail, lost_before_creating, ok, slow
+from tests.subprocesses import subprocess_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -159,16 +158,12 @@ def test_race__overlapping_runs_in_processes_send_each_account_once(user, make_a
     posts = make_backlog(user, posts=240, accounts=accounts)
     sends_file, barrier = tmp_path / "sends.log", tmp_path / "barrier"
     barrier.mkdir()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DJANGO_READ_DOT_ENV": "0",
-        "DATABASE_URL": _test_database_url(),
-        "FAKE_SENDS_FILE": str(sends_file),
-        "FAKE_LATENCY": "0.002",
-        "RACE_BARRIER_DIR": str(barrier),
-        "RACE_CONCURRENCY": "8",
-    }
+    env = subprocess_env(
+        FAKE_SENDS_FILE=str(sends_file),
+        FAKE_LATENCY="0.002",
+        RACE_BARRIER_DIR=str(barrier),
+        RACE_CONCURRENCY="8",
+    )
     runs = [
         subprocess.Popen(
             [sys.executable, "-m", "tests.calendar_app.publisher_process"],
@@ -203,14 +198,3 @@ def test_race__overlapping_runs_in_processes_send_each_account_once(user, make_a
     assert set(
         ScheduledPost.objects.filter(pk__in=[p.pk for p in posts]).values_list("status", flat=True)
     ) == {PostStatus.PUBLISHED}
-
-
-def _test_database_url() -> str:
-    """The database the tests run on, as DATABASE_URL, for processes started by a test."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    credentials = quote(db["USER"] or "")
-    if db["PASSWORD"]:
-        credentials += f":{quote(db['PASSWORD'])}"
-    return f"postgres://{credentials}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
