@@ -744,6 +744,52 @@ def test_recovery__an_in_flight_call_that_never_landed_is_retried_later(
     assert len(fake_platform.sends) == 1
 
 
+def test_recovery__a_run_that_died_before_finalizing_is_rolled_up_without_calls(
+    fake_platform, make_account, make_post
+):
+    x, facebook = make_account("TWITTER"), make_account("FACEBOOK")
+    post = make_post(x, facebook)
+    hold_as_dead_run(post)
+    ScheduledPostAccount.objects.filter(post=post, account=x).update(
+        status=AccountStatus.PUBLISHED, platform_post_id="1", published_at=timezone.now()
+    )
+    ScheduledPostAccount.objects.filter(post=post, account=facebook).update(
+        status=AccountStatus.FAILED, error_kind=ErrorKind.INVALID
+    )
+
+    summary = run()
+
+    assert fake_platform.calls == [] and fake_platform.reconciles == []
+    post.refresh_from_db()
+    assert post.status == PostStatus.PARTIALLY_PUBLISHED and post.lease_token is None
+    assert (summary.recovered, summary.partial) == (1, 1)
+
+
+def test_recovery__a_post_whose_work_broke_is_released_for_the_next_run(
+    fake_platform, make_account, make_post, monkeypatch
+):
+    account = make_account()
+    post = make_post(account)
+
+    def broken(**kwargs):
+        raise RuntimeError("the database connection dropped")
+
+    monkeypatch.setattr(publishing, "post_account_publish", broken)
+    summary = run()
+
+    assert (summary.processed, summary.errors) == (0, 1)
+    post.refresh_from_db()
+    assert post.status == PostStatus.PUBLISHING
+    assert post.lease_token is None and post.lease_expires_at <= timezone.now(), "released at once"
+
+    monkeypatch.undo()
+    summary = run()
+
+    assert (summary.recovered, summary.succeeded) == (1, 1)
+    post.refresh_from_db()
+    assert post.status == PostStatus.PUBLISHED
+
+
 def test_recovery__a_live_lease_is_left_alone(fake_platform, make_account, make_post):
     account = make_account()
     post = make_post(account)
