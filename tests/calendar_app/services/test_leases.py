@@ -3,6 +3,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -176,3 +177,31 @@ def test_posts_claim_due__skips_rows_locked_by_another_run_without_waiting(user)
     assert waited < 1, "SKIP LOCKED: the claim does not queue behind the other run"
     locked.refresh_from_db()
     assert locked.status == PostStatus.SCHEDULED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_posts_claim_due__concurrent_claims_never_share_a_post(user):
+    due = timezone.now() - timedelta(minutes=1)
+    posts = ScheduledPost.objects.bulk_create(
+        ScheduledPost(content="x", scheduled_at=due, status=PostStatus.SCHEDULED, created_by=user)
+        for _ in range(300)
+    )
+    start = threading.Barrier(6)
+
+    def claim_until_none() -> list[int]:
+        token, won = uuid.uuid4(), []
+        start.wait()
+        try:
+            while tried := posts_claim_due(lease_token=token, lease_seconds=600, limit=3):
+                won += [
+                    p.pk
+                    for p in posts_held_by_run(lease_token=token, post_ids=tried, missed_after_seconds=3600)
+                ]
+        finally:
+            connection.close()
+        return won
+
+    with ThreadPoolExecutor(max_workers=6) as runs:
+        claimed = [pk for won in runs.map(lambda _: claim_until_none(), range(6)) for pk in won]
+
+    assert sorted(claimed) == sorted(post.pk for post in posts), "each post won by exactly one run"
