@@ -311,7 +311,9 @@ class _Run:
         if post.is_missed:
             if pending:
                 if not post_accounts_mark_missed(
-                    post=round_.ref, targets=pending, message=_missed_message(post)
+                    post=round_.ref,
+                    targets=pending,
+                    message=_missed_message(post, self.config.missed_after_seconds),
                 ):
                     self._count(lost=1)
                     return
@@ -487,8 +489,8 @@ def _post_release_lease(*, post_id: int, lease_token: uuid.UUID) -> None:
         )
 
 
-def _missed_message(post: ScheduledPost) -> str:
-    hours = settings.PUBLISH_MISSED_AFTER / 3600
+def _missed_message(post: ScheduledPost, missed_after_seconds: float) -> str:
+    hours = missed_after_seconds / 3600
     return (
         f"Not published: it was due at {post.due_at:%Y-%m-%d %H:%M} UTC, more than {hours:g} hours ago "
         "(PUBLISH_MISSED_AFTER), and a late post is not sent."
@@ -520,7 +522,7 @@ def _dry_run(*, config: _RunConfig, post_ids: list[int] | None) -> PublishRunSum
             f"{post.max_retries + 1}"
         )
         if post.is_missed:
-            lines.append(f"  missed: {_missed_message(post)}")
+            lines.append(f"  missed: {_missed_message(post, config.missed_after_seconds)}")
         for pa in by_post[post.pk]:
             lines.extend(_dry_run_account_lines(post, pa))
     summary.duration_seconds = time.monotonic() - started
