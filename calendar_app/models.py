@@ -63,6 +63,9 @@ class ScheduledPost(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # The publisher run holding the lease. Every write of a run is conditional on it, so a run that lost
+    # its post to recovery can never overwrite what the newer run recorded (the stale-writer guard).
+    lease_token = models.UUIDField(null=True, blank=True, editable=False)
     published_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="scheduled_posts"

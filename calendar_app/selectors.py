@@ -2,13 +2,110 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Collection
+from datetime import datetime, timedelta
+from uuid import UUID
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
 from django.db.models.expressions import Expression
 from django.db.models.functions import Coalesce, Now
 
-from .models import AccountStatus, PostStatus, PublishAttempt, ScheduledPost, ScheduledPostAccount
+from .models import (
+    AccountStatus,
+    AttemptAction,
+    PostStatus,
+    PublishAttempt,
+    ScheduledPost,
+    ScheduledPostAccount,
+)
+
+
+def post_expired_lease_queryset() -> QuerySet[ScheduledPost]:
+    """PUBLISHING posts whose run stopped renewing its lease (it died): recovery takes these over.
+
+    A missing lease counts as expired, so a PUBLISHING post can never be stranded. Served by the partial
+    index ``post_lease_publishing_idx``; compared on the database's clock.
+    """
+    return (
+        ScheduledPost.objects.filter(status=PostStatus.PUBLISHING)
+        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=Now()))
+        .order_by(F("lease_expires_at").asc(nulls_first=True), "id")
+    )
+
+
+def _with_due_state(
+    queryset: QuerySet[ScheduledPost], *, missed_after_seconds: float
+) -> QuerySet[ScheduledPost]:
+    """Annotate ``due_at`` and ``is_missed`` (due longer ago than ``missed_after_seconds``, on the database's
+    clock), the longest-waiting first."""
+    missed_before = ExpressionWrapper(
+        Now() - timedelta(seconds=missed_after_seconds), output_field=DateTimeField()
+    )
+    return (
+        queryset.annotate(due_at=Coalesce(F("next_attempt_at"), F("scheduled_at")))
+        .annotate(is_missed=ExpressionWrapper(Q(due_at__lt=missed_before), output_field=BooleanField()))
+        .order_by("due_at", "id")
+    )
+
+
+def posts_held_by_run(
+    *, lease_token: UUID, post_ids: Collection[int], missed_after_seconds: float
+) -> list[ScheduledPost]:
+    """The posts among ``post_ids`` that the run holding ``lease_token`` actually won, with ``due_at`` and
+    ``is_missed``."""
+    return list(
+        _with_due_state(
+            ScheduledPost.objects.filter(
+                pk__in=post_ids, lease_token=lease_token, status=PostStatus.PUBLISHING
+            ),
+            missed_after_seconds=missed_after_seconds,
+        )
+    )
+
+
+def posts_with_due_state(*, post_ids: Collection[int], missed_after_seconds: float) -> list[ScheduledPost]:
+    """The given posts with ``due_at`` and ``is_missed``, whatever their state (the dry run's preview)."""
+    return list(
+        _with_due_state(
+            ScheduledPost.objects.filter(pk__in=post_ids), missed_after_seconds=missed_after_seconds
+        )
+    )
+
+
+def post_accounts_for_publishing(
+    *, post_ids: Collection[int], with_tokens: bool = True
+) -> QuerySet[ScheduledPostAccount]:
+    """Every account of the given posts with its SocialAccount in the same query.
+
+    Loading the tokens decrypts them; ``with_tokens=False`` leaves them out so that a token that cannot be
+    decrypted does not stop the others from loading.
+    """
+    queryset = ScheduledPostAccount.objects.filter(post_id__in=post_ids).select_related("account")
+    if not with_tokens:
+        queryset = queryset.defer("account__access_token", "account__refresh_token")
+    return queryset.order_by("post_id", "id")
+
+
+def post_accounts_last_call_started(*, post_account_ids: Collection[int]) -> dict[int, datetime]:
+    """When the latest publish call of each account started: the time an in-doubt call is looked up by."""
+    rows = (
+        PublishAttempt.objects.filter(post_account_id__in=post_account_ids, action=AttemptAction.PUBLISH)
+        .values("post_account_id")
+        .annotate(started_at=Max("started_at"))
+        .order_by()
+    )
+    return {row["post_account_id"]: row["started_at"] for row in rows}
 
 
 def post_due_queryset(*, now: datetime | Expression | None = None) -> QuerySet[ScheduledPost]:

@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "calendar_app"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("publish-scheduled-posts", views.publish_scheduled_posts, name="publish-scheduled-posts"),
+]

@@ -1,0 +1,75 @@
+"""``manage.py publish_due_posts``: one publisher run, for cron every minute (overlapping runs are safe)."""
+
+from __future__ import annotations
+
+import argparse
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, InterfaceError, OperationalError
+
+from calendar_app.services.publishing import publish_due_posts
+
+
+def _positive(convert):
+    def parse(value: str):
+        try:
+            number = convert(value)
+        except ValueError:
+            number = None
+        if number is None or not number > 0:
+            raise argparse.ArgumentTypeError(f"must be a positive number, not {value!r}")
+        return number
+
+    parse.__name__ = convert.__name__
+    return parse
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+class Command(BaseCommand):
+    help = (
+        "Publish every due post to its accounts, retry what failed for a passing reason, and print "
+        "one summary line. Exits non-zero only when the run could not happen."
+    )
+    # Cron runs this every minute: the run checks the configuration it needs itself, and a warning such
+    # as an unset CRON_SECRET (which this command does not use) must not fill the log.
+    requires_system_checks = []
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--limit", type=_positive(int), help="take at most N posts")
+        parser.add_argument(
+            "--max-seconds",
+            type=_positive(float),
+            help="stop claiming posts after S seconds (default PUBLISH_MAX_SECONDS); claimed ones finish",
+        )
+        parser.add_argument(
+            "--concurrency",
+            type=_positive(int),
+            help="platform calls in flight at once (default PUBLISH_CONCURRENCY)",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="claim nothing; print per account the text and media that would be sent and any problem",
+        )
+
+    def handle(self, *args, limit, max_seconds, concurrency, dry_run, **options) -> None:
+        try:
+            summary = publish_due_posts(
+                limit=limit, max_seconds=max_seconds, concurrency=concurrency, dry_run=dry_run
+            )
+        except (OperationalError, InterfaceError) as exc:
+            raise CommandError(f"The database is unavailable: {_one_line(exc)}") from exc
+        except DatabaseError as exc:
+            raise CommandError(f"The database failed: {_one_line(exc)}") from exc
+        except ImproperlyConfigured as exc:
+            raise CommandError(f"Bad configuration: {_one_line(exc)}") from exc
+        except ValueError as exc:
+            raise CommandError(_one_line(exc)) from exc
+        for line in summary.dry_run_lines:
+            self.stdout.write(line)
+        self.stdout.write(summary.line())

@@ -1,0 +1,105 @@
+"""The threads of a publisher run: a bounded pool for platform calls and a lease heartbeat.
+
+Django gives each thread its own database connection; both classes close their threads' connections when
+they stop, so runs never leak connections (several runs x 16 threads must fit PostgreSQL's default 100).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+
+from django.db import connections
+
+logger = logging.getLogger(__name__)
+
+Job = Callable[[], None]
+
+
+class WorkerPool:
+    """At most ``size`` jobs at once, threads started only as work arrives.
+
+    A pool of one runs each job in the caller's thread at once: there is nothing to overlap, and the
+    caller's connection (and transaction, in tests) is used.
+    """
+
+    def __init__(self, *, size: int, name: str = "publisher") -> None:
+        if size < 1:
+            raise ValueError("a pool needs at least one worker")
+        self.size = size
+        self.name = name
+        self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._closed = False
+
+    @property
+    def inline(self) -> bool:
+        return self.size == 1
+
+    def submit(self, job: Job) -> None:
+        if self._closed:
+            raise RuntimeError("the pool is closed")
+        if self.inline:
+            job()
+            return
+        if len(self._threads) < self.size:
+            thread = threading.Thread(
+                target=self._work, name=f"{self.name}-{len(self._threads) + 1}", daemon=True
+            )
+            self._threads.append(thread)
+            thread.start()
+        self._jobs.put(job)
+
+    def close(self) -> None:
+        """Let every submitted job finish, then stop the threads (each closes its own connection)."""
+        if self._closed:
+            return
+        self._closed = True
+        for _ in self._threads:
+            self._jobs.put(None)
+        for thread in self._threads:
+            thread.join()
+
+    def _work(self) -> None:
+        try:
+            while (job := self._jobs.get()) is not None:
+                try:
+                    job()
+                except Exception:  # a job records its own failures; this only keeps the worker alive
+                    logger.exception("A publisher job failed unexpectedly")
+        finally:
+            connections.close_all()
+
+
+class Heartbeat:
+    """Calls ``beat`` every ``interval`` seconds in its own thread, from ``start()`` until ``stop()``."""
+
+    def __init__(self, *, beat: Callable[[], object], interval: float, name: str = "publisher-lease") -> None:
+        self._beat = beat
+        self._interval = interval
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._started = False
+
+    def start(self) -> None:
+        """Idempotent: the first call starts the thread."""
+        if not self._started and not self._stopping.is_set():
+            self._started = True
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._started:
+            self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            while not self._stopping.wait(self._interval):
+                try:
+                    self._beat()
+                except Exception:
+                    logger.exception("Could not extend the publisher's leases; will try again")
+        finally:
+            connections.close_all()

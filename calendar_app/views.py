@@ -1,0 +1,50 @@
+"""The HTTP trigger of the publisher, for hosted crons: ``GET /api/cron/publish-scheduled-posts``."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError
+from django.http import HttpRequest, JsonResponse
+
+from calendar_app.services.publishing import publish_due_posts
+
+logger = logging.getLogger(__name__)
+
+
+def publish_scheduled_posts(request: HttpRequest) -> JsonResponse:
+    """Run the publisher once and answer its figures; the caller proves itself with ``CRON_SECRET``."""
+    if request.method != "GET":
+        response = JsonResponse({"error": "Only GET is allowed."}, status=405)
+        response["Allow"] = "GET"
+        return response
+    secret = settings.CRON_SECRET
+    if not secret:
+        return JsonResponse({"error": "CRON_SECRET is not set: the trigger is disabled."}, status=503)
+    if not _bearer_matches(request.headers.get("Authorization", ""), secret):
+        # What was sent is never logged or echoed: it may be a secret that was nearly right.
+        response = JsonResponse(
+            {"error": "Authorization: Bearer <CRON_SECRET> is missing or wrong."}, status=401
+        )
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+    try:
+        summary = publish_due_posts()
+    except DatabaseError:
+        logger.exception("The cron trigger could not run the publisher: database error")
+        return JsonResponse({"error": "The database is unavailable; nothing was published."}, status=503)
+    except ImproperlyConfigured as exc:
+        logger.error("The cron trigger could not run the publisher: %s", exc)
+        return JsonResponse({"error": f"Bad configuration: {exc}"}, status=500)
+    return JsonResponse(summary.as_dict())
+
+
+def _bearer_matches(header: str, secret: str) -> bool:
+    scheme, _, credentials = header.partition(" ")
+    credentials = credentials.strip()
+    if scheme.lower() != "bearer" or not credentials:
+        return False
+    return hmac.compare_digest(credentials.encode(), secret.encode())

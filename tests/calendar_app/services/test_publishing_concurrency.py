@@ -1,0 +1,200 @@
+"""The publisher with real threads and processes: fan-out, leases kept alive, and overlapping runs.
+
+Sends are counted outside the database under test (the fake platform's memory, or an append-only file for
+processes): every (post, account) must be sent exactly once and every post must end in a final state.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+from django.utils import timezone
+
+from calendar_app.models import AccountStatus, PostStatus, ScheduledPost, ScheduledPostAccount
+from calendar_app.services.publishing import publish_due_posts
+from social.models import SocialAccount
+from tests.fakes import FakePlatform, created_then_lost, fail, lost_before_creating, ok, slow
+from tests.subprocesses import subprocess_env
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PROJECT_ROOT = Path(django_settings.BASE_DIR)
+FINAL = {PostStatus.PUBLISHED, PostStatus.PARTIALLY_PUBLISHED, PostStatus.FAILED}
+
+
+def make_backlog(user, *, posts: int, accounts: list[SocialAccount]) -> list[ScheduledPost]:
+    """``posts`` due posts, each to every account, with one text per post so sends can be told apart."""
+    due = timezone.now() - timedelta(minutes=2)
+    created = ScheduledPost.objects.bulk_create(
+        ScheduledPost(
+            content=f"backlog post {n}", scheduled_at=due, status=PostStatus.SCHEDULED, created_by=user
+        )
+        for n in range(posts)
+    )
+    ScheduledPostAccount.objects.bulk_create(
+        ScheduledPostAccount(post=post, account=account) for post in created for account in accounts
+    )
+    return created
+
+
+def test_fan_out__a_slow_platform_does_not_hold_up_the_others(fake_platform, make_account, make_post):
+    x, youtube_like = make_account("TWITTER"), make_account("LINKEDIN")
+    for _ in range(6):
+        make_post(x, youtube_like)
+    fake_platform.will(youtube_like, *[slow(0.5)] * 6)
+
+    started = time.monotonic()
+    summary = publish_due_posts(concurrency=12)
+    elapsed = time.monotonic() - started
+
+    assert summary.succeeded == 6
+    # Post after post would take 6 x 0.5 s; all twelve calls are in flight together instead.
+    assert elapsed < 1.5, elapsed
+    fast_done = max(call.at for call in fake_platform.calls_to(x))
+    assert fast_done - started < 0.4, "the fast platform's posts went out without waiting for the slow one"
+
+
+def test_heartbeat__a_long_call_keeps_its_lease_so_no_other_run_recovers_it(
+    fake_platform, make_account, make_post, settings
+):
+    settings.PUBLISH_LEASE_SECONDS = 1
+    account = make_account()
+    post = make_post(account)
+    recovered, call_started, finished = [], threading.Event(), threading.Event()
+
+    def long_upload(platform, client, payload):  # longer than the lease
+        call_started.set()
+        time.sleep(2.5)
+        return platform.create(client, payload)
+
+    fake_platform.will(account, long_upload)
+
+    def other_runs():
+        call_started.wait(5)
+        while not finished.is_set():
+            recovered.append(publish_due_posts(concurrency=1).recovered)
+            time.sleep(0.2)
+        connection.close()
+
+    watcher = threading.Thread(target=other_runs)
+    watcher.start()
+    try:
+        summary = publish_due_posts(concurrency=2)
+    finally:
+        finished.set()
+        watcher.join()
+
+    assert len(recovered) >= 5 and sum(recovered) == 0
+    assert summary.succeeded == 1
+    assert len(fake_platform.calls) == 1 and fake_platform.reconciles == []
+    post.refresh_from_db()
+    assert post.status == PostStatus.PUBLISHED
+
+
+@pytest.mark.postgres_only
+def test_threads__every_worker_closes_its_connection(fake_platform, make_account, make_post):
+    def open_connections() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+            return cursor.fetchone()[0]
+
+    account = make_account()
+    for _ in range(20):
+        make_post(account)
+    before = open_connections()
+
+    summary = publish_due_posts(concurrency=8)
+
+    assert summary.succeeded == 20
+    assert open_connections() == before
+
+
+def test_race__overlapping_runs_in_threads_send_each_account_once(user, make_account, settings):
+    settings.PUBLISH_RETRY_BASE_SECONDS = 0  # retries are due at once, so overlapping runs race for them too
+    accounts = [make_account("TWITTER"), make_account("FACEBOOK"), make_account("LINKEDIN")]
+    posts = make_backlog(user, posts=240, accounts=accounts)
+    platform = FakePlatform(latency=0.002)
+    # A few calls go wrong on the way: the answer is lost after the post was made, or before; a 503.
+    platform.will(accounts[0], created_then_lost, ok, created_then_lost)
+    platform.will(accounts[1], lost_before_creating, fail("TRANSIENT", "503"), lost_before_creating)
+    start = threading.Barrier(4)
+
+    def one_run(_):
+        start.wait()
+        try:
+            return publish_due_posts(concurrency=8)
+        finally:
+            connection.close()
+
+    with platform.registered(), ThreadPoolExecutor(max_workers=4) as runs:
+        summaries = list(runs.map(one_run, range(4)))
+        leftovers = publish_due_posts(concurrency=4)  # retries that came due after the racing runs stopped
+
+    sends = Counter((send.account_id, send.text) for send in platform.sends)
+    assert len(sends) == 240 * 3
+    assert set(sends.values()) == {1}, [key for key, count in sends.items() if count > 1]
+    assert sum(s.processed for s in summaries) + leftovers.processed >= 240
+    assert sum(1 for s in summaries if s.claimed) >= 2, "the runs really overlapped"
+    statuses = Counter(
+        ScheduledPost.objects.filter(pk__in=[p.pk for p in posts]).values_list("status", flat=True)
+    )
+    assert statuses == {PostStatus.PUBLISHED: 240}
+    assert not ScheduledPostAccount.objects.exclude(status=AccountStatus.PUBLISHED).exists()
+
+
+def test_race__overlapping_runs_in_processes_send_each_account_once(user, make_account, tmp_path):
+    accounts = [make_account("TWITTER"), make_account("FACEBOOK"), make_account("LINKEDIN")]
+    posts = make_backlog(user, posts=240, accounts=accounts)
+    sends_file, barrier = tmp_path / "sends.log", tmp_path / "barrier"
+    barrier.mkdir()
+    env = subprocess_env(
+        FAKE_SENDS_FILE=str(sends_file),
+        FAKE_LATENCY="0.002",
+        RACE_BARRIER_DIR=str(barrier),
+        RACE_CONCURRENCY="8",
+    )
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.calendar_app.publisher_process"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(barrier.glob("ready-*"))) < 4 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        (barrier / "go").touch()
+        outputs = [run.communicate(timeout=120) for run in runs]
+    finally:
+        for run in runs:
+            run.kill()
+
+    for run, (_, stderr) in zip(runs, outputs, strict=True):
+        assert run.returncode == 0, stderr
+    summaries = [json.loads(stdout.strip().splitlines()[-1]) for stdout, _ in outputs]
+    lines = sends_file.read_text().splitlines()
+    sends = Counter(lines)
+    assert len(sends) == 240 * 3
+    assert set(sends.values()) == {1}, [line for line, count in sends.items() if count > 1]
+    assert sum(s["processed"] for s in summaries) == 240
+    assert sum(s["succeeded"] for s in summaries) == 240
+    assert sum(1 for s in summaries if s["claimed"]) >= 2, "the runs really overlapped"
+    assert set(
+        ScheduledPost.objects.filter(pk__in=[p.pk for p in posts]).values_list("status", flat=True)
+    ) == {PostStatus.PUBLISHED}
