@@ -5,6 +5,7 @@ Feature: The publishing history of a post in the admin
   Scenario: A post's page shows each account's result and every platform call
     Given an X account "@acme" and a LinkedIn account "Acme Inc."
     And a post "Spring sale" scheduled 5 minutes ago to "@acme" and "Acme Inc."
+    And its author writes from "America/New_York"
     And X answers 429 to the first post
     And LinkedIn refuses the post with 422 "Organization permissions must be used when using organization as author"
     When the publisher runs
@@ -18,3 +19,4 @@ Feature: The publishing history of a post in the admin
     And the history shows a "Failed" call to "@acme" with "Transient" and HTTP 429
     And the history shows a "Published" call to "@acme"
     And the history shows a "Failed" call to "Acme Inc." with "Invalid" and HTTP 422
+    And the history shows each call's time in the author's time zone

@@ -14,16 +14,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 import responses
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import F
+from django.test import Client
 from django.utils import timezone
 from pytest_bdd import given, parsers, then, when
 
-from calendar_app.models import AccountStatus, PostStatus, ScheduledPost, ScheduledPostAccount
+from calendar_app.models import AccountStatus, PostStatus, PublishAttempt, ScheduledPost, ScheduledPostAccount
 from social.models import Platform, SocialAccount, SocialAccountStatus
 
 from .admin_page import PostPage, read_post_page
@@ -53,6 +55,7 @@ class Story:
     posts: dict[str, ScheduledPost] = field(default_factory=dict)
     post: ScheduledPost | None = None  # the one "the post" refers to: the last one written
     outputs: list[str] = field(default_factory=list)  # what each publisher run printed
+    run_figures: list[dict] = field(default_factory=list)  # what overlapping runs reported
     received_before_last_run: int = 0
     original_tokens: dict[str, tuple[str, str]] = field(default_factory=dict)
     response: object = None
@@ -148,7 +151,7 @@ def moment(phrase: str):
 
 def write_post(story: Story, author, *, text: str, status: str, scheduled_at, accounts) -> ScheduledPost:
     post = ScheduledPost.objects.create(
-        content=text, scheduled_at=scheduled_at, status=status, timezone="Europe/Paris", created_by=author
+        content=text, scheduled_at=scheduled_at, status=status, created_by=author
     )
     ScheduledPostAccount.objects.bulk_create(ScheduledPostAccount(post=post, account=a) for a in accounts)
     story.posts[text] = story.post = post
@@ -200,6 +203,11 @@ def _(url: str, title: str, story: Story, platforms: SimulatedPlatforms) -> None
     }
     post.save(update_fields=["metadata"])
     platforms.serve_media(url, "video/mp4")
+
+
+@given(parsers.parse('its author writes from "{zone}"'))
+def _(zone: str, story: Story) -> None:
+    ScheduledPost.objects.filter(pk=story.the_post().pk).update(timezone=zone)
 
 
 @given(parsers.parse("the post may be retried {count:d} times"))
@@ -255,6 +263,11 @@ def _(platform: str, status: int, words: str, platforms: SimulatedPlatforms) -> 
 )
 def _(platform: str, minutes: int, platforms: SimulatedPlatforms) -> None:
     platforms.answer_next(platform, PlannedAnswer(lambda api: api.rate_limited(minutes * 60)))
+
+
+@given(parsers.parse("each run makes at most {calls:d} platform calls at a time"))
+def _(calls: int, settings) -> None:
+    settings.PUBLISH_CONCURRENCY = calls
 
 
 @given(parsers.parse("every platform takes {milliseconds:d} milliseconds to answer"))
@@ -361,27 +374,40 @@ def _(count: int, story: Story, platforms: SimulatedPlatforms) -> None:
         run_publisher(story, platforms)
 
 
-@when("two publisher runs start at the same moment")
-def _(story: Story, platforms: SimulatedPlatforms) -> None:
-    start = threading.Barrier(2)
-    outputs: list[str] = []
+@when("two cron runs and a call of the HTTP trigger start at the same moment")
+def _(story: Story, settings) -> None:
+    start = threading.Barrier(3)
+    figures: list[dict] = []
 
-    def one_run() -> None:
+    def cron_run() -> None:
         output = StringIO()
         start.wait()
         try:
             call_command("publish_due_posts", stdout=output)
         finally:
             connection.close()
-        outputs.append(output.getvalue())
+        processed, succeeded = map(
+            int, re.search(r"Processed (\d+) posts: (\d+) succeeded", output.getvalue()).groups()
+        )
+        figures.append({"processed": processed, "succeeded": succeeded})
 
-    runs = [threading.Thread(target=one_run) for _ in range(2)]
+    def trigger_call() -> None:
+        client = Client()
+        start.wait()
+        try:
+            response = client.get(TRIGGER_URL, headers={"Authorization": f"Bearer {settings.CRON_SECRET}"})
+        finally:
+            connection.close()
+        assert response.status_code == 200, response.content
+        figures.append(response.json())
+
+    runs = [threading.Thread(target=work) for work in (cron_run, cron_run, trigger_call)]
     for run in runs:
         run.start()
     for run in runs:
         run.join(timeout=60)
-    assert len(outputs) == 2, "a run did not finish"
-    story.outputs.extend(outputs)
+    assert len(figures) == 3, "a run did not finish"
+    story.run_figures = figures
 
 
 @when("a publisher run is killed while it waits for X")
@@ -489,6 +515,15 @@ def _(outcome: str, name: str, kind: str | None, status: str | None, story: Stor
     assert action == "Publish" and started and finished
 
 
+@then("the history shows each call's time in the author's time zone")
+def _(story: Story) -> None:
+    post = story.the_post()
+    for attempt in PublishAttempt.objects.filter(post_account__post=post):
+        local = timezone.localtime(attempt.started_at, ZoneInfo(post.timezone))
+        shown = f"{local:%Y-%m-%d %H:%M:%S} {local.tzname()}"
+        assert any(row[2].text == shown for row in story.page.attempts), (shown, story.page.attempts)
+
+
 # --- the posts -----------------------------------------------------------------------------------------
 
 
@@ -544,10 +579,11 @@ def _(line: str, story: Story) -> None:
     assert story.outputs[-1].strip().splitlines()[-1] == line
 
 
-@then("both runs published posts")
+@then("the runs shared the work, each post processed by one run")
 def _(story: Story) -> None:
-    succeeded = [int(re.search(r": (\d+) succeeded", output).group(1)) for output in story.outputs[-2:]]
-    assert all(succeeded) and sum(succeeded) == len(story.posts), succeeded
+    processed = [figures["processed"] for figures in story.run_figures]
+    assert sum(processed) == len(story.posts), processed
+    assert sum(1 for count in processed if count) >= 2, f"the runs did not overlap: {processed}"
 
 
 # --- each account's result -----------------------------------------------------------------------------
@@ -640,7 +676,8 @@ def _(text: str, platforms: SimulatedPlatforms) -> None:
 )
 def _(platform: str, times: str, new_token: str | None, story: Story, platforms: SimulatedPlatforms) -> None:
     calls = platforms.received_by(platform=platform, text=story.the_post().content)
-    assert len(calls) == TIMES.get(times) or len(calls) == int(times.split()[0]), calls
+    expected = TIMES.get(times) or int(times.split()[0])
+    assert len(calls) == expected, calls
     if new_token:
         [(access_token, _)] = platforms.token_endpoint.issued
         assert calls[-1].token == access_token

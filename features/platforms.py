@@ -157,7 +157,7 @@ class SimulatedPlatform:
     def create(self, request: _Request, account: SocialAccount | None, text: str) -> tuple[Reply | None, str]:
         """Count a create call; return (a planned or refusing reply, or None to make the post; the new id)."""
         self.world.wait_latency()
-        self.world.record(Received(self.name, account.name if account else "?", text, request.token))
+        self.world.record(Received(self.name, self.world.sender(request.token), text, request.token))
         if account is None:
             return self.unauthorized(), ""
         planned = self.world.take_answer(self)
@@ -493,6 +493,7 @@ class TokenEndpoint:
         )
         self.issued.append((access, refresh))
         self.world.valid_tokens[access] = account
+        self.world.token_owners[access] = account
         self.world.refresh_tokens[refresh] = account
         body = {"token_type": "bearer", "access_token": access, "refresh_token": refresh, "expires_in": 7200}
         return 200, {"Content-Type": "application/json"}, json.dumps(body)
@@ -508,6 +509,7 @@ class SimulatedPlatforms:
     made: list[MadePost] = field(default_factory=list)
     valid_tokens: dict[str, SocialAccount] = field(default_factory=dict)
     refresh_tokens: dict[str, SocialAccount] = field(default_factory=dict)
+    token_owners: dict[str, SocialAccount] = field(default_factory=dict)  # every token ever issued
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
@@ -540,6 +542,7 @@ class SimulatedPlatforms:
     def connect(self, account: SocialAccount) -> None:
         with self._lock:
             self.valid_tokens[account.access_token] = account
+            self.token_owners[account.access_token] = account
             if account.refresh_token:
                 self.refresh_tokens[account.refresh_token] = account
 
@@ -580,11 +583,16 @@ class SimulatedPlatforms:
         """A create call that reached the platform by another way (a loopback server) and gets no answer."""
         with self._lock:
             account = self.valid_tokens.get(token)
-            self.received.append(Received(name, account.name if account else "?", text, token))
+            self.received.append(Received(name, self.sender(token), text, token))
             if makes_post and account is not None:
                 self.make_post(self.apis[name], account, text)
 
     # --- what happened -----------------------------------------------------------------------------
+    def sender(self, token: str) -> str:
+        """Whose token a call carried, valid or not ("?" for one no account ever had)."""
+        owner = self.token_owners.get(token)
+        return owner.name if owner is not None else "?"
+
     def record(self, received: Received) -> None:
         with self._lock:
             self.received.append(received)
