@@ -10,7 +10,9 @@ from __future__ import annotations
 import itertools
 import re
 import threading
+import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from io import StringIO
@@ -99,34 +101,27 @@ def author(django_user_model):
 
 
 def connect_account(kind: str, name: str, owner) -> SocialAccount:
-    """An account as connecting it by OAuth leaves it: its id on the platform, tokens, platform facts."""
+    """An account as connecting it by OAuth leaves it (README, "Connecting accounts")."""
     number = next(_numbers)
-    platform_name = ACCOUNT_KINDS[kind]
-    platform = PLATFORM_NAMES[platform_name]
+    platform = PLATFORM_NAMES[ACCOUNT_KINDS[kind]]
     now = timezone.now()
-    facts = {
-        Platform.TWITTER: (f"15{number:08d}", {"username": name.lstrip("@")}, timedelta(hours=2), True),
-        Platform.FACEBOOK: (f"10{number:013d}", {}, None, False),
-        Platform.INSTAGRAM: (f"1784{number:013d}", {"page_id": f"10{number:013d}"}, None, False),
-        Platform.LINKEDIN: (
-            f"m{number:09d}",
-            {"author_urn": f"urn:li:person:m{number:09d}"},
-            timedelta(days=60),
-            False,
-        ),
-        Platform.YOUTUBE: (f"UC{number:022d}", {}, timedelta(hours=1), True),
-    }
-    external_id, extra, lifetime, refreshes = facts[platform]
-    return SocialAccount.objects.create(
-        platform=platform,
-        external_id=external_id,
-        name=name,
-        owner=owner,
-        extra=extra,
-        access_token=f"{platform.lower()}-access-{number}-s3cr3t",
-        refresh_token=f"{platform.lower()}-refresh-{number}-s3cr3t" if refreshes else "",
-        token_expires_at=now + lifetime if lifetime else None,
-    )
+    tokens = {"access_token": f"{platform.lower()}-access-{number}-s3cr3t"}
+    refresh_token = f"{platform.lower()}-refresh-{number}-s3cr3t"
+    match platform:
+        case Platform.TWITTER:  # a two-hour token and a refresh token that rotates
+            facts = {"external_id": f"15{number:08d}", "extra": {"username": name.lstrip("@")}}
+            tokens |= {"refresh_token": refresh_token, "token_expires_at": now + timedelta(hours=2)}
+        case Platform.FACEBOOK:  # a Page token: no expiry, no refresh
+            facts = {"external_id": f"10{number:013d}"}
+        case Platform.INSTAGRAM:  # the business account linked to a Page, with the Page token
+            facts = {"external_id": f"1784{number:013d}", "extra": {"page_id": f"10{number:013d}"}}
+        case Platform.LINKEDIN:  # a member with a 60-day token
+            facts = {"external_id": f"m{number:09d}", "extra": {"author_urn": f"urn:li:person:m{number:09d}"}}
+            tokens |= {"token_expires_at": now + timedelta(days=60)}
+        case _:  # YouTube: the channel, a one-hour token and a refresh token
+            facts = {"external_id": f"UC{number:022d}"}
+            tokens |= {"refresh_token": refresh_token, "token_expires_at": now + timedelta(hours=1)}
+    return SocialAccount.objects.create(platform=platform, name=name, owner=owner, **facts, **tokens)
 
 
 @given(parsers.re(rf"(?P<accounts>{ONE_ACCOUNT}(?:(?:,| and) {ONE_ACCOUNT})*)$"))
@@ -377,21 +372,18 @@ def _(count: int, story: Story, platforms: SimulatedPlatforms) -> None:
 @when("two cron runs and a call of the HTTP trigger start at the same moment")
 def _(story: Story, settings) -> None:
     start = threading.Barrier(3)
-    figures: list[dict] = []
 
-    def cron_run() -> None:
+    def cron_run() -> dict[str, int]:
         output = StringIO()
         start.wait()
         try:
             call_command("publish_due_posts", stdout=output)
         finally:
             connection.close()
-        processed, succeeded = map(
-            int, re.search(r"Processed (\d+) posts: (\d+) succeeded", output.getvalue()).groups()
-        )
-        figures.append({"processed": processed, "succeeded": succeeded})
+        line = re.search(r"Processed (\d+) posts: (\d+) succeeded", output.getvalue())
+        return {"processed": int(line.group(1)), "succeeded": int(line.group(2))}
 
-    def trigger_call() -> None:
+    def trigger_call() -> dict[str, int]:
         client = Client()
         start.wait()
         try:
@@ -399,15 +391,11 @@ def _(story: Story, settings) -> None:
         finally:
             connection.close()
         assert response.status_code == 200, response.content
-        figures.append(response.json())
+        return response.json()
 
-    runs = [threading.Thread(target=work) for work in (cron_run, cron_run, trigger_call)]
-    for run in runs:
-        run.start()
-    for run in runs:
-        run.join(timeout=60)
-    assert len(figures) == 3, "a run did not finish"
-    story.run_figures = figures
+    with ThreadPoolExecutor(max_workers=3) as runs:
+        started = [runs.submit(work) for work in (cron_run, cron_run, trigger_call)]
+        story.run_figures = [run.result(timeout=60) for run in started]
 
 
 @when("a publisher run is killed while it waits for X")
@@ -422,7 +410,7 @@ def _(story: Story) -> None:
     deadline = post.lease_expires_at + timedelta(seconds=5)
     while ScheduledPost.objects.filter(pk=post.pk, lease_expires_at__gte=timezone.now()).exists():
         assert timezone.now() < deadline, "the lease never ran out"
-        threading.Event().wait(0.05)
+        time.sleep(0.05)
 
 
 # --- the HTTP trigger ----------------------------------------------------------------------------------

@@ -88,12 +88,11 @@ class _Request:
         return {key: values[0] for key, values in parse_qs(self.body.decode()).items()}
 
 
+@dataclass(frozen=True)
 class PlannedAnswer:
-    """What a platform answers to a create call instead of making the post. ``makes_post``: it makes it anyway."""
+    """What a platform answers a create call instead of making the post (an error in its own shape)."""
 
-    def __init__(self, reply: Callable[[SimulatedPlatform], Reply], *, makes_post: bool = False) -> None:
-        self.reply = reply
-        self.makes_post = makes_post
+    reply: Callable[[SimulatedPlatform], Reply]
 
 
 class SimulatedPlatform:
@@ -116,6 +115,10 @@ class SimulatedPlatform:
         raise NotImplementedError
 
     def rate_limited(self, seconds: int) -> Reply:
+        """A refusal saying, the platform's way, to come back in ``seconds``."""
+        raise NotImplementedError
+
+    def new_id(self) -> str:
         raise NotImplementedError
 
     def post_url(self, account: SocialAccount, post_id: str) -> str:
@@ -155,16 +158,15 @@ class SimulatedPlatform:
         return self.error(401, "Unauthorized: the access token is invalid or expired")
 
     def create(self, request: _Request, account: SocialAccount | None, text: str) -> tuple[Reply | None, str]:
-        """Count a create call; return (a planned or refusing reply, or None to make the post; the new id)."""
+        """Count a create call; return a refusal (planned, or for a bad token), or None and the new post's id."""
         self.world.wait_latency()
         self.world.record(Received(self.name, self.world.sender(request.token), text, request.token))
         if account is None:
             return self.unauthorized(), ""
         planned = self.world.take_answer(self)
-        if planned is not None and not planned.makes_post:
+        if planned is not None:
             return planned.reply(self), ""
-        post_id = self.world.make_post(self, account, text).post_id
-        return (planned.reply(self) if planned is not None else None), post_id
+        return None, self.world.make_post(self, account, text).post_id
 
 
 class XApi(SimulatedPlatform):
