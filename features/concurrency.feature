@@ -5,10 +5,10 @@ Feature: Overlapping runs and runs that die
   Scenario: Overlapping runs publish each post once
     Given the cron secret is "cron-s3cret-0123456789abcdefghij"
     And an X account "@acme", a Facebook Page "Acme Coffee" and a LinkedIn account "Acme Inc."
-    And 40 posts scheduled 5 minutes ago to all accounts
+    And 60 posts scheduled 5 minutes ago to all accounts
     And every platform takes 10 milliseconds to answer
     And each run makes at most 2 platform calls at a time
-    When two cron runs and a call of the HTTP trigger start at the same moment
+    When three cron runs and a call of the HTTP trigger start at the same moment
     Then the runs shared the work, each post processed by one run
     And every post is "PUBLISHED"
     And each account received each post exactly once

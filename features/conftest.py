@@ -369,9 +369,10 @@ def _(count: int, story: Story, platforms: SimulatedPlatforms) -> None:
         run_publisher(story, platforms)
 
 
-@when("two cron runs and a call of the HTTP trigger start at the same moment")
-def _(story: Story, settings) -> None:
-    start = threading.Barrier(3)
+@when(parsers.re(r"(?P<crons>two|three) cron runs and a call of the HTTP trigger start at the same moment$"))
+def _(crons: str, story: Story, settings) -> None:
+    cron_runs = {"two": 2, "three": 3}[crons]
+    start = threading.Barrier(cron_runs + 1)
 
     def cron_run() -> dict[str, int]:
         output = StringIO()
@@ -393,8 +394,8 @@ def _(story: Story, settings) -> None:
         assert response.status_code == 200, response.content
         return response.json()
 
-    with ThreadPoolExecutor(max_workers=3) as runs:
-        started = [runs.submit(work) for work in (cron_run, cron_run, trigger_call)]
+    with ThreadPoolExecutor(max_workers=cron_runs + 1) as runs:
+        started = [runs.submit(work) for work in (*[cron_run] * cron_runs, trigger_call)]
         story.run_figures = [run.result(timeout=60) for run in started]
 
 
