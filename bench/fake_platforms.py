@@ -45,7 +45,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import contextlib
 import http
 import itertools
 import json
@@ -246,8 +245,9 @@ UNAUTHORIZED: dict[str, Callable[[], Response]] = {
 class FakePlatforms:
     """The state of the five fake platforms and the handlers of their endpoints."""
 
-    def __init__(self, config: Config | None = None) -> None:
+    def __init__(self, config: Config | None = None, *, loop: asyncio.AbstractEventLoop) -> None:
         self.config = config or Config()
+        self.loop = loop
         self.reset()
         self.routes: list[tuple[str, re.Pattern[str], str, Callable[..., Response | Hold]]] = [
             ("POST", re.compile(r"/2/tweets"), "X create", self.x_create),
@@ -756,62 +756,112 @@ class FakePlatforms:
                     return name, lambda handler=handler, match=match: handler(request, match)
         return None
 
-    async def answer(self, request: Request) -> Response | Hold:
+    def answer(self, request: Request, reply: Callable[[Response | Hold], None]) -> None:
+        """Answer ``request`` through ``reply``: at once for the control API and media, else after the
+        latency, the platform's work done halfway through it."""
         if request.path.startswith("/_bench/"):
-            return self.control(request)
+            reply(self.control(request))
+            return
         if request.method == "GET" and request.path.startswith("/media/"):
-            return self.media_file(request)
+            reply(self.media_file(request))
+            return
         found = self.route(request)
         if found is None:
-            return json_response(404, {"error": f"the fake has no {request.method} {request.path}"})
+            reply(json_response(404, {"error": f"the fake has no {request.method} {request.path}"}))
+            return
         name, handle = found
         self.calls[name] += 1
         half = self.config.latency / 2
-        if half:
-            await asyncio.sleep(half)
-        result = handle()
-        if isinstance(result, Response):
+
+        def work() -> None:
+            result = handle()
+            if isinstance(result, Hold):
+                reply(result)
+                return
             self.statuses[result.status] += 1
             if half:
-                await asyncio.sleep(half)
-        return result
+                self.loop.call_later(half, reply, result)
+            else:
+                reply(result)
 
-    async def connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        sock = writer.get_extra_info("socket")
+        if half:
+            self.loop.call_later(half, work)
+        else:
+            work()
+
+
+class HttpConnection(asyncio.Protocol):
+    """One client connection: HTTP/1.1 requests with Content-Length bodies, one at a time, kept alive.
+
+    A Protocol with timer callbacks rather than a task and streams per connection: the fake must cost
+    the 2-core machine as little CPU as it can, since the publisher it measures needs the same cores.
+    """
+
+    def __init__(self, platforms: FakePlatforms) -> None:
+        self.platforms = platforms
+        self.buffer = bytearray()
+        self.transport: asyncio.Transport | None = None
+        self.busy = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        sock = transport.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if not self.busy:
+            self.next_request()
+
+    def next_request(self) -> None:
         try:
-            while True:
-                request = await read_request(reader)
-                if request is None:
-                    return
-                result = await self.answer(request)
-                if isinstance(result, Hold):
-                    await asyncio.sleep(result.seconds)
-                    return
-                close = request.headers.get("connection", "").lower() == "close"
-                writer.write(result.encode(close=close))  # one write: no delayed-ACK wait
-                await writer.drain()
-                if close:
-                    return
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+            request = parse_request(self.buffer)
+        except ValueError as exc:
+            self.send(json_response(400, {"error": str(exc)}), close=True)
             return
-        finally:
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
+        if request is not None:
+            self.busy = True
+            self.close_after = request.headers.get("connection", "").lower() == "close"
+            self.platforms.answer(request, self.reply)
+
+    def reply(self, result: Response | Hold) -> None:
+        if isinstance(result, Hold):
+            # No answer: the client's read timeout fires; the connection is dropped later.
+            self.platforms.loop.call_later(result.seconds, self.close)
+            return
+        self.send(result, close=self.close_after)
+        self.busy = False
+        if self.buffer and self.transport is not None:
+            self.next_request()
+
+    def send(self, response: Response, *, close: bool) -> None:
+        if self.transport is None:
+            return  # the client went away (a kill, a timeout): the work is done, the answer is lost
+        self.transport.write(response.encode(close=close))  # one write: no delayed-ACK wait
+        if close:
+            self.close()
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
 
 
-async def read_request(reader: asyncio.StreamReader) -> Request | None:
-    """One HTTP/1.1 request with a Content-Length body; None at a clean end of the connection."""
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except asyncio.IncompleteReadError as exc:
-        if exc.partial.strip():
-            raise
+def parse_request(buffer: bytearray) -> Request | None:
+    """Take one complete request off the front of ``buffer``; None while it is incomplete."""
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        if len(buffer) > 1 << 20:
+            raise ValueError("request head too large")
         return None
-    request_line, *header_lines = head[:-4].decode("latin-1").split("\r\n")
-    method, target, _ = request_line.split(" ", 2)
+    request_line, *header_lines = buffer[:end].decode("latin-1").split("\r\n")
+    try:
+        method, target, _ = request_line.split(" ", 2)
+    except ValueError:
+        raise ValueError("malformed request line") from None
     headers = {}
     for line in header_lines:
         name, _, value = line.partition(":")
@@ -821,23 +871,27 @@ async def read_request(reader: asyncio.StreamReader) -> Request | None:
     length = int(headers.get("content-length") or 0)
     if length > MAX_BODY:
         raise ValueError("request body too large")
-    body = await reader.readexactly(length) if length else b""
+    start = end + 4
+    if len(buffer) < start + length:
+        return None
+    body = bytes(buffer[start : start + length])
+    del buffer[: start + length]
     parts = urlsplit(target)
     return Request(method, parts.path, parse_qs(parts.query, keep_blank_values=True), headers, body)
 
 
 async def serve(host: str, port: int, config: Config) -> None:
-    platforms = FakePlatforms(config)
-    server = await asyncio.start_server(platforms.connection, host, port, backlog=4096, limit=1 << 20)
+    loop = asyncio.get_running_loop()
+    platforms = FakePlatforms(config, loop=loop)
+    server = await loop.create_server(lambda: HttpConnection(platforms), host, port, backlog=4096)
     bound = server.sockets[0].getsockname()[1]
     print(json.dumps({"url": f"http://{host}:{bound}", "pid_ready": True}), flush=True)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     await stop.wait()
     # Not ``async with server``: it would wait for idle keep-alive connections to be closed by their
-    # clients. asyncio.run cancels their handlers, which close them.
+    # clients; the process is ending.
     server.close()
 
 

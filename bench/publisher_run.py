@@ -84,6 +84,10 @@ def main(argv: list[str] | None = None) -> None:
         "baseline_rss_mb": baseline_rss,
         "peak_rss_mb": peak_rss_mb(),
         "cpu_seconds": time.process_time() - cpu_before,  # user + system, every thread of the process
+        "cpu_user_system": [
+            round(resource.getrusage(resource.RUSAGE_SELF).ru_utime, 2),
+            round(resource.getrusage(resource.RUSAGE_SELF).ru_stime, 2),
+        ],
     }
     if args.tracemalloc:
         figures["python_heap_peak_mb"] = tracemalloc.get_traced_memory()[1] / (1024 * 1024)
