@@ -133,7 +133,7 @@ def prepare_database(url: str) -> None:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         sys.exit(
             f"bench: PostgreSQL is not reachable at {server['host']}:{server['port']} ({first_line}).\n"
-            "bench: start it (e.g. `pg_ctlcluster 15 main start`, or `docker compose up -d db`), or point "
+            "bench: start it (e.g. `sudo service postgresql start` or `pg_ctlcluster 15 main start`), or point "
             "BENCH_DATABASE_URL / --database-url at a PostgreSQL whose user may create databases."
         )
     with admin:

@@ -36,6 +36,8 @@ from calendar_app.models import (
 )
 from social.models import Platform, SocialAccount
 
+from .machine import CpuWatch, classifier
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FINAL_POST_STATUSES = frozenset({PostStatus.PUBLISHED, PostStatus.PARTIALLY_PUBLISHED, PostStatus.FAILED})
 ONE_CALL_PLATFORMS = (Platform.TWITTER, Platform.FACEBOOK, Platform.LINKEDIN)
@@ -51,6 +53,10 @@ class FakePlatformsProcess:
         self.url = ""
         self._process: subprocess.Popen[str] | None = None
         self._session = requests.Session()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
 
     def start(self) -> FakePlatformsProcess:
         stderr = open(self.log_dir / "fake_platforms.log", "a") if self.log_dir else subprocess.DEVNULL  # noqa: SIM115
@@ -141,6 +147,7 @@ class Bench:
     log_dir: Path
     owner_username: str = "bench"
     _owner: Any = field(default=None, repr=False)
+    publisher_pids: set[int] = field(default_factory=set)
 
     @property
     def owner(self):
@@ -154,6 +161,16 @@ class Bench:
             **self.platforms.settings(),
             **{name: str(value) for name, value in settings.items()},
         }
+
+    def watch(self) -> CpuWatch:
+        """Measure where the machine's CPU goes while in the ``with`` block (see ``bench.machine``)."""
+        return CpuWatch(
+            classify=classifier(
+                publisher_pids=lambda: self.publisher_pids,
+                platforms_pid=self.platforms.pid,
+                database=str(connection.settings_dict["NAME"]),
+            )
+        )
 
     def fresh(self, **platform_config: Any) -> None:
         """An empty publisher (no posts, no accounts) and fake platforms with nothing on them."""
@@ -343,6 +360,7 @@ def start_publisher(
             stderr=log,
             text=True,
         )
+    bench.publisher_pids.add(process.pid)
     return Run(process=process, started=time.time(), log_path=log_path)
 
 

@@ -45,16 +45,38 @@ def _outcome(audit: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _cpu(f: dict[str, Any]) -> str:
+    """Where the cores went during the measurement: the run's own figure, then the machine's by kind."""
+    accounts = f["posts"] * f["accounts_per_post"]
+    parts = []
+    if f.get("publisher_cpu_seconds") is not None:
+        seconds = f["publisher_cpu_seconds"]
+        parts.append(f"publisher {seconds:.1f} s in the run ({seconds / accounts * 1000:.2f} ms per account)")
+    cpu = f.get("cpu") or {}
+    if cpu.get("postgresql") is not None:
+        parts.append(
+            f"PostgreSQL {cpu['postgresql']:.1f} s ({cpu['postgresql'] / accounts * 1000:.2f} ms per account)"
+        )
+    for kind in ("fake platforms", "other"):
+        if kind in cpu:
+            parts.append(f"{'other processes' if kind == 'other' else kind} {cpu[kind]:.1f} s")
+    return "; ".join(parts) or "not measured (no /proc)"
+
+
 def _by_platform(audit: dict[str, Any]) -> str:
     counts = audit["needs_review_by_platform"]
     return ", ".join(f"{platform} {n}" for platform, n in sorted(counts.items())) or "none"
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, left_last: bool = False) -> list[str]:
+    """Columns right-aligned (numbers); with ``left_last`` the last one is text, left-aligned."""
     widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
 
     def line(cells: Sequence[str]) -> str:
-        return "  " + "  ".join(str(cell).rjust(width) for cell, width in zip(cells, widths, strict=True))
+        *numbers, last = (str(cell) for cell in cells)
+        *number_widths, last_width = widths
+        aligned = [cell.rjust(width) for cell, width in zip(numbers, number_widths, strict=True)]
+        return "  " + "  ".join([*aligned, last if left_last else last.rjust(last_width)])
 
     return [line(headers), "  " + "  ".join("-" * width for width in widths), *map(line, rows)]
 
@@ -80,6 +102,7 @@ def backlog(figures: dict[str, Any], out: Print) -> None:
     if f.get("python_heap_peak_mb") is not None:
         memory += f"; Python heap peak {_mb(f['python_heap_peak_mb'])} (tracemalloc)"
     out(f"  peak memory            {memory}")
+    out(f"  CPU                    {_cpu(f)}")
     out(
         f"  lateness per account   p50 {_s(f['lateness_account_p50'])}, p99 {_s(f['lateness_account_p99'])}, "
         f"max {_s(f['lateness_account_max'])} (published_at - scheduled_at; all due when the run starts)"
@@ -186,6 +209,22 @@ def scale_out(results: Sequence[dict[str, Any]], out: Print) -> None:
     ):
         out(line)
     for r in results:
+        cpu = r.get("cpu") or {}
+        accounts = r["posts"] * r["accounts_per_post"]
+        if cpu:
+            out(
+                f"  processes={r['processes']}: CPU "
+                + ", ".join(
+                    f"{kind} {seconds:.1f} s"
+                    + (
+                        f" ({seconds / accounts * 1000:.2f} ms per account)"
+                        if kind in ("publisher", "postgresql")
+                        else ""
+                    )
+                    for kind, seconds in cpu.items()
+                )
+            )
+    for r in results:
         if not r["audit"]["clean"]:
             out(f"  processes={r['processes']}: database and platforms disagree:")
             for line in _outcome(r["audit"]):
@@ -248,5 +287,6 @@ def faults(f: dict[str, Any], out: Print) -> None:
     for line in _outcome(audit):
         out(line)
     out(
-        f"  needs review           {audit['needs_review']} accounts ({audit['needs_review_on_platform']} on the platform)"
+        f"  needs review           {audit['needs_review']} accounts ({audit['needs_review_on_platform']} on the "
+        f"platform; {_by_platform(audit)}): unknown outcomes whose reconciliation could not tell"
     )

@@ -56,13 +56,14 @@ def backlog(
         bench, posts=posts, platforms=platforms, label="backlog", latency=latency_ms / 1000
     )
     make_due(post_ids)
-    run = start_publisher(
-        bench,
-        concurrency=concurrency,
-        max_seconds=DRAIN_SECONDS,
-        tracemalloc=tracemalloc,
-        name=f"backlog-{posts}x{accounts}-c{concurrency}",
-    ).wait()
+    with bench.watch() as cpu:
+        run = start_publisher(
+            bench,
+            concurrency=concurrency,
+            max_seconds=DRAIN_SECONDS,
+            tracemalloc=tracemalloc,
+            name=f"backlog-{posts}x{accounts}-c{concurrency}",
+        ).wait()
     figures = run.figures
     stats = bench.platforms.stats()
     result = audit(post_ids, stats)
@@ -88,6 +89,8 @@ def backlog(
         "baseline_rss_mb": figures["baseline_rss_mb"],
         "peak_rss_mb": figures["peak_rss_mb"],
         "python_heap_peak_mb": figures.get("python_heap_peak_mb"),
+        "publisher_cpu_seconds": figures["cpu_user_seconds"] + figures["cpu_system_seconds"],
+        "cpu": cpu.figures(),
         "lateness_account_p50": percentile(account_lateness, 0.50),
         "lateness_account_p99": percentile(account_lateness, 0.99),
         "lateness_account_max": max(account_lateness, default=None),
@@ -113,14 +116,18 @@ def scale_out(
         bench, posts=posts, platforms=platforms, label="scale-out", latency=latency_ms / 1000
     )
     make_due(post_ids)
-    runs = [
-        start_publisher(
-            bench, concurrency=concurrency, max_seconds=DRAIN_SECONDS, name=f"scale-out-{processes}-{n + 1}"
-        )
-        for n in range(processes)
-    ]
-    for run in runs:
-        run.wait()
+    with bench.watch() as cpu:
+        runs = [
+            start_publisher(
+                bench,
+                concurrency=concurrency,
+                max_seconds=DRAIN_SECONDS,
+                name=f"scale-out-{processes}-{n + 1}",
+            )
+            for n in range(processes)
+        ]
+        for run in runs:
+            run.wait()
     stats = bench.platforms.stats()
     result = audit(post_ids, stats)
     per_run = []
@@ -157,6 +164,7 @@ def scale_out(
         "calls_per_second": calls / drain if drain else None,
         "floor_seconds": floor,
         "ratio_to_floor": drain / floor if floor else None,
+        "cpu": cpu.figures(),
         "platform_summary": _platform_summary(stats),
         "audit": result.as_dict(),
     }
