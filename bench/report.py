@@ -63,6 +63,14 @@ def _cpu(f: dict[str, Any]) -> str:
     return "; ".join(parts) or "not measured (no /proc)"
 
 
+def _resends(f: dict[str, Any]) -> str:
+    refusals = f["platform_summary"].get("duplicate_refusals", 0)
+    return (
+        f"{refusals} refused by LinkedIn as DUPLICATE_POST: its reconciliation sends the post again on purpose "
+        "and takes the URN the refusal names (no second post)"
+    )
+
+
 def _by_platform(audit: dict[str, Any]) -> str:
     counts = audit["needs_review_by_platform"]
     return ", ".join(f"{platform} {n}" for platform, n in sorted(counts.items())) or "none"
@@ -254,6 +262,7 @@ def drill(f: dict[str, Any], out: Print) -> None:
     )
     for line in _outcome(audit):
         out(line)
+    out(f"  LinkedIn resends       {_resends(f)}")
     out(
         f"  needs review           {audit['needs_review']} accounts ({audit['needs_review_on_platform']} of them "
         f"on the platform; {_by_platform(audit)}): calls in flight at a kill whose reconciliation could not tell"
@@ -286,6 +295,7 @@ def faults(f: dict[str, Any], out: Print) -> None:
     )
     for line in _outcome(audit):
         out(line)
+    out(f"  LinkedIn resends       {_resends(f)}")
     out(
         f"  needs review           {audit['needs_review']} accounts ({audit['needs_review_on_platform']} on the "
         f"platform; {_by_platform(audit)}): unknown outcomes whose reconciliation could not tell"
