@@ -87,6 +87,7 @@ def parser() -> argparse.ArgumentParser:
     drill.add_argument("--lease-seconds", type=int, default=3)
     drill.add_argument("--seed", type=int, default=None, help="for the kill moments (default: random)")
     drill.add_argument("--platforms", type=_platforms, default=list(PLATFORM_NAMES))
+    drill.add_argument("--accounts-per-platform", type=int, default=10)
 
     faults = scenarios.add_parser(
         "faults", help="429 / 5xx / timeouts on create calls until every post is final"
@@ -99,6 +100,7 @@ def parser() -> argparse.ArgumentParser:
     faults.add_argument("--read-timeout", type=float, default=1.0, help="PLATFORM_READ_TIMEOUT of the runs")
     faults.add_argument("--seed", type=int, default=8)
     faults.add_argument("--platforms", type=_platforms, default=list(PLATFORM_NAMES))
+    faults.add_argument("--accounts-per-platform", type=int, default=10)
 
     every = scenarios.add_parser("all", help="every scenario with its defaults (what ./dev bench runs)")
     every.add_argument(
@@ -292,6 +294,7 @@ def main(argv: list[str] | None = None) -> None:
                 concurrency=args.concurrency if scenario == "drill" else 16,
                 lease_seconds=getattr(args, "lease_seconds", 3),
                 platforms=getattr(args, "platforms", PLATFORM_NAMES),
+                accounts_per_platform=getattr(args, "accounts_per_platform", 10),
                 seed=getattr(args, "seed", None),
                 log=out,
             )
@@ -310,6 +313,7 @@ def main(argv: list[str] | None = None) -> None:
                 rate_timeout=getattr(args, "rate_timeout", 0.02),
                 read_timeout=getattr(args, "read_timeout", 1.0),
                 platforms=getattr(args, "platforms", PLATFORM_NAMES),
+                accounts_per_platform=getattr(args, "accounts_per_platform", 10),
                 seed=getattr(args, "seed", 8),
                 log=out,
             )

@@ -194,6 +194,18 @@ def unescape_little(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text)
 
 
+def _delay_percentiles(delays: list[float]) -> dict[str, float] | None:
+    if not delays:
+        return None
+    ordered = sorted(delays)
+    at = lambda share: ordered[min(len(ordered) - 1, int(share * len(ordered)))]  # noqa: E731
+    return {
+        "p50": round(at(0.5) * 1000, 2),
+        "p99": round(at(0.99) * 1000, 2),
+        "max": round(ordered[-1] * 1000, 2),
+    }
+
+
 def _cursor(offset: int) -> str:
     return base64.urlsafe_b64encode(str(offset).encode()).decode()
 
@@ -288,6 +300,7 @@ class FakePlatforms:
         self.statuses: Counter[int] = Counter()
         self.faults: Counter[str] = Counter()
         self.duplicate_refusals = 0
+        self.answer_delays: list[float] = []
         self.ids = itertools.count(1)
 
     # --- control API ------------------------------------------------------------------------------
@@ -325,6 +338,7 @@ class FakePlatforms:
             "posts_created": created,
             "duplicates": sum(1 for count in self.counts.values() if count[1] > 1),
             "duplicate_refusals": self.duplicate_refusals,
+            "answer_delay_ms": _delay_percentiles(self.answer_delays),
         }
 
     def stats(self) -> dict[str, Any]:
@@ -771,7 +785,14 @@ class FakePlatforms:
             return
         name, handle = found
         self.calls[name] += 1
-        half = self.config.latency / 2
+        latency = self.config.latency
+        half = latency / 2
+        received = self.loop.time()
+
+        def answered(result: Response) -> None:
+            reply(result)
+            # How much later than the configured latency the answer left: the fake's own delay.
+            self.answer_delays.append(self.loop.time() - received - latency)
 
         def work() -> None:
             result = handle()
@@ -779,13 +800,13 @@ class FakePlatforms:
                 reply(result)
                 return
             self.statuses[result.status] += 1
-            if half:
-                self.loop.call_later(half, reply, result)
+            if half:  # at a fixed time from the request's arrival: a late first half does not add up
+                self.loop.call_at(received + latency, answered, result)
             else:
-                reply(result)
+                answered(result)
 
         if half:
-            self.loop.call_later(half, work)
+            self.loop.call_at(received + half, work)
         else:
             work()
 

@@ -193,38 +193,47 @@ def wipe_publishing_tables() -> None:
 
 # --- accounts and posts ------------------------------------------------------------------------------
 
-_ACCOUNT_FACTS: dict[str, dict[str, Any]] = {
-    Platform.TWITTER: {"external_id": "1500000000000000001", "extra": {"username": "bench_x"}},
-    Platform.FACEBOOK: {"external_id": "104000000000001", "expires": None},
-    Platform.INSTAGRAM: {
-        "external_id": "17841400000000001",
-        "extra": {"page_id": "104000000000001"},
-        "expires": None,
-    },
-    Platform.LINKEDIN: {"external_id": "benchMember1", "extra": {"author_urn": "urn:li:person:benchMember1"}},
-    Platform.YOUTUBE: {"external_id": "UCbenchChannel000000001"},
-}
+
+def _account_facts(platform: str, number: int) -> dict[str, Any]:
+    """The identity of the ``number``-th bench account of a platform, as its client needs it."""
+    if platform == Platform.TWITTER:
+        return {"external_id": f"15000000000000{number:05d}", "extra": {"username": f"bench_x_{number}"}}
+    if platform == Platform.FACEBOOK:
+        return {"external_id": f"1040000000{number:05d}", "expires": None}
+    if platform == Platform.INSTAGRAM:
+        return {
+            "external_id": f"178414000{number:08d}",
+            "extra": {"page_id": f"1040000000{number:05d}"},
+            "expires": None,
+        }
+    if platform == Platform.LINKEDIN:
+        return {
+            "external_id": f"benchMember{number}",
+            "extra": {"author_urn": f"urn:li:person:benchMember{number}"},
+        }
+    return {"external_id": f"UCbenchChannel{number:010d}"}
 
 
-def make_accounts(bench: Bench, platforms: Sequence[str]) -> list[SocialAccount]:
-    """One real, ACTIVE SocialAccount per platform with fresh tokens (encrypted in the database), known to
-    the fake platforms."""
+def make_accounts(bench: Bench, platforms: Sequence[str], *, per_platform: int = 1) -> list[SocialAccount]:
+    """``per_platform`` real, ACTIVE SocialAccounts per platform with fresh tokens (encrypted in the
+    database, as always), known to the fake platforms by their tokens."""
     accounts = []
     for platform in platforms:
-        facts = _ACCOUNT_FACTS[platform]
-        expires = facts.get("expires", timedelta(hours=2))
-        accounts.append(
-            SocialAccount.objects.create(
-                platform=platform,
-                external_id=facts["external_id"],
-                name=f"Bench {Platform(platform).label}",
-                access_token=f"bench-{secrets.token_urlsafe(24)}",
-                refresh_token="" if expires is None else f"bench-refresh-{secrets.token_urlsafe(24)}",
-                token_expires_at=None if expires is None else timezone.now() + expires,
-                owner=bench.owner,
-                extra=facts.get("extra", {}),
+        for number in range(1, per_platform + 1):
+            facts = _account_facts(platform, number)
+            expires = facts.get("expires", timedelta(hours=2))
+            accounts.append(
+                SocialAccount.objects.create(
+                    platform=platform,
+                    external_id=facts["external_id"],
+                    name=f"Bench {Platform(platform).label} {number}",
+                    access_token=f"bench-{secrets.token_urlsafe(24)}",
+                    refresh_token="" if expires is None else f"bench-refresh-{secrets.token_urlsafe(24)}",
+                    token_expires_at=None if expires is None else timezone.now() + expires,
+                    owner=bench.owner,
+                    extra=facts.get("extra", {}),
+                )
             )
-        )
     bench.platforms.register(accounts)
     return accounts
 
@@ -256,15 +265,18 @@ def post_metadata(bench: Bench, number: int, platforms: Sequence[str]) -> dict[s
 
 
 def seed_backlog(bench: Bench, *, posts: int, accounts: Sequence[SocialAccount], label: str) -> list[int]:
-    """``posts`` SCHEDULED posts, each to every account, one distinct text per post. Not due yet: call
-    ``make_due`` when the run starts, so lateness is measured from that moment."""
-    platforms = [account.platform for account in accounts]
+    """``posts`` SCHEDULED posts with one distinct text each, each to one account of every platform among
+    ``accounts`` (in turn, when a platform has several). Not due yet: call ``make_due`` when the run
+    starts, so lateness is measured from that moment."""
+    by_platform: dict[str, list[SocialAccount]] = {}
+    for account in accounts:
+        by_platform.setdefault(account.platform, []).append(account)
     later = timezone.now() + timedelta(days=1)
     created = ScheduledPost.objects.bulk_create(
         (
             ScheduledPost(
                 content=post_text(label, number),
-                metadata=post_metadata(bench, number, platforms),
+                metadata=post_metadata(bench, number, list(by_platform)),
                 scheduled_at=later,
                 status=PostStatus.SCHEDULED,
                 created_by=bench.owner,
@@ -274,7 +286,11 @@ def seed_backlog(bench: Bench, *, posts: int, accounts: Sequence[SocialAccount],
         batch_size=1000,
     )
     ScheduledPostAccount.objects.bulk_create(
-        (ScheduledPostAccount(post=post, account=account) for post in created for account in accounts),
+        (
+            ScheduledPostAccount(post=post, account=group[index % len(group)])
+            for index, post in enumerate(created)
+            for group in by_platform.values()
+        ),
         batch_size=2000,
     )
     return [post.pk for post in created]

@@ -20,6 +20,10 @@ def _mb(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f} MB"
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {status.lower()}" for status, n in sorted(counts.items())) or "none"
 
@@ -241,16 +245,18 @@ def scale_out(results: Sequence[dict[str, Any]], out: Print) -> None:
 
 def drill(f: dict[str, Any], out: Print) -> None:
     out(
-        f"== drill: {f['posts']:,} posts x {f['accounts_per_post']} accounts ({', '.join(f['platforms'])}) at "
-        f"{f['latency_ms']:g} ms, lease {f['lease_seconds']} s =="
+        f"== drill: {f['posts']:,} posts x {f['accounts_per_post']} accounts ({', '.join(f['platforms'])}; "
+        f"{f['accounts_per_platform']} accounts per platform) at {f['latency_ms']:g} ms, lease {f['lease_seconds']} s =="
     )
     killed = [k for k in f["kills"] if k["killed"]]
     out(
         f"  kills                  {len(killed)} runs of `manage.py publish_due_posts` killed with SIGKILL, "
-        + ", ".join(f"after {k['after_seconds']} s ({k['in_flight']} calls in flight)" for k in killed)
+        + ", ".join(
+            f"after {k['after_seconds']} s ({_plural(k['in_flight'], 'call')} in flight)" for k in killed
+        )
     )
     out(
-        f"  recovery               {len(f['recovery_runs'])} runs after the lease: "
+        f"  recovery               {_plural(len(f['recovery_runs']), 'run')} after the lease: "
         + ", ".join(f"recovered {r['recovered']} + claimed {r['claimed']}" for r in f["recovery_runs"])
     )
     audit = f["audit"]
@@ -272,12 +278,15 @@ def drill(f: dict[str, Any], out: Print) -> None:
 def faults(f: dict[str, Any], out: Print) -> None:
     rates = f["rates"]
     out(
-        f"== faults: {f['posts']:,} posts x {f['accounts_per_post']} accounts ({', '.join(f['platforms'])}) at "
+        f"== faults: {f['posts']:,} posts x {f['accounts_per_post']} accounts ({', '.join(f['platforms'])}; "
+        f"{f['accounts_per_platform']} per platform) at "
         f"{f['latency_ms']:g} ms; create calls answer 429 {rates['429']:.0%}, 5xx {rates['5xx']:.0%}, "
         f"time out {rates['timeout']:.0%} (read timeout {f['read_timeout']:g} s) =="
     )
     platform = f["platform_summary"]
-    out(f"  runs                   {f['runs']} in {_s(f['seconds'], 1)} until every post was final")
+    out(
+        f"  runs                   {_plural(f['runs'], 'run')} in {_s(f['seconds'], 1)} until every post was final"
+    )
     out(
         f"  create calls           {platform['create_requests']:,}; faults injected: "
         + ", ".join(f"{n} {kind}" for kind, n in sorted(platform["faults"].items()))

@@ -33,13 +33,27 @@ from .harness import (
 DRAIN_SECONDS = 3600
 
 
+# The drill and the faults run several accounts per platform: reconciliation looks through an account's
+# recent posts (X and Facebook: 300, Instagram: 25), and a real account never receives hundreds of posts a
+# minute (X allows 100 per 15 minutes per user, Instagram 50 a day).
+ACCOUNTS_PER_PLATFORM = 10
+
+
 def _prepare(
-    bench: Bench, *, posts: int, platforms: Sequence[str], label: str, **platform_config: Any
+    bench: Bench,
+    *,
+    posts: int,
+    platforms: Sequence[str],
+    label: str,
+    accounts_per_platform: int = 1,
+    **platform_config: Any,
 ) -> tuple[list[int], int]:
+    """A fresh database and fake; ``posts`` posts, each to one account of every platform. Returns the
+    posts' ids and the accounts per post."""
     bench.fresh(**platform_config)
-    accounts = make_accounts(bench, platforms)
+    accounts = make_accounts(bench, platforms, per_platform=accounts_per_platform)
     post_ids = seed_backlog(bench, posts=posts, accounts=accounts, label=label)
-    return post_ids, len(accounts)
+    return post_ids, len(platforms)
 
 
 def backlog(
@@ -179,6 +193,7 @@ def drill(
     concurrency: int = 16,
     lease_seconds: int = 3,
     platforms: Sequence[str] = ALL_PLATFORMS,
+    accounts_per_platform: int = ACCOUNTS_PER_PLATFORM,
     seed: int | None = None,
     max_recovery_runs: int = 10,
     log: Callable[[str], None] = lambda line: None,
@@ -187,7 +202,12 @@ def drill(
     lease: nothing lost, nothing sent twice, and what needs review counted."""
     rng = random.Random(seed)
     post_ids, accounts = _prepare(
-        bench, posts=posts, platforms=platforms, label="drill", latency=latency_ms / 1000
+        bench,
+        posts=posts,
+        platforms=platforms,
+        label="drill",
+        accounts_per_platform=accounts_per_platform,
+        latency=latency_ms / 1000,
     )
     make_due(post_ids)
     settings = {
@@ -256,6 +276,7 @@ def drill(
         "scenario": "drill",
         "posts": posts,
         "accounts_per_post": accounts,
+        "accounts_per_platform": accounts_per_platform,
         "platforms": list(platforms),
         "latency_ms": latency_ms,
         "concurrency": concurrency,
@@ -278,6 +299,7 @@ def faults(
     rate_timeout: float = 0.02,
     read_timeout: float = 1.0,
     platforms: Sequence[str] = ALL_PLATFORMS,
+    accounts_per_platform: int = ACCOUNTS_PER_PLATFORM,
     seed: int = 8,
     max_runs: int = 30,
     log: Callable[[str], None] = lambda line: None,
@@ -289,6 +311,7 @@ def faults(
         posts=posts,
         platforms=platforms,
         label="faults",
+        accounts_per_platform=accounts_per_platform,
         latency=latency_ms / 1000,
         rate_429=rate_429,
         rate_5xx=rate_5xx,
@@ -328,6 +351,7 @@ def faults(
         "scenario": "faults",
         "posts": posts,
         "accounts_per_post": accounts,
+        "accounts_per_platform": accounts_per_platform,
         "platforms": list(platforms),
         "latency_ms": latency_ms,
         "rates": {"429": rate_429, "5xx": rate_5xx, "timeout": rate_timeout},
