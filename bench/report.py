@@ -102,7 +102,11 @@ def backlog(figures: dict[str, Any], out: Print) -> None:
     out(
         f"  wall time              {_s(f['wall_seconds'])} (process start to exit; the run itself {_s(f['run_seconds'])})"
     )
-    out(f"  platform calls         {f['platform_calls']:,}, {_n(f['calls_per_second'])} calls/s")
+    delay = f["platform_summary"].get("answer_delay_ms")
+    late = (
+        f" (the fake answered {delay['p50']:g} ms p50, {delay['p99']:g} ms p99 later than L)" if delay else ""
+    )
+    out(f"  platform calls         {f['platform_calls']:,}, {_n(f['calls_per_second'])} calls/s{late}")
     out(
         f"  floor                  {_s(f['floor_seconds'])} (N x {f['accounts_per_post']} x L / concurrency); "
         f"ratio to floor {f['ratio_to_floor']:.2f}"
