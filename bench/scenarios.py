@@ -6,13 +6,14 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import Min
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from calendar_app.models import PostStatus, ScheduledPost
+from calendar_app.models import AttemptOutcome, PostStatus, PublishAttempt, ScheduledPost
 
 from .harness import (
     ALL_PLATFORMS,
@@ -218,7 +219,6 @@ def drill(
     }
     expected = posts * accounts
     moments = []
-    left_publishing = 0
     for number in range(1, kills + 1):
         before = bench.platforms.summary()["create_requests"]
         # A random point of the run's work: after k of the create calls still to come.
@@ -230,22 +230,19 @@ def drill(
         time.sleep(rng.uniform(0, latency_ms / 1000))  # anywhere within a call, not only at its start
         run.kill()
         run.wait()
-        publishing = _in_flight(post_ids)
         moment = {
             "run": number,
             "killed": run.killed,
             "after_seconds": round(run.wall_seconds, 2),
             "creates_seen_by_platforms": seen - before,
-            # Accounts this run marked PUBLISHING and never settled: its calls in flight at the kill.
-            "in_flight": publishing - left_publishing,
+            "in_flight": _calls_left_open(post_ids, since=run.started),
         }
-        left_publishing = publishing
         moments.append(moment)
         log(
             f"  run {number}: "
             + (
-                f"SIGKILL after {moment['after_seconds']} s, {moment['creates_seen_by_platforms']} creates in, "
-                f"{moment['in_flight']} accounts left PUBLISHING"
+                f"SIGKILL {moment['after_seconds']} s after its start, when the platforms had received "
+                f"{moment['creates_seen_by_platforms']} of its create calls; {moment['in_flight']} calls in flight"
                 if run.killed
                 else "finished before its kill"
             )
@@ -383,10 +380,14 @@ def _wait_for_creates(bench: Bench, run: Run, target: int, timeout: float = 120)
         time.sleep(0.005)
 
 
-def _in_flight(post_ids: Sequence[int]) -> int:
-    from calendar_app.models import AccountStatus, ScheduledPostAccount
-
-    return ScheduledPostAccount.objects.filter(post_id__in=post_ids, status=AccountStatus.PUBLISHING).count()
+def _calls_left_open(post_ids: Sequence[int], *, since: float) -> int:
+    """Calls a run started (after ``since``, a unix time) and never recorded an end of: the ones in flight
+    when it was killed. Runs in the drill never overlap, so these are the killed run's."""
+    return PublishAttempt.objects.filter(
+        post_account__post_id__in=post_ids,
+        outcome=AttemptOutcome.IN_PROGRESS,
+        started_at__gte=datetime.fromtimestamp(since, UTC),
+    ).count()
 
 
 def _unfinished(post_ids: Sequence[int]) -> int:
