@@ -106,8 +106,10 @@ class WorkerPool:
                     logger.exception("A publisher job failed unexpectedly")
         finally:
             _thread.http_session = None
-            session.close()
-            connections.close_all()
+            try:
+                session.close()
+            finally:
+                connections.close_all()
 
 
 class Heartbeat:
