@@ -198,7 +198,10 @@ def _delay_percentiles(delays: list[float]) -> dict[str, float] | None:
     if not delays:
         return None
     ordered = sorted(delays)
-    at = lambda share: ordered[min(len(ordered) - 1, int(share * len(ordered)))]  # noqa: E731
+
+    def at(share: float) -> float:
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
     return {
         "p50": round(at(0.5) * 1000, 2),
         "p99": round(at(0.99) * 1000, 2),
@@ -330,7 +333,6 @@ class FakePlatforms:
         created = sum(count[1] for count in self.counts.values())
         return {
             "config": asdict(self.config),
-            "cpu_seconds": time.process_time(),
             "calls": dict(self.calls),
             "statuses": {str(status): n for status, n in sorted(self.statuses.items())},
             "faults": dict(self.faults),
@@ -397,8 +399,9 @@ class FakePlatforms:
             draw -= rate
         return None
 
-    def receive_create(self, platform: str, account: Account, text: str) -> list[int]:
-        return self.counts.setdefault((platform, account.external_id, text), [0, 0])
+    def count_request(self, platform: str, account: Account, text: str) -> None:
+        """A create call arrived for (account, text), whatever becomes of it."""
+        self.counts.setdefault((platform, account.external_id, text), [0, 0])[0] += 1
 
     def create(self, platform: str, account: Account, text: str, post_id: str, permalink: str = "") -> Post:
         post = Post(id=post_id, text=text, created=time.time(), permalink=permalink)
@@ -478,7 +481,7 @@ class FakePlatforms:
         text = body.get("text") if isinstance(body, dict) else None
         if not isinstance(text, str) or not text:
             return x_problem(400, "Invalid Request", "One or more parameters to your request was invalid.")
-        self.receive_create("TWITTER", account, text)[0] += 1
+        self.count_request("TWITTER", account, text)
 
         def create() -> Response:
             post = self.create("TWITTER", account, text, str(1_900_000_000_000_000_000 + next(self.ids)))
@@ -528,7 +531,7 @@ class FakePlatforms:
             return graph_error(400, 100, "(#100) The parameter url is required")
         if not photo and not text and not form.get("link"):
             return graph_error(400, 100, "(#100) The parameter message or link is required")
-        self.receive_create("FACEBOOK", account, text)[0] += 1
+        self.count_request("FACEBOOK", account, text)
 
         def create() -> Response:
             post = self.create("FACEBOOK", account, text, f"{page}_{next(self.ids)}")
@@ -592,7 +595,7 @@ class FakePlatforms:
             return graph_error(400, 100, "(#100) Invalid parameter", error_subcode=2207008)
         if container.status_code != "FINISHED":
             return graph_error(400, 9007, "Media ID is not available", error_subcode=2207027)
-        self.receive_create("INSTAGRAM", account, container.caption)[0] += 1
+        self.count_request("INSTAGRAM", account, container.caption)
 
         def create() -> Response:
             media_id = str(17_900_000_000_000_000 + next(self.ids))
@@ -666,7 +669,7 @@ class FakePlatforms:
         if not isinstance(body, dict) or body.get("author") != account.author_urn:
             return linkedin_error(403, "ERROR :: /author :: the author is not the token's member")
         text = unescape_little(str(body.get("commentary") or ""))
-        self.receive_create("LINKEDIN", account, text)[0] += 1
+        self.count_request("LINKEDIN", account, text)
 
         def create() -> Response:
             existing = self.exists("LINKEDIN", account, text) if text else None
@@ -738,7 +741,7 @@ class FakePlatforms:
         if end < session.total:
             session.received = end
             return self._incomplete(session)
-        self.receive_create("YOUTUBE", session.account, session.description)[0] += 1
+        self.count_request("YOUTUBE", session.account, session.description)
 
         def create() -> Response:
             session.received = end
