@@ -59,14 +59,15 @@ class FakePlatformsProcess:
         return self._process.pid if self._process else None
 
     def start(self) -> FakePlatformsProcess:
-        stderr = open(self.log_dir / "fake_platforms.log", "a") if self.log_dir else subprocess.DEVNULL  # noqa: SIM115
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "bench.fake_platforms"],
-            cwd=PROJECT_ROOT,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            text=True,
-        )
+        log_path = self.log_dir / "fake_platforms.log" if self.log_dir else os.devnull
+        with open(log_path, "a") as log:  # the child keeps its own copy of the descriptor
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "bench.fake_platforms"],
+                cwd=PROJECT_ROOT,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+            )
         line = self._process.stdout.readline()
         if not line:
             self.stop()
