@@ -57,6 +57,7 @@ from .publishing_sql import (
     post_account_start_call,
     post_account_update_held,
 )
+from .workers import pool_http_session
 
 logger = logging.getLogger(__name__)
 
@@ -579,7 +580,8 @@ class _AccountWork:
     # --- helpers ------------------------------------------------------------------------------------
 
     def _client(self, account: SocialAccount) -> BaseClient:
-        return client_for(account, on_progress=self._save_progress)
+        # Inside the run's pool the worker's session, so calls reuse its connections (workers.py).
+        return client_for(account, on_progress=self._save_progress, session=pool_http_session())
 
     def _payload(self, account: SocialAccount) -> PublishPayload:
         return PublishPayload.for_platform(

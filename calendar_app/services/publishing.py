@@ -262,10 +262,14 @@ class _Run:
             size = min(size, self.config.limit - self.taken)
         return size
 
+    @property
+    def _room_below(self) -> int:
+        return 2 * self.config.concurrency
+
     def _wait_for_room(self) -> None:
         """Claim more only when the queue runs short, so leases start when the work can."""
         with self._room:
-            while self._outstanding >= 2 * self.config.concurrency:
+            while self._outstanding >= self._room_below:
                 self._room.wait()
 
     def _load(self, tried: list[int]) -> list[_Round]:
@@ -346,7 +350,8 @@ class _Run:
         finally:
             with self._room:
                 self._outstanding -= 1
-                self._room.notify_all()
+                if self._outstanding < self._room_below:  # wake the claimer only when it may claim
+                    self._room.notify()
 
     # --- finalizing ---------------------------------------------------------------------------------
 

@@ -10,6 +10,9 @@ start a call (mark the account, open its attempt) and the two that end it (close
 account) are each one statement (a data-modifying CTE): one round trip instead of four, still one
 transaction.
 
+The text of each statement depends only on which columns it sets, so it is built once per shape and kept
+(``functools.cache``, keyed by the database vendor too); only the parameters are made per call.
+
 Each account write is conditional: only while the account is in the state the caller read and its post is
 still under the caller's lease. The account's own conditions stay on the updated row (the lease is checked
 in a subquery), so when two writers race, PostgreSQL re-checks them against the row as the first writer
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -51,11 +55,12 @@ def _value(model: type[Model], name: str, value: Any) -> Any:
     return model._meta.get_field(name).get_db_prep_save(value, connection)
 
 
-def _assignments(model: type[Model], values: Mapping[str, Any]) -> tuple[list[str], list[Any]]:
-    return (
-        [f"{_column(model, name)} = %s" for name in values],
-        [_value(model, name, value) for name, value in values.items()],
-    )
+def _params(model: type[Model], values: Mapping[str, Any]) -> list[Any]:
+    return [_value(model, name, value) for name, value in values.items()]
+
+
+def _set(model: type[Model], names: tuple[str, ...]) -> list[str]:
+    return [f"{_column(model, name)} = %s" for name in names]
 
 
 def _execute(sql: str, params: list[Any]) -> int:
@@ -69,6 +74,22 @@ def _one_statement() -> bool:
     return connection.vendor == "postgresql"
 
 
+@cache
+def _account_update_held_sql(vendor: str, names: tuple[str, ...], count_attempt: bool) -> str:
+    account, post = ScheduledPostAccount, ScheduledPost
+    assignments = _set(account, names)
+    if count_attempt:
+        attempts = _column(account, "attempt_count")
+        assignments.append(f"{attempts} = {attempts} + 1")
+    return (
+        f"UPDATE {_table(account)} SET {', '.join(assignments)} "
+        f"WHERE {_column(account, 'id')} = %s AND {_column(account, 'status')} = %s "
+        f"AND {_column(account, 'post')} IN (SELECT {_column(post, 'id')} FROM {_table(post)} "
+        f"WHERE {_column(post, 'id')} = %s AND {_column(post, 'status')} = %s "
+        f"AND {_column(post, 'lease_token')} = %s)"
+    )
+
+
 def _account_update_held(
     *,
     post_account_id: int,
@@ -78,43 +99,48 @@ def _account_update_held(
     values: Mapping[str, Any],
     count_attempt: bool,
 ) -> tuple[str, list[Any]]:
-    account, post = ScheduledPostAccount, ScheduledPost
-    assignments, params = _assignments(account, values)
-    if count_attempt:
-        attempts = _column(account, "attempt_count")
-        assignments.append(f"{attempts} = {attempts} + 1")
-    sql = (
-        f"UPDATE {_table(account)} SET {', '.join(assignments)} "
-        f"WHERE {_column(account, 'id')} = %s AND {_column(account, 'status')} = %s "
-        f"AND {_column(account, 'post')} IN (SELECT {_column(post, 'id')} FROM {_table(post)} "
-        f"WHERE {_column(post, 'id')} = %s AND {_column(post, 'status')} = %s "
-        f"AND {_column(post, 'lease_token')} = %s)"
-    )
-    params += [
+    sql = _account_update_held_sql(connection.vendor, tuple(values), count_attempt)
+    params = [
+        *_params(ScheduledPostAccount, values),
         post_account_id,
         from_status,
         post_id,
         PostStatus.PUBLISHING,
-        _value(post, "lease_token", lease_token),
+        _value(ScheduledPost, "lease_token", lease_token),
     ]
     return sql, params
 
 
+_ATTEMPT_COLUMNS = ("post_account", "action", "started_at", "outcome", "error_kind", "error_message")
+
+
+@cache
+def _attempt_insert_sql(vendor: str) -> tuple[str, str]:
+    """Columns and placeholders of a new attempt: the account id first, then ``_attempt_insert``'s values."""
+    return (
+        ", ".join(_column(PublishAttempt, name) for name in _ATTEMPT_COLUMNS),
+        ", ".join(["%s"] * (len(_ATTEMPT_COLUMNS) - 1)),
+    )
+
+
 def _attempt_insert(*, action: str, started_at: datetime) -> tuple[str, str, list[Any]]:
     """Columns and placeholders of a new IN_PROGRESS attempt; the account id, first, is the caller's."""
-    columns = ("post_account", "action", "started_at", "outcome", "error_kind", "error_message")
+    columns, placeholders = _attempt_insert_sql(connection.vendor)
     params = [action, _value(PublishAttempt, "started_at", started_at), AttemptOutcome.IN_PROGRESS, "", ""]
+    return columns, placeholders, params
+
+
+@cache
+def _attempt_close_sql(vendor: str, names: tuple[str, ...]) -> str:
     return (
-        ", ".join(_column(PublishAttempt, name) for name in columns),
-        ", ".join(["%s"] * len(params)),
-        params,
+        f"UPDATE {_table(PublishAttempt)} SET {', '.join(_set(PublishAttempt, names))} "
+        f"WHERE {_column(PublishAttempt, 'id')} = %s"
     )
 
 
 def _attempt_close(*, attempt_id: int, values: Mapping[str, Any]) -> tuple[str, list[Any]]:
-    assignments, params = _assignments(PublishAttempt, values)
-    sql = f"UPDATE {_table(PublishAttempt)} SET {', '.join(assignments)} WHERE {_column(PublishAttempt, 'id')} = %s"
-    return sql, [*params, attempt_id]
+    sql = _attempt_close_sql(connection.vendor, tuple(values))
+    return sql, [*_params(PublishAttempt, values), attempt_id]
 
 
 def post_account_update_held(
@@ -230,14 +256,24 @@ def attempt_close(*, attempt_id: int, values: Mapping[str, Any]) -> None:
     _execute(*_attempt_close(attempt_id=attempt_id, values=values))
 
 
-def post_update_held(*, post_id: int, lease_token: UUID, values: Mapping[str, Any]) -> bool:
-    """Set ``values`` on the post if it is still PUBLISHING under ``lease_token``."""
+@cache
+def _post_update_held_sql(vendor: str, names: tuple[str, ...]) -> str:
     post = ScheduledPost
-    assignments, params = _assignments(post, values)
-    sql = (
-        f"UPDATE {_table(post)} SET {', '.join(assignments)} "
+    return (
+        f"UPDATE {_table(post)} SET {', '.join(_set(post, names))} "
         f"WHERE {_column(post, 'id')} = %s AND {_column(post, 'status')} = %s "
         f"AND {_column(post, 'lease_token')} = %s"
     )
-    params += [post_id, PostStatus.PUBLISHING, _value(post, "lease_token", lease_token)]
+
+
+def post_update_held(*, post_id: int, lease_token: UUID, values: Mapping[str, Any]) -> bool:
+    """Set ``values`` on the post if it is still PUBLISHING under ``lease_token``."""
+    post = ScheduledPost
+    sql = _post_update_held_sql(connection.vendor, tuple(values))
+    params = [
+        *_params(post, values),
+        post_id,
+        PostStatus.PUBLISHING,
+        _value(post, "lease_token", lease_token),
+    ]
     return _execute(sql, params) > 0

@@ -2,6 +2,12 @@
 
 Django gives each thread its own database connection; both classes close their threads' connections when
 they stop, so runs never leak connections (several runs x 16 threads must fit PostgreSQL's default 100).
+
+Each worker also keeps one HTTP session for the jobs it runs one after another (``pool_http_session``), so
+successive calls to a platform reuse their connection instead of opening a new one per post: on loopback
+that is a sixth of the publisher's CPU per account (BENCHMARKS.md), on the real hosts it is also a TLS
+handshake and a round trip per call. The session accepts no cookies, so nothing one account's calls
+receive is ever sent with another's; its connections close when the worker stops, at the end of the run.
 """
 
 from __future__ import annotations
@@ -10,12 +16,27 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
+from http.cookiejar import DefaultCookiePolicy
 
+import requests
 from django.db import connections
 
 logger = logging.getLogger(__name__)
 
 Job = Callable[[], None]
+
+_thread = threading.local()
+
+
+def pool_http_session() -> requests.Session | None:
+    """The HTTP session of the pool worker running the current job; None outside a pool's job."""
+    return getattr(_thread, "http_session", None)
+
+
+def _new_http_session() -> requests.Session:
+    session = requests.Session()
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))  # no domain may set a cookie
+    return session
 
 
 class WorkerPool:
@@ -33,6 +54,7 @@ class WorkerPool:
         self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._closed = False
+        self._inline_session: requests.Session | None = None
 
     @property
     def inline(self) -> bool:
@@ -42,7 +64,7 @@ class WorkerPool:
         if self._closed:
             raise RuntimeError("the pool is closed")
         if self.inline:
-            job()
+            self._run_inline(job)
             return
         if len(self._threads) < self.size:
             thread = threading.Thread(
@@ -53,7 +75,7 @@ class WorkerPool:
         self._jobs.put(job)
 
     def close(self) -> None:
-        """Let every submitted job finish, then stop the threads (each closes its own connection)."""
+        """Let every submitted job finish, then stop the threads (each closes its own connections)."""
         if self._closed:
             return
         self._closed = True
@@ -61,8 +83,21 @@ class WorkerPool:
             self._jobs.put(None)
         for thread in self._threads:
             thread.join()
+        if self._inline_session is not None:
+            self._inline_session.close()
+
+    def _run_inline(self, job: Job) -> None:
+        if self._inline_session is None:
+            self._inline_session = _new_http_session()
+        outer = pool_http_session()
+        _thread.http_session = self._inline_session
+        try:
+            job()
+        finally:
+            _thread.http_session = outer
 
     def _work(self) -> None:
+        _thread.http_session = session = _new_http_session()
         try:
             while (job := self._jobs.get()) is not None:
                 try:
@@ -70,7 +105,11 @@ class WorkerPool:
                 except Exception:  # a job records its own failures; this only keeps the worker alive
                     logger.exception("A publisher job failed unexpectedly")
         finally:
-            connections.close_all()
+            _thread.http_session = None
+            try:
+                session.close()
+            finally:
+                connections.close_all()
 
 
 class Heartbeat:

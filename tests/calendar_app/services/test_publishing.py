@@ -970,3 +970,28 @@ def test_publish__claims_in_batches_of_the_concurrency(fake_platform, make_accou
     ]
     assert summary.succeeded == 12
     assert len(claims) == 3, "12 posts claimed 4 at a time"
+
+
+def test_publish__clients_of_one_worker_share_its_http_session_within_a_run(
+    fake_platform, make_account, make_post
+):
+    x, facebook = make_account("TWITTER"), make_account("FACEBOOK")
+    posts = [make_post(x, facebook) for _ in range(2)]
+    sessions = []
+
+    def remember_session(platform, client, payload):
+        sessions.append(client.session)
+        return platform.create(client, payload)
+
+    fake_platform.will(x, remember_session, remember_session)
+    fake_platform.will(facebook, remember_session, remember_session)
+    run()
+    first_run = set(map(id, sessions))
+    make_post(x)
+    fake_platform.will(x, remember_session)
+    run()
+
+    assert len(sessions) == 5 and all(sessions)
+    assert len(first_run) == 1, "one worker: one connection pool for every account it sends"
+    assert id(sessions[-1]) not in first_run, "a run's sessions end with the run"
+    assert all(post_account(post, x).status == AccountStatus.PUBLISHED for post in posts)

@@ -4,8 +4,10 @@ import threading
 import time
 
 import pytest
+import requests
+import responses
 
-from calendar_app.services.workers import Heartbeat, WorkerPool
+from calendar_app.services.workers import Heartbeat, WorkerPool, pool_http_session
 
 
 def test_worker_pool__never_more_jobs_at_once_than_its_size():
@@ -88,3 +90,55 @@ def test_heartbeat__beats_until_stopped_and_survives_a_failing_beat():
 
 def test_heartbeat__never_started_stops_at_once():
     Heartbeat(beat=lambda: None, interval=10).stop()
+
+
+def test_worker_pool__each_worker_keeps_one_http_session_for_its_jobs_and_closes_it():
+    seen: list[tuple[str, requests.Session | None]] = []
+    lock = threading.Lock()
+
+    def job():
+        time.sleep(0.01)
+        with lock:
+            seen.append((threading.current_thread().name, pool_http_session()))
+
+    pool = WorkerPool(size=2)
+    for _ in range(8):
+        pool.submit(job)
+    pool.close()
+
+    sessions_by_worker = {name: {id(session) for _, session in seen if _ == name} for name, _ in seen}
+    assert len(sessions_by_worker) == 2
+    assert all(len(ids) == 1 for ids in sessions_by_worker.values()), "one session per worker, reused"
+    assert all(session is not None for _, session in seen)
+    assert len({id(session) for _, session in seen}) == 2, "workers never share a session"
+    for _, session in seen:  # closed with the worker: no pooled connection is left open
+        assert all(not adapter.poolmanager.pools for adapter in session.adapters.values())
+    assert pool_http_session() is None, "the caller's thread has none"
+
+
+def test_worker_pool__of_one_lends_its_session_to_its_jobs_only():
+    sessions = []
+    pool = WorkerPool(size=1)
+    pool.submit(lambda: sessions.append(pool_http_session()))
+    pool.submit(lambda: sessions.append(pool_http_session()))
+    pool.close()
+
+    assert sessions[0] is not None and sessions[0] is sessions[1]
+    assert pool_http_session() is None
+
+
+def test_worker_pool__the_http_session_takes_no_cookie_from_any_platform():
+    url = "https://api.example.com/2/tweets"
+    kept = []
+    with responses.RequestsMock() as wire:
+        wire.post(
+            url, json={}, headers={"Set-Cookie": "session=of-account-a; Path=/; Domain=api.example.com"}
+        )
+        plain = requests.Session()
+        plain.post(url)
+        pool = WorkerPool(size=2)
+        pool.submit(lambda: (pool_http_session().post(url), kept.append(len(pool_http_session().cookies))))
+        pool.close()
+
+    assert len(plain.cookies) == 1, "a plain session would keep it"
+    assert kept == [0]
