@@ -106,7 +106,10 @@ def test_heartbeat__a_long_call_keeps_its_lease_so_no_other_run_recovers_it(
 def test_threads__every_worker_closes_its_connection(fake_platform, make_account, make_post):
     def open_connections() -> int:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND backend_type = 'client backend'"
+            )
             return cursor.fetchone()[0]
 
     account = make_account()
