@@ -230,7 +230,7 @@ class HttpClient(BaseClient):
             )
         except requests.RequestException as exc:
             raise self.transport_error(exc, url, step) from exc
-        logger.info("%s: %s answered HTTP %s", self.display_name, step.description, response.status_code)
+        logger.debug("%s: %s answered HTTP %s", self.display_name, step.description, response.status_code)
         if not (expect or _is_success)(response.status_code):
             raise self.error_from_response(response, step)
         return response
