@@ -161,7 +161,8 @@ class LinkedInClient(HttpClient):
             if payload.media and payload.media[0].alt_text:
                 media["altText"] = payload.media[0].alt_text
             body["content"] = {"media": media}
-        self.save_progress({"image_urns": image_urns})
+        if image_urns:  # what reconciliation re-sends with; a text post needs nothing saved
+            self.save_progress({"image_urns": image_urns})
         response = self.call(
             "POST",
             f"{self.api_url}/rest/posts",
