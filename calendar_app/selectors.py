@@ -84,16 +84,16 @@ def posts_with_due_state(*, post_ids: Collection[int], missed_after_seconds: flo
 
 
 def post_accounts_for_publishing(
-    *, post_ids: Collection[int], with_tokens: bool = True
+    *, post_ids: Collection[int], with_social_account: bool = True
 ) -> QuerySet[ScheduledPostAccount]:
-    """Every account of the given posts with its SocialAccount in the same query.
+    """Every account of the given posts, in order.
 
-    Loading the tokens decrypts them; ``with_tokens=False`` leaves them out so that a token that cannot be
-    decrypted does not stop the others from loading.
+    ``with_social_account`` joins each row's SocialAccount, without its tokens (a preview needs no token).
+    Without it the caller loads the SocialAccounts itself, each once however many posts go to it.
     """
-    queryset = ScheduledPostAccount.objects.filter(post_id__in=post_ids).select_related("account")
-    if not with_tokens:
-        queryset = queryset.defer("account__access_token", "account__refresh_token")
+    queryset = ScheduledPostAccount.objects.filter(post_id__in=post_ids)
+    if with_social_account:
+        queryset = queryset.select_related("account").defer("account__access_token", "account__refresh_token")
     return queryset.order_by("post_id", "id")
 
 

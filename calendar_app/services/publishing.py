@@ -449,24 +449,25 @@ class _Run:
 def _post_accounts_load(post_ids: list[int]) -> tuple[list[ScheduledPostAccount], dict[int, str]]:
     """The accounts of the posts, and for each SocialAccount whose token cannot be decrypted, why.
 
-    A key problem is the operator's, not the post's: the other accounts load and go out regardless.
+    Each SocialAccount is loaded (and its tokens decrypted) once, however many of the posts go to it. A key
+    problem is the operator's, not the post's: the other accounts load and go out regardless.
     """
-    try:
-        return list(post_accounts_for_publishing(post_ids=post_ids)), {}
-    except TokenDecryptionError:
-        pass
-    post_accounts = list(post_accounts_for_publishing(post_ids=post_ids, with_tokens=False))
-    loaded: dict[int, SocialAccount] = {}
+    post_accounts = list(post_accounts_for_publishing(post_ids=post_ids, with_social_account=False))
+    account_ids = {pa.account_id for pa in post_accounts}
     problems: dict[int, str] = {}
-    for account_id in {pa.account_id for pa in post_accounts}:
-        try:
-            loaded[account_id] = SocialAccount.objects.get(pk=account_id)
-        except TokenDecryptionError as exc:
-            logger.error("SocialAccount %s: %s (system check social.E003)", account_id, exc)
-            problems[account_id] = KEY_PROBLEM_MESSAGE
+    try:
+        accounts = SocialAccount.objects.in_bulk(account_ids)
+    except TokenDecryptionError:
+        # Without tokens for labels and checks; then one by one, to tell which ones cannot be read.
+        accounts = SocialAccount.objects.defer("access_token", "refresh_token").in_bulk(account_ids)
+        for account_id in account_ids:
+            try:
+                accounts[account_id] = SocialAccount.objects.get(pk=account_id)
+            except TokenDecryptionError as exc:
+                logger.error("SocialAccount %s: %s (system check social.E003)", account_id, exc)
+                problems[account_id] = KEY_PROBLEM_MESSAGE
     for pa in post_accounts:
-        if pa.account_id in loaded:
-            pa.account = loaded[pa.account_id]
+        pa.account = accounts[pa.account_id]
     return post_accounts, problems
 
 
@@ -519,7 +520,7 @@ def _dry_run(*, config: _RunConfig, post_ids: list[int] | None) -> PublishRunSum
     due_ids = list(due.values_list("pk", flat=True)[: config.limit])
     posts = posts_with_due_state(post_ids=due_ids, missed_after_seconds=config.missed_after_seconds)
     by_post: dict[int, list[ScheduledPostAccount]] = {post.pk: [] for post in posts}
-    for pa in post_accounts_for_publishing(post_ids=due_ids, with_tokens=False):
+    for pa in post_accounts_for_publishing(post_ids=due_ids):
         by_post[pa.post_id].append(pa)
     for post in posts:
         lines.append(

@@ -935,12 +935,12 @@ def test_dry_run__lists_what_would_be_sent_and_claims_nothing(fake_platform, mak
 
 
 # With concurrency 1 each post is claimed alone: claim (savepoint, select, update, release) 4, load
-# (posts, accounts with their SocialAccount) 2, finalize 1. Each account starts its call (marks the account,
+# (posts, their accounts, the distinct SocialAccounts) 3, finalize 1. Each account starts its call (marks the account,
 # opens the attempt) and ends it (closes the attempt, records the account): on PostgreSQL one statement
 # each; elsewhere two in a transaction (savepoint and release in tests). A run also tries recovery and a
 # last claim: 6.
 QUERIES_PER_ACCOUNT = {"postgresql": 2}.get(connection.vendor, 2 * 4)
-QUERIES_PER_POST = 4 + 2 + 2 * QUERIES_PER_ACCOUNT + 1
+QUERIES_PER_POST = 4 + 3 + 2 * QUERIES_PER_ACCOUNT + 1
 QUERIES_PER_RUN = 6
 
 
