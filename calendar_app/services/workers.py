@@ -13,6 +13,7 @@ receive is ever sent with another's; its connections close when the worker stops
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -36,6 +37,11 @@ def pool_http_session() -> requests.Session | None:
 def _new_http_session() -> requests.Session:
     session = requests.Session()
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))  # no domain may set a cookie
+    if not requests.utils.getproxies():
+        # With no proxy configured, read the environment once here instead of on every call (requests
+        # otherwise looks up proxies, ~/.netrc and the CA bundle variables per request).
+        session.trust_env = False
+        session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
     return session
 
 

@@ -142,3 +142,22 @@ def test_worker_pool__the_http_session_takes_no_cookie_from_any_platform():
 
     assert len(plain.cookies) == 1, "a plain session would keep it"
     assert kept == [0]
+
+
+@pytest.mark.parametrize("proxy", ["", "http://proxy.internal:3128"])
+def test_worker_pool__the_http_session_keeps_the_environments_proxy_and_ca_bundle(monkeypatch, proxy):
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    if proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    pool = WorkerPool(size=1)
+    sessions = []
+    pool.submit(lambda: sessions.append(pool_http_session()))
+    session = sessions[0]
+    settings = session.merge_environment_settings("https://api.x.com/2/tweets", {}, None, None, None)
+    # Read once when no proxy is set; left to requests (per call, honouring NO_PROXY) when one is.
+    assert session.trust_env is bool(proxy)
+    assert settings["verify"] == "/etc/ssl/certs/ca-certificates.crt"
+    assert settings["proxies"].get("https") == (proxy or None)
+    pool.close()
