@@ -189,8 +189,8 @@ class _AccountWork:
                 AccountStatus.FAILED, ErrorKind.INVALID, f"The post's metadata cannot be read: {exc}"
             )
         try:
-            problems = validation_problems(account, payload)
             client = self._client(account)
+            problems = validation_problems(account, payload, client=client)
         except UnknownPlatformError as exc:
             return self._end_before_call(
                 AccountStatus.PENDING, ErrorKind.TRANSIENT, f"{exc} The post is kept and retried."

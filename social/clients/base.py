@@ -134,8 +134,15 @@ class BaseClient:
         on_progress: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.account = account
-        self.session = session or requests.Session()
+        self._session = session
         self._on_progress = on_progress
+
+    @property
+    def session(self) -> requests.Session:
+        """The client's one HTTP session, made on first use (validating a post needs none)."""
+        if self._session is None:
+            self._session = requests.Session()
+        return self._session
 
     @property
     def api_url(self) -> str:

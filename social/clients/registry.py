@@ -36,9 +36,14 @@ def client_for(account: SocialAccount, **kwargs: Any) -> BaseClient:
     return get_client_class(account.platform)(account, **kwargs)
 
 
-def validation_problems(account: SocialAccount, payload: PublishPayload) -> list[str]:
-    """What stops ``payload`` from going to ``account``, each message naming the platform ("X: ...")."""
-    client = client_for(account)
+def validation_problems(
+    account: SocialAccount, payload: PublishPayload, *, client: BaseClient | None = None
+) -> list[str]:
+    """What stops ``payload`` from going to ``account``, each message naming the platform ("X: ...").
+
+    ``client``: the account's client when the caller already has one.
+    """
+    client = client or client_for(account)
     return [f"{client.display_name}: {problem}" for problem in client.validate(payload)]
 
 
