@@ -6,7 +6,8 @@ import argparse
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
+from django.db.migrations.executor import MigrationExecutor
 
 from calendar_app.services.publishing import publish_due_posts
 
@@ -28,6 +29,15 @@ def _positive(convert):
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _unapplied_migration_count() -> int:
+    """How many migrations the database lacks; 0 when it cannot tell (it is unreachable, say)."""
+    try:
+        executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+        return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    except DatabaseError:
+        return 0
 
 
 class Command(BaseCommand):
@@ -62,9 +72,15 @@ class Command(BaseCommand):
             summary = publish_due_posts(
                 limit=limit, max_seconds=max_seconds, concurrency=concurrency, dry_run=dry_run
             )
-        except (OperationalError, InterfaceError) as exc:
-            raise CommandError(f"The database is unavailable: {_one_line(exc)}") from exc
         except DatabaseError as exc:
+            # A missing table reads as "no such table" or "relation does not exist": say what fixes it.
+            if unapplied := _unapplied_migration_count():
+                raise CommandError(
+                    f"The database is not migrated ({unapplied} migrations not applied): "
+                    "run `manage.py migrate` first."
+                ) from exc
+            if isinstance(exc, (OperationalError, InterfaceError)):
+                raise CommandError(f"The database is unavailable: {_one_line(exc)}") from exc
             raise CommandError(f"The database failed: {_one_line(exc)}") from exc
         except ImproperlyConfigured as exc:
             raise CommandError(f"Bad configuration: {_one_line(exc)}") from exc

@@ -129,6 +129,16 @@ def test_command__database_unreachable_exits_non_zero_with_one_line():
     assert lines[0].startswith("CommandError: The database is unavailable: ")
 
 
+def test_command__unmigrated_database_says_run_migrate(tmp_path):
+    result = run_manage(database_url=f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("CommandError: The database is not migrated (")
+    assert lines[0].endswith("run `manage.py migrate` first.")
+
+
 @pytest.mark.django_db(transaction=True)  # the process must see the test database unlocked
 def test_command__from_cron_exits_zero_without_system_check_noise():
     result = run_manage()
