@@ -526,7 +526,7 @@ class FakePlatforms:
         if account is None:
             return UNAUTHORIZED["FACEBOOK"]()
         form = request.form()
-        text = form.get("message", "")
+        text = form.get("caption" if photo else "message", "")
         if photo and not form.get("url"):
             return graph_error(400, 100, "(#100) The parameter url is required")
         if not photo and not text and not form.get("link"):

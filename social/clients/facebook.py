@@ -75,7 +75,8 @@ class FacebookClient(GraphClient):
             item = payload.media[0]
             data = {"url": item.url}
             if payload.text:
-                data["message"] = payload.text
+                # The photo's description, shown as the Page post's message (Graph's /photos parameter).
+                data["caption"] = payload.text
             if item.alt_text:
                 data["alt_text_custom"] = item.alt_text
             step = CREATE_PHOTO_POST

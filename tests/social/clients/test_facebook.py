@@ -69,7 +69,7 @@ def test_publish__image_post_through_photos_records_the_post_id(client, mocked):
     mocked.post(
         PHOTOS,
         match=[
-            form(url=IMAGE_URL, message="Our new office", alt_text_custom="A bright room"),
+            form(url=IMAGE_URL, caption="Our new office", alt_text_custom="A bright room"),
             with_headers(),
         ],
         json={"id": "10158", "post_id": f"{PAGE}_3"},
