@@ -50,6 +50,7 @@ PRIVACY_STATUSES = ("public", "unlisted", "private")
 # Chunks must be multiples of 256 KiB, except the last.
 CHUNK_UNIT = 256 * KIB
 RESUME_INCOMPLETE = 308
+SESSION_GONE = (404, 410)  # an upload session that expired or was cancelled
 PACIFIC = ZoneInfo("America/Los_Angeles")
 RETRY_LATER_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "backendError"})
 AUTH_REASONS = frozenset({"authError", "invalidCredentials", "unauthorized"})
@@ -156,7 +157,7 @@ class YouTubeClient(HttpClient):
             return CannotTell("the upload is complete but YouTube's answer had no video id")
         if status == RESUME_INCOMPLETE:
             return NotFound("the upload did not complete, so no video was created")
-        if status in (404, 410):
+        if status in SESSION_GONE:
             return NotFound("the upload session expired without completing, so no video was created")
         return CannotTell(f"the upload session answered HTTP {status}")
 
@@ -247,15 +248,26 @@ class YouTubeClient(HttpClient):
         step = self._chunk_step(label, last=end >= total)
         start = offset
         for _ in range(self.max_partial_resends + 1):
-            response = self.call(
-                "PUT",
-                session_url,
-                step=step,
-                expect=lambda status: status in (200, 201, RESUME_INCOMPLETE),
-                timeout=self.upload_timeout,
-                headers={"Content-Range": f"bytes {start}-{end - 1}/{total}"},
-                data=chunk[start - offset :],
-            )
+            try:
+                response = self.call(
+                    "PUT",
+                    session_url,
+                    step=step,
+                    expect=lambda status: status in (200, 201, RESUME_INCOMPLETE),
+                    timeout=self.upload_timeout,
+                    headers={"Content-Range": f"bytes {start}-{end - 1}/{total}"},
+                    data=chunk[start - offset :],
+                )
+            except PublishError as exc:
+                if exc.http_status in SESSION_GONE:
+                    # The session expired before the last byte, so no video exists: start over later.
+                    raise self.fail(
+                        ErrorKind.TRANSIENT,
+                        f"YouTube's upload session for {label} expired (HTTP {exc.http_status}); "
+                        "the next try starts a new upload",
+                        http_status=exc.http_status,
+                    ) from exc
+                raise
             if response.status_code != RESUME_INCOMPLETE:
                 if end < total:
                     raise self.fail(

@@ -230,6 +230,24 @@ def test_publish__failures_of_an_earlier_put_are_transient(client, mocked, respo
     assert publish_error(lambda: client.publish(upload())).kind == ErrorKind.TRANSIENT
 
 
+@pytest.mark.parametrize("status", [404, 410])
+@pytest.mark.parametrize("last", [False, True], ids=["earlier-put", "last-put"])
+def test_publish__an_expired_upload_session_is_transient(client, mocked, status, last):
+    serve_video(mocked)
+    start_session(mocked)
+    if last:
+        put(mocked, 0, CHUNK - 1, **incomplete(CHUNK - 1))
+        put(mocked, CHUNK, 2 * CHUNK - 1, **incomplete(2 * CHUNK - 1))
+        put(mocked, 2 * CHUNK, TOTAL - 1, status=status, body="")
+    else:
+        put(mocked, 0, CHUNK - 1, status=status, body="")
+
+    error = publish_error(lambda: client.publish(upload()))
+
+    assert (error.kind, error.http_status) == (ErrorKind.TRANSIENT, status)
+    assert "upload session" in error.message and "expired" in error.message
+
+
 def test_publish__a_source_shorter_than_announced_never_sends_the_last_byte(client, mocked):
     serve_video(mocked, body=VIDEO[: CHUNK + 10], length=TOTAL)
     start_session(mocked)
