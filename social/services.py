@@ -140,6 +140,22 @@ class ReencryptResult:
     key_id: str
 
 
+def social_account_mark_needs_reconnect(*, account_id: int, rejected_access_token: str) -> bool:
+    """A platform refused a token that was just refreshed: only a person reconnecting can fix it.
+
+    Changes nothing (and returns False) when the account is not ACTIVE or its token was replaced meanwhile,
+    by a reconnect or another run's refresh.
+    """
+    with transaction.atomic():
+        account = SocialAccount.objects.select_for_update().get(pk=account_id)
+        if account.status != SocialAccountStatus.ACTIVE or account.access_token != rejected_access_token:
+            return False
+        account.status = SocialAccountStatus.NEEDS_RECONNECT
+        account.save(update_fields=["status", "updated_at"])
+    logger.warning("%r needs reconnecting: the platform refused its freshly refreshed token", account)
+    return True
+
+
 def social_accounts_reencrypt_tokens(*, batch_size: int = 500) -> ReencryptResult:
     """Re-encrypt every token not yet under the first ENCRYPTION_KEY; safe to run again or concurrently."""
     key_ring = get_key_ring()

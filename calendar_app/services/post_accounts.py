@@ -48,7 +48,7 @@ from social.clients import (
 from social.crypto import TokenDecryptionError
 from social.models import SocialAccount, SocialAccountStatus
 from social.oauth import TokenRefreshError, TokenRevokedError, UnknownOAuthProviderError
-from social.services import social_account_refresh_token
+from social.services import social_account_mark_needs_reconnect, social_account_refresh_token
 
 from .publishing_sql import (
     attempt_close,
@@ -298,6 +298,9 @@ class _AccountWork:
             return LOST
         result = self._call(client, payload)
         if isinstance(result, PublishError) and result.kind == ErrorKind.AUTH:
+            social_account_mark_needs_reconnect(
+                account_id=refreshed.pk, rejected_access_token=refreshed.access_token
+            )
             return self._record(
                 retry_attempt,
                 status=AccountStatus.FAILED,

@@ -17,6 +17,7 @@ from social.oauth import ConnectableAccount, TokenRefreshError, TokenRevokedErro
 from social.services import (
     PROACTIVE_REFRESH_WITHIN,
     social_account_connect,
+    social_account_mark_needs_reconnect,
     social_account_refresh_token,
     social_accounts_connect,
 )
@@ -186,6 +187,28 @@ def test_refresh__disabled_account_stays_disabled(user, oauth_apps, mocked):
     with pytest.raises(TokenRevokedError):
         social_account_refresh_token(account_id=account.pk, rejected_access_token=NEW_ACCESS)
     assert SocialAccount.objects.get().status == SocialAccountStatus.DISABLED
+
+
+# --- a refreshed token refused again ---------------------------------------------------------------------
+
+
+def test_mark_needs_reconnect__the_refused_token_is_still_the_accounts(user):
+    account = x_account(user, access_token=NEW_ACCESS)
+
+    assert social_account_mark_needs_reconnect(account_id=account.pk, rejected_access_token=NEW_ACCESS)
+    assert SocialAccount.objects.get().status == SocialAccountStatus.NEEDS_RECONNECT
+
+
+@pytest.mark.parametrize(
+    ("access_token", "status"),
+    [(NEW_ACCESS, SocialAccountStatus.ACTIVE), (OLD_ACCESS, SocialAccountStatus.DISABLED)],
+    ids=["token-replaced-meanwhile", "disabled"],
+)
+def test_mark_needs_reconnect__changes_nothing_otherwise(user, access_token, status):
+    account = x_account(user, access_token=access_token, status=status)
+
+    assert not social_account_mark_needs_reconnect(account_id=account.pk, rejected_access_token=OLD_ACCESS)
+    assert SocialAccount.objects.get().status == status
 
 
 # --- refresh: when it does not call the platform -------------------------------------------------------

@@ -387,6 +387,8 @@ def test_publish__auth_refused_again_after_a_refresh_fails_the_account(
     assert "reconnect the account" in row.error_message
     assert len(fake_platform.calls_to(account)) == 2, "retried once, not more"
     assert len(token_endpoint.refreshes) == 1
+    account.refresh_from_db()
+    assert account.status == SocialAccountStatus.NEEDS_RECONNECT
 
 
 def test_publish__revoked_grant_fails_the_account_and_asks_for_a_reconnect(
