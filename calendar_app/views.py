@@ -9,12 +9,14 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from calendar_app.services.publishing import publish_due_posts
 
 logger = logging.getLogger(__name__)
 
 
+@csrf_exempt  # A machine endpoint authenticated by its bearer secret; other methods get 405, not a CSRF 403.
 def publish_scheduled_posts(request: HttpRequest) -> JsonResponse:
     """Run the publisher once and answer its figures; the caller proves itself with ``CRON_SECRET``."""
     if request.method != "GET":

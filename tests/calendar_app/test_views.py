@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import OperationalError
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -131,7 +132,9 @@ def test_trigger__unset_secret_is_503_and_does_nothing(client, settings, fake_pl
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "head", "options"])
-def test_trigger__other_methods_are_405_and_do_nothing(client, cron_secret, fake_platform, due_post, method):
+def test_trigger__other_methods_are_405_and_do_nothing(cron_secret, fake_platform, due_post, method):
+    # CSRF checks on, as for a real request: a POST must get the trigger's 405, not the CSRF 403 page.
+    client = Client(enforce_csrf_checks=True)
     response = getattr(client, method)(URL, headers={"Authorization": f"Bearer {SECRET}"})
 
     assert response.status_code == 405
