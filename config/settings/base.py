@@ -5,9 +5,12 @@ The names are the contract of DESIGN.md; README.md lists each with its default.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -65,7 +68,20 @@ TEMPLATES = [
 
 def database_from_url(url: str) -> dict:
     """Parse DATABASE_URL and add the options each engine needs for concurrent publisher threads."""
-    config = environ.Env.db_url_config(url)
+    try:
+        with warnings.catch_warnings():
+            # Its warning for an unknown engine prints the parsed URL, password included.
+            warnings.simplefilter("ignore")
+            config = environ.Env.db_url_config(url)
+        if config["ENGINE"] not in environ.Env.DB_SCHEMES.values():
+            raise ValueError("unknown scheme")  # django-environ passes an unknown scheme on as the ENGINE
+    except (KeyError, ValueError, ImproperlyConfigured):
+        # Name the scheme only: the rest of the URL may hold a password.
+        scheme = urlsplit(url).scheme if "://" in url else ""
+        raise ImproperlyConfigured(
+            f"DATABASE_URL is not a database URL (scheme {scheme!r}): use "
+            "postgres://USER:PASSWORD@HOST:PORT/NAME or sqlite:////absolute/path.sqlite3"
+        ) from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN so two
         # threads never deadlock upgrading a read lock; the timeout makes writers queue, not fail.
@@ -128,14 +144,27 @@ ENCRYPTION_KEY = env.str("ENCRYPTION_KEY", default="")
 # Bearer secret of GET /api/cron/publish-scheduled-posts; unset means the trigger answers 503.
 CRON_SECRET = env.str("CRON_SECRET", default="")
 
+
 # --- Publisher -----------------------------------------------------------------------------------
-PUBLISH_CONCURRENCY = env.int("PUBLISH_CONCURRENCY", default=16)
-PUBLISH_LEASE_SECONDS = env.int("PUBLISH_LEASE_SECONDS", default=600)
-PUBLISH_MAX_SECONDS = env.float("PUBLISH_MAX_SECONDS", default=50)
-PUBLISH_MISSED_AFTER = env.int("PUBLISH_MISSED_AFTER", default=86400)
+def env_number(name: str, cast: type[int] | type[float], default: int | float) -> int | float:
+    """A numeric setting; a value that is not a number stops the start with a message naming it."""
+    raw = env.str(name, default="").strip()
+    if not raw:
+        return default
+    try:
+        return cast(raw)
+    except ValueError:
+        what = "a whole number" if cast is int else "a number"
+        raise ImproperlyConfigured(f"{name} must be {what}, not {raw!r}.") from None
+
+
+PUBLISH_CONCURRENCY = env_number("PUBLISH_CONCURRENCY", int, 16)
+PUBLISH_LEASE_SECONDS = env_number("PUBLISH_LEASE_SECONDS", int, 600)
+PUBLISH_MAX_SECONDS = env_number("PUBLISH_MAX_SECONDS", float, 50)
+PUBLISH_MISSED_AFTER = env_number("PUBLISH_MISSED_AFTER", int, 86400)
 # Exponential backoff between retry rounds: base * 2**round, capped, with jitter.
-PUBLISH_RETRY_BASE_SECONDS = env.float("PUBLISH_RETRY_BASE_SECONDS", default=60)
-PUBLISH_RETRY_MAX_SECONDS = env.float("PUBLISH_RETRY_MAX_SECONDS", default=3600)
+PUBLISH_RETRY_BASE_SECONDS = env_number("PUBLISH_RETRY_BASE_SECONDS", float, 60)
+PUBLISH_RETRY_MAX_SECONDS = env_number("PUBLISH_RETRY_MAX_SECONDS", float, 3600)
 
 # --- Platforms -----------------------------------------------------------------------------------
 PLATFORM_CONNECT_TIMEOUT = env.float("PLATFORM_CONNECT_TIMEOUT", default=5)

@@ -123,9 +123,33 @@ def test_production__refuses_to_start_without_real_secrets(env, expected):
     )
     assert result.returncode != 0
     assert expected in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr  # one line, no traceback
     # The refusal never echoes what was given.
     for value in env.values():
         assert value not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"PUBLISH_CONCURRENCY": "sixteen"}, "PUBLISH_CONCURRENCY must be a whole number, not 'sixteen'."),
+        ({"PUBLISH_MAX_SECONDS": "50s"}, "PUBLISH_MAX_SECONDS must be a number, not '50s'."),
+        (
+            {"DATABASE_URL": "mysqlx://app:hunter2@db/app"},
+            "DATABASE_URL is not a database URL (scheme 'mysqlx')",
+        ),
+        ({"DATABASE_URL": "postgres//app:hunter2@db/app"}, "DATABASE_URL is not a database URL"),
+    ],
+    ids=["not-a-whole-number", "not-a-number", "unknown-scheme", "no-scheme"],
+)
+def test_settings__a_malformed_value_is_one_line_naming_it(env, expected):
+    result = run_manage("publish_due_posts", **env)
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("CommandError: Bad configuration: ")
+    assert expected in result.stderr and len(result.stderr.splitlines()) == 1, result.stderr
+    assert "hunter2" not in result.stderr
 
 
 def test_production__check_deploy_is_clean_with_real_secrets(tmp_path):
