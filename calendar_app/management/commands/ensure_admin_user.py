@@ -8,8 +8,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="admin")
+        parser.add_argument(
+            "--address", default="127.0.0.1:8000", help="where runserver listens, for the login link"
+        )
 
-    def handle(self, *args, username: str, **options):
+    def handle(self, *args, username: str, address: str, **options):
         users = get_user_model().objects
         if users.filter(is_superuser=True).exists():
             self.stdout.write("A superuser already exists; the admin is at /admin/.")
@@ -20,5 +23,5 @@ class Command(BaseCommand):
         users.create_superuser(username=username, email="", password=password)
         self.stdout.write(
             f"Created the superuser {username!r}; its password is DJANGO_SUPERUSER_PASSWORD in .env. "
-            "Log in at http://127.0.0.1:8000/admin/."
+            f"Log in at http://{address}/admin/."
         )
