@@ -126,11 +126,18 @@ def social_account_refresh_token(
                 )
                 logger.info("Refreshed the access token of %r", account)
                 return account
-        if account.status == SocialAccountStatus.ACTIVE:
-            account.status = SocialAccountStatus.NEEDS_RECONNECT
-            account.save(update_fields=["status", "updated_at"])
-    logger.warning("%r needs reconnecting: %s", account, error)
+        _needs_reconnect(account, reason=str(error))
     raise error
+
+
+def _needs_reconnect(account: SocialAccount, *, reason: str) -> bool:
+    """Mark a locked ACTIVE account NEEDS_RECONNECT; a DISABLED one keeps that status (a person's decision)."""
+    logger.warning("%r needs reconnecting: %s", account, reason)
+    if account.status != SocialAccountStatus.ACTIVE:
+        return False
+    account.status = SocialAccountStatus.NEEDS_RECONNECT
+    account.save(update_fields=["status", "updated_at"])
+    return True
 
 
 @dataclass(frozen=True)
@@ -148,12 +155,9 @@ def social_account_mark_needs_reconnect(*, account_id: int, rejected_access_toke
     """
     with transaction.atomic():
         account = SocialAccount.objects.select_for_update().get(pk=account_id)
-        if account.status != SocialAccountStatus.ACTIVE or account.access_token != rejected_access_token:
+        if account.access_token != rejected_access_token:
             return False
-        account.status = SocialAccountStatus.NEEDS_RECONNECT
-        account.save(update_fields=["status", "updated_at"])
-    logger.warning("%r needs reconnecting: the platform refused its freshly refreshed token", account)
-    return True
+        return _needs_reconnect(account, reason="the platform refused its freshly refreshed token")
 
 
 def social_accounts_reencrypt_tokens(*, batch_size: int = 500) -> ReencryptResult:

@@ -19,6 +19,19 @@ env = environ.Env()
 if env.bool("DJANGO_READ_DOT_ENV", default=True):
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+
+def env_number(name: str, cast: type[int] | type[float], default: int | float) -> int | float:
+    """A numeric setting; a value that is not a number stops the start with a message naming it."""
+    raw = env.str(name, default="").strip()
+    if not raw:
+        return default
+    try:
+        return cast(raw)
+    except ValueError:
+        what = "a whole number" if cast is int else "a number"
+        raise ImproperlyConfigured(f"{name} must be {what}, not {raw!r}.") from None
+
+
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
@@ -144,20 +157,7 @@ ENCRYPTION_KEY = env.str("ENCRYPTION_KEY", default="")
 # Bearer secret of GET /api/cron/publish-scheduled-posts; unset means the trigger answers 503.
 CRON_SECRET = env.str("CRON_SECRET", default="")
 
-
 # --- Publisher -----------------------------------------------------------------------------------
-def env_number(name: str, cast: type[int] | type[float], default: int | float) -> int | float:
-    """A numeric setting; a value that is not a number stops the start with a message naming it."""
-    raw = env.str(name, default="").strip()
-    if not raw:
-        return default
-    try:
-        return cast(raw)
-    except ValueError:
-        what = "a whole number" if cast is int else "a number"
-        raise ImproperlyConfigured(f"{name} must be {what}, not {raw!r}.") from None
-
-
 PUBLISH_CONCURRENCY = env_number("PUBLISH_CONCURRENCY", int, 16)
 PUBLISH_LEASE_SECONDS = env_number("PUBLISH_LEASE_SECONDS", int, 600)
 PUBLISH_MAX_SECONDS = env_number("PUBLISH_MAX_SECONDS", float, 50)
@@ -167,8 +167,8 @@ PUBLISH_RETRY_BASE_SECONDS = env_number("PUBLISH_RETRY_BASE_SECONDS", float, 60)
 PUBLISH_RETRY_MAX_SECONDS = env_number("PUBLISH_RETRY_MAX_SECONDS", float, 3600)
 
 # --- Platforms -----------------------------------------------------------------------------------
-PLATFORM_CONNECT_TIMEOUT = env.float("PLATFORM_CONNECT_TIMEOUT", default=5)
-PLATFORM_READ_TIMEOUT = env.float("PLATFORM_READ_TIMEOUT", default=30)
+PLATFORM_CONNECT_TIMEOUT = env_number("PLATFORM_CONNECT_TIMEOUT", float, 5)
+PLATFORM_READ_TIMEOUT = env_number("PLATFORM_READ_TIMEOUT", float, 30)
 
 FACEBOOK_API_VERSION = env.str("FACEBOOK_API_VERSION", default="v25.0")
 LINKEDIN_API_VERSION = env.str("LINKEDIN_API_VERSION", default="202607")

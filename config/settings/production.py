@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 from social.crypto import InvalidEncryptionKey, parse_encryption_keys
 
 from .base import *  # noqa: F403
-from .base import ENCRYPTION_KEY, MIDDLEWARE, SECRET_KEY, env
+from .base import ENCRYPTION_KEY, MIDDLEWARE, SECRET_KEY, env, env_number
 
 DEBUG = False
 
@@ -29,7 +29,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+SECURE_HSTS_SECONDS = env_number("SECURE_HSTS_SECONDS", int, 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)

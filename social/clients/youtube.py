@@ -162,6 +162,15 @@ class YouTubeClient(HttpClient):
         return CannotTell(f"the upload session answered HTTP {status}")
 
     def error_from_response(self, response: requests.Response, step: Step) -> PublishError:
+        if response.status_code in SESSION_GONE and response.request.method == "PUT":
+            # A chunk PUT (the probe accepts every status): the session expired before the last byte,
+            # so no video exists and the next try starts over.
+            return self.status_error(
+                response,
+                step,
+                detail="the upload session expired; the next try starts a new upload",
+                kind=ErrorKind.TRANSIENT,
+            )
         body = safe_json(response)
         error = body.get("error") if isinstance(body, dict) else None
         if not isinstance(error, dict):
@@ -248,26 +257,15 @@ class YouTubeClient(HttpClient):
         step = self._chunk_step(label, last=end >= total)
         start = offset
         for _ in range(self.max_partial_resends + 1):
-            try:
-                response = self.call(
-                    "PUT",
-                    session_url,
-                    step=step,
-                    expect=lambda status: status in (200, 201, RESUME_INCOMPLETE),
-                    timeout=self.upload_timeout,
-                    headers={"Content-Range": f"bytes {start}-{end - 1}/{total}"},
-                    data=chunk[start - offset :],
-                )
-            except PublishError as exc:
-                if exc.http_status in SESSION_GONE:
-                    # The session expired before the last byte, so no video exists: start over later.
-                    raise self.fail(
-                        ErrorKind.TRANSIENT,
-                        f"YouTube's upload session for {label} expired (HTTP {exc.http_status}); "
-                        "the next try starts a new upload",
-                        http_status=exc.http_status,
-                    ) from exc
-                raise
+            response = self.call(
+                "PUT",
+                session_url,
+                step=step,
+                expect=lambda status: status in (200, 201, RESUME_INCOMPLETE),
+                timeout=self.upload_timeout,
+                headers={"Content-Range": f"bytes {start}-{end - 1}/{total}"},
+                data=chunk[start - offset :],
+            )
             if response.status_code != RESUME_INCOMPLETE:
                 if end < total:
                     raise self.fail(
