@@ -11,7 +11,7 @@ from django.conf import settings
 from .base import ErrorKind, PublishError
 from .http import HttpClient, Step, excerpt, retry_after_seconds, safe_json
 
-# Meta's error codes (developers.facebook.com/docs/graph-api/guides/error-handling; platform-apis.md §2).
+# Meta's error codes (developers.facebook.com/docs/graph-api/guides/error-handling; docs/platforms.md).
 RETRY_CODES = frozenset({1, 2, 4, 17, 32, 341, 613})
 AUTH_CODES = frozenset({102, 190})
 DUPLICATE_CODE = 506
@@ -46,7 +46,7 @@ class GraphClient(HttpClient):
     """Base of the Facebook Page and Instagram clients; not registered itself."""
 
     # Instagram's media_publish has answered "transient" errors after creating the post
-    # (platform-apis.md §3), so there a transient error on the create call is an unknown outcome.
+    # (docs/platforms.md, Instagram), so there a transient error on the create call is an unknown outcome.
     transient_create_is_unknown: ClassVar[bool] = False
 
     def graph_url(self, path: str) -> str:

@@ -175,7 +175,7 @@ class LinkedInClient(HttpClient):
             urn = duplicate_of(response)
             if urn is None:
                 raise self.error_from_response(response, CREATE_POST)
-            # DESIGN.md: a duplicate that names the existing post is that post, published.
+            # A duplicate that names the existing post is that post, published (docs/platforms.md).
             logger.info("LinkedIn: the post duplicates %s, which is recorded as the published post", urn)
             return PublishResult(platform_post_id=urn, platform_post_url=post_url(urn))
         urn = response.headers.get("x-restli-id")
