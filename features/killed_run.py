@@ -18,7 +18,7 @@ from pathlib import Path
 from django.conf import settings
 
 from calendar_app.models import AccountStatus, ScheduledPostAccount
-from tests.social.clients.servers import read_request, tcp_server
+from tests.social.platforms.servers import read_request, tcp_server
 from tests.subprocesses import subprocess_env
 
 from .platforms import SimulatedPlatforms

@@ -1,7 +1,7 @@
 """The five platforms as the scenarios meet them: their real HTTP APIs, answered at the wire with ``responses``.
 
 Each simulated platform behaves like the real one on the calls the product makes (the URLs, headers and
-bodies of ``social/clients`` and of X's token endpoint, built from the settings): it keeps the posts it made,
+bodies of ``social/platforms`` and of X's token endpoint, built from the settings): it keeps the posts it made,
 so the product's reconciliation gets the truth; it refuses a token it does not know; it counts every call
 that asks it to create a post, whatever it answered. A scenario scripts what the next calls answer
 (``answer_next``) or every call (``answer_every``). Every request the product sends must match a platform:

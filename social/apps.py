@@ -6,4 +6,5 @@ class SocialConfig(AppConfig):
     verbose_name = "Social accounts"
 
     def ready(self) -> None:
-        from . import checks, clients, oauth  # noqa: F401  (registers checks, clients and providers)
+        from . import checks  # noqa: F401  (registers the checks)
+        from .platforms import checks as platform_checks  # noqa: F401

@@ -23,8 +23,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from social.clients import MediaItem, PublishPayload, UnknownPlatformError, validation_problems
 from social.models import Platform, SocialAccount, SocialAccountStatus
+from social.platforms import MediaItem, PublishPayload, UnknownPlatformError, validation_problems
 
 from ..models import AccountStatus, PostStatus, PublishAttempt, ScheduledPost, ScheduledPostAccount
 from ..rules import post_status_rollup

@@ -45,9 +45,9 @@ from calendar_app.selectors import (
     posts_held_by_run,
     posts_with_due_state,
 )
-from social.clients import PublishPayload, UnknownPlatformError, validation_problems
 from social.crypto import TokenDecryptionError, get_key_ring
 from social.models import SocialAccount, SocialAccountStatus
+from social.platforms import PublishPayload, UnknownPlatformError, validation_problems
 
 from .leases import posts_claim_due, posts_claim_expired, posts_extend_lease
 from .post_accounts import (
