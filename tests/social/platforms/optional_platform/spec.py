@@ -1,14 +1,15 @@
-"""The optional platform's spec: only imported while ``OPTIONAL_TEST_PLATFORM`` is on."""
+"""The optional platform's spec: only imported while ``OPTIONAL_TEST_PLATFORM`` is on. X's spec under
+another name, with settings of its own (one naming the other)."""
 
-from social.platforms.spec import PlatformSpec, Setting
+from dataclasses import replace
 
-SPEC = PlatformSpec(
+from social.platforms.spec import Setting
+from social.platforms.twitter import SPEC as X_SPEC
+
+SPEC = replace(
+    X_SPEC,
     platform="OPTIONAL_TEST",
     name="Optional",
-    badge="Op",
-    color="#123",
-    connect_label="Connect Optional account",
-    client="tests.calendar_app.factories.FakeXClient",
     settings=(
         Setting("API_URL", "https://optional.example"),
         Setting("MIRROR_URL", "{OPTIONAL_TEST_API_URL}/m"),
