@@ -1,4 +1,4 @@
-"""The publisher run: recover, claim, fan out, record, finalize (DESIGN.md, "Flow").
+"""The publisher run: recover, claim, fan out, record, finalize (docs/architecture.md).
 
 One run holds one lease token. It first takes over posts whose run died (their lease expired), then claims
 due posts in batches while its time budget lasts, and sends every pending account of every post it holds
@@ -107,7 +107,7 @@ def publish_due_posts(
     dry_run: bool = False,
     post_ids: Collection[int] | None = None,
 ) -> PublishRunSummary:
-    """Publish every due post (DESIGN.md's flow) and say what happened.
+    """Publish every due post (recover, claim, fan out, record, finalize) and say what happened.
 
     ``limit`` caps the posts taken (recovered and claimed); ``max_seconds`` is the time after which no
     more are claimed (what was claimed is finished); ``concurrency`` is the number of platform calls in

@@ -189,7 +189,7 @@ def test_unknown_token__is_refused_as_an_auth_error(fake, platform):
         ("TWITTER", ErrorKind.TRANSIENT),
         ("FACEBOOK", ErrorKind.TRANSIENT),
         ("LINKEDIN", ErrorKind.TRANSIENT),
-        # Meta's transient codes on media_publish may come after the post was made (platform-apis.md §3).
+        # Meta's transient codes on media_publish may come after the post was made (docs/platforms.md, Instagram).
         ("INSTAGRAM", ErrorKind.UNKNOWN),
     ],
 )

@@ -11,7 +11,7 @@ from social.platforms import MediaItem
 
 from .factories import make_account
 
-DESIGN_EXAMPLE = {
+METADATA_EXAMPLE = {
     "media": [{"url": "https://cdn.example.com/a.jpg", "type": "image", "alt_text": "..."}],
     "platforms": {
         "TWITTER": {"content": "shorter text for X"},
@@ -49,7 +49,7 @@ def rebuild(metadata: dict) -> dict:
 
 
 def test_split_metadata__the_design_example_goes_into_plain_fields_and_back():
-    fields, advanced = split_metadata(DESIGN_EXAMPLE)
+    fields, advanced = split_metadata(METADATA_EXAMPLE)
     assert fields == {
         "media_1_url": "https://cdn.example.com/a.jpg",
         "media_1_type": "image",
@@ -63,7 +63,7 @@ def test_split_metadata__the_design_example_goes_into_plain_fields_and_back():
     assert advanced == {
         "platforms": {"YOUTUBE": {"media": [{"url": "https://cdn.example.com/v.mp4", "type": "video"}]}}
     }
-    assert rebuild(DESIGN_EXAMPLE) == DESIGN_EXAMPLE
+    assert rebuild(METADATA_EXAMPLE) == METADATA_EXAMPLE
 
 
 def test_split_metadata__what_the_fields_cannot_hold_stays_in_the_advanced_json():
