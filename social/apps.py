@@ -6,5 +6,6 @@ class SocialConfig(AppConfig):
     verbose_name = "Social accounts"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the checks)
+        # Importing them registers the system checks.
+        from . import checks  # noqa: F401
         from .platforms import checks as platform_checks  # noqa: F401

@@ -11,6 +11,8 @@ import requests
 from django.conf import settings
 from django.db import models
 
+from ..registry import platform_spec
+
 if TYPE_CHECKING:
     from social.models import SocialAccount
 
@@ -44,8 +46,8 @@ class PublishPayload:
     def for_platform(
         cls, *, content: str, metadata: Mapping[str, Any] | None, platform: str
     ) -> PublishPayload:
-        """Resolve the post's metadata (docs/architecture.md): per-platform ``content`` and ``media`` override the post's;
-        anything else under the platform is that platform's options."""
+        """Resolve the post's metadata (docs/architecture.md): per-platform ``content`` and ``media``
+        override the post's; anything else under the platform is that platform's options."""
         metadata = metadata or {}
         overrides = dict((metadata.get("platforms") or {}).get(platform) or {})
         text = overrides.pop("content", None)
@@ -139,8 +141,6 @@ class BaseClient:
     @property
     def display_name(self) -> str:
         """The platform's name in messages ("X"), from its spec."""
-        from social.platforms.registry import platform_spec
-
         return platform_spec(self.platform).name
 
     @property

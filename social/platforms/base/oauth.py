@@ -20,6 +20,8 @@ from oauthlib.oauth2.rfc6749.errors import InsecureTransportError, MissingTokenE
 from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
+from ..registry import platform_spec
+
 if TYPE_CHECKING:
     from social.platforms.spec import PlatformSpec
 
@@ -158,8 +160,6 @@ class OAuthProvider:
 
     @property
     def spec(self) -> PlatformSpec:
-        from social.platforms.registry import platform_spec
-
         return platform_spec(self.platform)
 
     # --- settings ---------------------------------------------------------------------------------
