@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from social.models import Platform, SocialAccount
+from social.platforms import UnknownPlatformError, platform_spec
 
 from .forms import (
     MEDIA_ROWS,
@@ -68,13 +69,6 @@ from .services.posts import (
 admin.site.login_template = "calendar_app/admin/login.html"
 admin.site.index_template = "calendar_app/admin/index.html"
 
-PLATFORM_SHORT_NAMES = {
-    Platform.TWITTER: "X",
-    Platform.FACEBOOK: "FB",
-    Platform.INSTAGRAM: "IG",
-    Platform.LINKEDIN: "in",
-    Platform.YOUTUBE: "YT",
-}
 BOTH_LOCATIONS = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
 
 
@@ -83,22 +77,34 @@ def status_badge(status: str, label: str) -> str:
 
 
 def platform_badges(post: ScheduledPost) -> str:
-    """One small badge per account (``post.post_accounts`` prefetched), titled with its name and status."""
+    """One small badge per account (``post.post_accounts`` prefetched), titled with its name and status;
+    its label and color are the platform's spec's."""
     return format_html_join(
         " ",
-        '<span class="platform-badge platform-{} account-{}" title="{}: {} ({})">{}</span>',
+        '<span style="background: {}" class="platform-badge platform-{} account-{}" title="{}: {} ({})">{}</span>',
         (
             (
+                color,
                 post_account.account.platform.lower(),
                 post_account.status.lower(),
                 post_account.account.get_platform_display(),
                 post_account.account.name,
                 post_account.get_status_display().lower(),
-                PLATFORM_SHORT_NAMES.get(post_account.account.platform, post_account.account.platform),
+                label,
             )
             for post_account in post.post_accounts.all()
+            for label, color in [platform_badge(post_account.account.platform)]
         ),
     )
+
+
+def platform_badge(platform: str) -> tuple[str, str]:
+    """The label and color of an account's badge, from its platform's spec (a platform turned off: grey)."""
+    try:
+        spec = platform_spec(platform)
+    except UnknownPlatformError:
+        return platform, "#666"
+    return spec.badge, spec.color
 
 
 def retry_state(post: ScheduledPost) -> str:

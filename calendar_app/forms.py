@@ -1,4 +1,4 @@
-"""Forms of the admin: a post (plain fields the service turns into DESIGN.md's metadata) and the review of
+"""Forms of the admin: a post (plain fields the service turns into the post's metadata) and the review of
 an account whose outcome is unknown."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
-from social.clients import MediaItem
-from social.models import Platform, SocialAccount, SocialAccountStatus
+from social.models import SocialAccount, SocialAccountStatus
+from social.platforms import MediaItem, OptionField, platform_specs
 
 from .models import PostStatus, ScheduledPost
 from .selectors import token_fields
@@ -23,63 +23,21 @@ from .services.posts import MEDIA_TYPES, PostCheck, PostInput, post_input_check,
 MEDIA_ROWS = 4
 WALL_TIME_FORMAT = "%Y-%m-%dT%H:%M"
 
-# (form field, platform, key under metadata["platforms"][platform], field)
+
+def _option_form_field(option: OptionField) -> forms.Field:
+    if option.choices:
+        return forms.ChoiceField(
+            label=option.label, required=False, choices=[("", "Default"), *option.choices]
+        )
+    widget = forms.Textarea(attrs={"rows": 3}) if option.multiline else None
+    return forms.CharField(label=option.label, required=False, widget=widget)
+
+
+# (form field, platform, key under metadata["platforms"][platform], field): each platform's spec's options.
 PLATFORM_OPTION_FIELDS: list[tuple[str, str, str, forms.Field]] = [
-    (
-        "twitter_content",
-        Platform.TWITTER,
-        "content",
-        forms.CharField(label="Text for X", required=False, widget=forms.Textarea(attrs={"rows": 3})),
-    ),
-    (
-        "facebook_content",
-        Platform.FACEBOOK,
-        "content",
-        forms.CharField(label="Text for Facebook", required=False, widget=forms.Textarea(attrs={"rows": 3})),
-    ),
-    (
-        "instagram_content",
-        Platform.INSTAGRAM,
-        "content",
-        forms.CharField(
-            label="Caption for Instagram", required=False, widget=forms.Textarea(attrs={"rows": 3})
-        ),
-    ),
-    (
-        "linkedin_content",
-        Platform.LINKEDIN,
-        "content",
-        forms.CharField(label="Text for LinkedIn", required=False, widget=forms.Textarea(attrs={"rows": 3})),
-    ),
-    (
-        "linkedin_visibility",
-        Platform.LINKEDIN,
-        "visibility",
-        forms.ChoiceField(
-            label="LinkedIn visibility",
-            required=False,
-            choices=[("", "Default"), ("PUBLIC", "Anyone"), ("CONNECTIONS", "Connections only")],
-        ),
-    ),
-    ("youtube_title", Platform.YOUTUBE, "title", forms.CharField(label="YouTube title", required=False)),
-    (
-        "youtube_content",
-        Platform.YOUTUBE,
-        "content",
-        forms.CharField(
-            label="YouTube description", required=False, widget=forms.Textarea(attrs={"rows": 3})
-        ),
-    ),
-    (
-        "youtube_privacy_status",
-        Platform.YOUTUBE,
-        "privacy_status",
-        forms.ChoiceField(
-            label="YouTube privacy",
-            required=False,
-            choices=[("", "Default"), ("public", "Public"), ("unlisted", "Unlisted"), ("private", "Private")],
-        ),
-    ),
+    (spec.option_field_name(option), spec.platform, option.key, _option_form_field(option))
+    for spec in platform_specs()
+    for option in spec.options
 ]
 
 # Where the service's errors (keyed by PostInput field) go on this form.

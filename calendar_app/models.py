@@ -5,8 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 
-from social.clients.base import ErrorKind
 from social.models import SocialAccount
+from social.platforms import ErrorKind
 
 __all__ = [
     "AccountStatus",

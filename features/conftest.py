@@ -27,12 +27,13 @@ from django.test import Client
 from django.utils import timezone
 from pytest_bdd import given, parsers, then, when
 
+from bench.simulation import Refresh, Refuse
 from calendar_app.models import AccountStatus, PostStatus, PublishAttempt, ScheduledPost, ScheduledPostAccount
 from social.models import Platform, SocialAccount, SocialAccountStatus
 
 from .admin_page import PostPage, read_post_page
 from .killed_run import kill_run_while_x_holds_the_call
-from .platforms import PLATFORM_NAMES, PlannedAnswer, Refresh, SimulatedPlatforms
+from .platforms import PLATFORM_NAMES, SimulatedPlatforms
 
 TRIGGER_URL = "/api/cron/publish-scheduled-posts"
 PLATFORM = r"(?P<platform>X|Facebook|Instagram|LinkedIn|YouTube)"
@@ -218,10 +219,10 @@ def _(hours: int, settings) -> None:
 # --- what the platforms answer -------------------------------------------------------------------------
 
 
-def status_answer(status: int) -> PlannedAnswer:
+def status_answer(status: int) -> Refuse:
     """The platform's own answer with this HTTP status (a 429 says when to come back, as they all do)."""
     words = {429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
-    return PlannedAnswer(
+    return Refuse(
         lambda api: api.rate_limited(60) if status == 429 else api.error(status, words.get(status, "Error"))
     )
 
@@ -241,7 +242,7 @@ def _(platform: str, status: int, platforms: SimulatedPlatforms) -> None:
     converters={"code": int},
 )
 def _(platform: str, code: int, words: str, platforms: SimulatedPlatforms) -> None:
-    platforms.answer_every(platform, PlannedAnswer(lambda api: api.error(400, words, code=code)))
+    platforms.answer_every(platform, Refuse(lambda api: api.error(400, words, code=code)))
 
 
 @given(
@@ -249,7 +250,7 @@ def _(platform: str, code: int, words: str, platforms: SimulatedPlatforms) -> No
     converters={"status": int},
 )
 def _(platform: str, status: int, words: str, platforms: SimulatedPlatforms) -> None:
-    platforms.answer_every(platform, PlannedAnswer(lambda api: api.error(status, words)))
+    platforms.answer_every(platform, Refuse(lambda api: api.error(status, words)))
 
 
 @given(
@@ -257,7 +258,7 @@ def _(platform: str, status: int, words: str, platforms: SimulatedPlatforms) -> 
     converters={"minutes": int},
 )
 def _(platform: str, minutes: int, platforms: SimulatedPlatforms) -> None:
-    platforms.answer_next(platform, PlannedAnswer(lambda api: api.rate_limited(minutes * 60)))
+    platforms.answer_next(platform, Refuse(lambda api: api.rate_limited(minutes * 60)))
 
 
 @given(parsers.parse("each run makes at most {calls:d} platform calls at a time"))
@@ -470,9 +471,9 @@ def _(label: str, story: Story) -> None:
 )
 def _(name: str, label: str, platform: str, story: Story, platforms: SimulatedPlatforms) -> None:
     _, status, link, *_ = story.page.account_row(name)
-    [made] = [post for post in platforms.made if post.platform == platform and post.account == name]
+    [made] = platforms.posts_made(platform=platform, account=name)
     assert status.text == label
-    assert link.links == [made.url] and link.text == made.post_id
+    assert link.links == [made.url] and link.text == made.id
 
 
 @then(parsers.parse('the page shows "{name}" as "{label}" with "{kind}" and "{words}"'))
@@ -587,10 +588,10 @@ def assert_has_its_post(story: Story, platforms: SimulatedPlatforms, name: str) 
     row = account_row(story, name)
     account = story.accounts[name]
     platform = next(label for label, value in PLATFORM_NAMES.items() if value == account.platform)
-    made = [post for post in platforms.made if post.platform == platform and post.account == name]
+    made = platforms.posts_made(platform=platform, account=name)
     assert len(made) == 1, made
     assert row.status == AccountStatus.PUBLISHED and row.published_at is not None
-    assert (row.platform_post_id, row.platform_post_url) == (made[0].post_id, made[0].url)
+    assert (row.platform_post_id, row.platform_post_url) == (made[0].id, made[0].url)
 
 
 @then("each account has the id and the link of its post on the platform")
@@ -687,7 +688,7 @@ def _(story: Story, platforms: SimulatedPlatforms) -> None:
 
 @then("each account received each post exactly once")
 def _(story: Story, platforms: SimulatedPlatforms) -> None:
-    received = Counter((call.account, call.text) for call in platforms.received)
+    received = Counter((call.sender, call.text) for call in platforms.received)
     expected = {(name, text): 1 for name in story.accounts for text in story.posts}
     assert received == expected, {key: count for key, count in received.items() if count != 1}
 
@@ -695,7 +696,7 @@ def _(story: Story, platforms: SimulatedPlatforms) -> None:
 @then("X has the post once")
 def _(story: Story, platforms: SimulatedPlatforms) -> None:
     text = story.the_post().content
-    assert [post.text for post in platforms.made if post.platform == "X"] == [text]
+    assert [post.text for post in platforms.posts_made(platform="X")] == [text]
 
 
 # --- tokens --------------------------------------------------------------------------------------------

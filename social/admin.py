@@ -5,15 +5,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from .models import Platform, SocialAccount, SocialAccountStatus
-
-CONNECT_LABELS = {
-    Platform.TWITTER: "Connect X account",
-    Platform.FACEBOOK: "Connect Facebook Page",
-    Platform.INSTAGRAM: "Connect Instagram account",
-    Platform.LINKEDIN: "Connect LinkedIn account",
-    Platform.YOUTUBE: "Connect YouTube channel",
-}
+from .models import SocialAccount, SocialAccountStatus
+from .platforms import platform_specs
 
 
 def connect_url(platform: str) -> str:
@@ -63,7 +56,9 @@ class SocialAccountAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
-        buttons = [(connect_url(platform), label) for platform, label in CONNECT_LABELS.items()]
+        buttons = [
+            (connect_url(spec.platform), spec.connect_label) for spec in platform_specs() if spec.provider
+        ]
         return super().changelist_view(request, {**(extra_context or {}), "connect_buttons": buttons})
 
     @admin.display(description="Status", ordering="status")

@@ -6,4 +6,6 @@ class SocialConfig(AppConfig):
     verbose_name = "Social accounts"
 
     def ready(self) -> None:
-        from . import checks, clients, oauth  # noqa: F401  (registers checks, clients and providers)
+        # Importing them registers the system checks.
+        from . import checks  # noqa: F401
+        from .platforms import checks as platform_checks  # noqa: F401

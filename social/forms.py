@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 from django import forms
 
-from .oauth import ConnectableAccount
+from .platforms import ConnectableAccount
 
 
 class AccountPickForm(forms.Form):

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from .crypto import get_key_ring
 from .models import SocialAccount, SocialAccountStatus
-from .oauth import ConnectableAccount, TokenRefreshError, TokenRevokedError, get_provider
+from .platforms import ConnectableAccount, TokenRefreshError, TokenRevokedError, get_provider
 
 logger = logging.getLogger(__name__)
 

@@ -11,13 +11,15 @@ import logging
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .forms import AccountPickForm
-from .oauth import OAuthConnectError, OAuthProvider, UnknownOAuthProviderError, flow, get_provider
+from .platforms import OAuthConnectError, OAuthProvider, UnknownOAuthProviderError, get_provider
+from .platforms.base import oauth_flow as flow
 from .selectors import social_account_connected_external_ids
 from .services import social_account_connect, social_accounts_connect
 
@@ -30,9 +32,14 @@ MAX_PLATFORM_ERROR_CHARS = 200
 
 
 @staff_member_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def connect(request: HttpRequest, platform: str) -> HttpResponse:
     provider = _provider(platform)
+    if view := provider.spec.connect_view:
+        # The platform starts differently (a form first, posted back here): its view takes the request.
+        return import_string(view)(request, provider)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
     redirect_uri = _redirect_uri(request, provider)
     if not provider.is_configured:
         return _page(

@@ -3,7 +3,7 @@
 A ``FakePlatform`` stands for the platforms' side of the wire: it remembers every post created on it, so a
 client's reconciliation answers truthfully (Found only when the post really exists), and it counts sends
 outside the database under test (in memory, or in an append-only file shared by several processes). Its
-client classes are real ``BaseClient`` subclasses registered through ``social.clients.registry.override``.
+client classes are real ``BaseClient`` subclasses put in the registry by ``tests.platform_overrides``.
 Per account a test scripts what the next calls do: succeed, fail with each kind, be slow, create the post
 and then lose the answer, crash.
 """
@@ -23,21 +23,23 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from social.clients import registry
-from social.clients.base import (
+from social.platforms import (
     BaseClient,
     CannotTell,
     ErrorKind,
     Found,
     InDoubtAttempt,
     NotFound,
+    OAuthProvider,
     PublishError,
     PublishPayload,
     PublishResult,
     ReconcileResult,
+    TokenRefreshError,
+    TokenRevokedError,
+    TokenSet,
 )
-from social.oauth import OAuthProvider, TokenRefreshError, TokenRevokedError, TokenSet
-from social.oauth import registry as oauth_registry
+from tests.platform_overrides import client_overridden, provider_overridden
 
 FAKE_PLATFORMS = ("TWITTER", "FACEBOOK", "LINKEDIN")
 
@@ -219,7 +221,7 @@ class FakePlatform:
     def registered(self, platforms: tuple[str, ...] = FAKE_PLATFORMS) -> Iterator[FakePlatform]:
         with ExitStack() as stack:
             for platform in platforms:
-                stack.enter_context(registry.override(platform, self.client_class(platform)))
+                stack.enter_context(client_overridden(platform, self.client_class(platform)))
             yield self
 
 
@@ -276,7 +278,7 @@ class FakeTokenEndpoint:
                 return endpoint.refresh(refresh_token)
 
         FakeProvider.platform = platform
-        with oauth_registry.override(platform, FakeProvider):
+        with provider_overridden(platform, FakeProvider):
             yield self
 
 

@@ -31,7 +31,9 @@ from calendar_app.models import (
     AttemptOutcome,
     ErrorKind,
 )
-from social.clients import (
+from social.crypto import TokenDecryptionError
+from social.models import SocialAccount, SocialAccountStatus
+from social.platforms import (
     BaseClient,
     CannotTell,
     Found,
@@ -41,13 +43,13 @@ from social.clients import (
     PublishPayload,
     PublishResult,
     ReconcileResult,
+    TokenRefreshError,
+    TokenRevokedError,
+    UnknownOAuthProviderError,
     UnknownPlatformError,
     client_for,
     validation_problems,
 )
-from social.crypto import TokenDecryptionError
-from social.models import SocialAccount, SocialAccountStatus
-from social.oauth import TokenRefreshError, TokenRevokedError, UnknownOAuthProviderError
 from social.services import social_account_mark_needs_reconnect, social_account_refresh_token
 
 from .publishing_sql import (

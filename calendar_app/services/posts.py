@@ -23,8 +23,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from social.clients import MediaItem, PublishPayload, UnknownPlatformError, validation_problems
 from social.models import Platform, SocialAccount, SocialAccountStatus
+from social.platforms import MediaItem, PublishPayload, UnknownPlatformError, validation_problems
 
 from ..models import AccountStatus, PostStatus, PublishAttempt, ScheduledPost, ScheduledPostAccount
 from ..rules import post_status_rollup
@@ -95,7 +95,7 @@ class PostInput:
     media: tuple[MediaItem, ...] = ()
     # {"TWITTER": {"content": "..."}, "YOUTUBE": {"title": "...", "privacy_status": "unlisted"}}
     platform_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    # The "advanced" JSON: anything else of DESIGN.md's metadata shape.
+    # The "advanced" JSON: anything else of the metadata (docs/architecture.md).
     extra_metadata: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -123,7 +123,7 @@ def post_metadata_build(
     platform_options: Mapping[str, Mapping[str, Any]] | None = None,
     extra_metadata: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """DESIGN.md's metadata from form-shaped parts. Empty values are left out; the parts win over
+    """The post's metadata from form-shaped parts. Empty values are left out; the parts win over
     ``extra_metadata`` (``post_input_check`` refuses a conflict, so nothing is silently dropped)."""
     metadata = copy.deepcopy(dict(extra_metadata or {}))
     if media:

@@ -1,4 +1,4 @@
-"""The publisher run: recover, claim, fan out, record, finalize (DESIGN.md, "Flow").
+"""The publisher run: recover, claim, fan out, record, finalize (docs/architecture.md).
 
 One run holds one lease token. It first takes over posts whose run died (their lease expired), then claims
 due posts in batches while its time budget lasts, and sends every pending account of every post it holds
@@ -45,9 +45,9 @@ from calendar_app.selectors import (
     posts_held_by_run,
     posts_with_due_state,
 )
-from social.clients import PublishPayload, UnknownPlatformError, validation_problems
 from social.crypto import TokenDecryptionError, get_key_ring
 from social.models import SocialAccount, SocialAccountStatus
+from social.platforms import PublishPayload, UnknownPlatformError, validation_problems
 
 from .leases import posts_claim_due, posts_claim_expired, posts_extend_lease
 from .post_accounts import (
@@ -107,7 +107,7 @@ def publish_due_posts(
     dry_run: bool = False,
     post_ids: Collection[int] | None = None,
 ) -> PublishRunSummary:
-    """Publish every due post (DESIGN.md's flow) and say what happened.
+    """Publish every due post (recover, claim, fan out, record, finalize) and say what happened.
 
     ``limit`` caps the posts taken (recovered and claimed); ``max_seconds`` is the time after which no
     more are claimed (what was claimed is finished); ``concurrency`` is the number of platform calls in

@@ -1,6 +1,6 @@
 """Settings shared by every environment, read from the environment with django-environ.
 
-The names are the contract of DESIGN.md; README.md lists each with its default.
+README.md lists each with its default.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from social.platforms.conf import platform_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -170,48 +172,9 @@ PUBLISH_RETRY_MAX_SECONDS = env_number("PUBLISH_RETRY_MAX_SECONDS", float, 3600)
 PLATFORM_CONNECT_TIMEOUT = env_number("PLATFORM_CONNECT_TIMEOUT", float, 5)
 PLATFORM_READ_TIMEOUT = env_number("PLATFORM_READ_TIMEOUT", float, 30)
 
-FACEBOOK_API_VERSION = env.str("FACEBOOK_API_VERSION", default="v25.0")
-LINKEDIN_API_VERSION = env.str("LINKEDIN_API_VERSION", default="202607")
-
-TWITTER_API_URL = env.str("TWITTER_API_URL", default="https://api.x.com")
-FACEBOOK_API_URL = env.str("FACEBOOK_API_URL", default="https://graph.facebook.com")
-# Instagram business accounts are published through the Graph API host, with the Facebook version.
-INSTAGRAM_API_URL = env.str("INSTAGRAM_API_URL", default="https://graph.facebook.com")
-LINKEDIN_API_URL = env.str("LINKEDIN_API_URL", default="https://api.linkedin.com")
-YOUTUBE_API_URL = env.str("YOUTUBE_API_URL", default="https://www.googleapis.com")
-YOUTUBE_UPLOAD_URL = env.str("YOUTUBE_UPLOAD_URL", default="https://www.googleapis.com/upload")
-
-TWITTER_AUTHORIZE_URL = env.str("TWITTER_AUTHORIZE_URL", default="https://x.com/i/oauth2/authorize")
-TWITTER_TOKEN_URL = env.str("TWITTER_TOKEN_URL", default="https://api.x.com/2/oauth2/token")
-FACEBOOK_AUTHORIZE_URL = env.str(
-    "FACEBOOK_AUTHORIZE_URL", default=f"https://www.facebook.com/{FACEBOOK_API_VERSION}/dialog/oauth"
-)
-FACEBOOK_TOKEN_URL = env.str(
-    "FACEBOOK_TOKEN_URL", default=f"https://graph.facebook.com/{FACEBOOK_API_VERSION}/oauth/access_token"
-)
-# Instagram business accounts are connected through Facebook Login (the account linked to a Page).
-INSTAGRAM_AUTHORIZE_URL = env.str("INSTAGRAM_AUTHORIZE_URL", default=FACEBOOK_AUTHORIZE_URL)
-INSTAGRAM_TOKEN_URL = env.str("INSTAGRAM_TOKEN_URL", default=FACEBOOK_TOKEN_URL)
-LINKEDIN_AUTHORIZE_URL = env.str(
-    "LINKEDIN_AUTHORIZE_URL", default="https://www.linkedin.com/oauth/v2/authorization"
-)
-LINKEDIN_TOKEN_URL = env.str("LINKEDIN_TOKEN_URL", default="https://www.linkedin.com/oauth/v2/accessToken")
-YOUTUBE_AUTHORIZE_URL = env.str(
-    "YOUTUBE_AUTHORIZE_URL", default="https://accounts.google.com/o/oauth2/v2/auth"
-)
-YOUTUBE_TOKEN_URL = env.str("YOUTUBE_TOKEN_URL", default="https://oauth2.googleapis.com/token")
-
-TWITTER_CLIENT_ID = env.str("TWITTER_CLIENT_ID", default="")
-TWITTER_CLIENT_SECRET = env.str("TWITTER_CLIENT_SECRET", default="")
-FACEBOOK_CLIENT_ID = env.str("FACEBOOK_CLIENT_ID", default="")
-FACEBOOK_CLIENT_SECRET = env.str("FACEBOOK_CLIENT_SECRET", default="")
-# One Meta app usually serves both Facebook Pages and Instagram, so Instagram falls back to it.
-INSTAGRAM_CLIENT_ID = env.str("INSTAGRAM_CLIENT_ID", default=FACEBOOK_CLIENT_ID)
-INSTAGRAM_CLIENT_SECRET = env.str("INSTAGRAM_CLIENT_SECRET", default=FACEBOOK_CLIENT_SECRET)
-LINKEDIN_CLIENT_ID = env.str("LINKEDIN_CLIENT_ID", default="")
-LINKEDIN_CLIENT_SECRET = env.str("LINKEDIN_CLIENT_SECRET", default="")
-YOUTUBE_CLIENT_ID = env.str("YOUTUBE_CLIENT_ID", default="")
-YOUTUBE_CLIENT_SECRET = env.str("YOUTUBE_CLIENT_SECRET", default="")
+# Each platform's <P>_* settings (API_URL, CLIENT_ID, CLIENT_SECRET, AUTHORIZE_URL, TOKEN_URL, ...) and
+# their defaults are declared by its package, social/platforms/<name>/ (README.md lists them).
+globals().update(platform_settings(env, globals()))
 
 # Scheme and host of the OAuth redirect URIs when the app runs behind a proxy that hides them, e.g.
 # https://scheduler.example.com; unset = taken from each request.

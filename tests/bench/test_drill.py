@@ -16,7 +16,7 @@ from bench.harness import (
     seed_backlog,
 )
 from calendar_app.models import AccountStatus, PostStatus, ScheduledPost, ScheduledPostAccount
-from social.clients import PublishPayload, client_for
+from social.platforms import PublishPayload, client_for
 from tests.subprocesses import subprocess_env
 
 pytestmark = pytest.mark.django_db(transaction=True)

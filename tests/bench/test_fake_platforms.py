@@ -1,5 +1,5 @@
 """The benchmark's fake platforms answer what the REAL clients send, count what they receive, and fail on
-purpose the way the platforms do. Each test drives a real client (``social/clients/``) over loopback HTTP
+purpose the way the platforms do. Each test drives a real client (``social/platforms/``) over loopback HTTP
 against the fake in its own process."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import requests
 from django.utils import timezone
 
 from bench.harness import FakePlatformsProcess
-from social.clients import (
+from social.models import SocialAccount
+from social.platforms import (
     CannotTell,
     ErrorKind,
     Found,
@@ -24,7 +25,6 @@ from social.clients import (
     PublishPayload,
     client_for,
 )
-from social.models import SocialAccount
 
 TOKENS = {
     "TWITTER": "tok-x",
@@ -189,7 +189,7 @@ def test_unknown_token__is_refused_as_an_auth_error(fake, platform):
         ("TWITTER", ErrorKind.TRANSIENT),
         ("FACEBOOK", ErrorKind.TRANSIENT),
         ("LINKEDIN", ErrorKind.TRANSIENT),
-        # Meta's transient codes on media_publish may come after the post was made (docs/platforms.md).
+        # Meta's transient codes on media_publish may come after the post was made (docs/platforms.md, Instagram).
         ("INSTAGRAM", ErrorKind.UNKNOWN),
     ],
 )

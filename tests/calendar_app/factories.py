@@ -19,8 +19,9 @@ from calendar_app.models import (
     ScheduledPostAccount,
 )
 from calendar_app.services.posts import PostInput
-from social.clients import BaseClient, PublishPayload, registry
 from social.models import Platform, SocialAccount, SocialAccountStatus
+from social.platforms import BaseClient, PublishPayload
+from tests.platform_overrides import client_overridden
 
 _ids = itertools.count(1)
 
@@ -84,7 +85,7 @@ FAKE_CLIENTS = (FakeXClient, FakeFacebookClient, FakeYouTubeClient, FakeLinkedIn
 def fake_clients_registered() -> Iterator[None]:
     with ExitStack() as stack:
         for client_class in FAKE_CLIENTS:
-            stack.enter_context(registry.override(client_class.platform, client_class))
+            stack.enter_context(client_overridden(client_class.platform, client_class))
         yield
 
 

@@ -277,6 +277,8 @@ def test_changelist__shows_status_time_in_authors_zone_platforms_and_retry_state
     assert "2030-01-15 08:00 EST" in body
     assert "retry 1 of 3 at 23:59<" in body
     assert re.search(r'platform-twitter account-pending" title="X \(Twitter\): @acme \(pending\)">X<', body)
+    # The badge's label and color are the platform's spec's.
+    assert '<span style="background: #111" class="platform-badge platform-twitter' in body
     assert re.search(
         r'platform-facebook account-published" title="Facebook Page: Acme Page \(published\)">FB<', body
     )

@@ -7,11 +7,11 @@ from django.utils import timezone
 
 from calendar_app.forms import ScheduledPostForm, split_metadata
 from calendar_app.services.posts import post_metadata_build
-from social.clients import MediaItem
+from social.platforms import MediaItem
 
 from .factories import make_account
 
-DESIGN_EXAMPLE = {
+METADATA_EXAMPLE = {
     "media": [{"url": "https://cdn.example.com/a.jpg", "type": "image", "alt_text": "..."}],
     "platforms": {
         "TWITTER": {"content": "shorter text for X"},
@@ -49,7 +49,7 @@ def rebuild(metadata: dict) -> dict:
 
 
 def test_split_metadata__the_design_example_goes_into_plain_fields_and_back():
-    fields, advanced = split_metadata(DESIGN_EXAMPLE)
+    fields, advanced = split_metadata(METADATA_EXAMPLE)
     assert fields == {
         "media_1_url": "https://cdn.example.com/a.jpg",
         "media_1_type": "image",
@@ -63,15 +63,24 @@ def test_split_metadata__the_design_example_goes_into_plain_fields_and_back():
     assert advanced == {
         "platforms": {"YOUTUBE": {"media": [{"url": "https://cdn.example.com/v.mp4", "type": "video"}]}}
     }
-    assert rebuild(DESIGN_EXAMPLE) == DESIGN_EXAMPLE
+    assert rebuild(METADATA_EXAMPLE) == METADATA_EXAMPLE
 
 
 def test_split_metadata__what_the_fields_cannot_hold_stays_in_the_advanced_json():
     many = [{"url": f"https://cdn.example.com/{index}.jpg", "type": "image"} for index in range(6)]
-    metadata = {"media": many, "platforms": {"LINKEDIN": {"visibility": "LOGGED_IN"}}, "campaign": "spring"}
+    # CONTAINER: a LinkedIn visibility (group posts) that neither the form nor the client offers.
+    metadata = {"media": many, "platforms": {"LINKEDIN": {"visibility": "CONTAINER"}}, "campaign": "spring"}
     fields, advanced = split_metadata(metadata)
     assert fields == {}
     assert advanced == metadata
+    assert rebuild(metadata) == metadata
+
+
+@pytest.mark.parametrize("visibility", ["PUBLIC", "CONNECTIONS", "LOGGED_IN"])
+def test_split_metadata__every_linkedin_visibility_the_client_accepts_is_a_plain_field(visibility):
+    metadata = {"platforms": {"LINKEDIN": {"visibility": visibility}}}
+    fields, advanced = split_metadata(metadata)
+    assert (fields, advanced) == ({"linkedin_visibility": visibility}, {})
     assert rebuild(metadata) == metadata
 
 

@@ -26,8 +26,9 @@ from calendar_app.services.posts import (
     post_update,
     wall_time_to_utc,
 )
-from social.clients import MediaItem, registry
 from social.models import Platform, SocialAccountStatus
+from social.platforms import MediaItem
+from social.platforms.registry import enabled_specs
 
 from .factories import add_attempt, make_account, make_post, post_input
 
@@ -122,7 +123,7 @@ def test_post_input_check__a_draft_keeps_platform_problems_as_warnings(user, fak
 
 def test_post_input_check__a_platform_without_a_client_is_not_validated(user, monkeypatch):
     # A deployment without a LinkedIn client: nothing to validate against, and no crash.
-    monkeypatch.delitem(registry._clients, Platform.LINKEDIN, raising=False)
+    monkeypatch.delitem(enabled_specs(), Platform.LINKEDIN, raising=False)
     linkedin = make_account(user, platform=Platform.LINKEDIN)
     assert post_input_check(data=post_input(content=TOO_LONG * 20, account_ids=(linkedin.pk,))).errors == {}
 

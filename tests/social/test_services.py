@@ -13,7 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from social.models import Platform, SocialAccount, SocialAccountStatus
-from social.oauth import ConnectableAccount, TokenRefreshError, TokenRevokedError, TokenSet
+from social.platforms import ConnectableAccount, TokenRefreshError, TokenRevokedError, TokenSet
 from social.services import (
     PROACTIVE_REFRESH_WITHIN,
     social_account_connect,

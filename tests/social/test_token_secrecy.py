@@ -14,7 +14,7 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 
 from social.models import Platform, SocialAccount
-from social.oauth import TokenRefreshError
+from social.platforms import TokenRefreshError
 from social.services import social_account_refresh_token
 
 from .fakes import (

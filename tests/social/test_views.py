@@ -8,11 +8,13 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from django.contrib.messages import get_messages
+from django.http import HttpResponse
 from django.utils import timezone
 from responses import matchers
 
 from calendar_app.models import PublishAttempt, ScheduledPost, ScheduledPostAccount
 from social.models import Platform, SocialAccount, SocialAccountStatus
+from tests.platform_overrides import spec_overridden
 
 from .fakes import (
     CODE,
@@ -171,6 +173,28 @@ def test_connect__unconfigured_platform_names_the_missing_settings(staff_client,
     assert f'href="{ACCOUNT_LIST}"' in body
     assert "http://testserver/social/callback/youtube/" in body
     assert "social:oauth:YOUTUBE" not in staff_client.session
+
+
+def start_with_a_form(request, provider) -> HttpResponse:
+    """A platform's own start of connecting (Mastodon's server, Bluesky's app password)."""
+    return HttpResponse(f"{provider.display_name}: the form ({request.method})")
+
+
+def test_connect__a_platform_that_starts_with_a_form_gets_the_request(staff_client):
+    with spec_overridden("LINKEDIN", connect_view="tests.social.test_views.start_with_a_form"):
+        shown = staff_client.get("/social/connect/linkedin/")
+        posted = staff_client.post("/social/connect/linkedin/", {"handle": "acme.example"})
+
+    assert (shown.status_code, shown.content) == (200, b"LinkedIn: the form (GET)")
+    assert (posted.status_code, posted.content) == (200, b"LinkedIn: the form (POST)")
+    assert "social:oauth:LINKEDIN" not in staff_client.session
+
+
+def test_connect__the_oauth_redirect_answers_get_only(staff_client):
+    response = staff_client.post("/social/connect/linkedin/")
+
+    assert response.status_code == 405
+    assert "social:oauth:LINKEDIN" not in staff_client.session
 
 
 def test_connect__unknown_platform_is_404(staff_client):

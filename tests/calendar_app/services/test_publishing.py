@@ -30,12 +30,11 @@ from calendar_app.models import (
 from calendar_app.rules import post_status_rollup
 from calendar_app.services import publishing
 from calendar_app.services.publishing import PublishRunSummary, publish_due_posts
-from social.clients import CannotTell, PublishPayload
-from social.clients import registry as client_registry
 from social.models import SocialAccount, SocialAccountStatus
-from social.oauth import OAuthProvider, TokenRefreshError, TokenRevokedError
-from social.oauth import registry as oauth_registry
+from social.platforms import CannotTell, OAuthProvider, PublishPayload, TokenRefreshError, TokenRevokedError
+from social.platforms.registry import enabled_specs
 from tests.fakes import crash, created_then_lost, fail, lost_before_creating, progress, slow
+from tests.platform_overrides import provider_overridden
 
 pytestmark = pytest.mark.django_db
 
@@ -294,7 +293,7 @@ def test_publish__each_error_kind(
     post = make_post(account)
     fake_platform.will(account, fail(kind, f"a {kind} failure"))
 
-    with oauth_registry.override("LINKEDIN", NoRefreshProvider):
+    with provider_overridden("LINKEDIN", NoRefreshProvider):
         summary = run()
 
     post.refresh_from_db()
@@ -631,7 +630,7 @@ def test_publish__an_undecryptable_token_keeps_the_post_and_sends_the_rest(
 def test_publish__a_platform_without_a_client_is_retried_not_lost(
     fake_platform, make_account, make_post, monkeypatch
 ):
-    monkeypatch.delitem(client_registry._clients, "YOUTUBE")  # as if its module failed to load
+    monkeypatch.delitem(enabled_specs(), "YOUTUBE")  # as if the platform were turned off
     account = make_account("YOUTUBE")
     post = make_post(account)
 

@@ -1,0 +1,55 @@
+"""What Facebook Pages and Instagram share: Meta's versioned Graph API paths and its error shape."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from .http import Response, json_response
+from .world import PlatformApi
+
+
+def graph_path(edge: str) -> re.Pattern[str]:
+    """``/{version}/{node}/<edge>``; the node is the ``node`` group."""
+    return re.compile(rf"/v[\d.]+/(?P<node>[^/]+){edge}")
+
+
+def usage_header(minutes: int) -> str:
+    return json.dumps(
+        {"call_count": 100, "total_cputime": 12, "total_time": 15, "estimated_time_to_regain_access": minutes}
+    )
+
+
+class GraphApi(PlatformApi):
+    def error(
+        self,
+        status: int,
+        words: str,
+        *,
+        code: int = 100,
+        headers: list[tuple[str, str]] | None = None,
+        **extra: Any,
+    ) -> Response:
+        """Meta's ``{"error": {...}}``: a bad token is HTTP 400 with code 190, a 5xx is code 2 and transient."""
+        if status == 401:
+            status, code = 400, 190
+        error: dict[str, Any] = {
+            "message": words,
+            "type": "OAuthException",
+            "code": code,
+            "fbtrace_id": "AsimTrace",
+        }
+        if status >= 500:
+            error.update(code=2, is_transient=True)
+        error.update(extra)
+        return json_response(status, {"error": error}, headers)
+
+    def unauthorized(self) -> Response:
+        return self.error(400, "Invalid OAuth access token - Cannot parse access token", code=190)
+
+    def server_error(self) -> Response:
+        return self.error(500, "An unexpected error has occurred. Please retry your request later.")
+
+    def unsupported(self, node: str) -> Response:
+        return self.error(400, f"(#100) Unsupported get request. Object with ID '{node}' does not exist")

@@ -1,0 +1,107 @@
+"""What Facebook Pages and Instagram share: Meta's versioned Graph API host and its error shape."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+import requests
+from django.conf import settings
+
+from .client import ErrorKind, PublishError
+from .http import HttpClient, Step, excerpt, retry_after_seconds, safe_json
+
+# Meta's error codes (developers.facebook.com/docs/graph-api/guides/error-handling; docs/platforms.md).
+RETRY_CODES = frozenset({1, 2, 4, 17, 32, 341, 613})
+AUTH_CODES = frozenset({102, 190})
+DUPLICATE_CODE = 506
+# Instagram: the account reached its content publishing limit (50 posts per 24 h).
+PUBLISHING_LIMIT_SUBCODE = 2207042
+USAGE_HEADERS = ("X-Business-Use-Case-Usage", "X-Page-Usage", "X-App-Usage")
+
+
+def regain_access_seconds(headers: requests.structures.CaseInsensitiveDict) -> float | None:
+    """The longest ``estimated_time_to_regain_access`` (minutes) in Meta's usage headers, in seconds."""
+    minutes: list[float] = []
+    for name in USAGE_HEADERS:
+        try:
+            usage = json.loads(headers.get(name) or "null")
+        except ValueError:
+            continue
+        # X-Business-Use-Case-Usage: {"<business id>": [{...}, ...]}; the others: one flat object.
+        entries: list[Any] = []
+        if isinstance(usage, dict):
+            entries.append(usage)
+            for value in usage.values():
+                if isinstance(value, list):
+                    entries.extend(value)
+        for entry in entries:
+            value = entry.get("estimated_time_to_regain_access") if isinstance(entry, dict) else None
+            if isinstance(value, int | float) and value > 0:
+                minutes.append(float(value))
+    return max(minutes) * 60 if minutes else None
+
+
+class GraphClient(HttpClient):
+    """Base of the Facebook Page and Instagram clients; not registered itself."""
+
+    # Instagram's media_publish has answered "transient" errors after creating the post
+    # (docs/platforms.md, Instagram), so there a transient error on the create call is an unknown outcome.
+    transient_create_is_unknown: ClassVar[bool] = False
+
+    def graph_url(self, path: str) -> str:
+        return f"{self.api_url}/{settings.FACEBOOK_API_VERSION}/{path.lstrip('/')}"
+
+    def graph_json(self, response: requests.Response, step: Step) -> dict[str, Any]:
+        body = self.json_body(response, step)
+        if isinstance(body.get("error"), dict):
+            raise self.error_from_response(response, step)
+        return body
+
+    def error_from_response(self, response: requests.Response, step: Step) -> PublishError:
+        body = safe_json(response)
+        error = body.get("error") if isinstance(body, dict) else None
+        if not isinstance(error, dict):
+            return self.status_error(response, step, detail=excerpt(response.text))
+        code = _int(error.get("code"))
+        subcode = _int(error.get("error_subcode"))
+        words = error.get("error_user_msg") or error.get("message") or "no message"
+        detail = f"{excerpt(words)} (code {code}" + (f", subcode {subcode})" if subcode else ")")
+        retry_after = regain_access_seconds(response.headers) or retry_after_seconds(response.headers)
+        return self.status_error(
+            response,
+            step,
+            detail=detail,
+            kind=self._kind(response.status_code, code, subcode, error.get("is_transient") is True, step),
+            retry_after=retry_after,
+        )
+
+    def _kind(
+        self, status: int, code: int | None, subcode: int | None, transient: bool, step: Step
+    ) -> ErrorKind:
+        if code in AUTH_CODES:
+            return ErrorKind.AUTH
+        if subcode == PUBLISHING_LIMIT_SUBCODE:
+            # A refusal naming the daily cap: nothing was published.
+            return ErrorKind.TRANSIENT
+        if code in RETRY_CODES or transient:
+            if step.creates_post and (self.transient_create_is_unknown or status >= 500):
+                return ErrorKind.UNKNOWN
+            return ErrorKind.TRANSIENT
+        if code == DUPLICATE_CODE:
+            return ErrorKind.INVALID
+        if status >= 500:
+            return step.kind_if_maybe_sent
+        if status == 401:
+            return ErrorKind.AUTH
+        if status == 429:
+            return ErrorKind.TRANSIENT
+        # 10 and 200-299 (permissions), 368 (policy block), 100 (bad parameter) and the rest.
+        return ErrorKind.INVALID
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,138 @@
+"""What the connect flow keeps in the person's session between its steps.
+
+- The redirect stores ``state`` (and X's PKCE verifier) per platform; the callback pops it, so it is single-use.
+- Between the callback and the Page pick (Facebook, Instagram) the candidate accounts wait in the session with
+  their tokens encrypted by the token key ring: the session lives in the database, and tokens never do in
+  plain text. Nothing token-related is ever rendered into a page.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.sessions.backends.base import SessionBase
+
+from social.crypto import TokenDecryptionError, get_key_ring
+
+from .oauth import ConnectableAccount, OAuthProvider, TokenSet
+
+# Long enough to sign in and consent at the platform; short enough that a forgotten tab goes stale.
+PENDING_MAX_AGE_SECONDS = 15 * 60
+CHOICES_MAX_AGE_SECONDS = 15 * 60
+
+
+@dataclass(frozen=True)
+class PendingAuthorization:
+    state: str
+    redirect_uri: str
+    code_verifier: str | None = None
+
+    def __repr__(self) -> str:
+        return f"PendingAuthorization(redirect_uri={self.redirect_uri!r})"
+
+
+def _pending_key(platform: str) -> str:
+    return f"social:oauth:{platform}"
+
+
+def _choices_key(platform: str) -> str:
+    return f"social:oauth:{platform}:choices"
+
+
+def _token_context(platform: str) -> str:
+    # Binds a stashed token to its platform: it does not decrypt anywhere else. A fixed name (it predates
+    # social/platforms/), so tokens stashed before an upgrade still open after it.
+    return f"social.oauth.session.{platform}"
+
+
+def authorization_begin(session: SessionBase, *, provider: OAuthProvider, redirect_uri: str) -> str:
+    """Remember a fresh state (and PKCE verifier) for ``provider`` and return its authorize URL."""
+    state = secrets.token_urlsafe(32)
+    code_verifier = provider.new_code_verifier() if provider.uses_pkce else None
+    url = provider.authorization_url(redirect_uri=redirect_uri, state=state, code_verifier=code_verifier)
+    session[_pending_key(provider.platform)] = {
+        "state": state,
+        "redirect_uri": redirect_uri,
+        "code_verifier": code_verifier,
+        "started_at": time.time(),
+    }
+    return url
+
+
+def authorization_pop(session: SessionBase, *, platform: str) -> PendingAuthorization | None:
+    """The authorization in progress for ``platform``, removed from the session; None if none or stale."""
+    data = session.pop(_pending_key(platform), None)
+    if not isinstance(data, dict) or not data.get("state") or not data.get("redirect_uri"):
+        return None
+    if time.time() - float(data.get("started_at") or 0) > PENDING_MAX_AGE_SECONDS:
+        return None
+    return PendingAuthorization(
+        state=str(data["state"]),
+        redirect_uri=str(data["redirect_uri"]),
+        code_verifier=data.get("code_verifier"),
+    )
+
+
+def choices_stash(session: SessionBase, *, platform: str, accounts: Sequence[ConnectableAccount]) -> None:
+    key_ring = get_key_ring()
+    context = _token_context(platform)
+
+    def sealed(value: str | None) -> str:
+        return key_ring.encrypt(value, context=context) if value else ""
+
+    session[_choices_key(platform)] = {
+        "created_at": time.time(),
+        "accounts": [
+            {
+                "external_id": account.external_id,
+                "name": account.name,
+                "extra": dict(account.extra),
+                "access_token": sealed(account.tokens.access_token),
+                "refresh_token": sealed(account.tokens.refresh_token),
+                "expires_at": account.tokens.expires_at.isoformat() if account.tokens.expires_at else None,
+            }
+            for account in accounts
+        ],
+    }
+
+
+def choices_load(session: SessionBase, *, platform: str) -> list[ConnectableAccount] | None:
+    """The accounts stashed by the callback, or None when there are none (never stashed, used or stale)."""
+    data = session.get(_choices_key(platform))
+    if (
+        not isinstance(data, dict)
+        or time.time() - float(data.get("created_at") or 0) > CHOICES_MAX_AGE_SECONDS
+    ):
+        return None
+    key_ring = get_key_ring()
+    context = _token_context(platform)
+
+    def opened(value: str) -> str | None:
+        return key_ring.decrypt(value, context=context) if value else None
+
+    try:
+        return [_account(item, opened) for item in data.get("accounts") or []]
+    except (TokenDecryptionError, KeyError, TypeError, ValueError):
+        return None
+
+
+def _account(item: dict[str, Any], opened) -> ConnectableAccount:
+    return ConnectableAccount(
+        external_id=item["external_id"],
+        name=item["name"],
+        extra=item.get("extra") or {},
+        tokens=TokenSet(
+            access_token=opened(item["access_token"]) or "",
+            refresh_token=opened(item.get("refresh_token") or ""),
+            expires_at=datetime.fromisoformat(item["expires_at"]) if item.get("expires_at") else None,
+        ),
+    )
+
+
+def choices_clear(session: SessionBase, *, platform: str) -> None:
+    session.pop(_choices_key(platform), None)

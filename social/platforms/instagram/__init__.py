@@ -1,0 +1,30 @@
+"""Instagram business accounts: a media container, then ``media_publish``, through the Graph API; the
+account is the one linked to a Page picked after Facebook Login."""
+
+from social.platforms.spec import OptionField, PlatformLimits, PlatformSpec, Setting, oauth_app_settings
+
+MAX_CAPTION_LENGTH = 2_200
+
+SPEC = PlatformSpec(
+    platform="INSTAGRAM",
+    name="Instagram",
+    badge="IG",
+    color="#c13584",
+    connect_label="Connect Instagram account",
+    client="social.platforms.instagram.client.InstagramClient",
+    provider="social.platforms.instagram.oauth.InstagramProvider",
+    account_noun="business account",
+    options=(OptionField("content", "Caption for Instagram", multiline=True),),
+    settings=(
+        # The Graph API host (with Facebook's API version) and Facebook Login; one Meta app usually
+        # serves both Facebook Pages and Instagram, so its credentials are Facebook's unless set.
+        Setting("API_URL", "https://graph.facebook.com"),
+        *oauth_app_settings(
+            "{FACEBOOK_AUTHORIZE_URL}",
+            "{FACEBOOK_TOKEN_URL}",
+            "{FACEBOOK_CLIENT_ID}",
+            "{FACEBOOK_CLIENT_SECRET}",
+        ),
+    ),
+    limits=PlatformLimits(text_length=MAX_CAPTION_LENGTH),
+)

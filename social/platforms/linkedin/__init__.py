@@ -1,0 +1,35 @@
+"""LinkedIn: posts through the Posts API, members connected by OpenID Connect with ``w_member_social``."""
+
+from social.platforms.spec import OptionField, PlatformLimits, PlatformSpec, Setting, oauth_app_settings
+
+MAX_COMMENTARY_LENGTH = 3_000
+# Who sees a post (the Posts API's ``visibility``); the first is the default.
+VISIBILITY = OptionField(
+    "visibility",
+    "LinkedIn visibility",
+    choices=(
+        ("PUBLIC", "Anyone"),
+        ("CONNECTIONS", "Connections only"),
+        ("LOGGED_IN", "Signed-in LinkedIn members"),
+    ),
+)
+
+SPEC = PlatformSpec(
+    platform="LINKEDIN",
+    name="LinkedIn",
+    badge="in",
+    color="#0a66c2",
+    connect_label="Connect LinkedIn account",
+    client="social.platforms.linkedin.client.LinkedInClient",
+    provider="social.platforms.linkedin.oauth.LinkedInProvider",
+    options=(OptionField("content", "Text for LinkedIn", multiline=True), VISIBILITY),
+    settings=(
+        Setting("API_VERSION", "202607"),
+        Setting("API_URL", "https://api.linkedin.com"),
+        *oauth_app_settings(
+            "https://www.linkedin.com/oauth/v2/authorization",
+            "https://www.linkedin.com/oauth/v2/accessToken",
+        ),
+    ),
+    limits=PlatformLimits(text_length=MAX_COMMENTARY_LENGTH),
+)

@@ -1,0 +1,388 @@
+"""X API v2: ``POST /2/tweets``, images through ``POST /2/media/upload``, GIFs and videos through the
+chunked ``/2/media/upload/initialize|append|finalize`` flow.
+
+The account's ``external_id`` is the X user id; ``extra["username"]`` (optional) makes post links read
+``https://x.com/<username>/status/<id>`` instead of ``https://x.com/i/status/<id>``.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import time
+import unicodedata
+from datetime import UTC, timedelta
+from typing import Any, ClassVar
+
+import requests
+
+from social.models import Platform
+from social.platforms.base.client import (
+    CannotTell,
+    ErrorKind,
+    Found,
+    InDoubtAttempt,
+    MediaItem,
+    NotFound,
+    PublishError,
+    PublishPayload,
+    PublishResult,
+)
+from social.platforms.base.http import (
+    MIB,
+    HttpClient,
+    Step,
+    excerpt,
+    media_label,
+    retry_after_seconds,
+    safe_json,
+    seconds_until_epoch,
+)
+from social.platforms.base.text import is_web_url, normalize_text
+
+from . import MAX_WEIGHTED_LENGTH
+
+# --- Counting characters the way X does (twitter-text config v3, developer.x.com counting-characters) --
+
+URL_WEIGHT = 23
+EMOJI_WEIGHT = 2
+DEFAULT_WEIGHT = 2
+# Code points in these ranges weigh 1; every other code point weighs 2.
+ONE_WEIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
+
+# A URL as X sees one: with a scheme, or a bare domain with a common generic TLD, or a bare domain with
+# a country TLD followed by a path (twitter-text links bare ccTLD domains only with a path).
+_GENERIC_TLDS = (
+    "com|net|org|edu|gov|mil|int|info|biz|name|pro|io|co|ai|app|dev|me|tv|xyz|ly|news|blog|shop|"
+    "online|site|tech|store|cloud|art|page|link|live|media|social|world|agency|design"
+)
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+URL_PATTERN = re.compile(
+    rf"""
+    https?://[^\s<>"]+
+    | (?<![\w@.\-/]) (?:{_LABEL}\.)+ (?:{_GENERIC_TLDS}) (?![\w-]) (?:/[^\s<>"]*)?
+    | (?<![\w@.\-/]) (?:{_LABEL}\.)+ [a-z]{{2}} /[^\s<>"]*
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_TRAILING_PUNCTUATION = ".,;:!?'\")]}"
+
+# An emoji sequence weighs 2 however many code points it has (twitter-text's emoji parsing): flags,
+# keycaps, and a pictograph with skin tones / variation selectors / tags, joined by ZWJ.
+_PICTOGRAPH = (
+    "[\u2194-\u2199\u21a9\u21aa\u231a\u231b\u2328\u23cf\u23e9-\u23f3\u23f8-\u23fa\u24c2\u25aa\u25ab"
+    "\u25b6\u25c0\u25fb-\u25fe\u2600-\u27bf\u2934\u2935\u2b05-\u2b07\u2b1b\u2b1c\u2b50\u2b55\u3030"
+    "\u303d\u3297\u3299\U0001f000-\U0001faff]"
+)
+_EMOJI_TAIL = "(?:[\U0001f3fb-\U0001f3ff]|\ufe0f|[\U000e0020-\U000e007f])*"
+EMOJI_PATTERN = re.compile(
+    "[\U0001f1e6-\U0001f1ff]{2}"
+    "|[0-9#*]\ufe0f?\u20e3"
+    "|[\u00a9\u00ae\u203c\u2049\u2122\u2139]\ufe0f"
+    f"|{_PICTOGRAPH}{_EMOJI_TAIL}(?:\u200d{_PICTOGRAPH}{_EMOJI_TAIL})*"
+)
+
+
+def _code_point_weight(char: str) -> int:
+    code = ord(char)
+    return 1 if any(start <= code <= end for start, end in ONE_WEIGHT_RANGES) else DEFAULT_WEIGHT
+
+
+def find_urls(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for match in URL_PATTERN.finditer(text):
+        start, end = match.span()
+        while end > start and text[end - 1] in _TRAILING_PUNCTUATION:
+            end -= 1
+        spans.append((start, end))
+    return spans
+
+
+def weighted_length(text: str) -> int:
+    """The length X counts: NFC text, every URL 23, every emoji sequence 2, other code points 1 or 2."""
+    text = unicodedata.normalize("NFC", text)
+    length = 0
+    position = 0
+    for start, end in find_urls(text):
+        length += _weigh_plain(text[position:start]) + URL_WEIGHT
+        position = end
+    return length + _weigh_plain(text[position:])
+
+
+def _weigh_plain(text: str) -> int:
+    length = 0
+    position = 0
+    for match in EMOJI_PATTERN.finditer(text):
+        length += sum(map(_code_point_weight, text[position : match.start()])) + EMOJI_WEIGHT
+        position = match.end()
+    return length + sum(map(_code_point_weight, text[position:]))
+
+
+# --- The client ---------------------------------------------------------------------------------------
+
+MAX_IMAGES = 4
+IMAGE_MAX_BYTES = 5 * MIB
+GIF_MAX_BYTES = 15 * MIB
+# POST /2/media/upload takes these image types (docs.x.com/x-api/media/upload-media).
+IMAGE_TYPES = frozenset({"image/jpeg", "image/pjpeg", "image/png", "image/webp", "image/bmp", "image/tiff"})
+VIDEO_TYPES = frozenset({"video/mp4", "video/quicktime", "video/webm", "video/mp2t"})
+UPLOAD_CHUNK_BYTES = 4 * MIB
+MAX_SEGMENTS = 1000  # segment_index is 0..999
+RECONCILE_SLACK = timedelta(minutes=2)
+RECONCILE_MAX_PAGES = 3
+_URL_PLACEHOLDER = "\x00"
+
+CREATE_POST = Step("create the post", creates_post=True)
+LIST_POSTS = Step("list the account's recent posts")
+
+
+class TwitterClient(HttpClient):
+    platform = Platform.TWITTER
+    api_url_setting = "TWITTER_API_URL"
+
+    media_wait_seconds: ClassVar[float] = 180.0
+
+    def validate(self, payload: PublishPayload) -> list[str]:
+        problems = []
+        length = weighted_length(payload.text)
+        if length > MAX_WEIGHTED_LENGTH:
+            problems.append(
+                f"{length} characters as X counts them (links 23, emoji and wide characters 2), "
+                f"the limit is {MAX_WEIGHTED_LENGTH}"
+            )
+        kinds = [item.type for item in payload.media]
+        for index, item in enumerate(payload.media, start=1):
+            if item.type not in ("image", "gif", "video"):
+                problems.append(f"media {index} is a {item.type}; X takes images, a GIF or a video")
+            if not is_web_url(item.url):
+                problems.append(f"media {index} needs an http(s) URL")
+        if ("gif" in kinds or "video" in kinds) and len(kinds) > 1:
+            problems.append("a GIF or a video must be the post's only media item")
+        elif len(kinds) > MAX_IMAGES:
+            problems.append(f"{len(kinds)} images, the limit is {MAX_IMAGES}")
+        if not payload.text.strip() and not payload.media:
+            problems.append("the post has no text and no media")
+        return problems
+
+    def publish(self, payload: PublishPayload) -> PublishResult:
+        self.ensure_valid(payload)
+        media_ids = [
+            self._upload_media(index, item) if item.type != "image" else self._upload_image(index, item)
+            for index, item in enumerate(payload.media)
+        ]
+        body: dict[str, Any] = {}
+        if payload.text:
+            body["text"] = payload.text
+        if media_ids:
+            body["media"] = {"media_ids": media_ids}
+        response = self.call("POST", f"{self.api_url}/2/tweets", step=CREATE_POST, json=body)
+        post_id = (self.json_body(response, CREATE_POST).get("data") or {}).get("id")
+        if not post_id:
+            raise self.fail(
+                ErrorKind.UNKNOWN,
+                f"X answered HTTP {response.status_code} to create the post without data.id. The post may exist.",
+                http_status=response.status_code,
+            )
+        return PublishResult(platform_post_id=str(post_id), platform_post_url=self.post_url(str(post_id)))
+
+    def post_url(self, post_id: str) -> str:
+        username = (self.account.extra or {}).get("username") or "i"
+        return f"https://x.com/{username}/status/{post_id}"
+
+    def reconcile(self, attempt: InDoubtAttempt) -> Found | NotFound | CannotTell:
+        """Look for the text among the account's posts since the attempt started (GET /2/users/:id/tweets)."""
+        if not attempt.payload.text.strip():
+            return CannotTell("a post without text cannot be recognised among the account's posts")
+        start_time = (attempt.started_at - RECONCILE_SLACK).astimezone(UTC)
+        params: dict[str, Any] = {
+            "start_time": start_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "max_results": 100,
+            "tweet.fields": "created_at,text",
+            "exclude": "retweets,replies",
+        }
+        url = f"{self.api_url}/2/users/{self.account.external_id}/tweets"
+        try:
+            for _ in range(RECONCILE_MAX_PAGES):
+                body = self.json_body(self.call("GET", url, step=LIST_POSTS, params=params), LIST_POSTS)
+                posts = body.get("data") or []
+                if not isinstance(posts, list):
+                    return CannotTell("X's list of posts was not a list")
+                for post in posts:
+                    if isinstance(post, dict) and same_post_text(
+                        post.get("text") or "", attempt.payload.text
+                    ):
+                        post_id = str(post.get("id"))
+                        return Found(platform_post_id=post_id, platform_post_url=self.post_url(post_id))
+                next_token = (body.get("meta") or {}).get("next_token")
+                if not next_token:
+                    return NotFound("no post with this text since the attempt started")
+                params["pagination_token"] = next_token
+        except PublishError as exc:  # a failure to look is doubt, never "not there"
+            return CannotTell(f"could not list the account's posts: {exc.message}")
+        return CannotTell("too many posts since the attempt to look through")
+
+    def error_from_response(self, response: requests.Response, step: Step) -> PublishError:
+        body = safe_json(response)
+        detail = _problem_detail(body) or excerpt(response.text)
+        status = response.status_code
+        if status == 403 and "duplicate" in detail.lower():
+            return self.status_error(
+                response, step, kind=ErrorKind.INVALID, detail=f"duplicate content, X refuses it: {detail}"
+            )
+        if status == 429:
+            return self.status_error(
+                response,
+                step,
+                kind=ErrorKind.TRANSIENT,
+                detail=detail,
+                retry_after=_rate_limit_wait(response),
+            )
+        return self.status_error(response, step, detail=detail)
+
+    # --- Media ---------------------------------------------------------------------------------------
+
+    def _upload_image(self, index: int, item: MediaItem) -> str:
+        label = media_label(index, item)
+        media = self.download_media(item, label=label, max_bytes=IMAGE_MAX_BYTES)
+        if media.content_type not in IMAGE_TYPES:
+            raise self.fail(
+                ErrorKind.INVALID,
+                f"{label} is {media.content_type}; X takes JPEG, PNG, WebP, BMP or TIFF images (GIFs as type gif)",
+            )
+        step = Step(f"upload {label}")
+        response = self.call(
+            "POST",
+            f"{self.api_url}/2/media/upload",
+            step=step,
+            timeout=self.upload_timeout,
+            json={
+                "media": base64.b64encode(media.content).decode("ascii"),
+                "media_category": "tweet_image",
+                "media_type": media.content_type,
+            },
+        )
+        return self._media_id(response, step)
+
+    def _upload_media(self, index: int, item: MediaItem) -> str:
+        """A GIF or video through the chunked flow, streamed from its URL one chunk at a time."""
+        label = media_label(index, item)
+        with self.stream_media(item, label=label) as source:
+            total = source.total_bytes
+            if total is None:
+                raise self.fail(
+                    ErrorKind.INVALID,
+                    f"{label} at its URL does not state its size (no Content-Length); X needs it to upload",
+                )
+            if item.type == "gif":
+                category, content_type = "tweet_gif", "image/gif"
+                if total > GIF_MAX_BYTES:
+                    raise self.fail(ErrorKind.INVALID, f"{label} is larger than X's GIF limit of 15 MB")
+            else:
+                category, content_type = "tweet_video", source.content_type
+                if content_type not in VIDEO_TYPES:
+                    raise self.fail(
+                        ErrorKind.INVALID, f"{label} is {content_type}; X takes MP4 or MOV videos"
+                    )
+            initialize = Step(f"start the upload of {label}")
+            response = self.call(
+                "POST",
+                f"{self.api_url}/2/media/upload/initialize",
+                step=initialize,
+                json={"media_type": content_type, "total_bytes": total, "media_category": category},
+            )
+            media_id = self._media_id(response, initialize)
+            chunk_size = max(UPLOAD_CHUNK_BYTES, -(-total // MAX_SEGMENTS))
+            sent = 0
+            for segment, chunk in enumerate(source.chunks(chunk_size)):
+                chunk = chunk[: total - sent]
+                self.call(
+                    "POST",
+                    f"{self.api_url}/2/media/upload/{media_id}/append",
+                    step=Step(f"upload part {segment + 1} of {label}"),
+                    timeout=self.upload_timeout,
+                    data={"segment_index": str(segment)},
+                    files={"media": ("chunk", chunk, "application/octet-stream")},
+                )
+                sent += len(chunk)
+                if sent >= total:
+                    break
+            if sent != total:
+                raise self.fail(
+                    ErrorKind.TRANSIENT, f"{label} ended after {sent} of the {total} bytes its URL announced"
+                )
+        finalize = Step(f"finish the upload of {label}")
+        response = self.call("POST", f"{self.api_url}/2/media/upload/{media_id}/finalize", step=finalize)
+        self._wait_for_processing(label, media_id, self.json_body(response, finalize))
+        return media_id
+
+    def _wait_for_processing(self, label: str, media_id: str, body: dict[str, Any]) -> None:
+        """Poll the upload's STATUS until X has processed it (no processing_info means it is ready)."""
+        deadline = time.monotonic() + self.media_wait_seconds
+        step = Step(f"check the processing of {label}")
+        while True:
+            info = (body.get("data") or {}).get("processing_info")
+            if not isinstance(info, dict) or info.get("state") == "succeeded":
+                return
+            if info.get("state") == "failed":
+                reason = (info.get("error") or {}).get("message") or "no reason given"
+                raise self.fail(ErrorKind.INVALID, f"X could not process {label}: {excerpt(reason)}")
+            if time.monotonic() >= deadline:
+                raise self.fail(
+                    ErrorKind.TRANSIENT,
+                    f"X was still processing {label} after {self.media_wait_seconds:.0f} s",
+                )
+            wait = info.get("check_after_secs")
+            self.sleep(min(float(wait), 10.0) if isinstance(wait, int | float) and wait >= 0 else 2.0)
+            response = self.call(
+                "GET",
+                f"{self.api_url}/2/media/upload",
+                step=step,
+                params={"command": "STATUS", "media_id": media_id},
+            )
+            body = self.json_body(response, step)
+
+    def _media_id(self, response: requests.Response, step: Step) -> str:
+        media_id = (self.json_body(response, step).get("data") or {}).get("id")
+        if not media_id:
+            raise self.fail(ErrorKind.TRANSIENT, f"X answered {step.description} without data.id")
+        return str(media_id)
+
+
+def _problem_detail(body: Any) -> str:
+    """The words of X's problem JSON ({"title", "detail", "type", "status"}) or its older {"errors": [...]}."""
+    if not isinstance(body, dict):
+        return ""
+    words = body.get("detail") or body.get("title")
+    if not words and isinstance(body.get("errors"), list) and body["errors"]:
+        first = body["errors"][0]
+        words = first.get("message") or first.get("detail") if isinstance(first, dict) else None
+    return excerpt(words) if isinstance(words, str) else ""
+
+
+def _rate_limit_wait(response: requests.Response) -> float | None:
+    """Seconds until the exhausted limit resets: the 15-minute window or the 24-hour user/app caps."""
+    headers = response.headers
+    waits = [
+        seconds_until_epoch(headers.get(f"{prefix}-reset"))
+        for prefix in ("x-rate-limit", "x-user-limit-24hour", "x-app-limit-24hour")
+        if headers.get(f"{prefix}-remaining") == "0"
+    ]
+    waits = [wait for wait in waits if wait is not None]
+    if waits:
+        return max(waits)
+    return seconds_until_epoch(headers.get("x-rate-limit-reset")) or retry_after_seconds(headers)
+
+
+def _without_urls(text: str) -> str:
+    spans = find_urls(text)
+    for start, end in reversed(spans):
+        text = text[:start] + f" {_URL_PLACEHOLDER} " + text[end:]
+    return normalize_text(text)
+
+
+def same_post_text(listed: str, sent: str) -> bool:
+    """Whether a listed post is the one sent: X shortens links to t.co and appends links to its media."""
+    listed_plain, sent_plain = _without_urls(listed), _without_urls(sent)
+    if not listed_plain.startswith(sent_plain):
+        return False
+    return all(token == _URL_PLACEHOLDER for token in listed_plain[len(sent_plain) :].split())

@@ -1,0 +1,39 @@
+"""YouTube: a resumable ``videos.insert`` streamed from the video's URL; the channel connected by Google
+OAuth with offline access."""
+
+from social.platforms.spec import OptionField, PlatformLimits, PlatformSpec, Setting, oauth_app_settings
+
+# The post's text is the video's description.
+MAX_DESCRIPTION_LENGTH = 5_000
+MAX_TITLE_LENGTH = 100
+# The video's ``status.privacyStatus``; the first is the default.
+PRIVACY_STATUS = OptionField(
+    "privacy_status",
+    "YouTube privacy",
+    choices=(("public", "Public"), ("unlisted", "Unlisted"), ("private", "Private")),
+)
+
+SPEC = PlatformSpec(
+    platform="YOUTUBE",
+    name="YouTube",
+    badge="YT",
+    color="#e00",
+    connect_label="Connect YouTube channel",
+    client="social.platforms.youtube.client.YouTubeClient",
+    provider="social.platforms.youtube.oauth.YouTubeProvider",
+    account_noun="channel",
+    options=(
+        OptionField("title", "YouTube title"),
+        OptionField("content", "YouTube description", multiline=True),
+        PRIVACY_STATUS,
+    ),
+    settings=(
+        Setting("API_URL", "https://www.googleapis.com"),
+        Setting("UPLOAD_URL", "https://www.googleapis.com/upload"),
+        *oauth_app_settings(
+            "https://accounts.google.com/o/oauth2/v2/auth",
+            "https://oauth2.googleapis.com/token",
+        ),
+    ),
+    limits=PlatformLimits(text_length=MAX_DESCRIPTION_LENGTH),
+)

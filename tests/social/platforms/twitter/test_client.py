@@ -1,0 +1,520 @@
+from __future__ import annotations
+
+import base64
+import time
+
+import pytest
+import requests
+from responses import matchers
+from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+from social.models import Platform
+from social.platforms import CannotTell, ErrorKind, Found, MediaItem, NotFound, PublishResult
+from social.platforms.twitter import client as twitter
+from social.platforms.twitter.client import TwitterClient, same_post_text, weighted_length
+
+from ..helpers import (
+    IMAGE_URL,
+    PNG,
+    VIDEO_URL,
+    image,
+    in_doubt,
+    json_error,
+    payload,
+    publish_error,
+    video,
+    with_headers,
+    without_authorization,
+)
+
+API = "https://api.x.com"
+TWEETS = f"{API}/2/tweets"
+JSON = {"Content-Type": "application/json"}
+
+
+@pytest.fixture
+def client(make_account):
+    account = make_account(Platform.TWITTER, external_id="2244994945", username="janedoe")
+    client = TwitterClient(account)
+    client.sleep = lambda seconds: None
+    return client
+
+
+def created(post_id: str = "1880028106020515840") -> dict:
+    return {"status": 201, "json": {"data": {"id": post_id, "text": "…", "edit_history_post_ids": [post_id]}}}
+
+
+# --- Publishing ---------------------------------------------------------------------------------------
+
+
+def test_publish__text_post(client, mocked):
+    mocked.post(
+        TWEETS,
+        match=[matchers.json_params_matcher({"text": "Hello, world"}, strict_match=True), with_headers(JSON)],
+        **created(),
+    )
+
+    result = client.publish(payload("Hello, world"))
+
+    assert result == PublishResult(
+        platform_post_id="1880028106020515840",
+        platform_post_url="https://x.com/janedoe/status/1880028106020515840",
+    )
+
+
+def test_publish__link_uses_i_without_a_username(make_account, mocked):
+    client = TwitterClient(make_account(Platform.TWITTER, external_id="42"))
+    mocked.post(TWEETS, **created("77"))
+
+    assert client.publish(payload("Hi")).platform_post_url == "https://x.com/i/status/77"
+
+
+def test_publish__api_url_comes_from_settings(client, mocked, settings):
+    settings.TWITTER_API_URL = "https://x-proxy.internal/"
+    mocked.post("https://x-proxy.internal/2/tweets", **created("5"))
+
+    assert client.publish(payload("Hi")).platform_post_id == "5"
+
+
+def test_publish__images_uploaded_through_v2_media_upload(client, mocked):
+    second = "https://cdn.example.com/second.jpg"
+    mocked.get(IMAGE_URL, body=PNG, content_type="image/png", match=[without_authorization()])
+    mocked.post(
+        f"{API}/2/media/upload",
+        match=[
+            with_headers(JSON),
+            matchers.json_params_matcher(
+                {
+                    "media": base64.b64encode(PNG).decode(),
+                    "media_category": "tweet_image",
+                    "media_type": "image/png",
+                }
+            ),
+        ],
+        json={"data": {"id": "111", "media_key": "3_111", "size": len(PNG)}},
+    )
+    mocked.get(second, body=b"\xff\xd8jpeg", headers={"Content-Type": "application/octet-stream"})
+    mocked.post(
+        f"{API}/2/media/upload",
+        match=[
+            matchers.json_params_matcher(
+                {
+                    "media": base64.b64encode(b"\xff\xd8jpeg").decode(),
+                    "media_category": "tweet_image",
+                    "media_type": "image/jpeg",
+                }
+            )
+        ],
+        json={"data": {"id": "222", "media_key": "3_222"}},
+    )
+    mocked.post(
+        TWEETS,
+        match=[matchers.json_params_matcher({"text": "Two photos", "media": {"media_ids": ["111", "222"]}})],
+        **created("9"),
+    )
+
+    result = client.publish(payload("Two photos", image(), image(second)))
+
+    assert result.platform_post_id == "9"
+
+
+def test_publish__video_uploaded_in_chunks_then_waited_for(client, mocked, monkeypatch):
+    monkeypatch.setattr(twitter, "UPLOAD_CHUNK_BYTES", 1000)
+    body = bytes(range(256)) * 10  # 2,560 bytes: three segments of 1,000, 1,000 and 560
+    mocked.get(VIDEO_URL, body=body, headers={"Content-Type": "video/mp4", "Content-Length": str(len(body))})
+    mocked.post(
+        f"{API}/2/media/upload/initialize",
+        match=[
+            with_headers(JSON),
+            matchers.json_params_matcher(
+                {"media_type": "video/mp4", "total_bytes": 2560, "media_category": "tweet_video"},
+                strict_match=True,
+            ),
+        ],
+        json={"data": {"id": "555", "media_key": "7_555", "expires_after_secs": 86400}},
+    )
+    for index, part in enumerate((body[:1000], body[1000:2000], body[2000:])):
+        mocked.post(
+            f"{API}/2/media/upload/555/append",
+            match=[
+                with_headers(),
+                matchers.multipart_matcher(
+                    {"media": ("chunk", part, "application/octet-stream")}, data={"segment_index": str(index)}
+                ),
+            ],
+            json={"data": {"expires_at": 1735689600}},
+        )
+    mocked.post(
+        f"{API}/2/media/upload/555/finalize",
+        json={"data": {"id": "555", "processing_info": {"state": "pending", "check_after_secs": 3}}},
+    )
+    mocked.get(
+        f"{API}/2/media/upload",
+        match=[matchers.query_param_matcher({"command": "STATUS", "media_id": "555"}), with_headers()],
+        json={"data": {"id": "555", "processing_info": {"state": "succeeded", "progress_percent": 100}}},
+    )
+    mocked.post(
+        TWEETS, match=[matchers.json_params_matcher({"media": {"media_ids": ["555"]}})], **created("10")
+    )
+    waits = []
+    client.sleep = waits.append
+
+    result = client.publish(payload("", video()))
+
+    assert result.platform_post_id == "10"
+    assert waits == [3]
+
+
+def test_publish__video_processing_failed_is_invalid(client, mocked):
+    mocked.get(VIDEO_URL, body=b"v" * 10, headers={"Content-Type": "video/mp4", "Content-Length": "10"})
+    mocked.post(f"{API}/2/media/upload/initialize", json={"data": {"id": "9"}})
+    mocked.post(f"{API}/2/media/upload/9/append", json={"data": {}})
+    mocked.post(
+        f"{API}/2/media/upload/9/finalize",
+        json={
+            "data": {"id": "9", "processing_info": {"state": "failed", "error": {"message": "InvalidMedia"}}}
+        },
+    )
+
+    error = publish_error(lambda: client.publish(payload("clip", video())))
+
+    assert error.kind == ErrorKind.INVALID
+    assert "InvalidMedia" in error.message
+
+
+def test_publish__image_over_5_mb_is_refused_before_uploading(client, mocked):
+    mocked.get(
+        IMAGE_URL, body=b"", headers={"Content-Type": "image/png", "Content-Length": str(5 * 1024 * 1024 + 1)}
+    )
+
+    error = publish_error(lambda: client.publish(payload("big", image())))
+
+    assert error.kind == ErrorKind.INVALID
+    assert "5 MB" in error.message
+
+
+def test_publish__gif_url_of_a_missing_file_is_invalid(client, mocked):
+    gif = MediaItem(url="https://cdn.example.com/gone.gif", type="gif")
+    mocked.get(gif.url, status=404)
+
+    error = publish_error(lambda: client.publish(payload("", gif)))
+
+    assert (error.kind, error.http_status) == (ErrorKind.INVALID, 404)
+
+
+# --- Errors -------------------------------------------------------------------------------------------
+
+
+def test_publish__401_is_auth(client, mocked):
+    mocked.post(
+        TWEETS,
+        **json_error(
+            401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
+        ),
+    )
+
+    error = publish_error(lambda: client.publish(payload("x")))
+
+    assert (error.kind, error.http_status) == (ErrorKind.AUTH, 401)
+
+
+def test_publish__403_duplicate_is_invalid(client, mocked):
+    mocked.post(
+        TWEETS,
+        **json_error(
+            403,
+            {
+                "detail": "You are not allowed to create a Tweet with duplicate content.",
+                "type": "about:blank",
+                "title": "Forbidden",
+                "status": 403,
+            },
+        ),
+    )
+
+    error = publish_error(lambda: client.publish(payload("again")))
+
+    assert (error.kind, error.http_status) == (ErrorKind.INVALID, 403)
+    assert "duplicate" in error.message
+
+
+def test_publish__429_waits_until_x_rate_limit_reset(client, mocked):
+    reset = int(time.time()) + 600
+    mocked.post(
+        TWEETS,
+        **json_error(
+            429,
+            {
+                "title": "Too Many Requests",
+                "detail": "Too Many Requests",
+                "type": "about:blank",
+                "status": 429,
+            },
+            **{"x-rate-limit-limit": "100", "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)},
+        ),
+    )
+
+    error = publish_error(lambda: client.publish(payload("x")))
+
+    assert error.kind == ErrorKind.TRANSIENT
+    assert 590 <= error.retry_after <= 600
+
+
+def test_publish__429_on_the_daily_user_cap_waits_for_that_reset(client, mocked):
+    now = int(time.time())
+    mocked.post(
+        TWEETS,
+        **json_error(
+            429,
+            {"title": "Too Many Requests", "status": 429},
+            **{
+                "x-rate-limit-remaining": "40",
+                "x-rate-limit-reset": str(now + 60),
+                "x-user-limit-24hour-remaining": "0",
+                "x-user-limit-24hour-reset": str(now + 7200),
+            },
+        ),
+    )
+
+    error = publish_error(lambda: client.publish(payload("x")))
+
+    assert error.kind == ErrorKind.TRANSIENT
+    assert 7190 <= error.retry_after <= 7200
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [(TWEETS, ErrorKind.UNKNOWN), (f"{API}/2/media/upload", ErrorKind.TRANSIENT)],
+    ids=["create-call", "media-upload"],
+)
+def test_publish__503_is_unknown_on_create_and_transient_before(client, mocked, url, kind):
+    mocked.get(IMAGE_URL, body=PNG, content_type="image/png")
+    if url == TWEETS:
+        mocked.post(f"{API}/2/media/upload", json={"data": {"id": "1"}})
+    mocked.post(
+        url, status=503, body="<html><body>Service Unavailable</body></html>", content_type="text/html"
+    )
+
+    error = publish_error(lambda: client.publish(payload("x", image())))
+
+    assert (error.kind, error.http_status) == (kind, 503)
+
+
+def test_publish__html_body_on_201_is_unknown(client, mocked):
+    mocked.post(TWEETS, status=201, body="<html>oops</html>", content_type="text/html")
+
+    error = publish_error(lambda: client.publish(payload("x")))
+
+    assert error.kind == ErrorKind.UNKNOWN
+    assert "not the documented JSON" in error.message
+
+
+def test_publish__truncated_json_on_201_is_unknown(client, mocked):
+    mocked.post(TWEETS, status=201, body='{"data": {"id": "18800', content_type="application/json")
+
+    error = publish_error(lambda: client.publish(payload("x")))
+
+    assert error.kind == ErrorKind.UNKNOWN
+
+
+def test_publish__201_without_an_id_is_unknown(client, mocked):
+    mocked.post(TWEETS, status=201, json={"errors": [{"title": "something"}]})
+
+    assert publish_error(lambda: client.publish(payload("x"))).kind == ErrorKind.UNKNOWN
+
+
+def test_publish__400_problem_is_invalid_with_its_detail(client, mocked):
+    mocked.post(
+        TWEETS,
+        **json_error(
+            400,
+            {
+                "title": "Invalid Request",
+                "detail": "One or more parameters to your request was invalid.",
+                "type": "https://api.x.com/2/problems/invalid-request",
+                "status": 400,
+            },
+        ),
+    )
+
+    error = publish_error(lambda: client.publish(payload("x")))
+
+    assert error.kind == ErrorKind.INVALID
+    assert "parameters to your request was invalid" in error.message
+
+
+def test_publish__read_timeout_on_create_is_unknown(client, mocked):
+    mocked.post(TWEETS, body=requests.ReadTimeout("read timed out"))
+
+    error = publish_error(lambda: client.publish(payload("x")))
+
+    assert error.kind == ErrorKind.UNKNOWN
+    assert "may exist" in error.message
+
+
+def test_publish__connection_refused_is_transient(client, mocked):
+    refused = requests.ConnectionError(
+        MaxRetryError(None, "/2/tweets", NewConnectionError(None, "[Errno 111] Connection refused"))
+    )
+    mocked.post(TWEETS, body=refused)
+
+    assert publish_error(lambda: client.publish(payload("x"))).kind == ErrorKind.TRANSIENT
+
+
+def test_publish__invalid_payload_never_reaches_x(client, mocked):
+    error = publish_error(lambda: client.publish(payload("a" * 281)))
+
+    assert error.kind == ErrorKind.INVALID
+    assert len(mocked.calls) == 0
+
+
+# --- Validation at each limit's edge ------------------------------------------------------------------
+
+LONG_URL = "https://example.com/" + "path/" * 30
+
+
+@pytest.mark.parametrize(
+    ("text", "length"),
+    [
+        ("a" * 280, 280),
+        ("日" * 140, 280),
+        ("a" * 256 + " " + LONG_URL, 280),
+        ("👨\u200d👩\u200d👧\u200d👦" * 140, 280),  # a family emoji is one sequence of 7 code points
+        ("👍🏽" * 140, 280),
+        ("é" * 280, 280),
+        ("e\u0301" * 280, 280),  # counted after NFC, as é
+        ("visit example.com today", 6 + 23 + 6),
+        ("bit.ly/x1 and file.py", 23 + 12),
+    ],
+)
+def test_weighted_length__counts_as_x_does(text, length):
+    assert weighted_length(text) == length
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a" * 280, "日" * 140, "a" * 256 + " " + LONG_URL, "👨\u200d👩\u200d👧\u200d👦" * 140],
+    ids=["ascii", "cjk", "url", "emoji"],
+)
+def test_validate__at_280_passes(client, text):
+    assert client.validate(payload(text)) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a" * 281, "日" * 140 + "a", "a" * 257 + " " + LONG_URL, "👨\u200d👩\u200d👧\u200d👦" * 140 + "a"],
+    ids=["ascii", "cjk", "url", "emoji"],
+)
+def test_validate__at_281_fails(client, text):
+    assert client.validate(payload(text)) == [
+        "281 characters as X counts them (links 23, emoji and wide characters 2), the limit is 280"
+    ]
+
+
+def test_validate__media_limits(client):
+    gif = MediaItem(url="https://cdn.example.com/a.gif", type="gif")
+    assert client.validate(payload("", *[image()] * 4)) == []
+    assert client.validate(payload("", *[image()] * 5)) == ["5 images, the limit is 4"]
+    assert client.validate(payload("", gif)) == []
+    assert client.validate(payload("", video(), image())) == [
+        "a GIF or a video must be the post's only media item"
+    ]
+    assert client.validate(payload("")) == ["the post has no text and no media"]
+    assert client.validate(payload("x", MediaItem(url="ftp://a/b.pdf", type="document"))) == [
+        "media 1 is a document; X takes images, a GIF or a video",
+        "media 1 needs an http(s) URL",
+    ]
+
+
+# --- Reconciliation -----------------------------------------------------------------------------------
+
+TIMELINE = f"{API}/2/users/2244994945/tweets"
+
+
+def timeline_query(**extra: str):
+    return matchers.query_param_matcher(
+        {
+            "start_time": "2025-03-01T11:58:00Z",
+            "max_results": "100",
+            "tweet.fields": "created_at,text",
+            "exclude": "retweets,replies",
+            **extra,
+        }
+    )
+
+
+def test_reconcile__found_by_text_with_tco_links(client, mocked):
+    sent = payload("Launch day & more: https://example.com/launch", image())
+    mocked.get(
+        TIMELINE,
+        match=[timeline_query(), with_headers()],
+        json={
+            "data": [
+                {"id": "1", "text": "Something else", "created_at": "2025-03-01T12:00:01.000Z"},
+                {
+                    "id": "2",
+                    "text": "Launch day &amp; more: https://t.co/abc https://t.co/media1",
+                    "created_at": "2025-03-01T12:00:02.000Z",
+                },
+            ],
+            "meta": {"result_count": 2},
+        },
+    )
+
+    assert client.reconcile(in_doubt(sent)) == Found("2", "https://x.com/janedoe/status/2")
+
+
+def test_reconcile__follows_the_next_page(client, mocked):
+    mocked.get(
+        TIMELINE,
+        match=[timeline_query()],
+        json={"data": [{"id": "1", "text": "no"}], "meta": {"next_token": "N1"}},
+    )
+    mocked.get(
+        TIMELINE,
+        match=[timeline_query(pagination_token="N1")],
+        json={"data": [{"id": "3", "text": "hello"}], "meta": {}},
+    )
+
+    assert client.reconcile(in_doubt(payload("hello"))).platform_post_id == "3"
+
+
+def test_reconcile__not_found_when_the_listing_lacks_it(client, mocked):
+    mocked.get(TIMELINE, json={"meta": {"result_count": 0}})
+
+    assert isinstance(client.reconcile(in_doubt(payload("hello"))), NotFound)
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        json_error(429, {"title": "Too Many Requests", "status": 429}),
+        {"status": 503, "body": "<html>down</html>"},
+        {"status": 200, "body": "<html>not json</html>"},
+        {"body": requests.ReadTimeout("slow")},
+    ],
+    ids=["429", "503", "html", "timeout"],
+)
+def test_reconcile__cannot_tell_when_the_lookup_fails(client, mocked, response):
+    mocked.get(TIMELINE, **response)
+
+    assert isinstance(client.reconcile(in_doubt(payload("hello"))), CannotTell)
+
+
+def test_reconcile__cannot_tell_a_post_without_text(client, mocked):
+    assert isinstance(client.reconcile(in_doubt(payload("", image()))), CannotTell)
+    assert len(mocked.calls) == 0
+
+
+@pytest.mark.parametrize(
+    ("listed", "sent", "same"),
+    [
+        ("hello https://t.co/x", "hello", True),
+        ("hello world", "hello", False),
+        ("hello", "hello world", False),
+        ("read https://t.co/a now", "read https://example.com/a now", True),
+        ("a &lt;b&gt;", "a <b>", True),
+    ],
+)
+def test_same_post_text(listed, sent, same):
+    assert same_post_text(listed, sent) is same
