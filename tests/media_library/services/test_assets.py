@@ -94,7 +94,9 @@ def test_media_asset_create__same_bytes_again_is_the_same_asset(staff_user, tmp_
     assert MediaAsset.objects.count() == 1
 
 
-def test_media_asset_create__a_file_that_is_no_media_is_refused_and_nothing_stored(staff_user, tmp_path, media_root):
+def test_media_asset_create__a_file_that_is_no_media_is_refused_and_nothing_stored(
+    staff_user, tmp_path, media_root
+):
     upload = SimpleUploadedFile("notes.txt", b"just some text, not a picture\n" * 20)
 
     with pytest.raises(ProbeError, match=r"^notes.txt: not an image or video this site can read"):
