@@ -202,6 +202,8 @@ def media_storage_from_url(url: str) -> tuple[dict, str]:
         }, f"MEDIA_STORAGE_URL is not usable: {problem}"
     # Private objects only: media reach platforms through presigned URLs, never a public bucket URL.
     options.update(querystring_auth=True, default_acl=None, custom_domain=None, file_overwrite=True)
+    # Presigned URLs with signature version 4 (the only one newer regions and most S3-compatible servers take).
+    options.setdefault("signature_version", AWS_S3_SIGNATURE_VERSION or "s3v4")
     return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}, ""
 
 

@@ -13,8 +13,10 @@ from django.conf import settings as django_settings
 from config.settings.base import media_storage_from_url
 
 MOTO_SERVER = """
+import logging
 import sys
 from moto.server import ThreadedMotoServer
+logging.getLogger("werkzeug").setLevel(logging.ERROR)
 server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
 server.start()
 print(server.get_host_and_port()[1], flush=True)
