@@ -141,7 +141,7 @@ def _shrink_to(image, output: Path, image_format: str, max_bytes: int, icc_profi
 def make_thumbnail(source: Path, *, kind: str, duration: float | None, workdir: Path) -> Path | None:
     """A small JPEG for the admin; None when none can be made (no ffmpeg for a video, an unreadable file)."""
     output = workdir / "thumbnail.jpg"
-    if kind == MediaKind.IMAGE:
+    if kind in {MediaKind.IMAGE, MediaKind.GIF}:  # a GIF's first frame
         try:
             with Image.open(source) as opened:
                 opened.draft("RGB", (THUMBNAIL_SIZE[0] * 2, THUMBNAIL_SIZE[1] * 2))  # JPEG decodes smaller
