@@ -204,7 +204,8 @@ def media_storage_from_url(url: str) -> tuple[dict, str]:
     options.update(querystring_auth=True, default_acl=None, custom_domain=None, file_overwrite=True)
     # Presigned URLs with signature version 4 (the only one newer regions and most S3-compatible servers take).
     options.setdefault("signature_version", AWS_S3_SIGNATURE_VERSION or "s3v4")
-    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}, ""
+    # django-storages' S3Storage, with uploads held to a few parts in memory.
+    return {"BACKEND": "media_library.storage.MediaS3Storage", "OPTIONS": options}, ""
 
 
 MEDIA_STORAGE, MEDIA_STORAGE_ERROR = media_storage_from_url(MEDIA_STORAGE_URL)
