@@ -63,6 +63,7 @@ def test_upload__several_files_at_once_become_assets(staff_client, tmp_path):
     tall = answer["assets"][1]
     assert tall["platforms"]["Instagram"] == ["Instagram: aspect ratio 0.56 (9:16) is outside 4:5 to 1.91:1"]
     assert tall["platforms"]["X"] == []
+    assert "YouTube" not in tall["platforms"]  # it takes no images at all: not the file's problem
     assert tall["thumbnail_url"] == reverse("admin:media_library_mediaasset_thumbnail", args=[tall["id"]])
     assert MediaAsset.objects.count() == 3
 
