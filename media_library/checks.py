@@ -6,6 +6,7 @@ import shutil
 
 from django.conf import settings
 from django.core.checks import Error, Warning, register
+from django.db import DatabaseError, connection
 
 
 @register()
@@ -52,13 +53,27 @@ def check_media_tools(app_configs=None, **kwargs):
                 id="media_library.W001",
             )
         )
-    if not settings.SITE_URL and settings.MEDIA_STORAGE_URL == "" and not settings.DEBUG:
+    if not settings.SITE_URL and settings.MEDIA_STORAGE_URL == "" and _fetching_platform_connected():
         warnings.append(
             Warning(
-                "SITE_URL is not set: library media cannot get public URLs, which Instagram, Threads "
-                "and Facebook need to fetch them.",
+                "SITE_URL is not set: library media cannot get public URLs, which the connected Instagram, "
+                "Threads or Facebook accounts need to fetch them.",
                 hint="Set SITE_URL to this site's public address, e.g. https://scheduler.example.com.",
                 id="media_library.W002",
             )
         )
     return warnings
+
+
+def _fetching_platform_connected() -> bool:
+    """Whether an account of a platform that fetches media by URL is connected (no database yet: no)."""
+    from social.models import SocialAccount
+
+    from .platform_rules import FETCHES_MEDIA_BY_URL
+
+    try:
+        if SocialAccount._meta.db_table not in connection.introspection.table_names():
+            return False
+        return SocialAccount.objects.filter(platform__in=FETCHES_MEDIA_BY_URL).exists()
+    except DatabaseError:
+        return False

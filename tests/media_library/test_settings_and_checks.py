@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from config.settings.base import media_storage_from_url
 from media_library.checks import check_media_numbers, check_media_storage, check_media_tools
 from media_library.storage import MediaStorageError, MisconfiguredStorage
+from social.models import SocialAccount
 
 from ..config.test_settings import run_manage
 
@@ -81,13 +82,24 @@ def test_check_media_numbers__lifetime_and_upload_limit(settings):
     assert ids == ["media_library.E002", "media_library.E003"]
 
 
-def test_check_media_tools__missing_ffprobe_and_site_url(settings):
+@pytest.mark.django_db
+def test_check_media_tools__missing_ffprobe(settings):
     settings.FFPROBE_BINARY = "ffprobe-not-installed-here"
+
+    assert [warning.id for warning in check_media_tools()] == ["media_library.W001"]
+
+
+@pytest.mark.django_db
+def test_check_media_tools__site_url_is_needed_once_a_fetching_platform_is_connected(settings, staff_user):
     settings.SITE_URL = ""
     settings.MEDIA_STORAGE_URL = ""
-    settings.DEBUG = False
+    assert check_media_tools() == []  # nothing connected that fetches media
 
-    assert [warning.id for warning in check_media_tools()] == ["media_library.W001", "media_library.W002"]
+    SocialAccount.objects.create(platform="INSTAGRAM", external_id="ig-1", name="Shop", owner=staff_user)
+
+    assert [warning.id for warning in check_media_tools()] == ["media_library.W002"]
+    settings.SITE_URL = "https://scheduler.example.com"
+    assert check_media_tools() == []
 
 
 def test_manage_check__a_bad_media_storage_url_stops_migrate_with_the_reason(tmp_path):
