@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+from playwright.sync_api import expect
 
 from media_library.models import MediaAsset
 
@@ -70,5 +71,6 @@ def test_library_page__picked_and_dropped_files_upload_with_progress_and_thumbna
     }
     screenshot(page, "media-library-upload.png")
 
-    page.click("#media-upload-done a")
-    assert page.locator("#result_list img.media-thumb").count() == 3
+    with page.expect_navigation():
+        page.click("#media-upload-done a")
+    expect(page.locator("#result_list img.media-thumb")).to_have_count(3)
