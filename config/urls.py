@@ -5,4 +5,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/cron/", include("calendar_app.urls")),
     path("social/", include("social.urls")),
+    path("media-library/", include("media_library.urls")),
 ]

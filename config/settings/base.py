@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "social",
     "calendar_app",
+    "media_library",
 ]
 
 MIDDLEWARE = [
@@ -131,8 +132,87 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+
+# --- Media library -------------------------------------------------------------------------------
+# Uploaded media live in the "default" storage: the file system under MEDIA_ROOT, or S3-compatible
+# object storage when MEDIA_STORAGE_URL says so. Nothing there is served as is: people see files through
+# the admin, platforms through signed, expiring URLs (media_library.public_urls).
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_URL = "media/"
+# s3://BUCKET[/PREFIX]?endpoint_url=https://...&region_name=...&addressing_style=path; unset = MEDIA_ROOT.
+MEDIA_STORAGE_URL = env.str("MEDIA_STORAGE_URL", default="")
+# django-storages' own settings; the URL's values win. Credentials are read from the environment by
+# django-storages itself (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY), never from the URL.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="") or None
+AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
+AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
+AWS_S3_ADDRESSING_STYLE = env.str("AWS_S3_ADDRESSING_STYLE", default="") or None
+AWS_S3_SIGNATURE_VERSION = env.str("AWS_S3_SIGNATURE_VERSION", default="") or None
+AWS_LOCATION = env.str("AWS_LOCATION", default="")
+# How long a public media URL (signed by the app, or presigned by S3) stays valid: long enough for a
+# platform to fetch the file and for the publisher's retries of that call. Instagram keeps a container 24 h.
+MEDIA_PUBLIC_URL_SECONDS = env_number("MEDIA_PUBLIC_URL_SECONDS", int, 86400)
+# The largest file one upload may carry.
+MEDIA_MAX_UPLOAD_BYTES = env_number("MEDIA_MAX_UPLOAD_BYTES", int, 2 * 1024**3)
+FFPROBE_BINARY = env.str("FFPROBE_BINARY", default="ffprobe")
+FFMPEG_BINARY = env.str("FFMPEG_BINARY", default="ffmpeg")
+# The absolute address of this site, e.g. https://scheduler.example.com (links and public media URLs).
+SITE_URL = env.str("SITE_URL", default="")
+
+S3_URL_OPTIONS = {"endpoint_url", "region_name", "addressing_style", "signature_version", "verify"}
+
+
+def media_storage_from_url(url: str) -> tuple[dict, str]:
+    """The "default" storage that MEDIA_STORAGE_URL asks for, and what is wrong with the URL ("" if nothing).
+
+    A bad URL does not stop the settings from loading: the check media_library.E001 reports it, and the
+    storage it yields refuses every operation with that message, so nothing is written somewhere unexpected.
+    """
+    if not url.strip():
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}, ""
+    parts = urlsplit(url.strip())
+    problem = ""
+    if parts.scheme != "s3":
+        problem = f"the scheme must be s3:// (got {parts.scheme or 'none'!r}); leave it unset for MEDIA_ROOT"
+    elif "@" in parts.netloc:
+        problem = "credentials do not belong in the URL: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+    options: dict = {}
+    if not problem:
+        bucket = parts.netloc or AWS_STORAGE_BUCKET_NAME
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        unknown = sorted(set(query) - S3_URL_OPTIONS)
+        if not bucket:
+            problem = "no bucket: use s3://BUCKET or set AWS_STORAGE_BUCKET_NAME"
+        elif unknown:
+            problem = f"unknown option {unknown[0]!r}; known: {', '.join(sorted(S3_URL_OPTIONS))}"
+        elif query.get("addressing_style", "auto") not in {"auto", "path", "virtual"}:
+            problem = "addressing_style must be auto, path or virtual"
+        elif query.get("verify", "true").lower() not in {"true", "false"}:
+            problem = "verify must be true or false"
+        elif "endpoint_url" in query and urlsplit(query["endpoint_url"]).scheme not in {"http", "https"}:
+            problem = "endpoint_url must be an http:// or https:// address"
+        else:
+            options = {key: value for key, value in query.items() if key != "verify"}
+            if query.get("verify", "true").lower() == "false":
+                options["verify"] = False
+            options.update(bucket_name=bucket, location=parts.path.strip("/") or AWS_LOCATION)
+    if problem:
+        # The message names the scheme and host only: a URL may carry more than it should.
+        return {
+            "BACKEND": "media_library.storage.MisconfiguredStorage",
+            "OPTIONS": {"reason": f"MEDIA_STORAGE_URL is not usable: {problem}"},
+        }, f"MEDIA_STORAGE_URL is not usable: {problem}"
+    # Private objects only: media reach platforms through presigned URLs, never a public bucket URL.
+    options.update(querystring_auth=True, default_acl=None, custom_domain=None, file_overwrite=True)
+    # Presigned URLs with signature version 4 (the only one newer regions and most S3-compatible servers take).
+    options.setdefault("signature_version", AWS_S3_SIGNATURE_VERSION or "s3v4")
+    # django-storages' S3Storage, with uploads held to a few parts in memory.
+    return {"BACKEND": "media_library.storage.MediaS3Storage", "OPTIONS": options}, ""
+
+
+MEDIA_STORAGE, MEDIA_STORAGE_ERROR = media_storage_from_url(MEDIA_STORAGE_URL)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -146,10 +226,12 @@ LOGGING = {
     "loggers": {
         "social": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
         "calendar_app": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+        "media_library": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
         # These log token requests and answers (codes, tokens, client secrets in URLs) at DEBUG.
         "requests_oauthlib": {"level": "INFO"},
         "oauthlib": {"level": "INFO"},
         "urllib3": {"level": "INFO"},
+        "botocore": {"level": "INFO"},
     },
 }
 

@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 from social.crypto import InvalidEncryptionKey, parse_encryption_keys
 
 from .base import *  # noqa: F403
-from .base import ENCRYPTION_KEY, MIDDLEWARE, SECRET_KEY, env, env_number
+from .base import ENCRYPTION_KEY, MEDIA_STORAGE, MIDDLEWARE, SECRET_KEY, env, env_number
 
 DEBUG = False
 
@@ -39,6 +39,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # Serves the admin's static files from gunicorn, so production needs no separate web server.
 MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }

@@ -1,0 +1,152 @@
+"""Rendition recipes: what a derived file is made of, as a value with one canonical text form.
+
+The text form (``RenditionRecipe.key``) is stored on the rendition and is unique per source, so asking twice
+for the same fix finds the rendition made the first time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+from django.template.defaultfilters import filesizeformat
+
+
+@dataclass(frozen=True, order=True)
+class AspectRatio:
+    """Width:height as platforms write it (4:5, 1.91:1)."""
+
+    width: float
+    height: float
+
+    @property
+    def value(self) -> float:
+        return self.width / self.height
+
+    @property
+    def label(self) -> str:
+        return f"{_number(self.width)}:{_number(self.height)}"
+
+    @classmethod
+    def parse(cls, text: str) -> AspectRatio:
+        width, _, height = text.partition(":")
+        return cls(float(width), float(height or 1))
+
+    @staticmethod
+    def describe(value: float) -> str:
+        """A measured ratio as people read it: "0.56 (9:16)", or "0.61" when it is no small fraction."""
+        fraction = Fraction(value).limit_denominator(20)
+        if abs(float(fraction) - value) < 1e-9 and fraction.denominator > 1:
+            return f"{value:.2f} ({fraction.numerator}:{fraction.denominator})"
+        return f"{value:.2f}"
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+@dataclass(frozen=True)
+class RenditionRecipe:
+    """A mechanical fix. Steps run in a fixed order: rotate as displayed, crop into the aspect range, fit
+    the size limits, change format, then lower quality or size until the file fits ``max_bytes``.
+
+    Every rendition is written without EXIF (so never with a location) and with the rotation applied to
+    its pixels; ``strip_location`` alone asks for just that.
+    """
+
+    min_aspect: AspectRatio | None = None
+    max_aspect: AspectRatio | None = None
+    max_width: int | None = None
+    max_height: int | None = None
+    max_pixels: int | None = None
+    format: str = ""  # "jpeg", or "" to keep the source's format
+    strip_location: bool = False
+    max_bytes: int | None = None
+
+    def __bool__(self) -> bool:
+        return self != RenditionRecipe()
+
+    @property
+    def key(self) -> str:
+        parts = []
+        if self.min_aspect or self.max_aspect:
+            low = self.min_aspect.label if self.min_aspect else ""
+            high = self.max_aspect.label if self.max_aspect else ""
+            parts.append(f"crop={low}..{high}")
+        if self.max_width or self.max_height:
+            parts.append(f"fit={self.max_width or ''}x{self.max_height or ''}")
+        if self.max_pixels:
+            parts.append(f"pixels={self.max_pixels}")
+        if self.format:
+            parts.append(f"format={self.format}")
+        if self.strip_location:
+            parts.append("strip-location")
+        if self.max_bytes:
+            parts.append(f"bytes={self.max_bytes}")
+        return ";".join(parts)
+
+    @classmethod
+    def from_key(cls, key: str) -> RenditionRecipe:
+        values: dict = {}
+        for part in filter(None, key.split(";")):
+            name, _, value = part.partition("=")
+            if name == "crop":
+                low, _, high = value.partition("..")
+                values["min_aspect"] = AspectRatio.parse(low) if low else None
+                values["max_aspect"] = AspectRatio.parse(high) if high else None
+            elif name == "fit":
+                width, _, height = value.partition("x")
+                values["max_width"] = int(width) if width else None
+                values["max_height"] = int(height) if height else None
+            elif name == "pixels":
+                values["max_pixels"] = int(value)
+            elif name == "format":
+                values["format"] = value
+            elif name == "strip-location":
+                values["strip_location"] = True
+            elif name == "bytes":
+                values["max_bytes"] = int(value)
+            else:
+                raise ValueError(f"unknown rendition step {name!r}")
+        return cls(**values)
+
+    def describe(self) -> str:
+        """In words, for the button that offers it: "crop to 4:5 … 1.91:1, convert to JPEG"."""
+        steps = []
+        if self.min_aspect or self.max_aspect:
+            low = self.min_aspect.label if self.min_aspect else "any"
+            high = self.max_aspect.label if self.max_aspect else "any"
+            steps.append(f"crop (centred) to an aspect ratio between {low} and {high}")
+        if self.max_width or self.max_height:
+            steps.append(f"scale down to fit {self.max_width or 'any'}x{self.max_height or 'any'} pixels")
+        if self.max_pixels:
+            steps.append(f"scale down to at most {self.max_pixels:,} pixels")
+        if self.format:
+            steps.append(f"convert to {self.format.upper()}")
+        if self.strip_location:
+            steps.append("remove the location (EXIF GPS)")
+        if self.max_bytes:
+            steps.append(f"compress to at most {filesizeformat(self.max_bytes)}")
+        return ", ".join(steps)
+
+    def combine(self, other: RenditionRecipe) -> RenditionRecipe:
+        """Both fixes at once, keeping the stricter of each limit."""
+        return replace(
+            self,
+            min_aspect=_stricter(self.min_aspect, other.min_aspect, max),
+            max_aspect=_stricter(self.max_aspect, other.max_aspect, min),
+            max_width=_stricter(self.max_width, other.max_width, min),
+            max_height=_stricter(self.max_height, other.max_height, min),
+            max_pixels=_stricter(self.max_pixels, other.max_pixels, min),
+            format=self.format or other.format,
+            strip_location=self.strip_location or other.strip_location,
+            max_bytes=_stricter(self.max_bytes, other.max_bytes, min),
+        )
+
+
+def _stricter(first, second, pick):
+    if first is None or second is None:
+        return first if second is None else second
+    if isinstance(first, AspectRatio):
+        return pick(first, second, key=lambda ratio: ratio.value)
+    return pick(first, second)
