@@ -27,7 +27,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from social.models import Platform, SocialAccount
+from social.models import Platform, SocialAccount, without_tokens_via
 
 from .forms import (
     MEDIA_ROWS,
@@ -45,7 +45,6 @@ from .selectors import (
     post_needs_attention_q,
     post_on_platform_q,
     post_to_account_q,
-    token_fields,
 )
 from .services.posts import (
     EDITABLE_STATUSES,
@@ -159,7 +158,7 @@ class AccountFilter(_ChoiceFilter):
     parameter_name = "account"
 
     def lookups(self, request, model_admin):
-        return [(str(account.pk), str(account)) for account in SocialAccount.objects.defer(*token_fields())]
+        return [(str(account.pk), str(account)) for account in SocialAccount.objects.without_tokens()]
 
     def queryset(self, request, queryset):
         if account_id := self.checked_value():
@@ -519,7 +518,7 @@ class ScheduledPostAdmin(admin.ModelAdmin):
         if not self._may_change_post(request, post):
             raise PermissionDenied
         post_account = get_object_or_404(
-            ScheduledPostAccount.objects.select_related("account").defer(*token_fields(via="account__")),
+            ScheduledPostAccount.objects.with_account(),
             pk=post_account_id,
             post=post,
         )
@@ -758,7 +757,7 @@ class PublishAttemptAdmin(admin.ModelAdmin):
     list_select_related = ["post_account__account"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer(*token_fields(via="post_account__account__"))
+        return without_tokens_via(super().get_queryset(request), "post_account__account")
 
     def has_add_permission(self, request):
         return False

@@ -17,7 +17,6 @@ from social.clients import MediaItem
 from social.models import Platform, SocialAccount, SocialAccountStatus
 
 from .models import PostStatus, ScheduledPost
-from .selectors import token_fields
 from .services.posts import MEDIA_TYPES, PostCheck, PostInput, post_input_check, timezone_names, zone_or_utc
 
 MEDIA_ROWS = 4
@@ -199,8 +198,8 @@ class ScheduledPostForm(MediaAndPlatformFields, forms.ModelForm):
         accounts = self.fields["social_accounts"]
         current_ids = list(post.post_accounts.values_list("account_id", flat=True)) if post else []
         accounts.queryset = (
-            SocialAccount.objects.filter(Q(status=SocialAccountStatus.ACTIVE) | Q(pk__in=current_ids))
-            .defer(*token_fields())
+            SocialAccount.objects.without_tokens()
+            .filter(Q(status=SocialAccountStatus.ACTIVE) | Q(pk__in=current_ids))
             .order_by("platform", "name")
         )
         accounts.choices = accounts.grouped_choices()

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 
 from social.clients.base import ErrorKind
-from social.models import SocialAccount
+from social.models import SocialAccount, without_tokens_via
 
 __all__ = [
     "AccountStatus",
@@ -98,6 +98,12 @@ class ScheduledPost(models.Model):
         return f"Post {self.pk}: {first_line[:60]}" if first_line else f"Post {self.pk}"
 
 
+class ScheduledPostAccountQuerySet(models.QuerySet):
+    def with_account(self) -> ScheduledPostAccountQuerySet:
+        """Each row with its SocialAccount in the same query, without the account's tokens."""
+        return without_tokens_via(self, "account")
+
+
 class ScheduledPostAccount(models.Model):
     """One post going to one account: the unit that is published, retried and recorded."""
 
@@ -115,6 +121,8 @@ class ScheduledPostAccount(models.Model):
     publish_state = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ScheduledPostAccountQuerySet.as_manager()
+
     class Meta:
         ordering = ["post_id", "id"]
         constraints = [
@@ -122,6 +130,10 @@ class ScheduledPostAccount(models.Model):
         ]
 
     def __str__(self) -> str:
+        # A label never decrypts a token (Django's delete page lists these rows): load the account
+        # without its tokens unless it is already here.
+        if not ScheduledPostAccount.account.is_cached(self):
+            self.account = SocialAccount.objects.without_tokens().get(pk=self.account_id)
         return f"{self.post_id} -> {self.account}"
 
 

@@ -56,7 +56,7 @@ class SocialAccountAdmin(admin.ModelAdmin):
         js = ["calendar_app/viewer-timezone.js"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer("access_token", "refresh_token")
+        return super().get_queryset(request).without_tokens()
 
     def has_add_permission(self, request):
         # Accounts are connected through OAuth, which is the only way a token gets in.

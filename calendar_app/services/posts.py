@@ -28,7 +28,6 @@ from social.models import Platform, SocialAccount, SocialAccountStatus
 
 from ..models import AccountStatus, PostStatus, PublishAttempt, ScheduledPost, ScheduledPostAccount
 from ..rules import post_status_rollup
-from ..selectors import token_fields
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -225,7 +224,7 @@ def _inactive_account_problems(accounts: Iterable[SocialAccount]) -> list[str]:
 
 
 def _accounts(account_ids: Iterable[int]) -> list[SocialAccount]:
-    return list(SocialAccount.objects.filter(pk__in=list(account_ids)).defer(*token_fields()))
+    return list(SocialAccount.objects.without_tokens().filter(pk__in=list(account_ids)))
 
 
 def post_input_check(
@@ -316,8 +315,7 @@ def _removed_accounts_with_history(*, post: ScheduledPost, kept_ids: Sequence[in
     removed_with_history = (
         post.post_accounts.exclude(account_id__in=list(kept_ids))
         .filter(Exists(PublishAttempt.objects.filter(post_account=OuterRef("pk"))))
-        .select_related("account")
-        .defer(*token_fields(via="account__"))
+        .with_account()
     )
     return [
         f"{post_account.account.get_platform_display()}: {post_account.account.name} has publishing history "
@@ -447,9 +445,7 @@ def post_publish_now(*, post_id: int) -> ScheduledPost:
             )
         pending = [
             post_account.account
-            for post_account in post.post_accounts.filter(status=AccountStatus.PENDING)
-            .select_related("account")
-            .defer(*token_fields(via="account__"))
+            for post_account in post.post_accounts.filter(status=AccountStatus.PENDING).with_account()
         ]
         if not pending:
             raise ValidationError(f"{post} has no account left to publish to.")
@@ -482,9 +478,7 @@ def post_retry_failed_accounts(*, post_id: int) -> int:
             )
         failed = [
             post_account.account
-            for post_account in post.post_accounts.filter(status=AccountStatus.FAILED)
-            .select_related("account")
-            .defer(*token_fields(via="account__"))
+            for post_account in post.post_accounts.filter(status=AccountStatus.FAILED).with_account()
         ]
         if not failed:
             raise ValidationError(f"{post} has no failed accounts to retry.")
@@ -556,10 +550,7 @@ def _lock_post_account(post_account_id: int) -> tuple[ScheduledPost, ScheduledPo
         raise ValidationError(f"Account entry {post_account_id} does not exist.")
     post = _lock_post(post_id)  # the post first, in the same order as every other write
     post_account = (
-        ScheduledPostAccount.objects.select_for_update(of=("self",))
-        .select_related("account")
-        .defer(*token_fields(via="account__"))
-        .get(pk=post_account_id)
+        ScheduledPostAccount.objects.select_for_update(of=("self",)).with_account().get(pk=post_account_id)
     )
     if post.status == PostStatus.PUBLISHING:
         raise ValidationError(f"{post} is being published right now; try again in a minute.")
