@@ -48,7 +48,6 @@ from .selectors import (
 )
 from .services.posts import (
     EDITABLE_STATUSES,
-    format_in_zone,
     post_account_mark_published,
     post_account_send_again,
     post_cancel,
@@ -59,13 +58,8 @@ from .services.posts import (
     post_publish_now,
     post_retry_failed_accounts,
     post_update,
-    zone_or_utc,
 )
-
-# The login and index pages learn the browser's time zone too (calendar_app.middleware reads it), so
-# the first page after logging in already shows times in it.
-admin.site.login_template = "calendar_app/admin/login.html"
-admin.site.index_template = "calendar_app/admin/index.html"
+from .timezones import format_in_zone, zone_or_utc
 
 PLATFORM_SHORT_NAMES = {
     Platform.TWITTER: "X",
@@ -218,7 +212,6 @@ class ScheduledPostAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["calendar_app/admin.css"]}
-        js = ["calendar_app/viewer-timezone.js"]
 
     # -- Who may do what --------------------------------------------------------------------------------
 

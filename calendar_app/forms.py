@@ -17,7 +17,8 @@ from social.clients import MediaItem
 from social.models import Platform, SocialAccount, SocialAccountStatus
 
 from .models import PostStatus, ScheduledPost
-from .services.posts import MEDIA_TYPES, PostCheck, PostInput, post_input_check, timezone_names, zone_or_utc
+from .services.posts import MEDIA_TYPES, PostCheck, PostInput, post_input_check
+from .timezones import timezone_names, zone_or_utc
 
 MEDIA_ROWS = 4
 WALL_TIME_FORMAT = "%Y-%m-%dT%H:%M"

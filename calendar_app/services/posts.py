@@ -9,13 +9,11 @@ went out and their attempts) is never rewritten. A refusal is a ``ValidationErro
 from __future__ import annotations
 
 import copy
-import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, available_timezones
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import URLValidator
@@ -28,6 +26,7 @@ from social.models import Platform, SocialAccount, SocialAccountStatus
 
 from ..models import AccountStatus, PostStatus, PublishAttempt, ScheduledPost, ScheduledPostAccount
 from ..rules import post_status_rollup
+from ..timezones import format_in_zone, timezone_names, wall_time_to_utc
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -40,45 +39,6 @@ GONE_OUT_ACCOUNT_STATUSES = frozenset(
 # Times are entered to the minute: the current minute is not "in the past" yet.
 PAST_TIME_GRACE = timedelta(minutes=1)
 MEDIA_TYPES = ("image", "video", "gif")
-
-
-@functools.cache
-def timezone_names() -> frozenset[str]:
-    """The IANA zone names a post may be written in."""
-    return frozenset(available_timezones())
-
-
-def wall_time_to_utc(*, wall_time: datetime, timezone_name: str) -> datetime:
-    """The aware UTC instant of a naive wall-clock time in ``timezone_name``.
-
-    A time that does not exist (skipped when clocks jump forward) is refused. A time that happens twice
-    (clocks fall back) is its first occurrence, the one still on daylight-saving time.
-    """
-    if wall_time.tzinfo is not None:
-        raise ValueError("wall_time must be naive: it is read in timezone_name")
-    zone = ZoneInfo(timezone_name)
-    local = wall_time.replace(tzinfo=zone, fold=0)
-    as_utc = local.astimezone(UTC)
-    if as_utc.astimezone(zone).replace(tzinfo=None) != wall_time:
-        raise ValidationError(
-            f"{wall_time:%H:%M} does not exist on {wall_time:%Y-%m-%d} in {timezone_name}: the clocks "
-            "jump forward over it. Choose another time.",
-            code="nonexistent_time",
-        )
-    return as_utc
-
-
-def zone_or_utc(timezone_name: str) -> ZoneInfo:
-    """The zone of a stored name; UTC for a name this system does not know."""
-    return ZoneInfo(timezone_name if timezone_name in timezone_names() else "UTC")
-
-
-def format_in_zone(value: datetime | None, timezone_name: str, *, with_date: bool = True) -> str:
-    """``2026-03-08 14:05 EDT``: an instant as the wall time of a zone, with the zone's abbreviation."""
-    if value is None:
-        return ""
-    local = value.astimezone(zone_or_utc(timezone_name))
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}" if with_date else f"{local:%H:%M}"
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ from calendar_app.services.posts import (
     post_publish_now,
     post_retry_failed_accounts,
     post_update,
-    wall_time_to_utc,
 )
 from social.clients import MediaItem, registry
 from social.models import Platform, SocialAccountStatus
@@ -34,29 +33,6 @@ from .factories import add_attempt, make_account, make_post, post_input
 pytestmark = pytest.mark.django_db
 
 TOO_LONG = "x" * 312
-
-
-# --- Time zones ---------------------------------------------------------------------------------------
-
-
-def test_wall_time_to_utc__is_read_in_the_named_zone_across_a_dst_change():
-    before = wall_time_to_utc(wall_time=datetime(2026, 3, 28, 9, 0), timezone_name="Europe/Paris")
-    after = wall_time_to_utc(wall_time=datetime(2026, 3, 30, 9, 0), timezone_name="Europe/Paris")
-    assert before == datetime(2026, 3, 28, 8, 0, tzinfo=UTC)  # CET, UTC+1
-    assert after == datetime(2026, 3, 30, 7, 0, tzinfo=UTC)  # CEST, UTC+2
-
-
-def test_wall_time_to_utc__a_time_the_clocks_skip_is_refused():
-    with pytest.raises(ValidationError) as error:
-        wall_time_to_utc(wall_time=datetime(2026, 3, 8, 2, 30), timezone_name="America/New_York")
-    assert "02:30 does not exist on 2026-03-08 in America/New_York" in error.value.messages[0]
-
-
-def test_wall_time_to_utc__a_time_that_happens_twice_is_the_first_one():
-    # 01:30 on 2026-11-01 happens at 05:30 UTC (EDT) and again at 06:30 UTC (EST).
-    assert wall_time_to_utc(
-        wall_time=datetime(2026, 11, 1, 1, 30), timezone_name="America/New_York"
-    ) == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
 
 
 # --- Metadata -----------------------------------------------------------------------------------------
