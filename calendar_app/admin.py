@@ -21,7 +21,6 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -37,9 +36,20 @@ from .forms import (
     SendAgainForm,
     media_row_fields,
 )
-from .models import AccountStatus, PostStatus, PublishAttempt, ScheduledPost, ScheduledPostAccount
+from .models import PostStatus, PublishAttempt, ScheduledPost
+from .rules import (
+    post_account_review_refusal,
+    post_account_send_again_refusal,
+    post_cancel_refusal,
+    post_duplicate_refusal,
+    post_edit_refusal,
+    post_publish_now_refusal,
+    post_retry_refusal,
+)
 from .selectors import (
     post_account_history,
+    post_account_statuses,
+    post_account_with_history,
     post_calendar_list,
     post_list_queryset,
     post_needs_attention_q,
@@ -47,14 +57,12 @@ from .selectors import (
     post_to_account_q,
 )
 from .services.posts import (
-    EDITABLE_STATUSES,
     post_account_mark_published,
     post_account_send_again,
     post_cancel,
     post_create,
     post_delete,
     post_duplicate,
-    post_is_editable,
     post_publish_now,
     post_retry_failed_accounts,
     post_update,
@@ -69,6 +77,15 @@ PLATFORM_SHORT_NAMES = {
     Platform.YOUTUBE: "YT",
 }
 BOTH_LOCATIONS = [ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM]
+# Each post action with the rule its service applies: its button shows exactly when the rule allows it.
+ACTION_RULES = {
+    "publish_now": post_publish_now_refusal,
+    "retry_failed_accounts": post_retry_refusal,
+    "cancel_posts": post_cancel_refusal,
+    "duplicate_as_draft": post_duplicate_refusal,
+}
+# Actions that change the post itself (duplicating makes a new post of one's own).
+CHANGING_ACTIONS = frozenset({"publish_now", "retry_failed_accounts", "cancel_posts"})
 
 
 def status_badge(status: str, label: str) -> str:
@@ -224,8 +241,10 @@ class ScheduledPostAdmin(admin.ModelAdmin):
         )
 
     def _editable(self, post: ScheduledPost) -> bool:
+        """Whether ``post`` may still be edited or deleted (calendar_app.rules, as post_update applies it)."""
         if not hasattr(post, "_admin_editable"):
-            post._admin_editable = post_is_editable(post=post)
+            statuses = post_account_statuses(post_id=post.pk)
+            post._admin_editable = post_edit_refusal(post=post, account_statuses=statuses) is None
         return post._admin_editable
 
     def has_change_permission(self, request, obj=None):
@@ -370,17 +389,12 @@ class ScheduledPostAdmin(admin.ModelAdmin):
         statuses = {post_account.status for post_account in post_accounts}
         may_change = self._may_change_post(request, post)
         offered = self.get_actions(request, action_location=ActionLocation.CHANGE_FORM)
-        applicable = {
-            "publish_now": post.status in EDITABLE_STATUSES and AccountStatus.PENDING in statuses,
-            "retry_failed_accounts": post.status in (PostStatus.FAILED, PostStatus.PARTIALLY_PUBLISHED)
-            and AccountStatus.FAILED in statuses,
-            "cancel_posts": post.status in (PostStatus.DRAFT, PostStatus.SCHEDULED),
-            "duplicate_as_draft": True,
-        }
         buttons = [
             (name, offered[name].description)
-            for name, applies in applicable.items()
-            if applies and name in offered and (may_change or name == "duplicate_as_draft")
+            for name, refusal in ACTION_RULES.items()
+            if refusal(post=post, account_statuses=statuses) is None
+            and name in offered
+            and (may_change or name not in CHANGING_ACTIONS)
         ]
         attempts = sorted(
             (attempt for post_account in post_accounts for attempt in post_account.attempts.all()),
@@ -401,7 +415,8 @@ class ScheduledPostAdmin(admin.ModelAdmin):
                     "review_url": reverse(
                         "admin:calendar_app_scheduledpost_review", args=[post.pk, post_account.pk]
                     )
-                    if may_change and post_account.status == AccountStatus.NEEDS_REVIEW
+                    if may_change
+                    and post_account_review_refusal(post=post, post_account=post_account) is None
                     else "",
                 }
                 for post_account in post_accounts
@@ -510,11 +525,9 @@ class ScheduledPostAdmin(admin.ModelAdmin):
             raise Http404(f"Post {object_id} does not exist.")
         if not self._may_change_post(request, post):
             raise PermissionDenied
-        post_account = get_object_or_404(
-            ScheduledPostAccount.objects.with_account(),
-            pk=post_account_id,
-            post=post,
-        )
+        post_account = post_account_with_history(post_id=post.pk, post_account_id=post_account_id)
+        if post_account is None:
+            raise Http404(f"Post {post.pk} has no account entry {post_account_id}.")
         change_url = reverse("admin:calendar_app_scheduledpost_change", args=[post.pk])
         mark_form = MarkPublishedForm(prefix="mark")
         send_form = SendAgainForm(prefix="send")
@@ -540,13 +553,8 @@ class ScheduledPostAdmin(admin.ModelAdmin):
                 else:
                     self.message_user(request, done, messages.SUCCESS)
                     return HttpResponseRedirect(change_url)
-        elif post_account.status != AccountStatus.NEEDS_REVIEW:
-            self.message_user(
-                request,
-                f"{post_account.account} is {post_account.get_status_display().lower()} on {post}; "
-                "there is nothing to review.",
-                messages.WARNING,
-            )
+        elif refusal := post_account_review_refusal(post=post, post_account=post_account):
+            self.message_user(request, refusal, messages.WARNING)
             return HttpResponseRedirect(change_url)
         context = {
             **self.admin_site.each_context(request),
@@ -555,10 +563,11 @@ class ScheduledPostAdmin(admin.ModelAdmin):
             "subtitle": str(post),
             "original": post,
             "post_account": post_account,
-            "attempts": post_account.attempts.order_by("started_at", "id"),
+            "attempts": post_account.attempts.all(),
             "zone": post.timezone,
             "mark_form": mark_form,
             "send_form": send_form,
+            "send_again_refusal": post_account_send_again_refusal(post=post, post_account=post_account),
             "change_url": change_url,
             "media": self.media,
         }

@@ -134,6 +134,11 @@ def post_accounts_prefetch() -> Prefetch:
     )
 
 
+def post_account_statuses(*, post_id: int) -> set[str]:
+    """The statuses of a post's accounts: what the rules of calendar_app.rules look at."""
+    return set(ScheduledPostAccount.objects.filter(post_id=post_id).values_list("status", flat=True))
+
+
 def post_list_queryset(*, queryset: QuerySet[ScheduledPost] | None = None) -> QuerySet[ScheduledPost]:
     """Posts with everything a list row shows (author, accounts), in a fixed number of queries."""
     queryset = ScheduledPost.objects.all() if queryset is None else queryset
@@ -164,11 +169,22 @@ def post_calendar_list(*, start: datetime, end: datetime) -> list[ScheduledPost]
     )
 
 
+def _with_history(queryset: QuerySet[ScheduledPostAccount]) -> QuerySet[ScheduledPostAccount]:
+    return queryset.with_account().prefetch_related(
+        Prefetch("attempts", queryset=PublishAttempt.objects.order_by("started_at", "id"))
+    )
+
+
 def post_account_history(*, post_id: int) -> list[ScheduledPostAccount]:
     """A post's accounts, each with its full attempt history (``attempts``, oldest first)."""
     return list(
-        ScheduledPostAccount.objects.filter(post_id=post_id)
-        .with_account()
-        .prefetch_related(Prefetch("attempts", queryset=PublishAttempt.objects.order_by("started_at", "id")))
-        .order_by("account__platform", "account__name", "id")
+        _with_history(ScheduledPostAccount.objects.filter(post_id=post_id)).order_by(
+            "account__platform", "account__name", "id"
+        )
     )
+
+
+def post_account_with_history(*, post_id: int, post_account_id: int) -> ScheduledPostAccount | None:
+    """One account of a post with its attempt history (``attempts``, oldest first); None if it has no such
+    account."""
+    return _with_history(ScheduledPostAccount.objects.filter(post_id=post_id, pk=post_account_id)).first()

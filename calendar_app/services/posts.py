@@ -25,17 +25,21 @@ from social.clients import MediaItem, PublishPayload, UnknownPlatformError, vali
 from social.models import Platform, SocialAccount, SocialAccountStatus
 
 from ..models import AccountStatus, PostStatus, PublishAttempt, ScheduledPost, ScheduledPostAccount
-from ..rules import post_status_rollup
+from ..rules import (
+    post_account_review_refusal,
+    post_account_send_again_refusal,
+    post_cancel_refusal,
+    post_edit_refusal,
+    post_publish_now_refusal,
+    post_retry_refusal,
+    post_status_rollup,
+)
+from ..selectors import post_account_statuses
 from ..timezones import format_in_zone, timezone_names, wall_time_to_utc
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-# A post can be edited (or deleted) while nothing of it has gone out and the publisher does not hold it.
-EDITABLE_STATUSES = frozenset({PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.CANCELLED})
-GONE_OUT_ACCOUNT_STATUSES = frozenset(
-    {AccountStatus.PUBLISHING, AccountStatus.PUBLISHED, AccountStatus.NEEDS_REVIEW}
-)
 # Times are entered to the minute: the current minute is not "in the past" yet.
 PAST_TIME_GRACE = timedelta(minutes=1)
 MEDIA_TYPES = ("image", "video", "gif")
@@ -284,14 +288,6 @@ def _removed_accounts_with_history(*, post: ScheduledPost, kept_ids: Sequence[in
     ]
 
 
-def post_is_editable(*, post: ScheduledPost) -> bool:
-    """Whether a person may still change (or delete) ``post``: nothing of it has gone out."""
-    return (
-        post.status in EDITABLE_STATUSES
-        and not post.post_accounts.filter(status__in=GONE_OUT_ACCOUNT_STATUSES).exists()
-    )
-
-
 def _lock_post(post_id: int) -> ScheduledPost:
     try:
         return ScheduledPost.objects.select_for_update().get(pk=post_id)
@@ -299,18 +295,15 @@ def _lock_post(post_id: int) -> ScheduledPost:
         raise ValidationError(f"Post {post_id} does not exist (it may have been deleted).") from None
 
 
+def _refuse(refusal: str | None, *, code: str | None = None) -> None:
+    """Raise a rule's refusal (calendar_app.rules) as the ValidationError a person reads."""
+    if refusal is not None:
+        raise ValidationError(refusal, code=code)
+
+
 def _refuse_unless_editable(post: ScheduledPost) -> None:
-    if not post_is_editable(post=post):
-        why = (
-            f"is {post.get_status_display().lower()}"
-            if post.status not in EDITABLE_STATUSES
-            else "has accounts it was already sent to"
-        )
-        raise ValidationError(
-            f"{post} {why}, so it can no longer be changed: its history stays as it is. Duplicate it as a new "
-            "draft instead.",
-            code="not_editable",
-        )
+    statuses = post_account_statuses(post_id=post.pk)
+    _refuse(post_edit_refusal(post=post, account_statuses=statuses), code="not_editable")
 
 
 def post_create(*, created_by: AbstractBaseUser, data: PostInput) -> ScheduledPost:
@@ -398,17 +391,9 @@ def post_publish_now(*, post_id: int) -> ScheduledPost:
     """Make a draft, scheduled or cancelled post due now; the next publisher run (cron or trigger) sends it."""
     with transaction.atomic():
         post = _lock_post(post_id)
-        if post.status not in EDITABLE_STATUSES:
-            raise ValidationError(
-                f"{post} is {post.get_status_display().lower()}; only drafts, scheduled and cancelled posts "
-                "can be published now."
-            )
-        pending = [
-            post_account.account
-            for post_account in post.post_accounts.filter(status=AccountStatus.PENDING).with_account()
-        ]
-        if not pending:
-            raise ValidationError(f"{post} has no account left to publish to.")
+        post_accounts = list(post.post_accounts.with_account())
+        _refuse(post_publish_now_refusal(post=post, account_statuses={pa.status for pa in post_accounts}))
+        pending = [pa.account for pa in post_accounts if pa.status == AccountStatus.PENDING]
         problems = _inactive_account_problems(pending) + _platform_problems(
             content=post.content, metadata=post.metadata, accounts=pending
         )
@@ -431,17 +416,9 @@ def post_retry_failed_accounts(*, post_id: int) -> int:
     """
     with transaction.atomic():
         post = _lock_post(post_id)
-        if post.status not in (PostStatus.FAILED, PostStatus.PARTIALLY_PUBLISHED):
-            raise ValidationError(
-                f"{post} is {post.get_status_display().lower()}; only failed or partially published posts "
-                "can be retried."
-            )
-        failed = [
-            post_account.account
-            for post_account in post.post_accounts.filter(status=AccountStatus.FAILED).with_account()
-        ]
-        if not failed:
-            raise ValidationError(f"{post} has no failed accounts to retry.")
+        post_accounts = list(post.post_accounts.with_account())
+        _refuse(post_retry_refusal(post=post, account_statuses={pa.status for pa in post_accounts}))
+        failed = [pa.account for pa in post_accounts if pa.status == AccountStatus.FAILED]
         invalid = _platform_problems(content=post.content, metadata=post.metadata, accounts=failed)
         if invalid:
             invalid.append("It would fail again: duplicate it as a new draft and fix it there.")
@@ -466,11 +443,7 @@ def post_cancel(*, post_id: int) -> ScheduledPost:
     """Cancel a draft or scheduled post; one being published, or done, cannot be cancelled."""
     with transaction.atomic():
         post = _lock_post(post_id)
-        if post.status not in (PostStatus.DRAFT, PostStatus.SCHEDULED):
-            raise ValidationError(
-                f"{post} is {post.get_status_display().lower()}; only drafts and scheduled posts can be "
-                "cancelled."
-            )
+        _refuse(post_cancel_refusal(post=post, account_statuses=post_account_statuses(post_id=post.pk)))
         post.status = PostStatus.CANCELLED
         post.next_attempt_at = None
         post.save(update_fields=["status", "next_attempt_at", "updated_at"])
@@ -512,13 +485,6 @@ def _lock_post_account(post_account_id: int) -> tuple[ScheduledPost, ScheduledPo
     post_account = (
         ScheduledPostAccount.objects.select_for_update(of=("self",)).with_account().get(pk=post_account_id)
     )
-    if post.status == PostStatus.PUBLISHING:
-        raise ValidationError(f"{post} is being published right now; try again in a minute.")
-    if post_account.status != AccountStatus.NEEDS_REVIEW:
-        raise ValidationError(
-            f"{post_account.account} is {post_account.get_status_display().lower()} on {post}, "
-            "not waiting for review."
-        )
     return post, post_account
 
 
@@ -542,6 +508,7 @@ def post_account_mark_published(
         raise ValidationError(errors)
     with transaction.atomic():
         post, post_account = _lock_post_account(post_account_id)
+        _refuse(post_account_review_refusal(post=post, post_account=post_account))
         now = timezone.now()
         post_account.status = AccountStatus.PUBLISHED
         post_account.platform_post_id = platform_post_id
@@ -572,10 +539,7 @@ def post_account_send_again(*, post_account_id: int) -> ScheduledPostAccount:
     """
     with transaction.atomic():
         post, post_account = _lock_post_account(post_account_id)
-        if post.status not in (PostStatus.SCHEDULED, PostStatus.FAILED, PostStatus.PARTIALLY_PUBLISHED):
-            raise ValidationError(
-                f"{post} is {post.get_status_display().lower()}; it will not be sent again."
-            )
+        _refuse(post_account_send_again_refusal(post=post, post_account=post_account))
         problems = _inactive_account_problems([post_account.account])
         if problems:
             raise ValidationError(problems)

@@ -10,7 +10,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from calendar_app.models import AccountStatus, PostStatus, ScheduledPost
-from calendar_app.selectors import post_due_queryset
+from calendar_app.rules import post_edit_refusal
+from calendar_app.selectors import post_account_statuses, post_due_queryset
 from calendar_app.services.posts import (
     post_account_mark_published,
     post_account_send_again,
@@ -19,7 +20,6 @@ from calendar_app.services.posts import (
     post_delete,
     post_duplicate,
     post_input_check,
-    post_is_editable,
     post_metadata_build,
     post_publish_now,
     post_retry_failed_accounts,
@@ -265,7 +265,7 @@ def test_post_update__refused_when_an_account_already_went_out(user):
     sent, waiting = make_account(user), make_account(user)
     # Waiting for a retry: still SCHEDULED, but one account is published, so the text is part of history.
     post = make_post(user, accounts={sent: AccountStatus.PUBLISHED, waiting: AccountStatus.PENDING})
-    assert not post_is_editable(post=post)
+    assert post_edit_refusal(post=post, account_statuses=post_account_statuses(post_id=post.pk))
     with pytest.raises(ValidationError, match="already sent to"):
         post_update(post_id=post.pk, data=post_input(content="Rewritten", account_ids=(sent.pk, waiting.pk)))
 
