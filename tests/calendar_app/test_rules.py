@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from calendar_app.admin import ACTION_RULES
+from calendar_app.admin.actions import ACTION_RULES
 from calendar_app.models import AccountStatus as A
 from calendar_app.models import PostStatus as P
 from calendar_app.rules import RunCategory, post_run_category, post_status_rollup, retry_delay_seconds
