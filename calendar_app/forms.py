@@ -17,7 +17,7 @@ from social.clients import MediaItem
 from social.models import Platform, SocialAccount, SocialAccountStatus
 
 from .models import PostStatus, ScheduledPost
-from .services.posts import MEDIA_TYPES, PostCheck, PostInput, post_input_check
+from .services.post_input import MEDIA_TYPES, PostCheck, PostInput, post_input_check
 from .timezones import timezone_names, zone_or_utc
 
 MEDIA_ROWS = 4

@@ -18,7 +18,7 @@ from calendar_app.models import (
     ScheduledPost,
     ScheduledPostAccount,
 )
-from calendar_app.services.posts import PostInput
+from calendar_app.services.post_input import PostInput
 from social.clients import BaseClient, PublishPayload, registry
 from social.models import Platform, SocialAccount, SocialAccountStatus
 

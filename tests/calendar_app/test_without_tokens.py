@@ -19,6 +19,7 @@ from calendar_app.selectors import (
     post_calendar_list,
     post_list_queryset,
 )
+from calendar_app.services.post_input import post_input_check
 from calendar_app.services.posts import (
     post_account_mark_published,
     post_account_send_again,
@@ -26,7 +27,6 @@ from calendar_app.services.posts import (
     post_create,
     post_delete,
     post_duplicate,
-    post_input_check,
     post_publish_now,
     post_retry_failed_accounts,
     post_update,
