@@ -65,7 +65,7 @@ TOKEN_REFRESH_MARGIN = timedelta(minutes=5)
 MESSAGE_LIMIT = 500
 KEY_PROBLEM_MESSAGE = (
     "The account's token cannot be decrypted with the configured ENCRYPTION_KEY (system check social.E003: "
-    "run `manage.py check`). The post is kept and retried once the key is fixed."
+    "run `manage.py check --database default`). The post is kept and retried once the key is fixed."
 )
 
 
