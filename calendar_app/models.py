@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 
-from social.clients.base import ErrorKind
+from social.clients.base import ErrorKind as PlatformErrorKind
 from social.models import SocialAccount, without_tokens_via
 
 __all__ = [
@@ -36,6 +36,18 @@ class AccountStatus(models.TextChoices):
     PUBLISHED = "PUBLISHED", "Published"
     FAILED = "FAILED", "Failed"
     NEEDS_REVIEW = "NEEDS_REVIEW", "Needs review"
+
+
+class ErrorKind(models.TextChoices):
+    """The error kind recorded on an account and an attempt: how the platform call failed (the clients'
+    classification, the same values), or MISSED, the publisher's own outcome for a post due too long ago
+    (no call is made)."""
+
+    TRANSIENT = PlatformErrorKind.TRANSIENT.value, PlatformErrorKind.TRANSIENT.label
+    AUTH = PlatformErrorKind.AUTH.value, PlatformErrorKind.AUTH.label
+    INVALID = PlatformErrorKind.INVALID.value, PlatformErrorKind.INVALID.label
+    UNKNOWN = PlatformErrorKind.UNKNOWN.value, PlatformErrorKind.UNKNOWN.label
+    MISSED = "MISSED", "Missed"
 
 
 class AttemptOutcome(models.TextChoices):
