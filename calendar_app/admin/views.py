@@ -23,7 +23,7 @@ from ..rules import post_account_review_refusal, post_account_send_again_refusal
 from ..selectors import post_account_history, post_account_with_history, post_calendar_list
 from ..services.posts import post_account_mark_published, post_account_send_again
 from ..timezones import format_in_zone
-from .actions import ACTION_RULES, CHANGING_ACTIONS
+from .actions import POST_ACTIONS
 from .display import platform_badges, retry_state, status_badge
 
 if TYPE_CHECKING:
@@ -47,11 +47,11 @@ def post_page_context(
     may_change = model_admin.may_change_post(request, post)
     offered = model_admin.get_actions(request, action_location=ActionLocation.CHANGE_FORM)
     buttons = [
-        (name, offered[name].description)
-        for name, refusal in ACTION_RULES.items()
-        if refusal(post=post, account_statuses=statuses) is None
-        and name in offered
-        and (may_change or name not in CHANGING_ACTIONS)
+        (action.__name__, offered[action.__name__].description)
+        for action in POST_ACTIONS
+        if action.__name__ in offered
+        and (may_change or not action.changes_post)
+        and action.rule(post=post, account_statuses=statuses) is None
     ]
     attempts = sorted(
         (attempt for post_account in post_accounts for attempt in post_account.attempts.all()),

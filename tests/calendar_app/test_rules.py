@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from calendar_app.admin.actions import ACTION_RULES
+from calendar_app.admin.actions import POST_ACTIONS
 from calendar_app.models import AccountStatus as A
 from calendar_app.models import PostStatus as P
 from calendar_app.rules import RunCategory, post_run_category, post_status_rollup, retry_delay_seconds
@@ -123,7 +123,7 @@ def accepts(service) -> bool:
 def offered_on_the_post_page(client, post) -> dict[str, bool]:
     body = client.get(f"/admin/calendar_app/scheduledpost/{post.pk}/change/").content.decode()
     buttons = set(re.findall(r'class="button post-action-(\w+)"', body))
-    offered = {name: name in buttons for name in ACTION_RULES}
+    offered = {action.__name__: action.__name__ in buttons for action in POST_ACTIONS}
     offered["edit"] = 'name="content"' in body
     offered["delete"] = f"/admin/calendar_app/scheduledpost/{post.pk}/delete/" in body
     for row in post.post_accounts.all():

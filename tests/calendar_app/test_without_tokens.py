@@ -19,18 +19,8 @@ from calendar_app.selectors import (
     post_calendar_list,
     post_list_queryset,
 )
+from calendar_app.services import posts
 from calendar_app.services.post_input import post_input_check
-from calendar_app.services.posts import (
-    post_account_mark_published,
-    post_account_send_again,
-    post_cancel,
-    post_create,
-    post_delete,
-    post_duplicate,
-    post_publish_now,
-    post_retry_failed_accounts,
-    post_update,
-)
 from calendar_app.services.publishing import publish_due_posts
 from social.crypto import TokenDecryptionError
 from social.models import Platform, SocialAccount
@@ -103,19 +93,20 @@ def test_without_tokens__every_admin_page(staff_client, staff_user, accounts):
 
 def test_without_tokens__every_admin_action(staff_client, staff_user, accounts):
     x, facebook = accounts
-    added = staff_client.post(
-        f"{LIST}add/",
-        {
-            "content": "Hello",
-            "social_accounts": [x.pk, facebook.pk],
-            "scheduled_local": (timezone.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
-            "timezone": "UTC",
-            "status": "DRAFT",
-            **{f"media_{index}_type": "image" for index in range(1, 5)},
-        },
-    )
+    form = {
+        "content": "Hello",
+        "social_accounts": [x.pk, facebook.pk],
+        "scheduled_local": (timezone.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        "timezone": "UTC",
+        "status": "DRAFT",
+        **{f"media_{index}_type": "image" for index in range(1, 5)},
+    }
+    added = staff_client.post(f"{LIST}add/", form)
     assert added.status_code == 302
     draft = ScheduledPost.objects.get()
+    # Checking a post validates it against each account's client, still without the tokens.
+    too_long = staff_client.post(f"{LIST}add/", {**form, "content": "x" * 312, "status": "SCHEDULED"})
+    assert "X: 312 characters as X counts them" in too_long.content.decode()
     for action in ("publish_now", "cancel_posts", "duplicate_as_draft"):
         response = staff_client.post(LIST, {"action": action, "_selected_action": [draft.pk]})
         assert response.status_code == 302, action
@@ -141,19 +132,22 @@ def test_without_tokens__every_post_service_and_read(staff_user, accounts):
     x, facebook = accounts
     ids = (x.pk, facebook.pk)
     assert post_input_check(data=post_input(account_ids=ids)).errors == {}
-    post = post_create(created_by=staff_user, data=post_input(account_ids=ids, status=PostStatus.DRAFT))
-    post_update(post_id=post.pk, data=post_input(account_ids=(x.pk,), content="Edited"))
-    post_publish_now(post_id=post.pk)
-    post_cancel(post_id=post.pk)
-    copy_ = post_duplicate(post_id=post.pk, created_by=staff_user)
-    post_delete(post_id=copy_.pk)
+    post = posts.post_create(created_by=staff_user, data=post_input(account_ids=ids, status=PostStatus.DRAFT))
+    posts.post_update(post_id=post.pk, data=post_input(account_ids=(x.pk,), content="Edited"))
+    posts.post_publish_now(post_id=post.pk)
+    posts.post_cancel(post_id=post.pk)
+    copy_ = posts.post_duplicate(post_id=post.pk, created_by=staff_user)
+    posts.post_delete(post_id=copy_.pk)
 
     failed = make_post(staff_user, accounts={facebook: AccountStatus.FAILED}, status=PostStatus.FAILED)
-    assert post_retry_failed_accounts(post_id=failed.pk) == 1
+    assert posts.post_retry_failed_accounts(post_id=failed.pk) == 1
     marked = in_review(staff_user, x).post_accounts.get()
-    assert post_account_mark_published(post_account_id=marked.pk, platform_post_id="1").status == "PUBLISHED"
+    assert (
+        posts.post_account_mark_published(post_account_id=marked.pk, platform_post_id="1").status
+        == "PUBLISHED"
+    )
     sent = in_review(staff_user, facebook).post_accounts.get()
-    assert post_account_send_again(post_account_id=sent.pk).status == AccountStatus.PENDING
+    assert posts.post_account_send_again(post_account_id=sent.pk).status == AccountStatus.PENDING
 
     assert [str(pa.account) for p in post_list_queryset() for pa in p.post_accounts.all()]
     assert post_calendar_list(

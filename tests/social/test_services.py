@@ -22,7 +22,7 @@ from social.services import (
     social_accounts_connect,
 )
 
-from .fakes import YT_TOKEN_URL, basic_auth, client_id, client_secret, form_body, make_account
+from .fakes import YT_TOKEN_URL, basic_auth, client_id, client_secret, form_body, make_account, raw_tokens
 
 pytestmark = pytest.mark.django_db
 
@@ -31,13 +31,6 @@ OLD_ACCESS = "old-access-token-PLAINTEXT"
 OLD_REFRESH = "old-refresh-token-PLAINTEXT"
 NEW_ACCESS = "new-access-token-PLAINTEXT"
 NEW_REFRESH = "new-refresh-token-PLAINTEXT"
-
-
-def raw_tokens(account_id: int) -> tuple[str, str]:
-    table = SocialAccount._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT access_token, refresh_token FROM {table} WHERE id = %s", [account_id])  # noqa: S608
-        return cursor.fetchone()
 
 
 def x_account(owner, **fields) -> SocialAccount:

@@ -14,7 +14,7 @@ from calendar_app.models import AccountStatus, PostStatus, ScheduledPost
 from calendar_app.selectors import post_due_queryset
 from social.models import Platform, SocialAccountStatus
 
-from ..factories import add_attempt, make_account, make_post, make_staff
+from ..factories import make_account, make_post, make_staff
 from .pages import (
     ADD,
     CALENDAR,
@@ -403,37 +403,3 @@ def test_delete__a_draft_can_go_a_post_with_history_cannot(staff_client, staff_u
     assert "delete_selected" not in str(
         staff_client.get(LIST).context["action_form"].fields["action"].choices
     )
-
-
-def test_admin_pages_never_load_or_decrypt_a_token(staff_client, staff_user, fake_clients, monkeypatch):
-    x = make_account(staff_user, name="@acme")
-    post = make_post(
-        staff_user,
-        accounts={x: AccountStatus.NEEDS_REVIEW},
-        status=PostStatus.FAILED,
-        scheduled_at=timezone.now() - timedelta(hours=1),
-    )
-    add_attempt(
-        post.post_accounts.get(), started_at=timezone.now() - timedelta(hours=1), error_kind="UNKNOWN"
-    )
-
-    class NoDecrypting:
-        def decrypt(self, *args, **kwargs):
-            raise AssertionError("an admin page loaded a token")
-
-    monkeypatch.setattr("social.fields.get_key_ring", NoDecrypting)
-    for url in (
-        LIST,
-        f"{LIST}?account={x.pk}",
-        ADD,
-        change_url(post),
-        review_url(post, post.post_accounts.get()),
-        f"{CALENDAR}?month={timezone.now():%Y-%m}",
-        "/admin/calendar_app/publishattempt/",
-        "/admin/social/socialaccount/",
-    ):
-        assert staff_client.get(url).status_code == 200, url
-    # Checking a post validates it against each account's client, still without the tokens.
-    response = staff_client.post(ADD, form_data(content=TOO_LONG, social_accounts=[x.pk]))
-    assert "X: 312 characters, the limit is 280" in response.content.decode()
-    run_on_page(staff_client, post, "duplicate_as_draft")
