@@ -134,6 +134,12 @@ def make_post(
     return post
 
 
+def post_with(owner, *account_statuses: str, **fields) -> tuple[ScheduledPost, list[ScheduledPostAccount]]:
+    """A post to one new account per status given, and its account rows in that order."""
+    post = make_post(owner, accounts={make_account(owner): status for status in account_statuses}, **fields)
+    return post, list(post.post_accounts.order_by("id"))
+
+
 def add_attempt(
     post_account: ScheduledPostAccount,
     *,

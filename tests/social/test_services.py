@@ -31,6 +31,8 @@ OLD_ACCESS = "old-access-token-PLAINTEXT"
 OLD_REFRESH = "old-refresh-token-PLAINTEXT"
 NEW_ACCESS = "new-access-token-PLAINTEXT"
 NEW_REFRESH = "new-refresh-token-PLAINTEXT"
+# X's answer to a refresh: a new access token and a new (rotated) refresh token.
+X_ROTATED = {"access_token": NEW_ACCESS, "refresh_token": NEW_REFRESH, "expires_in": 7200}
 
 
 def x_account(owner, **fields) -> SocialAccount:
@@ -159,9 +161,7 @@ def test_refresh__linkedin_partner_app_refreshes_with_credentials_in_the_body(us
 
 def test_refresh__needs_reconnect_account_that_refreshes_is_active_again(user, oauth_apps, mocked):
     account = x_account(user, status=SocialAccountStatus.NEEDS_RECONNECT)
-    mocked.post(
-        X_TOKEN_URL, json={"access_token": NEW_ACCESS, "refresh_token": NEW_REFRESH, "expires_in": 7200}
-    )
+    mocked.post(X_TOKEN_URL, json=X_ROTATED)
 
     social_account_refresh_token(account_id=account.pk, rejected_access_token=OLD_ACCESS)
 
@@ -170,9 +170,7 @@ def test_refresh__needs_reconnect_account_that_refreshes_is_active_again(user, o
 
 def test_refresh__disabled_account_stays_disabled(user, oauth_apps, mocked):
     account = x_account(user, status=SocialAccountStatus.DISABLED)
-    mocked.post(
-        X_TOKEN_URL, json={"access_token": NEW_ACCESS, "refresh_token": NEW_REFRESH, "expires_in": 7200}
-    )
+    mocked.post(X_TOKEN_URL, json=X_ROTATED)
     social_account_refresh_token(account_id=account.pk, rejected_access_token=OLD_ACCESS)
     assert SocialAccount.objects.get().status == SocialAccountStatus.DISABLED
 
@@ -222,9 +220,7 @@ def test_refresh__proactive_only_when_the_token_expires_soon(user, oauth_apps, m
     assert len(mocked.calls) == 0
 
     soon = make_account(user, external_id="99", token_expires_at=timezone.now() + timedelta(minutes=4))
-    mocked.post(
-        X_TOKEN_URL, json={"access_token": NEW_ACCESS, "refresh_token": NEW_REFRESH, "expires_in": 7200}
-    )
+    mocked.post(X_TOKEN_URL, json=X_ROTATED)
     social_account_refresh_token(account_id=soon.pk, refresh_within=PROACTIVE_REFRESH_WITHIN)
 
     assert len(mocked.calls) == 1
@@ -267,9 +263,7 @@ def test_refresh__publisher_hot_path_costs_a_fixed_few_queries(
 ):
     fresh_enough = make_account(user, token_expires_at=timezone.now() + timedelta(hours=1))
     expiring = make_account(user, external_id="99", token_expires_at=timezone.now() + timedelta(minutes=1))
-    mocked.post(
-        X_TOKEN_URL, json={"access_token": NEW_ACCESS, "refresh_token": NEW_REFRESH, "expires_in": 7200}
-    )
+    mocked.post(X_TOKEN_URL, json=X_ROTATED)
 
     # Savepoint, locked read, release: nothing else when there is nothing to do.
     with django_assert_max_num_queries(3):

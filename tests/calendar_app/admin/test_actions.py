@@ -10,7 +10,7 @@ from django.utils import timezone
 from calendar_app.models import AccountStatus, PostStatus, ScheduledPost
 from calendar_app.selectors import post_due_queryset
 
-from ..factories import make_account, make_post
+from ..factories import make_account, make_post, post_with
 from .pages import (
     change_url,
     page_messages,
@@ -25,10 +25,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_post_page_action__retry_failed_accounts(staff_client, staff_user):
-    failed, published = make_account(staff_user), make_account(staff_user)
-    post = make_post(
+    post, _rows = post_with(
         staff_user,
-        accounts={failed: AccountStatus.FAILED, published: AccountStatus.PUBLISHED},
+        AccountStatus.FAILED,
+        AccountStatus.PUBLISHED,
         status=PostStatus.PARTIALLY_PUBLISHED,
         scheduled_at=timezone.now() - timedelta(hours=1),
     )

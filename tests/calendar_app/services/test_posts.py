@@ -27,7 +27,7 @@ from calendar_app.services.posts import (
 )
 from social.models import Platform, SocialAccountStatus
 
-from ..factories import add_attempt, make_account, make_post, post_input
+from ..factories import add_attempt, make_account, make_post, post_input, post_with
 
 pytestmark = pytest.mark.django_db
 
@@ -241,32 +241,33 @@ def test_post_publish_now__refused_when_a_platform_would_refuse_it(user, fake_cl
 
 
 def test_post_retry_failed_accounts__sends_only_the_failed_ones_again_now(user):
-    failed, published = make_account(user), make_account(user)
-    post = make_post(
+    post, (failed, published) = post_with(
         user,
-        accounts={failed: AccountStatus.FAILED, published: AccountStatus.PUBLISHED},
+        AccountStatus.FAILED,
+        AccountStatus.PUBLISHED,
         status=PostStatus.PARTIALLY_PUBLISHED,
         scheduled_at=timezone.now() - timedelta(hours=3),
         retry_count=3,
     )
-    post.post_accounts.filter(account=failed).update(
+    post.post_accounts.filter(pk=failed.pk).update(
         error_kind="TRANSIENT", error_message="503", publish_state={"x": 1}
     )
-    post.post_accounts.filter(account=published).update(platform_post_id="111")
+    post.post_accounts.filter(pk=published.pk).update(platform_post_id="111")
 
     assert post_retry_failed_accounts(post_id=post.pk) == 1
 
     post.refresh_from_db()
     assert (post.status, post.retry_count) == (PostStatus.SCHEDULED, 0)
     assert list(post_due_queryset()) == [post]
-    rows = {row.account_id: row for row in post.post_accounts.all()}
-    assert (rows[failed.pk].status, rows[failed.pk].error_kind, rows[failed.pk].error_message) == (
+    failed.refresh_from_db()
+    published.refresh_from_db()
+    assert (failed.status, failed.error_kind, failed.error_message, failed.publish_state) == (
         "PENDING",
         "",
         "",
+        {},
     )
-    assert rows[failed.pk].publish_state == {}
-    assert (rows[published.pk].status, rows[published.pk].platform_post_id) == ("PUBLISHED", "111")
+    assert (published.status, published.platform_post_id) == ("PUBLISHED", "111")
 
 
 def test_post_retry_failed_accounts__refused_while_the_account_needs_reconnecting(user):
@@ -349,13 +350,9 @@ def test_post_duplicate__is_a_new_draft_of_the_person_who_asked(user, staff_user
 
 
 def test_post_account_mark_published__records_the_id_and_finishes_the_post(user):
-    published, in_doubt = make_account(user), make_account(user)
-    post = make_post(
-        user,
-        accounts={published: AccountStatus.PUBLISHED, in_doubt: AccountStatus.NEEDS_REVIEW},
-        status=PostStatus.PARTIALLY_PUBLISHED,
+    post, (_published, row) = post_with(
+        user, AccountStatus.PUBLISHED, AccountStatus.NEEDS_REVIEW, status=PostStatus.PARTIALLY_PUBLISHED
     )
-    row = post.post_accounts.get(account=in_doubt)
     post_account_mark_published(
         post_account_id=row.pk,
         platform_post_id=" 1790000000000000001 ",
@@ -373,24 +370,16 @@ def test_post_account_mark_published__records_the_id_and_finishes_the_post(user)
 
 
 def test_post_account_mark_published__a_failed_post_becomes_partially_published(user):
-    failed, in_doubt = make_account(user), make_account(user)
-    post = make_post(
-        user,
-        accounts={failed: AccountStatus.FAILED, in_doubt: AccountStatus.NEEDS_REVIEW},
-        status=PostStatus.FAILED,
+    post, (_failed, in_doubt) = post_with(
+        user, AccountStatus.FAILED, AccountStatus.NEEDS_REVIEW, status=PostStatus.FAILED
     )
-    post_account_mark_published(
-        post_account_id=post.post_accounts.get(account=in_doubt).pk, platform_post_id="9"
-    )
+    post_account_mark_published(post_account_id=in_doubt.pk, platform_post_id="9")
     post.refresh_from_db()
     assert post.status == PostStatus.PARTIALLY_PUBLISHED and post.published_at is not None
 
 
 def test_post_account_mark_published__refuses_a_missing_id_or_a_bad_url(user):
-    post = make_post(
-        user, accounts={make_account(user): AccountStatus.NEEDS_REVIEW}, status=PostStatus.FAILED
-    )
-    row = post.post_accounts.get()
+    _post, (row,) = post_with(user, AccountStatus.NEEDS_REVIEW, status=PostStatus.FAILED)
     with pytest.raises(ValidationError) as error:
         post_account_mark_published(
             post_account_id=row.pk, platform_post_id="  ", platform_post_url="not a url"
@@ -401,30 +390,28 @@ def test_post_account_mark_published__refuses_a_missing_id_or_a_bad_url(user):
 
 
 def test_post_account_mark_published__refused_while_the_publisher_holds_the_post(user):
-    post = make_post(
-        user, accounts={make_account(user): AccountStatus.NEEDS_REVIEW}, status=PostStatus.PUBLISHING
-    )
+    _post, (row,) = post_with(user, AccountStatus.NEEDS_REVIEW, status=PostStatus.PUBLISHING)
     with pytest.raises(ValidationError, match="being published right now"):
-        post_account_mark_published(post_account_id=post.post_accounts.get().pk, platform_post_id="1")
-    assert post.post_accounts.get().status == AccountStatus.NEEDS_REVIEW
+        post_account_mark_published(post_account_id=row.pk, platform_post_id="1")
+    row.refresh_from_db()
+    assert row.status == AccountStatus.NEEDS_REVIEW
 
 
 def test_post_account_mark_published__only_for_an_account_needing_review(user):
-    post = make_post(user, accounts={make_account(user): AccountStatus.FAILED}, status=PostStatus.FAILED)
+    _post, (row,) = post_with(user, AccountStatus.FAILED, status=PostStatus.FAILED)
     with pytest.raises(ValidationError, match="not waiting for review"):
-        post_account_mark_published(post_account_id=post.post_accounts.get().pk, platform_post_id="1")
+        post_account_mark_published(post_account_id=row.pk, platform_post_id="1")
 
 
 def test_post_account_send_again__an_ended_post_becomes_due_now(user):
-    published, in_doubt = make_account(user), make_account(user)
-    post = make_post(
+    post, (published, row) = post_with(
         user,
-        accounts={published: AccountStatus.PUBLISHED, in_doubt: AccountStatus.NEEDS_REVIEW},
+        AccountStatus.PUBLISHED,
+        AccountStatus.NEEDS_REVIEW,
         status=PostStatus.PARTIALLY_PUBLISHED,
         scheduled_at=timezone.now() - timedelta(hours=1),
         retry_count=3,
     )
-    row = post.post_accounts.get(account=in_doubt)
     row.error_kind, row.publish_state = "UNKNOWN", {"container_id": "c1"}
     row.save()
     post_account_send_again(post_account_id=row.pk)
@@ -433,20 +420,21 @@ def test_post_account_send_again__an_ended_post_becomes_due_now(user):
     assert (row.status, row.error_kind, row.publish_state) == (AccountStatus.PENDING, "", {})
     assert (post.status, post.retry_count) == (PostStatus.SCHEDULED, 0)
     assert list(post_due_queryset()) == [post]
-    assert post.post_accounts.get(account=published).status == AccountStatus.PUBLISHED
+    published.refresh_from_db()
+    assert published.status == AccountStatus.PUBLISHED
 
 
 def test_post_account_send_again__a_post_waiting_for_a_retry_keeps_its_retry_time(user):
-    pending, in_doubt = make_account(user), make_account(user)
     retry_at = timezone.now() + timedelta(minutes=10)
-    post = make_post(
+    post, (_pending, in_doubt) = post_with(
         user,
-        accounts={pending: AccountStatus.PENDING, in_doubt: AccountStatus.NEEDS_REVIEW},
+        AccountStatus.PENDING,
+        AccountStatus.NEEDS_REVIEW,
         scheduled_at=timezone.now() - timedelta(minutes=5),
         next_attempt_at=retry_at,
         retry_count=1,
     )
-    post_account_send_again(post_account_id=post.post_accounts.get(account=in_doubt).pk)
+    post_account_send_again(post_account_id=in_doubt.pk)
     post.refresh_from_db()
     assert (post.status, post.next_attempt_at, post.retry_count) == (PostStatus.SCHEDULED, retry_at, 1)
 
