@@ -1,5 +1,5 @@
-"""Forms of the admin: a post (plain fields the service turns into DESIGN.md's metadata) and the review of
-an account whose outcome is unknown."""
+"""Forms of the admin: a post (plain fields the service turns into the post's metadata, see
+docs/architecture.md) and the review of an account whose outcome is unknown."""
 
 from __future__ import annotations
 

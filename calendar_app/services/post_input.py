@@ -39,7 +39,7 @@ class PostInput:
     media: tuple[MediaItem, ...] = ()
     # {"TWITTER": {"content": "..."}, "YOUTUBE": {"title": "...", "privacy_status": "unlisted"}}
     platform_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    # The "advanced" JSON: anything else of DESIGN.md's metadata shape.
+    # The "advanced" JSON: anything else of the metadata shape (docs/architecture.md).
     extra_metadata: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -67,8 +67,9 @@ def post_metadata_build(
     platform_options: Mapping[str, Mapping[str, Any]] | None = None,
     extra_metadata: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """DESIGN.md's metadata from form-shaped parts. Empty values are left out; the parts win over
-    ``extra_metadata`` (``post_input_check`` refuses a conflict, so nothing is silently dropped)."""
+    """The post's metadata (docs/architecture.md) from form-shaped parts. Empty values are left out; the
+    parts win over ``extra_metadata`` (``post_input_check`` refuses a conflict, so nothing is silently
+    dropped)."""
     metadata = copy.deepcopy(dict(extra_metadata or {}))
     if media:
         metadata["media"] = [

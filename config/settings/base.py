@@ -1,6 +1,6 @@
 """Settings shared by every environment, read from the environment with django-environ.
 
-The names are the contract of DESIGN.md; README.md lists each with its default.
+The names are the contract of docs/architecture.md; README.md lists each with its default.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The interface every platform client offers the publisher (DESIGN.md, "Platform clients")."""
+"""The interface every platform client offers the publisher (docs/architecture.md, "Platform clients")."""
 
 from __future__ import annotations
 
@@ -43,8 +43,8 @@ class PublishPayload:
     def for_platform(
         cls, *, content: str, metadata: Mapping[str, Any] | None, platform: str
     ) -> PublishPayload:
-        """Resolve DESIGN.md's metadata: per-platform ``content`` and ``media`` override the post's;
-        anything else under the platform is that platform's options."""
+        """Resolve the post's metadata (docs/architecture.md): per-platform ``content`` and ``media``
+        override the post's; anything else under the platform is that platform's options."""
         metadata = metadata or {}
         overrides = dict((metadata.get("platforms") or {}).get(platform) or {})
         text = overrides.pop("content", None)
