@@ -17,10 +17,12 @@ from social.clients import MediaItem
 from social.models import Platform, SocialAccount, SocialAccountStatus
 
 from .models import PostStatus, ScheduledPost
+from .rules import post_savable_statuses
 from .services.post_input import MEDIA_TYPES, PostCheck, PostInput, post_input_check
 from .timezones import timezone_names, zone_or_utc
 
 MEDIA_ROWS = 4
+STATUS_LABELS = {PostStatus.DRAFT: "Draft (never published)"}
 WALL_TIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 # (form field, platform, key under metadata["platforms"][platform], field)
@@ -207,10 +209,10 @@ class ScheduledPostForm(MediaAndPlatformFields, forms.ModelForm):
 
         zone_field = self.fields["timezone"]
         zone_field.choices = [(name, name) for name in sorted(timezone_names())]
-        status_choices = [(PostStatus.SCHEDULED, "Scheduled"), (PostStatus.DRAFT, "Draft (never published)")]
-        if post is not None and post.status == PostStatus.CANCELLED:
-            status_choices.append((PostStatus.CANCELLED, "Cancelled"))
-        self.fields["status"].choices = status_choices
+        self.fields["status"].choices = [
+            (status, STATUS_LABELS.get(status, PostStatus(status).label))
+            for status in post_savable_statuses(post=post)
+        ]
 
         if post is None:
             self.initial.setdefault("timezone", timezone.get_current_timezone_name())

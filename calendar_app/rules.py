@@ -93,6 +93,15 @@ def _is(post: ScheduledPost) -> str:
     return f"{post} is {post.get_status_display().lower()}"
 
 
+def post_savable_statuses(*, post: ScheduledPost | None) -> list[str]:
+    """What a person may save a post as (the publisher sets every other status): scheduled or a draft,
+    and a cancelled post may stay cancelled."""
+    statuses = [PostStatus.SCHEDULED, PostStatus.DRAFT]
+    if post is not None and post.status == PostStatus.CANCELLED:
+        statuses.append(PostStatus.CANCELLED)
+    return statuses
+
+
 def post_edit_refusal(*, post: ScheduledPost, account_statuses: Collection[str]) -> str | None:
     """Why ``post`` can no longer be edited or deleted: its history stays as it is."""
     if post.status not in EDITABLE_POST_STATUSES:

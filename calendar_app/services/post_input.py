@@ -19,6 +19,7 @@ from social.clients import MediaItem, PublishPayload, UnknownPlatformError, vali
 from social.models import Platform, SocialAccount, SocialAccountStatus
 
 from ..models import PostStatus, PublishAttempt, ScheduledPost
+from ..rules import post_savable_statuses
 from ..timezones import format_in_zone, timezone_names, wall_time_to_utc
 
 # Times are entered to the minute: the current minute is not "in the past" yet.
@@ -179,9 +180,7 @@ def post_input_check(
     """Everything that stops ``data`` from being saved (as a new post, or over ``post``)."""
     now = now or timezone.now()
     errors: dict[str, list[str]] = defaultdict(list)
-    allowed_statuses = {PostStatus.DRAFT, PostStatus.SCHEDULED}
-    if post is not None and post.status == PostStatus.CANCELLED:
-        allowed_statuses.add(PostStatus.CANCELLED)
+    allowed_statuses = post_savable_statuses(post=post)
     if data.status not in allowed_statuses:
         errors["status"].append(f"A post can be saved as {' or '.join(sorted(allowed_statuses))} here.")
 

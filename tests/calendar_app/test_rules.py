@@ -9,9 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from calendar_app.admin.actions import POST_ACTIONS
+from calendar_app.forms import ScheduledPostForm
 from calendar_app.models import AccountStatus as A
 from calendar_app.models import PostStatus as P
 from calendar_app.rules import RunCategory, post_run_category, post_status_rollup, retry_delay_seconds
+from calendar_app.services.post_input import post_input_check
 from calendar_app.services.posts import (
     post_account_mark_published,
     post_account_send_again,
@@ -168,3 +170,17 @@ def test_post_actions__the_admin_offers_exactly_what_the_services_accept(client,
         offered = offered_on_the_post_page(client, post)
         accepted = accepted_by_the_services(post, staff_user)
         assert offered == accepted, (post_status, mix)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("post_status", [None, *P])
+def test_post_savable_statuses__the_form_offers_exactly_what_the_check_accepts(staff_user, post_status):
+    post = None if post_status is None else make_post(staff_user, accounts=[], status=post_status)
+    form = ScheduledPostForm(instance=post)
+    offered = {value for value, _label in form.fields["status"].choices}
+    accepted = {
+        status
+        for status in P
+        if "status" not in post_input_check(data=post_input(status=status), post=post).errors
+    }
+    assert offered == accepted
