@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import pytest
+import responses
 
+from social.clients import PublishError, PublishPayload, client_for
+from social.models import Platform
+from social.oauth import OAuthConnectError, TokenSet, get_provider
 from social.redaction import redact
+
+from .fakes import make_account
 
 JWT = "eyJhbGciOiJFUzI1NksifQ.eyJzdWIiOiJkaWQ6cGxjOmFiYyJ9.c2lnbmF0dXJlLWJ5dGVz"
 ACCOUNT_TOKENS = ("own-access-TOKEN-value", "own-refresh-TOKEN-value")
@@ -79,3 +85,33 @@ ACCOUNT_TOKENS = ("own-access-TOKEN-value", "own-refresh-TOKEN-value")
 )
 def test_redact(text, expected, secrets):
     assert redact(text, secrets) == expected
+
+
+# --- Every path that turns a platform's answer into a message goes through it -----------------------
+# A credential the code does not know as a secret (someone else's token, a session JWT) is scrubbed only
+# by the shared patterns, so these fail if a path keeps a redaction of its own.
+
+LEAKY = f"session {JWT} failed; Authorization: Bearer someone-elses-token"
+
+
+def assert_scrubbed(text: str) -> None:
+    assert "[redacted]" in text
+    assert JWT not in text and "someone-elses-token" not in text
+
+
+@pytest.mark.django_db
+def test_redact__a_platform_clients_error_message(user):
+    account = make_account(user, platform=Platform.TWITTER)
+    with responses.RequestsMock() as wire:
+        wire.post("https://api.x.com/2/tweets", status=400, json={"detail": LEAKY, "status": 400})
+        with pytest.raises(PublishError) as caught:
+            client_for(account).publish(PublishPayload(text="hello"))
+    assert_scrubbed(caught.value.message)
+
+
+def test_redact__an_oauth_providers_error_message(oauth_apps):
+    with responses.RequestsMock() as wire:
+        wire.get("https://api.linkedin.com/v2/userinfo", status=401, json={"message": LEAKY, "status": 401})
+        with pytest.raises(OAuthConnectError) as caught:
+            get_provider("LINKEDIN").connectable_accounts(TokenSet("li-access-token"))
+    assert_scrubbed(str(caught.value))
