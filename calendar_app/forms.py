@@ -1,5 +1,5 @@
-"""Forms of the admin: a post (plain fields the service turns into the post's metadata) and the review of
-an account whose outcome is unknown."""
+"""Forms of the admin: a post (plain fields the service turns into the post's metadata, see
+docs/architecture.md) and the review of an account whose outcome is unknown."""
 
 from __future__ import annotations
 
@@ -17,10 +17,12 @@ from social.models import SocialAccount, SocialAccountStatus
 from social.platforms import MediaItem, OptionField, platform_specs
 
 from .models import PostStatus, ScheduledPost
-from .selectors import token_fields
-from .services.posts import MEDIA_TYPES, PostCheck, PostInput, post_input_check, timezone_names, zone_or_utc
+from .rules import post_savable_statuses
+from .services.post_input import MEDIA_TYPES, PostCheck, PostInput, post_input_check
+from .timezones import timezone_names, zone_or_utc
 
 MEDIA_ROWS = 4
+STATUS_LABELS = {PostStatus.DRAFT: "Draft (never published)"}
 WALL_TIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
@@ -157,18 +159,18 @@ class ScheduledPostForm(MediaAndPlatformFields, forms.ModelForm):
         accounts = self.fields["social_accounts"]
         current_ids = list(post.post_accounts.values_list("account_id", flat=True)) if post else []
         accounts.queryset = (
-            SocialAccount.objects.filter(Q(status=SocialAccountStatus.ACTIVE) | Q(pk__in=current_ids))
-            .defer(*token_fields())
+            SocialAccount.objects.without_tokens()
+            .filter(Q(status=SocialAccountStatus.ACTIVE) | Q(pk__in=current_ids))
             .order_by("platform", "name")
         )
         accounts.choices = accounts.grouped_choices()
 
         zone_field = self.fields["timezone"]
         zone_field.choices = [(name, name) for name in sorted(timezone_names())]
-        status_choices = [(PostStatus.SCHEDULED, "Scheduled"), (PostStatus.DRAFT, "Draft (never published)")]
-        if post is not None and post.status == PostStatus.CANCELLED:
-            status_choices.append((PostStatus.CANCELLED, "Cancelled"))
-        self.fields["status"].choices = status_choices
+        self.fields["status"].choices = [
+            (status, STATUS_LABELS.get(status, PostStatus(status).label))
+            for status in post_savable_statuses(post=post)
+        ]
 
         if post is None:
             self.initial.setdefault("timezone", timezone.get_current_timezone_name())

@@ -5,8 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 
-from social.models import SocialAccount
-from social.platforms import ErrorKind
+from social.models import SocialAccount, without_tokens_via
+from social.platforms import ErrorKind as PlatformErrorKind
 
 __all__ = [
     "AccountStatus",
@@ -36,6 +36,18 @@ class AccountStatus(models.TextChoices):
     PUBLISHED = "PUBLISHED", "Published"
     FAILED = "FAILED", "Failed"
     NEEDS_REVIEW = "NEEDS_REVIEW", "Needs review"
+
+
+class ErrorKind(models.TextChoices):
+    """The error kind recorded on an account and an attempt: how the platform call failed (the clients'
+    classification, the same values), or MISSED, the publisher's own outcome for a post due too long ago
+    (no call is made)."""
+
+    TRANSIENT = PlatformErrorKind.TRANSIENT.value, PlatformErrorKind.TRANSIENT.label
+    AUTH = PlatformErrorKind.AUTH.value, PlatformErrorKind.AUTH.label
+    INVALID = PlatformErrorKind.INVALID.value, PlatformErrorKind.INVALID.label
+    UNKNOWN = PlatformErrorKind.UNKNOWN.value, PlatformErrorKind.UNKNOWN.label
+    MISSED = "MISSED", "Missed"
 
 
 class AttemptOutcome(models.TextChoices):
@@ -98,6 +110,12 @@ class ScheduledPost(models.Model):
         return f"Post {self.pk}: {first_line[:60]}" if first_line else f"Post {self.pk}"
 
 
+class ScheduledPostAccountQuerySet(models.QuerySet):
+    def with_account(self) -> ScheduledPostAccountQuerySet:
+        """Each row with its SocialAccount in the same query, without the account's tokens."""
+        return without_tokens_via(self, "account")
+
+
 class ScheduledPostAccount(models.Model):
     """One post going to one account: the unit that is published, retried and recorded."""
 
@@ -115,6 +133,8 @@ class ScheduledPostAccount(models.Model):
     publish_state = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ScheduledPostAccountQuerySet.as_manager()
+
     class Meta:
         ordering = ["post_id", "id"]
         constraints = [
@@ -122,6 +142,10 @@ class ScheduledPostAccount(models.Model):
         ]
 
     def __str__(self) -> str:
+        # A label never decrypts a token (Django's delete page lists these rows): load the account
+        # without its tokens unless it is already here.
+        if not ScheduledPostAccount.account.is_cached(self):
+            self.account = SocialAccount.objects.without_tokens().get(pk=self.account_id)
         return f"{self.post_id} -> {self.account}"
 
 

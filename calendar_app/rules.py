@@ -1,12 +1,13 @@
-"""The state rules of DESIGN.md that more than one service applies."""
+"""The state rules of posts and their accounts: one home for each, whoever applies it (the publisher, the
+services people use, the admin that offers their buttons)."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from enum import StrEnum
 
-from .models import AccountStatus, PostStatus
+from .models import AccountStatus, PostStatus, ScheduledPost, ScheduledPostAccount
 
 UNFINISHED_ACCOUNT_STATUSES = frozenset({AccountStatus.PENDING, AccountStatus.PUBLISHING})
 
@@ -70,3 +71,95 @@ def post_run_category(*, post_status: str, account_statuses: Iterable[str]) -> R
     if post_status == PostStatus.PARTIALLY_PUBLISHED:
         return RunCategory.PARTIAL
     return RunCategory.FAILED
+
+
+# --- What a person may do to a post now ---------------------------------------------------------------
+# Each rule answers why an action is refused (a message for a person), or None when it is allowed. The
+# admin shows a button exactly when its rule allows it, and the service refuses with that same message,
+# so the two cannot disagree.
+
+# A post can be changed (or deleted) while nothing of it has gone out and the publisher does not hold it.
+EDITABLE_POST_STATUSES = frozenset({PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.CANCELLED})
+GONE_OUT_ACCOUNT_STATUSES = frozenset(
+    {AccountStatus.PUBLISHING, AccountStatus.PUBLISHED, AccountStatus.NEEDS_REVIEW}
+)
+CANCELLABLE_POST_STATUSES = frozenset({PostStatus.DRAFT, PostStatus.SCHEDULED})
+ENDED_WITH_FAILURES_POST_STATUSES = frozenset({PostStatus.FAILED, PostStatus.PARTIALLY_PUBLISHED})
+# An account sent again goes with the post's next round: a post waiting for one, or one that ended.
+SEND_AGAIN_POST_STATUSES = frozenset({PostStatus.SCHEDULED, *ENDED_WITH_FAILURES_POST_STATUSES})
+
+
+def _is(post: ScheduledPost) -> str:
+    return f"{post} is {post.get_status_display().lower()}"
+
+
+def post_savable_statuses(*, post: ScheduledPost | None) -> list[str]:
+    """What a person may save a post as (the publisher sets every other status): scheduled or a draft,
+    and a cancelled post may stay cancelled."""
+    statuses = [PostStatus.SCHEDULED, PostStatus.DRAFT]
+    if post is not None and post.status == PostStatus.CANCELLED:
+        statuses.append(PostStatus.CANCELLED)
+    return statuses
+
+
+def post_edit_refusal(*, post: ScheduledPost, account_statuses: Collection[str]) -> str | None:
+    """Why ``post`` can no longer be edited or deleted: its history stays as it is."""
+    if post.status not in EDITABLE_POST_STATUSES:
+        why = _is(post)
+    elif GONE_OUT_ACCOUNT_STATUSES.intersection(account_statuses):
+        why = f"{post} has accounts it was already sent to"
+    else:
+        return None
+    return f"{why}, so it can no longer be changed: its history stays as it is. Duplicate it as a new draft instead."
+
+
+def post_publish_now_refusal(*, post: ScheduledPost, account_statuses: Collection[str]) -> str | None:
+    """Why ``post`` cannot be made due now: only a post not yet sent, with an account still pending."""
+    if post.status not in EDITABLE_POST_STATUSES:
+        return f"{_is(post)}; only drafts, scheduled and cancelled posts can be published now."
+    if AccountStatus.PENDING not in account_statuses:
+        return f"{post} has no account left to publish to."
+    return None
+
+
+def post_retry_refusal(*, post: ScheduledPost, account_statuses: Collection[str]) -> str | None:
+    """Why the failed accounts of ``post`` cannot be sent again: only an ended post with failed accounts."""
+    if post.status not in ENDED_WITH_FAILURES_POST_STATUSES:
+        return f"{_is(post)}; only failed or partially published posts can be retried."
+    if AccountStatus.FAILED not in account_statuses:
+        return f"{post} has no failed accounts to retry."
+    return None
+
+
+def post_cancel_refusal(*, post: ScheduledPost, account_statuses: Collection[str]) -> str | None:
+    """Why ``post`` cannot be cancelled: one being published, or done, stays as it is."""
+    if post.status not in CANCELLABLE_POST_STATUSES:
+        return f"{_is(post)}; only drafts and scheduled posts can be cancelled."
+    return None
+
+
+def post_duplicate_refusal(*, post: ScheduledPost, account_statuses: Collection[str]) -> str | None:
+    """Any post can be copied into a new draft, whatever became of it."""
+    return None
+
+
+def post_account_review_refusal(*, post: ScheduledPost, post_account: ScheduledPostAccount) -> str | None:
+    """Why a person cannot resolve ``post_account`` now (mark it published): only an account whose outcome
+    is unknown, while the publisher does not hold its post."""
+    if post.status == PostStatus.PUBLISHING:
+        return f"{post} is being published right now; try again in a minute."
+    if post_account.status != AccountStatus.NEEDS_REVIEW:
+        return (
+            f"{post_account.account} is {post_account.get_status_display().lower()} on {post}, "
+            "not waiting for review."
+        )
+    return None
+
+
+def post_account_send_again_refusal(*, post: ScheduledPost, post_account: ScheduledPostAccount) -> str | None:
+    """Why ``post_account`` cannot be sent again: as reviewing, and its post must still be able to go out."""
+    if refusal := post_account_review_refusal(post=post, post_account=post_account):
+        return refusal
+    if post.status not in SEND_AGAIN_POST_STATUSES:
+        return f"{_is(post)}; it will not be sent again."
+    return None

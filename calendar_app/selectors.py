@@ -93,7 +93,7 @@ def post_accounts_for_publishing(
     """
     queryset = ScheduledPostAccount.objects.filter(post_id__in=post_ids)
     if with_social_account:
-        queryset = queryset.select_related("account").defer("account__access_token", "account__refresh_token")
+        queryset = queryset.with_account()
     return queryset.order_by("post_id", "id")
 
 
@@ -126,18 +126,17 @@ def post_due_queryset(*, now: datetime | Expression | None = None) -> QuerySet[S
 # --- Reads for the admin (lists, the post page, the calendar) ---------------------------------------
 
 
-def token_fields(*, via: str = "") -> list[str]:
-    """SocialAccount's encrypted token columns, to ``defer()`` wherever accounts are only displayed or
-    validated (``via="account__"`` through a relation): never loaded, never decrypted."""
-    return [f"{via}access_token", f"{via}refresh_token"]
-
-
 def post_accounts_prefetch() -> Prefetch:
     """A post's accounts with their social account, never loading (or decrypting) a token."""
     return Prefetch(
         "post_accounts",
-        queryset=ScheduledPostAccount.objects.select_related("account").defer(*token_fields(via="account__")),
+        queryset=ScheduledPostAccount.objects.with_account(),
     )
+
+
+def post_account_statuses(*, post_id: int) -> set[str]:
+    """The statuses of a post's accounts: what the rules of calendar_app.rules look at."""
+    return set(ScheduledPostAccount.objects.filter(post_id=post_id).values_list("status", flat=True))
 
 
 def post_list_queryset(*, queryset: QuerySet[ScheduledPost] | None = None) -> QuerySet[ScheduledPost]:
@@ -170,12 +169,22 @@ def post_calendar_list(*, start: datetime, end: datetime) -> list[ScheduledPost]
     )
 
 
+def _with_history(queryset: QuerySet[ScheduledPostAccount]) -> QuerySet[ScheduledPostAccount]:
+    return queryset.with_account().prefetch_related(
+        Prefetch("attempts", queryset=PublishAttempt.objects.order_by("started_at", "id"))
+    )
+
+
 def post_account_history(*, post_id: int) -> list[ScheduledPostAccount]:
     """A post's accounts, each with its full attempt history (``attempts``, oldest first)."""
     return list(
-        ScheduledPostAccount.objects.filter(post_id=post_id)
-        .select_related("account")
-        .defer(*token_fields(via="account__"))
-        .prefetch_related(Prefetch("attempts", queryset=PublishAttempt.objects.order_by("started_at", "id")))
-        .order_by("account__platform", "account__name", "id")
+        _with_history(ScheduledPostAccount.objects.filter(post_id=post_id)).order_by(
+            "account__platform", "account__name", "id"
+        )
     )
+
+
+def post_account_with_history(*, post_id: int, post_account_id: int) -> ScheduledPostAccount | None:
+    """One account of a post with its attempt history (``attempts``, oldest first); None if it has no such
+    account."""
+    return _with_history(ScheduledPostAccount.objects.filter(post_id=post_id, pk=post_account_id)).first()

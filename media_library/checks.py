@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 from django.conf import settings
-from django.core.checks import Error, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 from django.db import DatabaseError, connection
 
 
@@ -53,6 +53,13 @@ def check_media_tools(app_configs=None, **kwargs):
                 id="media_library.W001",
             )
         )
+    return warnings
+
+
+@register(Tags.database)
+def check_media_public_urls(app_configs=None, **kwargs):
+    """Reads the accounts, so it runs with ``check --database default`` and ``migrate``, not on every command."""
+    warnings = []
     if not settings.SITE_URL and settings.MEDIA_STORAGE_URL == "" and _fetching_platform_connected():
         warnings.append(
             Warning(

@@ -46,10 +46,9 @@ class SocialAccountAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["social/admin.css"]}
-        js = ["calendar_app/viewer-timezone.js"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer("access_token", "refresh_token")
+        return super().get_queryset(request).without_tokens()
 
     def has_add_permission(self, request):
         # Accounts are connected through OAuth, which is the only way a token gets in.
@@ -71,7 +70,7 @@ class SocialAccountAdmin(admin.ModelAdmin):
 
     @admin.display(description="Token expires", ordering="token_expires_at")
     def token_expiry(self, account: SocialAccount) -> str:
-        """In the viewer's zone (calendar_app's middleware activates it)."""
+        """In the viewer's zone, which the project's middleware activates for each request."""
         if account.token_expires_at is None:
             return "never (or unknown)"
         local = timezone.localtime(account.token_expires_at)

@@ -1,10 +1,11 @@
-"""System checks for the configuration the product cannot run safely without."""
+"""System checks of the encryption of tokens: the key (static) and whether it reads what is stored (a
+database check: ``manage.py check --database default``, and ``migrate``)."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Error, Warning, register
-from django.db import DatabaseError, connection
+from django.core.checks import Error, Tags, register
+from django.db import DatabaseError, connections
 
 from .crypto import InvalidEncryptionKey, TokenDecryptionError, parse_encryption_keys
 
@@ -12,29 +13,6 @@ KEY_HINT = (
     "Set ENCRYPTION_KEY to 64 hex characters, e.g. the output of "
     "python -c 'import secrets; print(secrets.token_hex(32))'."
 )
-
-
-@register()
-def check_cron_secret(app_configs=None, **kwargs):
-    if not settings.CRON_SECRET:
-        return [
-            Warning(
-                "CRON_SECRET is not set: GET /api/cron/publish-scheduled-posts answers 503 to every request.",
-                hint="Set CRON_SECRET to a long random value if a hosted cron calls the HTTP trigger; "
-                "system cron running `manage.py publish_due_posts` does not need it.",
-                id="social.W001",
-            )
-        ]
-    if len(settings.CRON_SECRET) < 32:
-        return [
-            Warning(
-                f"CRON_SECRET is only {len(settings.CRON_SECRET)} characters long.",
-                hint="Use at least 32 random characters, e.g. python -c 'import secrets; "
-                "print(secrets.token_urlsafe(32))'.",
-                id="social.W002",
-            )
-        ]
-    return []
 
 
 @register()
@@ -57,26 +35,37 @@ def check_encryption_key(app_configs=None, **kwargs):
                 id="social.E004",
             )
         ]
-    return _check_stored_tokens_decrypt()
+    return []
 
 
-def _check_stored_tokens_decrypt() -> list[Error]:
+@register(Tags.database)
+def check_stored_tokens_decrypt(app_configs=None, databases=None, **kwargs):
     """A wrong key shows up here, with a hint, rather than as an account that fails to publish."""
-    from .models import SocialAccount
-
-    table = SocialAccount._meta.db_table
+    if not databases:
+        return []  # a database check: only when asked for (check --database, migrate)
     try:
-        if table not in connection.introspection.table_names():
+        parse_encryption_keys(settings.ENCRYPTION_KEY)
+    except InvalidEncryptionKey:
+        return []  # check_encryption_key says what is wrong with the key
+    errors = []
+    for alias in databases:
+        errors += _stored_tokens_decrypt(alias)
+    return errors
+
+
+def _stored_tokens_decrypt(alias: str) -> list[Error]:
+    from .models import SocialAccount, token_field_names
+
+    accounts = SocialAccount.objects.using(alias)
+    try:
+        if SocialAccount._meta.db_table not in connections[alias].introspection.table_names():
             return []
         sample = (
-            SocialAccount.objects.exclude(access_token="")
-            .order_by("-updated_at")
-            .values_list("id", flat=True)
-            .first()
+            accounts.exclude(access_token="").order_by("-updated_at").values_list("id", flat=True).first()
         )
         if sample is None:
             return []
-        SocialAccount.objects.only("access_token", "refresh_token").get(pk=sample)
+        accounts.only(*token_field_names()).get(pk=sample)
     except TokenDecryptionError as exc:
         return [
             Error(

@@ -20,6 +20,26 @@ class SocialAccountStatus(models.TextChoices):
     DISABLED = "DISABLED", "Disabled"
 
 
+def token_field_names() -> list[str]:
+    """The encrypted columns of SocialAccount: its tokens (and any secret added later)."""
+    return [
+        field.name for field in SocialAccount._meta.concrete_fields if isinstance(field, EncryptedTextField)
+    ]
+
+
+def without_tokens_via(queryset: models.QuerySet, relation: str) -> models.QuerySet:
+    """``queryset`` with the SocialAccount at ``relation`` (``"account"``, ``"post_account__account"``)
+    joined in the same query, its tokens neither loaded nor decrypted."""
+    return queryset.select_related(relation).defer(*(f"{relation}__{name}" for name in token_field_names()))
+
+
+class SocialAccountQuerySet(models.QuerySet):
+    def without_tokens(self) -> SocialAccountQuerySet:
+        """Accounts to show, label or validate against: the tokens are never loaded, so never decrypted
+        (a page works even when ENCRYPTION_KEY cannot read them). Only the publisher needs a token."""
+        return self.defer(*token_field_names())
+
+
 class SocialAccount(models.Model):
     """A connected account, page, Instagram business user or channel that posts can go to."""
 
@@ -42,6 +62,8 @@ class SocialAccount(models.Model):
     extra = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SocialAccountQuerySet.as_manager()
 
     class Meta:
         ordering = ["platform", "name"]

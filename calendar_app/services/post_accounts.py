@@ -14,7 +14,6 @@ the platform confirms the post is not there. Platform failures never raise from 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -50,6 +49,7 @@ from social.platforms import (
     client_for,
     validation_problems,
 )
+from social.redaction import redact
 from social.services import social_account_mark_needs_reconnect, social_account_refresh_token
 
 from .publishing_sql import (
@@ -67,13 +67,7 @@ TOKEN_REFRESH_MARGIN = timedelta(minutes=5)
 MESSAGE_LIMIT = 500
 KEY_PROBLEM_MESSAGE = (
     "The account's token cannot be decrypted with the configured ENCRYPTION_KEY (system check social.E003: "
-    "run `manage.py check`). The post is kept and retried once the key is fixed."
-)
-
-# (pattern, replacement) pairs for secrets a library may echo (a URL's query string, a header).
-_SECRET_PATTERNS = (
-    (re.compile(r"(?i)\b(access_token|refresh_token|client_secret|token)=[^&\s'\"]+"), r"\1=[redacted]"),
-    (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+"), r"\1 [redacted]"),
+    "run `manage.py check --database default`). The post is kept and retried once the key is fixed."
 )
 
 
@@ -598,11 +592,7 @@ class _AccountWork:
 
     def _safe(self, message: str) -> str:
         """A short message with no token in it, whatever a client or library put there."""
-        for secret in self.secrets:
-            message = message.replace(secret, "[redacted]")
-        for pattern, replacement in _SECRET_PATTERNS:
-            message = pattern.sub(replacement, message)
-        return message[:MESSAGE_LIMIT]
+        return redact(message, self.secrets)[:MESSAGE_LIMIT]
 
     def _describe(self, exc: BaseException) -> str:
         return self._safe(f"{type(exc).__name__}: {exc}")

@@ -459,7 +459,7 @@ def _post_accounts_load(post_ids: list[int]) -> tuple[list[ScheduledPostAccount]
         accounts = SocialAccount.objects.in_bulk(account_ids)
     except TokenDecryptionError:
         # Without tokens for labels and checks; then one by one, to tell which ones cannot be read.
-        accounts = SocialAccount.objects.defer("access_token", "refresh_token").in_bulk(account_ids)
+        accounts = SocialAccount.objects.without_tokens().in_bulk(account_ids)
         for account_id in account_ids:
             try:
                 accounts[account_id] = SocialAccount.objects.get(pk=account_id)

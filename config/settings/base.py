@@ -1,6 +1,6 @@
 """Settings shared by every environment, read from the environment with django-environ.
 
-README.md lists each with its default.
+The names are the contract of docs/architecture.md; README.md lists each with its default.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # Before the admin: its admin/base_site.html gives every admin page the viewer's time zone.
+    "calendar_app",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -47,7 +49,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "social",
-    "calendar_app",
     "media_library",
 ]
 
@@ -58,7 +59,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Activates the viewer's time zone (a cookie the admin's JS sets); UTC by default.
-    "calendar_app.middleware.ViewerTimezoneMiddleware",
+    "calendar_app.timezones.ViewerTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -18,7 +18,7 @@ from calendar_app.models import (
     ScheduledPost,
     ScheduledPostAccount,
 )
-from calendar_app.services.posts import PostInput
+from calendar_app.services.post_input import PostInput
 from social.models import Platform, SocialAccount, SocialAccountStatus
 from social.platforms import BaseClient, PublishPayload
 from tests.platform_overrides import client_overridden
@@ -133,6 +133,12 @@ def make_post(
     for account, account_status in statuses.items():
         ScheduledPostAccount.objects.create(post=post, account=account, status=account_status)
     return post
+
+
+def post_with(owner, *account_statuses: str, **fields) -> tuple[ScheduledPost, list[ScheduledPostAccount]]:
+    """A post to one new account per status given, and its account rows in that order."""
+    post = make_post(owner, accounts={make_account(owner): status for status in account_statuses}, **fields)
+    return post, list(post.post_accounts.order_by("id"))
 
 
 def add_attempt(

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from calendar_app.admin import CalendarPeriod
+from calendar_app.calendar import CalendarPeriod
 from calendar_app.models import AccountStatus, PostStatus
 from social.models import Platform
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from calendar_app.forms import ScheduledPostForm, split_metadata
-from calendar_app.services.posts import post_metadata_build
+from calendar_app.services.post_input import post_metadata_build
 from social.platforms import MediaItem
 
 from .factories import make_account

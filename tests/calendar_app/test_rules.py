@@ -1,8 +1,31 @@
-import pytest
+import functools
+import itertools
+import re
+from datetime import timedelta
 
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from calendar_app.admin.actions import POST_ACTIONS
+from calendar_app.forms import ScheduledPostForm
 from calendar_app.models import AccountStatus as A
 from calendar_app.models import PostStatus as P
 from calendar_app.rules import RunCategory, post_run_category, post_status_rollup, retry_delay_seconds
+from calendar_app.services.post_input import post_input_check
+from calendar_app.services.posts import (
+    post_account_mark_published,
+    post_account_send_again,
+    post_cancel,
+    post_delete,
+    post_duplicate,
+    post_publish_now,
+    post_retry_failed_accounts,
+    post_update,
+)
+
+from .factories import make_account, make_post, post_input
 
 
 @pytest.mark.parametrize(
@@ -76,3 +99,88 @@ def test_retry_delay_seconds__never_sooner_than_retry_after(retry_after, expecte
 )
 def test_post_run_category(post_status, accounts, category):
     assert post_run_category(post_status=post_status, account_statuses=accounts) == category
+
+
+# --- What a person may do to a post: the admin offers exactly what the services accept -----------------
+
+ACCOUNT_MIXES = [(status,) for status in A] + list(itertools.combinations(A, 2))
+
+
+class _Accepted(Exception):
+    """Raised to roll back a service call that went through."""
+
+
+def accepts(service) -> bool:
+    """Whether ``service()`` goes through (its writes are rolled back) rather than refusing."""
+    try:
+        with transaction.atomic():
+            service()
+            raise _Accepted
+    except _Accepted:
+        return True
+    except ValidationError:
+        return False
+
+
+def offered_on_the_post_page(client, post) -> dict[str, bool]:
+    body = client.get(f"/admin/calendar_app/scheduledpost/{post.pk}/change/").content.decode()
+    buttons = set(re.findall(r'class="button post-action-(\w+)"', body))
+    offered = {action.__name__: action.__name__ in buttons for action in POST_ACTIONS}
+    offered["edit"] = 'name="content"' in body
+    offered["delete"] = f"/admin/calendar_app/scheduledpost/{post.pk}/delete/" in body
+    for row in post.post_accounts.all():
+        review_url = f"/admin/calendar_app/scheduledpost/{post.pk}/review/{row.pk}/"
+        offered[f"mark_published {row.pk}"] = f'href="{review_url}"' in body
+        review_page = client.get(review_url)
+        offered[f"send_again {row.pk}"] = 'id="send-again-form"' in review_page.content.decode()
+        # Reaching the review page by its address is the same rule as its link.
+        assert (review_page.status_code == 200) == offered[f"mark_published {row.pk}"]
+    return offered
+
+
+def accepted_by_the_services(post, staff_user) -> dict[str, bool]:
+    account_ids = tuple(post.post_accounts.values_list("account_id", flat=True))
+    services = {
+        "publish_now": lambda: post_publish_now(post_id=post.pk),
+        "retry_failed_accounts": lambda: post_retry_failed_accounts(post_id=post.pk),
+        "cancel_posts": lambda: post_cancel(post_id=post.pk),
+        "duplicate_as_draft": lambda: post_duplicate(post_id=post.pk, created_by=staff_user),
+        "edit": lambda: post_update(post_id=post.pk, data=post_input(account_ids=account_ids)),
+        "delete": lambda: post_delete(post_id=post.pk),
+    }
+    for row in post.post_accounts.all():
+        services[f"mark_published {row.pk}"] = functools.partial(
+            post_account_mark_published, post_account_id=row.pk, platform_post_id="1790"
+        )
+        services[f"send_again {row.pk}"] = functools.partial(post_account_send_again, post_account_id=row.pk)
+    return {name: accepts(service) for name, service in services.items()}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("post_status", list(P))
+def test_post_actions__the_admin_offers_exactly_what_the_services_accept(client, staff_user, post_status):
+    client.force_login(staff_user)
+    for mix in ACCOUNT_MIXES:
+        post = make_post(
+            staff_user,
+            accounts={make_account(staff_user): status for status in mix},
+            status=post_status,
+            scheduled_at=timezone.now() + timedelta(hours=1),
+        )
+        offered = offered_on_the_post_page(client, post)
+        accepted = accepted_by_the_services(post, staff_user)
+        assert offered == accepted, (post_status, mix)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("post_status", [None, *P])
+def test_post_savable_statuses__the_form_offers_exactly_what_the_check_accepts(staff_user, post_status):
+    post = None if post_status is None else make_post(staff_user, accounts=[], status=post_status)
+    form = ScheduledPostForm(instance=post)
+    offered = {value for value, _label in form.fields["status"].choices}
+    accepted = {
+        status
+        for status in P
+        if "status" not in post_input_check(data=post_input(status=status), post=post).errors
+    }
+    assert offered == accepted

@@ -6,7 +6,12 @@ import pytest
 from django.core.files.base import ContentFile
 
 from config.settings.base import media_storage_from_url
-from media_library.checks import check_media_numbers, check_media_storage, check_media_tools
+from media_library.checks import (
+    check_media_numbers,
+    check_media_public_urls,
+    check_media_storage,
+    check_media_tools,
+)
 from media_library.storage import MediaStorageError, MisconfiguredStorage
 from social.models import SocialAccount
 
@@ -90,16 +95,18 @@ def test_check_media_tools__missing_ffprobe(settings):
 
 
 @pytest.mark.django_db
-def test_check_media_tools__site_url_is_needed_once_a_fetching_platform_is_connected(settings, staff_user):
+def test_check_media_public_urls__site_url_is_needed_once_a_fetching_platform_is_connected(
+    settings, staff_user
+):
     settings.SITE_URL = ""
     settings.MEDIA_STORAGE_URL = ""
-    assert check_media_tools() == []  # nothing connected that fetches media
+    assert check_media_public_urls() == []  # nothing connected that fetches media
 
     SocialAccount.objects.create(platform="INSTAGRAM", external_id="ig-1", name="Shop", owner=staff_user)
 
-    assert [warning.id for warning in check_media_tools()] == ["media_library.W002"]
+    assert [warning.id for warning in check_media_public_urls()] == ["media_library.W002"]
     settings.SITE_URL = "https://scheduler.example.com"
-    assert check_media_tools() == []
+    assert check_media_public_urls() == []
 
 
 def test_manage_check__a_bad_media_storage_url_stops_migrate_with_the_reason(tmp_path):

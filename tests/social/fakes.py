@@ -6,6 +6,7 @@ import base64
 import hashlib
 from urllib.parse import parse_qs, urlsplit
 
+from django.db import connection
 from responses import matchers
 
 from social.models import Platform, SocialAccount
@@ -58,6 +59,14 @@ def make_account(owner, **fields) -> SocialAccount:
         "refresh_token": "old-refresh-token-PLAINTEXT",
     }
     return SocialAccount.objects.create(**(defaults | fields))
+
+
+def raw_tokens(account_id: int) -> tuple[str, str]:
+    """An account's token columns as stored, not decrypted."""
+    table = SocialAccount._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT access_token, refresh_token FROM {table} WHERE id = %s", [account_id])  # noqa: S608
+        return cursor.fetchone()
 
 
 # --- X -------------------------------------------------------------------------------------------------

@@ -4,7 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from social.models import Platform, SocialAccount
+from social.models import Platform
+
+from .fakes import make_account
 
 pytestmark = pytest.mark.django_db
 
@@ -13,11 +15,11 @@ REFRESH = "refresh-token-PLAINTEXT"
 
 
 def test_admin__never_shows_a_token(client, staff_user):
-    account = SocialAccount.objects.create(
+    account = make_account(
+        staff_user,
         platform=Platform.FACEBOOK,
         external_id="1234",
         name="My Page",
-        owner=staff_user,
         access_token=ACCESS,
         refresh_token=REFRESH,
     )
@@ -35,11 +37,11 @@ def test_admin__never_shows_a_token(client, staff_user):
 
 
 def test_admin__connect_buttons_for_every_platform_and_a_reconnect_link_per_account(client, staff_user):
-    SocialAccount.objects.create(
+    make_account(
+        staff_user,
         platform=Platform.LINKEDIN,
         external_id="urn:li:person:1",
         name="Ada",
-        owner=staff_user,
         status="NEEDS_RECONNECT",
     )
     client.force_login(staff_user)
@@ -57,13 +59,7 @@ def test_admin__connect_buttons_for_every_platform_and_a_reconnect_link_per_acco
 
 
 def test_admin__token_expiry_in_the_viewers_time_zone(client, staff_user):
-    SocialAccount.objects.create(
-        platform=Platform.TWITTER,
-        external_id="42",
-        name="@acme",
-        owner=staff_user,
-        token_expires_at=datetime(2030, 1, 15, 13, 0, tzinfo=UTC),
-    )
+    make_account(staff_user, name="@acme", token_expires_at=datetime(2030, 1, 15, 13, 0, tzinfo=UTC))
     client.force_login(staff_user)
     client.cookies["viewer_tz"] = "Asia/Tokyo"
     assert "2030-01-15 22:00 JST" in client.get("/admin/social/socialaccount/").content.decode()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.test import override_settings
 
 from social.crypto import TokenDecryptionError, key_id
 from social.models import Platform, SocialAccount
+
+from . import fakes
+from .fakes import raw_tokens
 
 KEY_A = "a1" * 32
 KEY_B = "b2" * 32
@@ -18,16 +20,9 @@ REFRESH = "1//refresh-token-PLAINTEXT-value"
 pytestmark = pytest.mark.django_db
 
 
-def raw_tokens(account_id: int) -> tuple[str, str]:
-    table = SocialAccount._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT access_token, refresh_token FROM {table} WHERE id = %s", [account_id])  # noqa: S608
-        return cursor.fetchone()
-
-
 def make_account(user, **fields) -> SocialAccount:
-    defaults = {"platform": Platform.YOUTUBE, "external_id": "UC123", "name": "Channel", "owner": user}
-    return SocialAccount.objects.create(**(defaults | fields))
+    youtube = {"platform": Platform.YOUTUBE, "external_id": "UC123", "name": "Channel", "refresh_token": ""}
+    return fakes.make_account(user, **(youtube | fields))
 
 
 def test_tokens__column_holds_no_plaintext(user):

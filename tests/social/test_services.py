@@ -22,7 +22,7 @@ from social.services import (
     social_accounts_connect,
 )
 
-from .fakes import YT_TOKEN_URL, basic_auth, client_id, client_secret, form_body, make_account
+from .fakes import YT_TOKEN_URL, basic_auth, client_id, client_secret, form_body, make_account, raw_tokens
 
 pytestmark = pytest.mark.django_db
 
@@ -31,13 +31,8 @@ OLD_ACCESS = "old-access-token-PLAINTEXT"
 OLD_REFRESH = "old-refresh-token-PLAINTEXT"
 NEW_ACCESS = "new-access-token-PLAINTEXT"
 NEW_REFRESH = "new-refresh-token-PLAINTEXT"
-
-
-def raw_tokens(account_id: int) -> tuple[str, str]:
-    table = SocialAccount._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT access_token, refresh_token FROM {table} WHERE id = %s", [account_id])  # noqa: S608
-        return cursor.fetchone()
+# X's answer to a refresh: a new access token and a new (rotated) refresh token.
+X_ROTATED = {"access_token": NEW_ACCESS, "refresh_token": NEW_REFRESH, "expires_in": 7200}
 
 
 def x_account(owner, **fields) -> SocialAccount:
@@ -166,9 +161,7 @@ def test_refresh__linkedin_partner_app_refreshes_with_credentials_in_the_body(us
 
 def test_refresh__needs_reconnect_account_that_refreshes_is_active_again(user, oauth_apps, mocked):
     account = x_account(user, status=SocialAccountStatus.NEEDS_RECONNECT)
-    mocked.post(
-        X_TOKEN_URL, json={"access_token": NEW_ACCESS, "refresh_token": NEW_REFRESH, "expires_in": 7200}
-    )
+    mocked.post(X_TOKEN_URL, json=X_ROTATED)
 
     social_account_refresh_token(account_id=account.pk, rejected_access_token=OLD_ACCESS)
 
@@ -177,9 +170,7 @@ def test_refresh__needs_reconnect_account_that_refreshes_is_active_again(user, o
 
 def test_refresh__disabled_account_stays_disabled(user, oauth_apps, mocked):
     account = x_account(user, status=SocialAccountStatus.DISABLED)
-    mocked.post(
-        X_TOKEN_URL, json={"access_token": NEW_ACCESS, "refresh_token": NEW_REFRESH, "expires_in": 7200}
-    )
+    mocked.post(X_TOKEN_URL, json=X_ROTATED)
     social_account_refresh_token(account_id=account.pk, rejected_access_token=OLD_ACCESS)
     assert SocialAccount.objects.get().status == SocialAccountStatus.DISABLED
 
@@ -229,9 +220,7 @@ def test_refresh__proactive_only_when_the_token_expires_soon(user, oauth_apps, m
     assert len(mocked.calls) == 0
 
     soon = make_account(user, external_id="99", token_expires_at=timezone.now() + timedelta(minutes=4))
-    mocked.post(
-        X_TOKEN_URL, json={"access_token": NEW_ACCESS, "refresh_token": NEW_REFRESH, "expires_in": 7200}
-    )
+    mocked.post(X_TOKEN_URL, json=X_ROTATED)
     social_account_refresh_token(account_id=soon.pk, refresh_within=PROACTIVE_REFRESH_WITHIN)
 
     assert len(mocked.calls) == 1
@@ -274,9 +263,7 @@ def test_refresh__publisher_hot_path_costs_a_fixed_few_queries(
 ):
     fresh_enough = make_account(user, token_expires_at=timezone.now() + timedelta(hours=1))
     expiring = make_account(user, external_id="99", token_expires_at=timezone.now() + timedelta(minutes=1))
-    mocked.post(
-        X_TOKEN_URL, json={"access_token": NEW_ACCESS, "refresh_token": NEW_REFRESH, "expires_in": 7200}
-    )
+    mocked.post(X_TOKEN_URL, json=X_ROTATED)
 
     # Savepoint, locked read, release: nothing else when there is nothing to do.
     with django_assert_max_num_queries(3):

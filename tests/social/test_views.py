@@ -48,6 +48,10 @@ def staff_client(client, staff_user, oauth_apps):
     return client
 
 
+def identity(account: SocialAccount) -> tuple[str, str, str]:
+    return account.platform, account.external_id, account.name
+
+
 def start(client, slug: str) -> dict[str, str]:
     """Open the connect page; return the authorize redirect's query parameters."""
     response = client.get(f"/social/connect/{slug}/")
@@ -234,11 +238,7 @@ def test_callback__x_exchanges_the_code_with_pkce_and_stores_the_user(staff_clie
     assert response.status_code == 302
     assert response["Location"] == ACCOUNT_LIST
     account = SocialAccount.objects.get()
-    assert (account.platform, account.external_id, account.name) == (
-        Platform.TWITTER,
-        "2244994945",
-        "Developers",
-    )
+    assert identity(account) == (Platform.TWITTER, "2244994945", "Developers")
     assert account.extra == {"username": "XDevelopers"}
     assert (account.access_token, account.refresh_token) == (X_ACCESS, X_REFRESH)
     assert (
@@ -259,11 +259,7 @@ def test_callback__linkedin_stores_the_member_with_its_author_urn(staff_client, 
 
     assert response.status_code == 302
     account = SocialAccount.objects.get()
-    assert (account.platform, account.external_id, account.name) == (
-        Platform.LINKEDIN,
-        "782bbtaQ",
-        "Jane Doe",
-    )
+    assert identity(account) == (Platform.LINKEDIN, "782bbtaQ", "Jane Doe")
     assert account.extra == {"author_urn": "urn:li:person:782bbtaQ"}
     assert (account.access_token, account.refresh_token) == (LI_ACCESS, "")
     assert account.token_expires_at > timezone.now() + timedelta(days=59)
@@ -323,11 +319,7 @@ def test_callback__facebook_gets_a_long_lived_token_then_offers_the_pages(staff_
     assert response.status_code == 302
     assert response["Location"] == ACCOUNT_LIST
     account = SocialAccount.objects.get()
-    assert (account.platform, account.external_id, account.name) == (
-        Platform.FACEBOOK,
-        "1002",
-        "Harbour Cafe",
-    )
+    assert identity(account) == (Platform.FACEBOOK, "1002", "Harbour Cafe")
     assert account.access_token == PAGE_TOKENS["1002"]
     assert (account.refresh_token, account.token_expires_at, account.extra) == ("", None, {})
     assert account.owner == staff_user
@@ -395,11 +387,7 @@ def test_callback__instagram_offers_only_pages_with_a_business_account(staff_cli
     staff_client.post("/social/connect/instagram/pick/", {"accounts": ["17841400000000001"]})
 
     account = SocialAccount.objects.get()
-    assert (account.platform, account.external_id, account.name) == (
-        Platform.INSTAGRAM,
-        "17841400000000001",
-        "cornerbakery",
-    )
+    assert identity(account) == (Platform.INSTAGRAM, "17841400000000001", "cornerbakery")
     assert account.access_token == PAGE_TOKENS["1001"]  # publishing uses the Page's token
     assert account.extra == {"page_id": "1001"}
     assert account.token_expires_at is None

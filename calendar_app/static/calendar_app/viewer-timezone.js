@@ -1,4 +1,4 @@
-// Tells the server the browser's time zone (cookie read by calendar_app.middleware), and makes a new
+// Tells the server the browser's time zone (the viewer_tz cookie, read by calendar_app.timezones), and makes a new
 // post's time-zone choice default to it.
 (function () {
   "use strict";

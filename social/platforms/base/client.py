@@ -24,7 +24,6 @@ class ErrorKind(models.TextChoices):
     AUTH = "AUTH", "Authentication"
     INVALID = "INVALID", "Invalid"
     UNKNOWN = "UNKNOWN", "Unknown outcome"
-    MISSED = "MISSED", "Missed"
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,13 @@ from django.conf import settings
 from oauthlib.oauth2.rfc6749.parameters import parse_token_response
 from requests_oauthlib import OAuth2Session
 
+from social.redaction import redact
+
 from .oauth import (
     OAuthConnectError,
     OAuthProvider,
     TokenEndpointError,
     TokenSet,
-    redact,
     reject_unavailable,
 )
 

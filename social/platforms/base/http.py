@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -20,6 +19,8 @@ from urllib.parse import urlsplit
 import requests
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
+from social.redaction import redact
+
 from .client import BaseClient, ErrorKind, MediaItem, PublishError, PublishPayload
 
 if TYPE_CHECKING:
@@ -30,7 +31,6 @@ logger = logging.getLogger(__name__)
 KIB = 1024
 MIB = 1024 * KIB
 EXCERPT_LENGTH = 200
-_TOKEN_IN_URL = re.compile(r"(access_token|token|key|code)=[^&\s]+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -262,10 +262,7 @@ class HttpClient(BaseClient):
         return PublishError(kind, self.redact(message), http_status=http_status, retry_after=retry_after)
 
     def redact(self, text: str) -> str:
-        for secret in (self.account.access_token, self.account.refresh_token):
-            if secret and len(secret) >= 4:
-                text = text.replace(secret, "[redacted]")
-        return _TOKEN_IN_URL.sub(r"\1=[redacted]", text)
+        return redact(text, (self.account.access_token, self.account.refresh_token))
 
     def transport_error(self, exc: requests.RequestException, url: str, step: Step) -> PublishError:
         host = host_of(url)

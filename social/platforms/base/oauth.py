@@ -7,7 +7,7 @@ and logged, so they never carry a token, a code or a client secret.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -19,6 +19,8 @@ from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
 from oauthlib.oauth2.rfc6749.errors import InsecureTransportError, MissingTokenError
 from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
+
+from social.redaction import redact
 
 from ..registry import platform_spec
 
@@ -73,14 +75,6 @@ class TokenEndpointError(Exception):
     def __init__(self, message: str, *, revoked: bool = False) -> None:
         super().__init__(message)
         self.revoked = revoked
-
-
-def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """``text`` with every non-empty secret replaced, for messages built from what a platform answered."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    return text
 
 
 def error_detail(body: Any) -> str:

@@ -1,3 +1,5 @@
+"""What people do to posts (services/posts.py), never racing the publisher."""
+
 from __future__ import annotations
 
 import threading
@@ -10,7 +12,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from calendar_app.models import AccountStatus, PostStatus, ScheduledPost
-from calendar_app.selectors import post_due_queryset
+from calendar_app.rules import post_edit_refusal
+from calendar_app.selectors import post_account_statuses, post_due_queryset
 from calendar_app.services.posts import (
     post_account_mark_published,
     post_account_send_again,
@@ -18,184 +21,17 @@ from calendar_app.services.posts import (
     post_create,
     post_delete,
     post_duplicate,
-    post_input_check,
-    post_is_editable,
-    post_metadata_build,
     post_publish_now,
     post_retry_failed_accounts,
     post_update,
-    wall_time_to_utc,
 )
 from social.models import Platform, SocialAccountStatus
-from social.platforms import MediaItem
-from social.platforms.registry import enabled_specs
 
-from .factories import add_attempt, make_account, make_post, post_input
+from ..factories import add_attempt, make_account, make_post, post_input, post_with
 
 pytestmark = pytest.mark.django_db
 
 TOO_LONG = "x" * 312
-
-
-# --- Time zones ---------------------------------------------------------------------------------------
-
-
-def test_wall_time_to_utc__is_read_in_the_named_zone_across_a_dst_change():
-    before = wall_time_to_utc(wall_time=datetime(2026, 3, 28, 9, 0), timezone_name="Europe/Paris")
-    after = wall_time_to_utc(wall_time=datetime(2026, 3, 30, 9, 0), timezone_name="Europe/Paris")
-    assert before == datetime(2026, 3, 28, 8, 0, tzinfo=UTC)  # CET, UTC+1
-    assert after == datetime(2026, 3, 30, 7, 0, tzinfo=UTC)  # CEST, UTC+2
-
-
-def test_wall_time_to_utc__a_time_the_clocks_skip_is_refused():
-    with pytest.raises(ValidationError) as error:
-        wall_time_to_utc(wall_time=datetime(2026, 3, 8, 2, 30), timezone_name="America/New_York")
-    assert "02:30 does not exist on 2026-03-08 in America/New_York" in error.value.messages[0]
-
-
-def test_wall_time_to_utc__a_time_that_happens_twice_is_the_first_one():
-    # 01:30 on 2026-11-01 happens at 05:30 UTC (EDT) and again at 06:30 UTC (EST).
-    assert wall_time_to_utc(
-        wall_time=datetime(2026, 11, 1, 1, 30), timezone_name="America/New_York"
-    ) == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
-
-
-# --- Metadata -----------------------------------------------------------------------------------------
-
-
-def test_post_metadata_build__makes_the_design_shape_and_leaves_out_empty_values():
-    metadata = post_metadata_build(
-        media=[MediaItem(url="https://cdn.example.com/a.jpg", type="image", alt_text="A cat")],
-        platform_options={
-            Platform.TWITTER: {"content": "shorter text for X"},
-            Platform.YOUTUBE: {"title": "Launch", "privacy_status": "unlisted", "content": ""},
-            Platform.LINKEDIN: {"visibility": ""},
-        },
-        extra_metadata={
-            "platforms": {
-                Platform.YOUTUBE: {"media": [{"url": "https://cdn.example.com/v.mp4", "type": "video"}]}
-            }
-        },
-    )
-    assert metadata == {
-        "media": [{"url": "https://cdn.example.com/a.jpg", "type": "image", "alt_text": "A cat"}],
-        "platforms": {
-            "TWITTER": {"content": "shorter text for X"},
-            "YOUTUBE": {
-                "title": "Launch",
-                "privacy_status": "unlisted",
-                "media": [{"url": "https://cdn.example.com/v.mp4", "type": "video"}],
-            },
-        },
-    }
-
-
-# --- Checking input -----------------------------------------------------------------------------------
-
-
-def test_post_input_check__names_the_platform_in_each_validation_message(user, fake_clients):
-    x = make_account(user, platform=Platform.TWITTER)
-    facebook = make_account(user, platform=Platform.FACEBOOK)
-    check = post_input_check(data=post_input(content=TOO_LONG, account_ids=(x.pk, facebook.pk)))
-    assert check.errors == {NON_FIELD_ERRORS: ["X: 312 characters, the limit is 280"]}
-
-
-def test_post_input_check__uses_the_per_platform_text(user, fake_clients):
-    x = make_account(user, platform=Platform.TWITTER)
-    data = post_input(
-        content=TOO_LONG, account_ids=(x.pk,), platform_options={"TWITTER": {"content": "short"}}
-    )
-    assert post_input_check(data=data).errors == {}
-
-
-def test_post_input_check__same_problem_on_two_accounts_is_said_once(user, fake_clients):
-    accounts = [make_account(user, platform=Platform.TWITTER) for _ in range(2)]
-    check = post_input_check(data=post_input(content=TOO_LONG, account_ids=tuple(a.pk for a in accounts)))
-    assert check.errors[NON_FIELD_ERRORS] == ["X: 312 characters, the limit is 280"]
-
-
-def test_post_input_check__a_draft_keeps_platform_problems_as_warnings(user, fake_clients):
-    x = make_account(user, platform=Platform.TWITTER)
-    check = post_input_check(data=post_input(content=TOO_LONG, account_ids=(x.pk,), status=PostStatus.DRAFT))
-    assert check.errors == {}
-    assert check.platform_problems == ["X: 312 characters, the limit is 280"]
-
-
-def test_post_input_check__a_platform_without_a_client_is_not_validated(user, monkeypatch):
-    # A deployment without a LinkedIn client: nothing to validate against, and no crash.
-    monkeypatch.delitem(enabled_specs(), Platform.LINKEDIN, raising=False)
-    linkedin = make_account(user, platform=Platform.LINKEDIN)
-    assert post_input_check(data=post_input(content=TOO_LONG * 20, account_ids=(linkedin.pk,))).errors == {}
-
-
-def test_post_input_check__a_past_time_is_refused_unless_publishing_now(user):
-    account = make_account(user)
-    past = (timezone.now() - timedelta(hours=2)).replace(tzinfo=None)
-    errors = post_input_check(data=post_input(account_ids=(account.pk,), local_time=past)).errors
-    assert list(errors) == ["local_time"] and "is in the past" in errors["local_time"][0]
-    assert (
-        post_input_check(data=post_input(account_ids=(account.pk,), local_time=past, publish_now=True)).errors
-        == {}
-    )
-    assert (
-        post_input_check(data=post_input(account_ids=(account.pk,), local_time=past, status="DRAFT")).errors
-        == {}
-    )
-
-
-def test_post_input_check__the_current_minute_is_not_the_past(user):
-    account = make_account(user)
-    this_minute = timezone.now().replace(tzinfo=None, second=0, microsecond=0)
-    assert post_input_check(data=post_input(account_ids=(account.pk,), local_time=this_minute)).errors == {}
-
-
-def test_post_input_check__scheduling_needs_active_accounts(user):
-    gone = make_account(user, name="@gone", status=SocialAccountStatus.NEEDS_RECONNECT)
-    assert post_input_check(data=post_input(account_ids=())).errors == {
-        "account_ids": ["Choose at least one account to publish to."]
-    }
-    assert post_input_check(data=post_input(account_ids=(gone.pk,))).errors == {
-        "account_ids": ["X (Twitter): @gone needs reconnecting; reconnect it first."]
-    }
-    assert post_input_check(data=post_input(account_ids=(gone.pk,), status="DRAFT")).errors == {}
-
-
-@pytest.mark.parametrize(
-    ("extra", "expected"),
-    [
-        ([1, 2], "Metadata must be a JSON object"),
-        ({"platforms": {"MYSPACE": {}}}, "unknown platform 'MYSPACE'"),
-        ({"platforms": {"TWITTER": {"content": 5}}}, '"platforms".TWITTER.content must be text.'),
-        ({"media": [{"url": "ftp://x/y.png"}]}, "is not an http(s) URL"),
-        (
-            {"media": [{"url": "https://x.example/y.png", "type": "audio"}]},
-            "type must be one of image, video, gif",
-        ),
-    ],
-)
-def test_post_input_check__refuses_malformed_advanced_metadata(user, extra, expected):
-    account = make_account(user)
-    errors = post_input_check(data=post_input(account_ids=(account.pk,), extra_metadata=extra)).errors
-    assert expected in " ".join(errors["extra_metadata"])
-
-
-def test_post_input_check__the_same_thing_in_a_field_and_in_the_advanced_json_is_refused(user):
-    account = make_account(user)
-    data = post_input(
-        account_ids=(account.pk,),
-        media=(MediaItem(url="https://cdn.example.com/a.jpg", type="image"),),
-        platform_options={"TWITTER": {"content": "short"}},
-        extra_metadata={
-            "media": [{"url": "https://cdn.example.com/b.jpg"}],
-            "platforms": {"TWITTER": {"content": "other"}},
-        },
-    )
-    assert post_input_check(data=data).errors == {
-        "extra_metadata": [
-            "Media is set both in the media rows and in the advanced JSON; keep one of them.",
-            "TWITTER.content is set both in its field and in the advanced JSON; keep one.",
-        ]
-    }
 
 
 # --- Create and update --------------------------------------------------------------------------------
@@ -290,7 +126,7 @@ def test_post_update__refused_when_an_account_already_went_out(user):
     sent, waiting = make_account(user), make_account(user)
     # Waiting for a retry: still SCHEDULED, but one account is published, so the text is part of history.
     post = make_post(user, accounts={sent: AccountStatus.PUBLISHED, waiting: AccountStatus.PENDING})
-    assert not post_is_editable(post=post)
+    assert post_edit_refusal(post=post, account_statuses=post_account_statuses(post_id=post.pk))
     with pytest.raises(ValidationError, match="already sent to"):
         post_update(post_id=post.pk, data=post_input(content="Rewritten", account_ids=(sent.pk, waiting.pk)))
 
@@ -405,32 +241,33 @@ def test_post_publish_now__refused_when_a_platform_would_refuse_it(user, fake_cl
 
 
 def test_post_retry_failed_accounts__sends_only_the_failed_ones_again_now(user):
-    failed, published = make_account(user), make_account(user)
-    post = make_post(
+    post, (failed, published) = post_with(
         user,
-        accounts={failed: AccountStatus.FAILED, published: AccountStatus.PUBLISHED},
+        AccountStatus.FAILED,
+        AccountStatus.PUBLISHED,
         status=PostStatus.PARTIALLY_PUBLISHED,
         scheduled_at=timezone.now() - timedelta(hours=3),
         retry_count=3,
     )
-    post.post_accounts.filter(account=failed).update(
+    post.post_accounts.filter(pk=failed.pk).update(
         error_kind="TRANSIENT", error_message="503", publish_state={"x": 1}
     )
-    post.post_accounts.filter(account=published).update(platform_post_id="111")
+    post.post_accounts.filter(pk=published.pk).update(platform_post_id="111")
 
     assert post_retry_failed_accounts(post_id=post.pk) == 1
 
     post.refresh_from_db()
     assert (post.status, post.retry_count) == (PostStatus.SCHEDULED, 0)
     assert list(post_due_queryset()) == [post]
-    rows = {row.account_id: row for row in post.post_accounts.all()}
-    assert (rows[failed.pk].status, rows[failed.pk].error_kind, rows[failed.pk].error_message) == (
+    failed.refresh_from_db()
+    published.refresh_from_db()
+    assert (failed.status, failed.error_kind, failed.error_message, failed.publish_state) == (
         "PENDING",
         "",
         "",
+        {},
     )
-    assert rows[failed.pk].publish_state == {}
-    assert (rows[published.pk].status, rows[published.pk].platform_post_id) == ("PUBLISHED", "111")
+    assert (published.status, published.platform_post_id) == ("PUBLISHED", "111")
 
 
 def test_post_retry_failed_accounts__refused_while_the_account_needs_reconnecting(user):
@@ -513,13 +350,9 @@ def test_post_duplicate__is_a_new_draft_of_the_person_who_asked(user, staff_user
 
 
 def test_post_account_mark_published__records_the_id_and_finishes_the_post(user):
-    published, in_doubt = make_account(user), make_account(user)
-    post = make_post(
-        user,
-        accounts={published: AccountStatus.PUBLISHED, in_doubt: AccountStatus.NEEDS_REVIEW},
-        status=PostStatus.PARTIALLY_PUBLISHED,
+    post, (_published, row) = post_with(
+        user, AccountStatus.PUBLISHED, AccountStatus.NEEDS_REVIEW, status=PostStatus.PARTIALLY_PUBLISHED
     )
-    row = post.post_accounts.get(account=in_doubt)
     post_account_mark_published(
         post_account_id=row.pk,
         platform_post_id=" 1790000000000000001 ",
@@ -537,24 +370,16 @@ def test_post_account_mark_published__records_the_id_and_finishes_the_post(user)
 
 
 def test_post_account_mark_published__a_failed_post_becomes_partially_published(user):
-    failed, in_doubt = make_account(user), make_account(user)
-    post = make_post(
-        user,
-        accounts={failed: AccountStatus.FAILED, in_doubt: AccountStatus.NEEDS_REVIEW},
-        status=PostStatus.FAILED,
+    post, (_failed, in_doubt) = post_with(
+        user, AccountStatus.FAILED, AccountStatus.NEEDS_REVIEW, status=PostStatus.FAILED
     )
-    post_account_mark_published(
-        post_account_id=post.post_accounts.get(account=in_doubt).pk, platform_post_id="9"
-    )
+    post_account_mark_published(post_account_id=in_doubt.pk, platform_post_id="9")
     post.refresh_from_db()
     assert post.status == PostStatus.PARTIALLY_PUBLISHED and post.published_at is not None
 
 
 def test_post_account_mark_published__refuses_a_missing_id_or_a_bad_url(user):
-    post = make_post(
-        user, accounts={make_account(user): AccountStatus.NEEDS_REVIEW}, status=PostStatus.FAILED
-    )
-    row = post.post_accounts.get()
+    _post, (row,) = post_with(user, AccountStatus.NEEDS_REVIEW, status=PostStatus.FAILED)
     with pytest.raises(ValidationError) as error:
         post_account_mark_published(
             post_account_id=row.pk, platform_post_id="  ", platform_post_url="not a url"
@@ -565,30 +390,28 @@ def test_post_account_mark_published__refuses_a_missing_id_or_a_bad_url(user):
 
 
 def test_post_account_mark_published__refused_while_the_publisher_holds_the_post(user):
-    post = make_post(
-        user, accounts={make_account(user): AccountStatus.NEEDS_REVIEW}, status=PostStatus.PUBLISHING
-    )
+    _post, (row,) = post_with(user, AccountStatus.NEEDS_REVIEW, status=PostStatus.PUBLISHING)
     with pytest.raises(ValidationError, match="being published right now"):
-        post_account_mark_published(post_account_id=post.post_accounts.get().pk, platform_post_id="1")
-    assert post.post_accounts.get().status == AccountStatus.NEEDS_REVIEW
+        post_account_mark_published(post_account_id=row.pk, platform_post_id="1")
+    row.refresh_from_db()
+    assert row.status == AccountStatus.NEEDS_REVIEW
 
 
 def test_post_account_mark_published__only_for_an_account_needing_review(user):
-    post = make_post(user, accounts={make_account(user): AccountStatus.FAILED}, status=PostStatus.FAILED)
+    _post, (row,) = post_with(user, AccountStatus.FAILED, status=PostStatus.FAILED)
     with pytest.raises(ValidationError, match="not waiting for review"):
-        post_account_mark_published(post_account_id=post.post_accounts.get().pk, platform_post_id="1")
+        post_account_mark_published(post_account_id=row.pk, platform_post_id="1")
 
 
 def test_post_account_send_again__an_ended_post_becomes_due_now(user):
-    published, in_doubt = make_account(user), make_account(user)
-    post = make_post(
+    post, (published, row) = post_with(
         user,
-        accounts={published: AccountStatus.PUBLISHED, in_doubt: AccountStatus.NEEDS_REVIEW},
+        AccountStatus.PUBLISHED,
+        AccountStatus.NEEDS_REVIEW,
         status=PostStatus.PARTIALLY_PUBLISHED,
         scheduled_at=timezone.now() - timedelta(hours=1),
         retry_count=3,
     )
-    row = post.post_accounts.get(account=in_doubt)
     row.error_kind, row.publish_state = "UNKNOWN", {"container_id": "c1"}
     row.save()
     post_account_send_again(post_account_id=row.pk)
@@ -597,20 +420,21 @@ def test_post_account_send_again__an_ended_post_becomes_due_now(user):
     assert (row.status, row.error_kind, row.publish_state) == (AccountStatus.PENDING, "", {})
     assert (post.status, post.retry_count) == (PostStatus.SCHEDULED, 0)
     assert list(post_due_queryset()) == [post]
-    assert post.post_accounts.get(account=published).status == AccountStatus.PUBLISHED
+    published.refresh_from_db()
+    assert published.status == AccountStatus.PUBLISHED
 
 
 def test_post_account_send_again__a_post_waiting_for_a_retry_keeps_its_retry_time(user):
-    pending, in_doubt = make_account(user), make_account(user)
     retry_at = timezone.now() + timedelta(minutes=10)
-    post = make_post(
+    post, (_pending, in_doubt) = post_with(
         user,
-        accounts={pending: AccountStatus.PENDING, in_doubt: AccountStatus.NEEDS_REVIEW},
+        AccountStatus.PENDING,
+        AccountStatus.NEEDS_REVIEW,
         scheduled_at=timezone.now() - timedelta(minutes=5),
         next_attempt_at=retry_at,
         retry_count=1,
     )
-    post_account_send_again(post_account_id=post.post_accounts.get(account=in_doubt).pk)
+    post_account_send_again(post_account_id=in_doubt.pk)
     post.refresh_from_db()
     assert (post.status, post.next_attempt_at, post.retry_count) == (PostStatus.SCHEDULED, retry_at, 1)
 

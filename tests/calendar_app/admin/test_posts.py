@@ -1,55 +1,36 @@
+"""The posts' ModelAdmin: writing and editing posts, the list, who may do what."""
+
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, AttemptAction, AttemptOutcome, PostStatus, ScheduledPost
+from calendar_app.models import AccountStatus, PostStatus, ScheduledPost
 from calendar_app.selectors import post_due_queryset
 from social.models import Platform, SocialAccountStatus
 
-from .factories import add_attempt, make_account, make_post, make_staff
+from ..factories import make_account, make_post, make_staff
+from .pages import (
+    ADD,
+    CALENDAR,
+    FUTURE,
+    LIST,
+    NEW_YORK,
+    TOO_LONG,
+    change_url,
+    form_data,
+    page_messages,
+    review_url,
+    run_on_list,
+    run_on_page,
+)
 
 pytestmark = pytest.mark.django_db
-
-LIST = "/admin/calendar_app/scheduledpost/"
-ADD = "/admin/calendar_app/scheduledpost/add/"
-CALENDAR = "/admin/calendar_app/scheduledpost/calendar/"
-TOO_LONG = "x" * 312
-FUTURE = datetime(2030, 7, 1, 7, 30, tzinfo=UTC)  # 09:30 in Paris (CEST)
-NEW_YORK = ZoneInfo("America/New_York")
-
-
-def change_url(post: ScheduledPost) -> str:
-    return f"/admin/calendar_app/scheduledpost/{post.pk}/change/"
-
-
-def form_data(**overrides) -> dict:
-    data = {
-        "content": "Hello",
-        "social_accounts": [],
-        "scheduled_local": "2030-07-01T09:30",
-        "timezone": "Europe/Paris",
-        "status": "SCHEDULED",
-        **{f"media_{index}_type": "image" for index in range(1, 5)},
-    }
-    data.update(overrides)
-    return data
-
-
-def page_messages(response) -> list[str]:
-    return [str(message) for message in response.context["messages"]]
-
-
-@pytest.fixture
-def staff_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
 
 
 # --- Scheduling a post --------------------------------------------------------------------------------
@@ -297,58 +278,6 @@ def test_changelist__a_retry_on_another_day_shows_its_date(staff_client, staff_u
     assert f"retry 2 of 3 at {in_two_days:%Y-%m-%d} 14:05 {in_two_days.tzname()}" in body
 
 
-def _listed(client, query: str) -> set[int]:
-    response = client.get(f"{LIST}?{query}")
-    assert response.status_code == 200, response
-    return {post.pk for post in response.context["cl"].result_list}
-
-
-def test_changelist__needs_attention_filter(staff_client, staff_user):
-    a, b = make_account(staff_user), make_account(staff_user)
-    failed = make_post(staff_user, accounts={a: AccountStatus.FAILED}, status=PostStatus.FAILED)
-    partial = make_post(
-        staff_user,
-        accounts={a: AccountStatus.PUBLISHED, b: AccountStatus.FAILED},
-        status=PostStatus.PARTIALLY_PUBLISHED,
-    )
-    review = make_post(
-        staff_user,
-        accounts={a: AccountStatus.NEEDS_REVIEW, b: AccountStatus.PENDING},
-        status=PostStatus.SCHEDULED,
-    )
-    make_post(staff_user, accounts={a: AccountStatus.PUBLISHED}, status=PostStatus.PUBLISHED)
-    make_post(staff_user, accounts=[a])
-    assert _listed(staff_client, "attention=needed") == {failed.pk, partial.pk, review.pk}
-
-
-def test_changelist__status_platform_account_date_filters_and_search(staff_client, staff_user):
-    x, facebook = make_account(staff_user), make_account(staff_user, platform=Platform.FACEBOOK)
-    to_x = make_post(
-        staff_user, accounts=[x], content="Spring sale", scheduled_at=datetime(2030, 3, 5, tzinfo=UTC)
-    )
-    to_both = make_post(
-        staff_user,
-        accounts=[x, facebook],
-        status=PostStatus.DRAFT,
-        scheduled_at=datetime(2030, 4, 5, tzinfo=UTC),
-    )
-    to_facebook = make_post(staff_user, accounts=[facebook], scheduled_at=datetime(2030, 4, 6, tzinfo=UTC))
-    assert _listed(staff_client, "platform=FACEBOOK") == {to_both.pk, to_facebook.pk}
-    assert _listed(staff_client, f"account={x.pk}") == {to_x.pk, to_both.pk}
-    assert _listed(staff_client, "status__exact=DRAFT") == {to_both.pk}
-    assert _listed(staff_client, "q=spring") == {to_x.pk}
-    assert _listed(staff_client, "scheduled_at__year=2030&scheduled_at__month=4") == {
-        to_both.pk,
-        to_facebook.pk,
-    }
-
-
-def test_changelist__an_unknown_filter_value_is_refused(staff_client, staff_user):
-    make_post(staff_user, accounts=[make_account(staff_user)])
-    response = staff_client.get(f"{LIST}?platform=MYSPACE")
-    assert response.status_code == 302 and response["Location"].endswith("?e=1")
-
-
 def test_changelist__a_fixed_number_of_queries_however_many_posts(
     staff_client, staff_user, django_assert_max_num_queries
 ):
@@ -367,270 +296,6 @@ def test_changelist__a_fixed_number_of_queries_however_many_posts(
     assert count_queries() == few
     with django_assert_max_num_queries(12):
         staff_client.get(LIST)
-
-
-# --- The post page ------------------------------------------------------------------------------------
-
-
-def test_post_page__each_account_with_its_link_and_error_and_the_full_history_in_the_authors_zone(
-    staff_client, staff_user
-):
-    x = make_account(staff_user, platform=Platform.TWITTER, name="@acme")
-    facebook = make_account(staff_user, platform=Platform.FACEBOOK, name="Acme Page")
-    post = make_post(
-        staff_user,
-        accounts={x: AccountStatus.PUBLISHED, facebook: AccountStatus.FAILED},
-        status=PostStatus.PARTIALLY_PUBLISHED,
-        scheduled_at=FUTURE,
-        tz="Europe/Paris",
-    )
-    x_row, facebook_row = post.post_accounts.get(account=x), post.post_accounts.get(account=facebook)
-    x_row.platform_post_id, x_row.platform_post_url = (
-        "1790000000000000001",
-        "https://x.com/acme/status/1790000000000000001",
-    )
-    x_row.save()
-    facebook_row.error_kind, facebook_row.error_message = "AUTH", "Error validating access token (code 190)"
-    facebook_row.save()
-    add_attempt(
-        facebook_row,
-        started_at=FUTURE,
-        error_kind="TRANSIENT",
-        http_status=503,
-        error_message="Service Unavailable",
-    )
-    add_attempt(x_row, started_at=FUTURE + timedelta(seconds=1), outcome=AttemptOutcome.PUBLISHED)
-    add_attempt(
-        facebook_row,
-        started_at=FUTURE + timedelta(minutes=2),
-        error_kind="AUTH",
-        http_status=401,
-        error_message="Error validating access token (code 190)",
-    )
-    add_attempt(
-        facebook_row,
-        started_at=FUTURE + timedelta(minutes=3),
-        action=AttemptAction.RECONCILE,
-        outcome="NOT_FOUND",
-    )
-
-    response = staff_client.get(change_url(post))
-    body = response.content.decode()
-    assert (
-        '<a href="https://x.com/acme/status/1790000000000000001" target="_blank" rel="noopener noreferrer">'
-        "1790000000000000001</a>" in body
-    )
-    assert "Authentication</span> Error validating access token (code 190)" in body
-    history = re.search(r'<table class="post-attempts-table">(.*?)</table>', body, re.S).group(1)
-    rows = [
-        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
-        for row in re.findall(r"<tr class=\"attempt-row.*?</tr>", history, re.S)
-    ]
-    assert rows == [
-        "Facebook Page: Acme Page Publish 2030-07-01 09:30:00 CEST 2030-07-01 09:30:01 CEST Failed Transient 503 Service Unavailable",
-        "X (Twitter): @acme Publish 2030-07-01 09:30:01 CEST 2030-07-01 09:30:02 CEST Published",
-        "Facebook Page: Acme Page Publish 2030-07-01 09:32:00 CEST 2030-07-01 09:32:01 CEST Failed Authentication 401 Error validating access token (code 190)",
-        "Facebook Page: Acme Page Reconcile 2030-07-01 09:33:00 CEST 2030-07-01 09:33:01 CEST Confirmed not published",
-    ]
-
-
-def test_post_page__a_fixed_number_of_queries_however_long_the_history(staff_client, staff_user):
-    def post_with_history(accounts: int, attempts_each: int) -> ScheduledPost:
-        post = make_post(
-            staff_user,
-            accounts={make_account(staff_user): AccountStatus.FAILED for _ in range(accounts)},
-            status=PostStatus.FAILED,
-        )
-        for row in post.post_accounts.all():
-            for minute in range(attempts_each):
-                add_attempt(row, started_at=FUTURE + timedelta(minutes=minute), error_kind="TRANSIENT")
-        return post
-
-    def count_queries(post: ScheduledPost) -> int:
-        staff_client.get(change_url(post))  # warm Django's caches (content types)
-        with CaptureQueriesContext(connection) as queries:
-            assert staff_client.get(change_url(post)).status_code == 200
-        return len(queries)
-
-    assert count_queries(post_with_history(1, 1)) == count_queries(post_with_history(5, 6))
-
-
-def test_post_page__never_shows_a_token(staff_client, staff_user):
-    account = make_account(staff_user)
-    post = make_post(staff_user, accounts={account: AccountStatus.PUBLISHED}, status=PostStatus.PUBLISHED)
-    for url in (change_url(post), LIST, CALENDAR + "?month=" + post.scheduled_at.strftime("%Y-%m")):
-        body = staff_client.get(url).content.decode()
-        assert "SECRET" not in body and "enc:v1:" not in body
-
-
-@pytest.mark.parametrize(
-    ("post_status", "account_status", "buttons"),
-    [
-        (PostStatus.DRAFT, AccountStatus.PENDING, ["Publish now", "Cancel", "Duplicate as a new draft"]),
-        (PostStatus.SCHEDULED, AccountStatus.PENDING, ["Publish now", "Cancel", "Duplicate as a new draft"]),
-        (PostStatus.PUBLISHING, AccountStatus.PUBLISHING, ["Duplicate as a new draft"]),
-        (PostStatus.FAILED, AccountStatus.FAILED, ["Retry failed accounts", "Duplicate as a new draft"]),
-        (PostStatus.PUBLISHED, AccountStatus.PUBLISHED, ["Duplicate as a new draft"]),
-        (PostStatus.CANCELLED, AccountStatus.PENDING, ["Publish now", "Duplicate as a new draft"]),
-    ],
-)
-def test_post_page__offers_the_actions_that_fit_the_state(
-    staff_client, staff_user, post_status, account_status, buttons
-):
-    post = make_post(staff_user, accounts={make_account(staff_user): account_status}, status=post_status)
-    body = staff_client.get(change_url(post)).content.decode()
-    assert (
-        re.findall(r'<button type="submit" class="button post-action-\w+">([^<]+)</button>', body) == buttons
-    )
-    assert 'name="CHANGE_FORM-action"' in body or not buttons
-
-
-# --- Actions ------------------------------------------------------------------------------------------
-
-
-def run_on_page(client, post, action: str):
-    return client.post(
-        change_url(post), {"CHANGE_FORM-action": action, "_selected_action": post.pk}, follow=True
-    )
-
-
-def run_on_list(client, posts, action: str):
-    return client.post(LIST, {"action": action, "_selected_action": [post.pk for post in posts]}, follow=True)
-
-
-def test_post_page_action__retry_failed_accounts(staff_client, staff_user):
-    failed, published = make_account(staff_user), make_account(staff_user)
-    post = make_post(
-        staff_user,
-        accounts={failed: AccountStatus.FAILED, published: AccountStatus.PUBLISHED},
-        status=PostStatus.PARTIALLY_PUBLISHED,
-        scheduled_at=timezone.now() - timedelta(hours=1),
-    )
-    response = run_on_page(staff_client, post, "retry_failed_accounts")
-    assert response.redirect_chain[-1][0] == change_url(post)
-    assert f"{post}: 1 failed account(s) will be retried by the next publisher run." in page_messages(
-        response
-    )
-    post.refresh_from_db()
-    assert post.status == PostStatus.SCHEDULED
-    assert list(post_due_queryset()) == [post]
-
-
-def test_list_action__cancel_reports_each_refusal_with_its_reason(staff_client, staff_user):
-    account = make_account(staff_user)
-    scheduled = make_post(staff_user, accounts=[account])
-    published = make_post(
-        staff_user, accounts={account: AccountStatus.PUBLISHED}, status=PostStatus.PUBLISHED
-    )
-    response = run_on_list(staff_client, [scheduled, published], "cancel_posts")
-    assert page_messages(response) == [
-        f"{scheduled}: cancelled.",
-        f"{published}: {published} is published; only drafts and scheduled posts can be cancelled.",
-    ]
-    scheduled.refresh_from_db()
-    published.refresh_from_db()
-    assert (scheduled.status, published.status) == (PostStatus.CANCELLED, PostStatus.PUBLISHED)
-
-
-def test_list_action__publish_now(staff_client, staff_user):
-    drafts = [
-        make_post(staff_user, accounts=[make_account(staff_user)], status=PostStatus.DRAFT) for _ in range(2)
-    ]
-    run_on_list(staff_client, drafts, "publish_now")
-    assert set(post_due_queryset()) == set(drafts)
-
-
-def test_post_page_action__duplicate_opens_the_new_draft(staff_client, staff_user):
-    post = make_post(
-        staff_user, accounts={make_account(staff_user): AccountStatus.PUBLISHED}, status=PostStatus.PUBLISHED
-    )
-    response = run_on_page(staff_client, post, "duplicate_as_draft")
-    copy_ = ScheduledPost.objects.exclude(pk=post.pk).get()
-    assert response.redirect_chain[-1][0] == change_url(copy_)
-    assert copy_.status == PostStatus.DRAFT
-    assert 'name="content"' in response.content.decode()  # the copy is editable
-
-
-# --- Reviewing an account whose outcome is unknown ----------------------------------------------------
-
-
-def review_url(post, post_account) -> str:
-    return f"/admin/calendar_app/scheduledpost/{post.pk}/review/{post_account.pk}/"
-
-
-@pytest.fixture
-def post_in_review(staff_user):
-    published, in_doubt = make_account(staff_user), make_account(staff_user, name="@in_doubt")
-    post = make_post(
-        staff_user,
-        accounts={published: AccountStatus.PUBLISHED, in_doubt: AccountStatus.NEEDS_REVIEW},
-        status=PostStatus.PARTIALLY_PUBLISHED,
-        scheduled_at=timezone.now() - timedelta(hours=1),
-    )
-    return post, post.post_accounts.get(account=in_doubt)
-
-
-def test_review__the_post_page_links_to_it(staff_client, post_in_review):
-    post, row = post_in_review
-    assert (
-        f'href="{review_url(post, row)}">Review…</a>' in staff_client.get(change_url(post)).content.decode()
-    )
-
-
-def test_review__mark_as_published_with_its_id(staff_client, post_in_review):
-    post, row = post_in_review
-    response = staff_client.post(
-        review_url(post, row),
-        {
-            "mark_published": "1",
-            "mark-platform_post_id": "1790",
-            "mark-platform_post_url": "https://x.com/i/status/1790",
-        },
-        follow=True,
-    )
-    assert response.redirect_chain[-1][0] == change_url(post)
-    assert "X (Twitter): @in_doubt: marked as published on" in page_messages(response)[0]
-    row.refresh_from_db()
-    post.refresh_from_db()
-    assert (row.status, row.platform_post_id, post.status) == (
-        AccountStatus.PUBLISHED,
-        "1790",
-        PostStatus.PUBLISHED,
-    )
-
-
-def test_review__a_bad_address_is_a_form_error_that_keeps_the_input(staff_client, post_in_review):
-    post, row = post_in_review
-    response = staff_client.post(
-        review_url(post, row),
-        {"mark_published": "1", "mark-platform_post_id": "1790", "mark-platform_post_url": "nope"},
-    )
-    assert response.status_code == 200
-    assert response.context["mark_form"].errors == {"platform_post_url": ["Enter a valid URL."]}
-    assert 'value="1790"' in response.content.decode()
-    row.refresh_from_db()
-    assert row.status == AccountStatus.NEEDS_REVIEW
-
-
-def test_review__send_again_needs_the_confirmation(staff_client, post_in_review):
-    post, row = post_in_review
-    response = staff_client.post(review_url(post, row), {"send_again": "1"})
-    assert response.status_code == 200 and response.context["send_form"].errors["confirm"]
-    row.refresh_from_db()
-    assert row.status == AccountStatus.NEEDS_REVIEW
-
-    staff_client.post(review_url(post, row), {"send_again": "1", "send-confirm": "on"})
-    row.refresh_from_db()
-    assert row.status == AccountStatus.PENDING
-    assert list(post_due_queryset()) == [post]
-
-
-def test_review__nothing_to_review_goes_back_to_the_post(staff_client, staff_user):
-    post = make_post(
-        staff_user, accounts={make_account(staff_user): AccountStatus.PUBLISHED}, status=PostStatus.PUBLISHED
-    )
-    response = staff_client.get(review_url(post, post.post_accounts.get()))
-    assert response.status_code == 302 and response["Location"] == change_url(post)
 
 
 # --- Permissions --------------------------------------------------------------------------------------
@@ -740,37 +405,3 @@ def test_delete__a_draft_can_go_a_post_with_history_cannot(staff_client, staff_u
     assert "delete_selected" not in str(
         staff_client.get(LIST).context["action_form"].fields["action"].choices
     )
-
-
-def test_admin_pages_never_load_or_decrypt_a_token(staff_client, staff_user, fake_clients, monkeypatch):
-    x = make_account(staff_user, name="@acme")
-    post = make_post(
-        staff_user,
-        accounts={x: AccountStatus.NEEDS_REVIEW},
-        status=PostStatus.FAILED,
-        scheduled_at=timezone.now() - timedelta(hours=1),
-    )
-    add_attempt(
-        post.post_accounts.get(), started_at=timezone.now() - timedelta(hours=1), error_kind="UNKNOWN"
-    )
-
-    class NoDecrypting:
-        def decrypt(self, *args, **kwargs):
-            raise AssertionError("an admin page loaded a token")
-
-    monkeypatch.setattr("social.fields.get_key_ring", NoDecrypting)
-    for url in (
-        LIST,
-        f"{LIST}?account={x.pk}",
-        ADD,
-        change_url(post),
-        review_url(post, post.post_accounts.get()),
-        f"{CALENDAR}?month={timezone.now():%Y-%m}",
-        "/admin/calendar_app/publishattempt/",
-        "/admin/social/socialaccount/",
-    ):
-        assert staff_client.get(url).status_code == 200, url
-    # Checking a post validates it against each account's client, still without the tokens.
-    response = staff_client.post(ADD, form_data(content=TOO_LONG, social_accounts=[x.pk]))
-    assert "X: 312 characters, the limit is 280" in response.content.decode()
-    run_on_page(staff_client, post, "duplicate_as_draft")

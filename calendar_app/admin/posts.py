@@ -1,0 +1,254 @@
+"""The posts' ModelAdmin: the list, the form people write posts in, who may do what, and the URLs of the
+post page's own views.
+
+Thin by design: the form checks input through ``services.posts.post_input_check`` and every write is a
+service call; what a person may do to a post now is a rule of calendar_app.rules.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django import forms as django_forms
+from django.contrib import admin, messages
+from django.contrib.admin import ActionLocation
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from ..forms import MEDIA_ROWS, PLATFORM_OPTION_FIELDS, ScheduledPostForm, media_row_fields
+from ..models import PostStatus, ScheduledPost
+from ..rules import post_edit_refusal
+from ..selectors import post_account_statuses, post_list_queryset
+from ..services.posts import post_create, post_delete, post_update
+from ..timezones import format_in_zone
+from .actions import POST_ACTIONS
+from .display import platform_badges, retry_state, status_badge
+from .filters import AccountFilter, NeedsAttentionFilter, PlatformFilter
+from .views import change_url, post_calendar_view, post_page_context, post_review_view
+
+EDIT_FIELDSETS = [
+    (None, {"fields": ["content", "social_accounts"]}),
+    ("When", {"fields": ["scheduled_local", "timezone", "status", "publish_now"]}),
+    (
+        "Media",
+        {
+            "fields": [media_row_fields(index) for index in range(1, MEDIA_ROWS + 1)],
+            "description": "Images or videos by address; more than four go in the advanced JSON.",
+        },
+    ),
+    (
+        "Per platform",
+        {
+            "classes": ["collapse"],
+            "fields": [name for name, _platform, _key, _field in PLATFORM_OPTION_FIELDS],
+            "description": "Leave a field empty to use the post's own text.",
+        },
+    ),
+    ("Advanced", {"classes": ["collapse"], "fields": ["advanced_metadata"]}),
+]
+READ_ONLY_FIELDSETS = [
+    (None, {"fields": ["content", "accounts_list"]}),
+    (
+        "When",
+        {"fields": ["scheduled_for", "scheduled_for_viewer", "status_badge", "retry_state", "created_by"]},
+    ),
+    ("Metadata", {"fields": ["metadata_json"]}),
+]
+
+
+@admin.register(ScheduledPost)
+class ScheduledPostAdmin(admin.ModelAdmin):
+    form = ScheduledPostForm
+    list_display = ["__str__", "status_badge", "scheduled_for", "platforms", "retry_state", "created_by"]
+    list_filter = [NeedsAttentionFilter, "status", PlatformFilter, AccountFilter]
+    search_fields = ["content"]
+    date_hierarchy = "scheduled_at"
+    ordering = ["-scheduled_at", "-id"]
+    actions = POST_ACTIONS
+    readonly_fields = [
+        "accounts_list",
+        "scheduled_for",
+        "scheduled_for_viewer",
+        "status_badge",
+        "retry_state",
+        "metadata_json",
+    ]
+
+    class Media:
+        css = {"all": ["calendar_app/admin.css"]}
+
+    # -- Who may do what --------------------------------------------------------------------------------
+
+    def may_change_post(self, request: HttpRequest, post: ScheduledPost | None) -> bool:
+        """Django's change permission, and for another person's post, ``change_others_scheduledpost``."""
+        return super().has_change_permission(request, post) and (
+            post is None
+            or post.created_by_id == request.user.pk
+            or request.user.has_perm("calendar_app.change_others_scheduledpost")
+        )
+
+    def is_editable(self, post: ScheduledPost) -> bool:
+        """Whether ``post`` may still be edited or deleted (the rule post_update and post_delete apply)."""
+        if not hasattr(post, "_admin_editable"):
+            statuses = post_account_statuses(post_id=post.pk)
+            post._admin_editable = post_edit_refusal(post=post, account_statuses=statuses) is None
+        return post._admin_editable
+
+    def has_change_permission(self, request, obj=None):
+        return self.may_change_post(request, obj) and (obj is None or self.is_editable(obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return (
+            super().has_delete_permission(request, obj)
+            and self.may_change_post(request, obj)
+            and (obj is None or self.is_editable(obj))
+        )
+
+    # -- List ----------------------------------------------------------------------------------------
+
+    def get_queryset(self, request):
+        return post_list_queryset(queryset=super().get_queryset(request))
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
+        # Deleting goes one post at a time through post_delete, which keeps posts with history.
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, post: ScheduledPost) -> str:
+        return status_badge(post.status, post.get_status_display())
+
+    @admin.display(description="Scheduled (author's time)", ordering="scheduled_at")
+    def scheduled_for(self, post: ScheduledPost) -> str:
+        return format_in_zone(post.scheduled_at, post.timezone)
+
+    @admin.display(description="Scheduled (your time)")
+    def scheduled_for_viewer(self, post: ScheduledPost) -> str:
+        return format_in_zone(post.scheduled_at, timezone.get_current_timezone_name())
+
+    @admin.display(description="Accounts")
+    def platforms(self, post: ScheduledPost) -> str:
+        return platform_badges(post)
+
+    @admin.display(description="Retries")
+    def retry_state(self, post: ScheduledPost) -> str:
+        return retry_state(post)
+
+    @admin.display(description="Accounts")
+    def accounts_list(self, post: ScheduledPost) -> str:
+        return format_html_join(
+            ", ",
+            "{} ({})",
+            ((pa.account.get_platform_display(), pa.account.name) for pa in post.post_accounts.all()),
+        )
+
+    @admin.display(description="Metadata")
+    def metadata_json(self, post: ScheduledPost) -> str:
+        if not post.metadata:
+            return "(none)"
+        return format_html(
+            "<pre class='metadata-json'>{}</pre>", json.dumps(post.metadata, indent=2, ensure_ascii=False)
+        )
+
+    # -- The form --------------------------------------------------------------------------------------
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return READ_ONLY_FIELDSETS
+        return EDIT_FIELDSETS
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None and not self.has_change_permission(request, obj):
+            kwargs["form"] = django_forms.ModelForm  # view only: nothing to enter
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        try:
+            if change:
+                post = post_update(post_id=obj.pk, data=form.post_input)
+            else:
+                post = post_create(created_by=request.user, data=form.post_input)
+        except ValidationError as exc:
+            # The form was checked a moment ago; only a change in between (a publisher run claimed the
+            # post) lands here. Nothing was saved; say so instead of pretending.
+            request._post_save_refused = True
+            self.message_user(request, f"Nothing was saved: {' '.join(exc.messages)}", messages.ERROR)
+            return
+        obj.pk = post.pk
+        obj.refresh_from_db()
+        obj._state.adding = False
+        if post.status == PostStatus.DRAFT and form.post_check.platform_problems:
+            self.message_user(
+                request,
+                "Saved as a draft. Before it can be scheduled: "
+                + " ".join(form.post_check.platform_problems),
+                messages.WARNING,
+            )
+        if form.post_input.publish_now:
+            self.message_user(request, f"{post} goes out with the next publisher run (within a minute).")
+
+    def save_related(self, request, form, formsets, change):
+        """The service already set the post's accounts; the form itself has no relations to save."""
+
+    def log_addition(self, request, obj, message):
+        if not getattr(request, "_post_save_refused", False):
+            return super().log_addition(request, obj, message)
+        return None
+
+    def log_change(self, request, obj, message):
+        if not getattr(request, "_post_save_refused", False):
+            return super().log_change(request, obj, message)
+        return None
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(request, "_post_save_refused", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if getattr(request, "_post_save_refused", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+    def delete_model(self, request, obj):
+        try:
+            post_delete(post_id=obj.pk)
+        except ValidationError as exc:
+            request._post_delete_refused = True
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+
+    def response_delete(self, request, obj_display, obj_id):
+        if getattr(request, "_post_delete_refused", False):
+            return HttpResponseRedirect(change_url(obj_id))
+        return super().response_delete(request, obj_display, obj_id)
+
+    # -- The post page and the post's own pages ------------------------------------------------------------
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        post = self.get_object(request, unquote(object_id))
+        if post is not None and self.has_view_or_change_permission(request, post):
+            extra_context = {**(extra_context or {}), "post_page": post_page_context(self, request, post)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path("calendar/", self.admin_site.admin_view(self.calendar_view), name=f"{prefix}_calendar"),
+            path(
+                "<int:object_id>/review/<int:post_account_id>/",
+                self.admin_site.admin_view(self.review_view),
+                name=f"{prefix}_review",
+            ),
+            *super().get_urls(),
+        ]
+
+    def review_view(self, request: HttpRequest, object_id: int, post_account_id: int) -> HttpResponse:
+        return post_review_view(self, request, object_id, post_account_id)
+
+    def calendar_view(self, request: HttpRequest) -> HttpResponse:
+        return post_calendar_view(self, request)
