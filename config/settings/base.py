@@ -216,3 +216,56 @@ YOUTUBE_CLIENT_SECRET = env.str("YOUTUBE_CLIENT_SECRET", default="")
 # Scheme and host of the OAuth redirect URIs when the app runs behind a proxy that hides them, e.g.
 # https://scheduler.example.com; unset = taken from each request.
 OAUTH_REDIRECT_BASE_URL = env.str("OAUTH_REDIRECT_BASE_URL", default="")
+
+# --- Notifications (email and webhooks) ------------------------------------------------------------
+INSTALLED_APPS += ["notifications"]
+
+
+def mailer_from_url(url: str, *, timeout: float) -> dict:
+    """A MAILERS entry from EMAIL_URL (django-environ's schemes: smtp://, smtp+tls://, smtp+ssl://,
+    consolemail://, ...); a malformed URL stops the start, never echoing its password."""
+    try:
+        config = environ.Env.email_url_config(url)
+    except (ImproperlyConfigured, ValueError, KeyError):
+        scheme = urlsplit(url).scheme if "://" in url else ""
+        raise ImproperlyConfigured(
+            f"EMAIL_URL is not an email URL (scheme {scheme!r}): use smtp://USER:PASSWORD@HOST:PORT, "
+            "smtp+tls://... (STARTTLS), smtp+ssl://... (TLS) or consolemail://"
+        ) from None
+    backend = config["EMAIL_BACKEND"]
+    options: dict = {}
+    if backend == "django.core.mail.backends.smtp.EmailBackend":
+        options = {
+            "host": config.get("EMAIL_HOST") or "localhost",
+            "port": config.get("EMAIL_PORT"),  # None: 465 with TLS, 587 with STARTTLS, else 25
+            "username": config.get("EMAIL_HOST_USER") or "",
+            "password": config.get("EMAIL_HOST_PASSWORD") or "",
+            "use_tls": bool(config.get("EMAIL_USE_TLS")),
+            "use_ssl": bool(config.get("EMAIL_USE_SSL")),
+            "timeout": timeout,
+        }
+    elif backend == "django.core.mail.backends.filebased.EmailBackend":
+        options = {"file_path": config.get("EMAIL_FILE_PATH") or str(BASE_DIR / "sent-emails")}
+    return {"BACKEND": backend, "OPTIONS": options}
+
+
+# Unset: emails are printed to the console (a system check warns when DEBUG is off). EMAIL_URL itself is
+# not kept as a setting: Django's error pages hide settings named like *PASSWORD*, not a URL holding one.
+MAILERS = {
+    "default": mailer_from_url(
+        env.str("EMAIL_URL", default="") or "consolemail://", timeout=env_number("EMAIL_TIMEOUT", float, 10)
+    )
+}
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="scheduler@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Comma-separated addresses told about every failure (besides each post's author).
+NOTIFY_EMAIL_TO = env.list("NOTIFY_EMAIL_TO", default=[])
+# Scheme and host (and path prefix) of the links in emails and webhooks, e.g. https://scheduler.example.com
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
+# Seconds one delivery pass (after each publisher run, or deliver_notifications) may take.
+NOTIFY_DELIVERY_MAX_SECONDS = env_number("NOTIFY_DELIVERY_MAX_SECONDS", float, 10)
+# true lets webhooks go to http:// and private addresses (a receiver on this machine or the LAN).
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_CONNECT_TIMEOUT = env_number("WEBHOOK_CONNECT_TIMEOUT", float, 3)
+WEBHOOK_READ_TIMEOUT = env_number("WEBHOOK_READ_TIMEOUT", float, 5)
+LOGGING["loggers"]["notifications"] = {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")}

@@ -164,6 +164,9 @@ def test_production__check_deploy_is_clean_with_real_secrets(tmp_path):
         CRON_SECRET="c" * 16 + "R" * 16 + "0" * 8,
         ALLOWED_HOSTS="scheduler.example.com",
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        # Notifications need a mail server and the address of the links they carry.
+        EMAIL_URL="smtp+tls://mailer:mail-pw@smtp.example.com:587",
+        SITE_URL="https://scheduler.example.com",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
