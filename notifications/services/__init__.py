@@ -1,0 +1,50 @@
+"""The notifications' write side. What other parts call:
+
+- in the transaction of a state change: ``events_record`` (or ``event_record``) with drafts from
+  ``post_finalized_event``, ``post_account_needs_review_event``, ``account_needs_reconnect_event``;
+- after a publisher run, and from ``manage.py deliver_notifications``: ``account_tokens_scan_expiring``
+  then ``notifications_deliver``.
+"""
+
+from .delivery import DeliveryReport, notifications_deliver
+from .endpoints import (
+    webhook_endpoint_create,
+    webhook_endpoint_rotate_secret,
+    webhook_endpoint_set_active,
+    webhook_secret_generate,
+    webhook_url_validate,
+)
+from .events import (
+    AccountResult,
+    EventDraft,
+    NotInTransaction,
+    account_needs_reconnect_event,
+    account_token_expiring_event,
+    event_record,
+    events_record,
+    post_account_needs_review_event,
+    post_finalized_event,
+)
+from .tokens import account_tokens_scan_expiring
+from .webhooks import webhook_endpoint_send_test
+
+__all__ = [
+    "AccountResult",
+    "DeliveryReport",
+    "EventDraft",
+    "NotInTransaction",
+    "account_needs_reconnect_event",
+    "account_token_expiring_event",
+    "account_tokens_scan_expiring",
+    "event_record",
+    "events_record",
+    "notifications_deliver",
+    "post_account_needs_review_event",
+    "post_finalized_event",
+    "webhook_endpoint_create",
+    "webhook_endpoint_rotate_secret",
+    "webhook_endpoint_send_test",
+    "webhook_endpoint_set_active",
+    "webhook_secret_generate",
+    "webhook_url_validate",
+]

@@ -1,0 +1,121 @@
+"""The SSRF guard and the pinned, bounded POST. Every connection here goes to loopback only."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from notifications.transport import (
+    MAX_RESPONSE_BYTES,
+    WebhookRefused,
+    WebhookTransportError,
+    address_is_public,
+    url_host_label,
+    webhook_post,
+    webhook_target,
+    webhook_url_problem,
+)
+
+from .servers import dripping_server, webhook_receiver
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("93.184.215.14", True),
+        ("2606:4700::6810:85e5", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("172.16.0.1", False),
+        ("192.168.1.1", False),
+        ("169.254.169.254", False),  # cloud metadata
+        ("100.64.0.1", False),  # carrier-grade NAT
+        ("0.0.0.0", False),  # noqa: S104  (a string under test, not a bind)
+        ("224.0.0.1", False),
+        ("::1", False),
+        ("fe80::1%eth0", False),
+        ("fc00::1", False),
+        ("::ffff:127.0.0.1", False),  # IPv4-mapped loopback
+        ("::ffff:93.184.215.14", True),
+        ("2002:7f00:1::", False),  # 6to4 wrapping 127.0.0.1
+    ],
+)
+def test_address_is_public(address, public):
+    assert address_is_public(address) is public
+
+
+@pytest.mark.parametrize(
+    ("url", "allow_private", "problem"),
+    [
+        ("https://hooks.example.com/x", False, None),
+        ("http://hooks.example.com/x", False, "use an https:// address"),
+        ("http://hooks.example.com/x", True, None),
+        ("ftp://hooks.example.com/x", True, "use an https:// address"),
+        ("https:///x", False, "the address has no host"),
+        ("https://u:p@hooks.example.com/", False, "credentials in the address"),
+        ("https://hooks.example.com:99999/", False, "not a valid URL"),
+    ],
+)
+def test_webhook_url_problem(url, allow_private, problem):
+    found = webhook_url_problem(url, allow_private=allow_private)
+    assert (found is None) if problem is None else (problem in found)
+
+
+def test_webhook_target__checks_every_address_of_a_name():
+    with pytest.raises(WebhookRefused, match="non-public address"):
+        webhook_target("https://localhost/hooks", allow_private=False)
+    _, port, addresses = webhook_target("http://localhost:8081/hooks", allow_private=True)
+    assert port == 8081 and "127.0.0.1" in addresses
+
+
+def test_url_host_label__never_the_path():
+    assert (
+        url_host_label("https://hooks.slack.example/services/T0/B0/SECRETPATH?q=1")
+        == "https://hooks.slack.example"
+    )
+    assert url_host_label("http://127.0.0.1:8081/x") == "http://127.0.0.1:8081"
+
+
+def post(url, *, deadline_seconds=5.0, body=b"{}"):
+    return webhook_post(
+        url,
+        body,
+        {"Content-Type": "application/json"},
+        connect_timeout=2,
+        read_timeout=3,
+        deadline=time.monotonic() + deadline_seconds,
+        allow_private=True,
+    )
+
+
+def test_webhook_post__connects_to_the_checked_address_and_names_the_host():
+    with webhook_receiver() as receiver:
+        response = post(f"http://localhost:{receiver.port}/in?x=1")
+    assert response.status == 200
+    (item,) = receiver.received
+    assert item.path == "/in?x=1"
+    assert item.headers["host"] == f"localhost:{receiver.port}"
+
+
+def test_webhook_post__reads_at_most_a_small_answer():
+    with webhook_receiver() as receiver:
+        response = post(receiver.url)
+    assert len(response.excerpt) <= MAX_RESPONSE_BYTES
+    assert response.excerpt == '{"ok": true}'
+
+
+def test_webhook_post__a_dripping_receiver_is_cut_at_the_deadline():
+    with dripping_server() as port:
+        started = time.monotonic()
+        with pytest.raises(WebhookTransportError, match="time budget"):
+            post(f"http://127.0.0.1:{port}/", deadline_seconds=1.0)
+        # Each byte arrives well within the read timeout, so only the deadline can end the call.
+        assert time.monotonic() - started < 5
+
+
+def test_webhook_post__connection_refused_is_described():
+    with webhook_receiver() as receiver:
+        port = receiver.port
+    with pytest.raises(WebhookTransportError, match="connection refused"):
+        post(f"http://127.0.0.1:{port}/")
