@@ -259,7 +259,7 @@ MAILERS = {
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="scheduler@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Comma-separated addresses told about every failure (besides each post's author).
-NOTIFY_EMAIL_TO = env.list("NOTIFY_EMAIL_TO", default=[])
+NOTIFY_EMAIL_TO = [address.strip() for address in env.list("NOTIFY_EMAIL_TO", default=[]) if address.strip()]
 # Scheme and host (and path prefix) of the links in emails and webhooks, e.g. https://scheduler.example.com
 SITE_URL = env.str("SITE_URL", default="").rstrip("/")
 # Seconds one delivery pass (after each publisher run, or deliver_notifications) may take.
