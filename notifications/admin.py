@@ -47,6 +47,19 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Rows of a log shown under their parent; ``fields`` are all read-only."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 def _local(value) -> str:
     if value is None:
         return "—"
@@ -175,19 +188,18 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
     @admin.action(description="Enable", permissions=["change"])
     def enable(self, request, queryset):
-        changed = sum(
-            webhook_endpoint_set_active(endpoint_id=pk, active=True)
-            for pk in queryset.values_list("pk", flat=True)
-        )
-        self.message_user(request, f"Enabled {changed} endpoints.")
+        self._set_active(request, queryset, active=True)
 
     @admin.action(description="Disable", permissions=["change"])
     def disable(self, request, queryset):
+        self._set_active(request, queryset, active=False)
+
+    def _set_active(self, request, queryset, *, active: bool) -> None:
         changed = sum(
-            webhook_endpoint_set_active(endpoint_id=pk, active=False)
+            webhook_endpoint_set_active(endpoint_id=pk, active=active)
             for pk in queryset.values_list("pk", flat=True)
         )
-        self.message_user(request, f"Disabled {changed} endpoints.")
+        self.message_user(request, f"{'Enabled' if active else 'Disabled'} {changed} endpoints.")
 
     @admin.display(description="State", ordering="is_active")
     def state(self, endpoint: WebhookEndpoint) -> str:
@@ -211,15 +223,9 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">Delivery log</a>', url)
 
 
-class WebhookDeliveryAttemptInline(admin.TabularInline):
+class WebhookDeliveryAttemptInline(ReadOnlyInline):
     model = WebhookDeliveryAttempt
     fields = ["started_at", "duration_ms", "response_status", "succeeded", "detail"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WebhookDelivery)
@@ -282,29 +288,17 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
         self.message_user(request, f"{count} deliveries will be tried on the next delivery pass.")
 
 
-class EventDeliveryInline(admin.TabularInline):
+class EventDeliveryInline(ReadOnlyInline):
     model = WebhookDelivery
     fields = ["endpoint", "status", "attempt_count", "response_status", "next_attempt_at", "last_error"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("endpoint").defer("endpoint__secret")
 
 
-class EventEmailInline(admin.TabularInline):
+class EventEmailInline(ReadOnlyInline):
     model = EmailNotification
     fields = ["recipient", "status", "attempt_count", "sent_at", "last_error"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Event)

@@ -142,31 +142,37 @@ class WebhookEndpoint(models.Model):
         return event_type in (self.events or [])
 
 
-class WebhookDelivery(models.Model):
-    """One event to one endpoint, retried with backoff until delivered."""
+class QueuedDelivery(models.Model):
+    """What a webhook delivery and an email share: retried with backoff until done, under a lease."""
 
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="webhook_deliveries")
     status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempt_count = models.PositiveIntegerField(default=0)
     # When it is next tried; while an attempt is in flight, when that attempt's lease runs out.
     next_attempt_at = models.DateTimeField(default=timezone.now)
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="%(class)s_due_idx", condition=Q(status="PENDING")),
+        ]
+
+
+class WebhookDelivery(QueuedDelivery):
+    """One event to one endpoint."""
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(QueuedDelivery.Meta):
         verbose_name_plural = "webhook deliveries"
         constraints = [
             models.UniqueConstraint(fields=["endpoint", "event"], name="webhook_delivery_endpoint_event"),
-        ]
-        indexes = [
-            models.Index(
-                fields=["next_attempt_at"], name="webhook_delivery_due_idx", condition=Q(status="PENDING")
-            ),
         ]
 
     def __str__(self) -> str:
@@ -191,28 +197,17 @@ class WebhookDeliveryAttempt(models.Model):
         return f"{self.response_status or 'no answer'} at {self.started_at:%Y-%m-%d %H:%M:%S}"
 
 
-class EmailNotification(models.Model):
+class EmailNotification(QueuedDelivery):
     """One event for one recipient; a person's notifications of one run go out as one email."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="email_notifications")
     recipient = models.EmailField()
     group_key = models.CharField(max_length=64, blank=True, default="")
-    status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
-    attempt_count = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(QueuedDelivery.Meta):
         constraints = [
             models.UniqueConstraint(fields=["event", "recipient"], name="email_notification_event_recipient"),
-        ]
-        indexes = [
-            models.Index(
-                fields=["next_attempt_at"], name="email_notification_due_idx", condition=Q(status="PENDING")
-            ),
         ]
 
     def __str__(self) -> str:

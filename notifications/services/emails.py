@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.mail import mailers
-from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -24,6 +23,7 @@ from calendar_app.rules import retry_delay_seconds
 
 from ..messages import notification_email
 from ..models import DeliveryStatus, EmailNotification
+from .claims import deliveries_claim
 
 logger = logging.getLogger(__name__)
 
@@ -62,18 +62,14 @@ def _claim(*, flush_group_key: str | None, deadline: float) -> list[EmailNotific
     if flush_group_key:
         due |= Q(group_key=flush_group_key)
     lease = deadline - time.monotonic() + LEASE_MARGIN_SECONDS
-    with transaction.atomic():
-        ids = list(
-            EmailNotification.objects.filter(due, status=DeliveryStatus.PENDING)
-            .order_by("recipient", "group_key", "created_at", "pk")
-            .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)[:BATCH]
-        )
-        if not ids:
-            return []
-        EmailNotification.objects.filter(pk__in=ids).update(
-            attempt_count=F("attempt_count") + 1, next_attempt_at=now + timedelta(seconds=lease)
-        )
+    ids = deliveries_claim(
+        EmailNotification.objects.filter(due, status=DeliveryStatus.PENDING),
+        order_by=("recipient", "group_key", "created_at", "pk"),
+        limit=BATCH,
+        lease_until=now + timedelta(seconds=lease),
+    )
+    if not ids:
+        return []
     return list(
         EmailNotification.objects.filter(pk__in=ids)
         .select_related("event")

@@ -21,7 +21,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
@@ -36,6 +35,7 @@ from ..models import (
     WebhookEndpoint,
 )
 from ..transport import WebhookRefused, WebhookTransportError, url_host_label, webhook_post
+from .claims import deliveries_claim
 from .events import EventDraft, admin_url, event_data, events_record, iso_utc
 
 logger = logging.getLogger(__name__)
@@ -165,23 +165,17 @@ def _lease_seconds() -> float:
 def _claim(*, limit: int, exclude_endpoints: set[int], deadline: float) -> list[_Claimed]:
     now = timezone.now()
     lease = min(_lease_seconds(), deadline - time.monotonic() + LEASE_MARGIN_SECONDS)
-    with transaction.atomic():
-        ids = list(
-            WebhookDelivery.objects.filter(
-                status=DeliveryStatus.PENDING, next_attempt_at__lte=now, endpoint__is_active=True
-            )
-            .exclude(endpoint_id__in=exclude_endpoints)
-            .order_by("next_attempt_at", "pk")
-            .select_for_update(skip_locked=True, of=("self",))
-            .values_list("pk", flat=True)[:limit]
-        )
-        if not ids:
-            return []
-        WebhookDelivery.objects.filter(pk__in=ids).update(
-            attempt_count=F("attempt_count") + 1,
-            last_attempt_at=now,
-            next_attempt_at=now + timedelta(seconds=lease),
-        )
+    ids = deliveries_claim(
+        WebhookDelivery.objects.filter(
+            status=DeliveryStatus.PENDING, next_attempt_at__lte=now, endpoint__is_active=True
+        ).exclude(endpoint_id__in=exclude_endpoints),
+        order_by=("next_attempt_at", "pk"),
+        limit=limit,
+        lease_until=now + timedelta(seconds=lease),
+        last_attempt_at=now,
+    )
+    if not ids:
+        return []
     deliveries = list(WebhookDelivery.objects.filter(pk__in=ids).select_related("event").order_by("pk"))
     # One decryption of each endpoint's secret, however many of its deliveries are in the batch.
     endpoints = WebhookEndpoint.objects.only("url", "secret").in_bulk({d.endpoint_id for d in deliveries})

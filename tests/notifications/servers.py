@@ -8,7 +8,6 @@ import email
 import email.policy
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -16,6 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
 from standardwebhooks.webhooks import EmptyWebhookSecretError, Webhook, WebhookVerificationError
+
+from tests.social.clients.servers import read_request
 
 
 def free_port() -> int:
@@ -141,34 +142,32 @@ def webhook_receiver(secret: str = "", **options) -> Iterator[Receiver]:
         thread.join(timeout=5)
 
 
-@contextlib.contextmanager
-def dripping_server() -> Iterator[int]:
-    """Answers a status line, then one header byte every 0.2 s, forever: no read timeout ever fires."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
+def drip(conn: socket.socket, stop: threading.Event) -> None:
+    """Answer a status line, then one header byte every 0.2 s, forever: no read timeout ever fires."""
+    read_request(conn)
+    with contextlib.suppress(OSError):
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        while not stop.wait(0.2):
+            conn.sendall(b"X")
 
-    def serve() -> None:
-        listener.settimeout(0.05)
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            with conn:
-                conn.recv(65536)
-                with contextlib.suppress(OSError):
-                    conn.sendall(b"HTTP/1.1 200 OK\r\n")
-                    while not stop.is_set():
-                        conn.sendall(b"X")
-                        time.sleep(0.2)
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        stop.set()
-        listener.close()
-        thread.join(timeout=5)
+def run_at_once(count: int, work: Callable[[], object]) -> list[object]:
+    """Run ``work`` in ``count`` threads released together (each with its own database connection)."""
+    from django.db import connections
+
+    start = threading.Barrier(count)
+    results: list[object] = []
+
+    def worker() -> None:
+        try:
+            start.wait()
+            results.append(work())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results

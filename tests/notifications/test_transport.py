@@ -16,8 +16,9 @@ from notifications.transport import (
     webhook_target,
     webhook_url_problem,
 )
+from tests.social.clients.servers import tcp_server
 
-from .servers import dripping_server, webhook_receiver
+from .servers import drip, webhook_receiver
 
 
 @pytest.mark.parametrize(
@@ -106,7 +107,7 @@ def test_webhook_post__reads_at_most_a_small_answer():
 
 
 def test_webhook_post__a_dripping_receiver_is_cut_at_the_deadline():
-    with dripping_server() as port:
+    with tcp_server(drip) as port:
         started = time.monotonic()
         with pytest.raises(WebhookTransportError, match="time budget"):
             post(f"http://127.0.0.1:{port}/", deadline_seconds=1.0)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from notifications.models import Event, EventType
 from notifications.services import account_tokens_scan_expiring, notifications_deliver
+
+from ..servers import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -95,21 +95,7 @@ def test_scan__the_owner_is_emailed_with_the_date_and_the_reconnect_link(smtp, m
 def test_scan__two_runs_scanning_at_once_record_each_warning_once(make_account):
     now = timezone.now()
     accounts = [make_account(refresh_token="", token_expires_at=now + timedelta(days=3)) for _ in range(20)]
-    start = threading.Barrier(4)
-    counts = []
-
-    def scan() -> None:
-        try:
-            start.wait()
-            counts.append(account_tokens_scan_expiring(now=now))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=scan) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    counts = run_at_once(4, lambda: account_tokens_scan_expiring(now=now))
 
     assert warnings() == sorted((account.pk, "7d") for account in accounts)
     assert sum(counts) == 20

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from notifications.models import DeliveryStatus, Event, EventType, WebhookDelivery, WebhookEndpoint
@@ -16,7 +15,7 @@ from notifications.services import notifications_deliver, post_finalized_event
 from notifications.services.webhooks import _claim, webhook_endpoint_send_test
 
 from ..conftest import record
-from ..servers import webhook_receiver
+from ..servers import run_at_once, webhook_receiver
 from .test_events import failed, published
 
 pytestmark = pytest.mark.django_db
@@ -211,21 +210,7 @@ def test_deliver__overlapping_deliverers_deliver_each_event_once(receiver, make_
     receiver.answer = lambda n: (200, {}, 0.05)
     make_endpoint(receiver)
     events = [failed_post_event() for _ in range(24)]
-    start = threading.Barrier(3)
-    reports = []
-
-    def deliverer() -> None:
-        try:
-            start.wait()
-            reports.append(notifications_deliver(max_seconds=30))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=deliverer) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    reports = run_at_once(3, lambda: notifications_deliver(max_seconds=30))
 
     assert sorted(receiver.ids()) == sorted(str(event.pk) for event in events)
     assert sum(report.webhooks_delivered for report in reports) == 24
