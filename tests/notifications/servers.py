@@ -80,6 +80,7 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     port: int = 0
     stop: threading.Event = field(default_factory=threading.Event)
+    server: ThreadingHTTPServer | None = None
 
     @property
     def url(self) -> str:
@@ -131,6 +132,7 @@ def webhook_receiver(secret: str = "", **options) -> Iterator[Receiver]:
 
     server = _Server(("127.0.0.1", 0), Handler)
     receiver.port = server.server_address[1]
+    receiver.server = server
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:

@@ -120,3 +120,78 @@ def test_webhook_post__connection_refused_is_described():
         port = receiver.port
     with pytest.raises(WebhookTransportError, match="connection refused"):
         post(f"http://127.0.0.1:{port}/")
+
+
+def self_signed(tmp_path, name: str) -> tuple[str, str]:
+    """A certificate for ``name`` and its key, as PEM files."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / f"{name}.pem", tmp_path / f"{name}.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+@pytest.fixture
+def tls_receiver(tmp_path, monkeypatch):
+    """An HTTPS receiver on loopback whose certificate names ``localhost``; our TLS context trusts it
+    (as a company CA would be trusted), everything else about the connection is real."""
+    import ssl
+
+    from notifications import transport
+
+    def start(certificate_name: str):
+        cert, key = self_signed(tmp_path, certificate_name)
+        server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server_context.load_cert_chain(cert, key)
+        seen_sni: list[str] = []
+        server_context.sni_callback = lambda sock, name, context: seen_sni.append(name)
+        client_context = ssl.create_default_context(cafile=cert)
+        monkeypatch.setattr(transport, "_tls_context", lambda: client_context)
+        return server_context, seen_sni
+
+    return start
+
+
+def test_webhook_post__https_checks_the_certificate_against_the_host_name(tls_receiver):
+    server_context, seen_sni = tls_receiver("localhost")
+    with webhook_receiver() as receiver:
+        receiver_socket = receiver.server.socket
+        receiver.server.socket = server_context.wrap_socket(receiver_socket, server_side=True)
+        response = post(f"https://localhost:{receiver.port}/in")
+    assert response.status == 200
+    assert seen_sni == ["localhost"]  # SNI names the host, though we connected to its checked address
+    assert receiver.received[0].headers["host"] == f"localhost:{receiver.port}"
+
+
+def test_webhook_post__a_certificate_for_another_name_is_refused(tls_receiver):
+    server_context, _ = tls_receiver("hooks.example.com")
+    with webhook_receiver() as receiver:
+        receiver.server.socket = server_context.wrap_socket(receiver.server.socket, server_side=True)
+        with pytest.raises(WebhookTransportError, match="TLS certificate not accepted"):
+            post(f"https://localhost:{receiver.port}/in")
+    assert receiver.received == []
