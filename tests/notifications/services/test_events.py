@@ -174,3 +174,13 @@ def test_event_data__relative_links_without_site_url(make_account, make_post, se
     draft = post_finalized_event(post=post, status="FAILED", accounts=[])
     assert draft.data["admin_url"] == f"/admin/calendar_app/scheduledpost/{post.pk}/change/"
     assert draft.data["platform"] is None
+
+
+def test_event__outlives_its_post(make_account, make_post, site):
+    account = make_account()
+    post = make_post(account)
+    (event,) = record(post_finalized_event(post=post, status="FAILED", accounts=[failed(account)]))
+    post_id = post.pk
+    post.delete()
+    event.refresh_from_db()
+    assert event.post_id is None and event.data["post_id"] == post_id  # what it said stays
