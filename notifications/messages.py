@@ -90,6 +90,17 @@ def notice_for(event: Event) -> Notice:
             "Fix the receiver, send a test event from its page, then enable it again.",
         ]
         return Notice(f"Webhook endpoint {data.get('endpoint')} was disabled", lines, link)
+    if kind == EventType.PUBLISHER_STALLED:
+        minutes = round((data.get("oldest_due_seconds") or 0) / 60)
+        last = _when(data.get("last_run_finished_at"), "UTC") if data.get("last_run_finished_at") else "never"
+        lines = [
+            f"{data.get('due_unsent')} due posts are waiting, the oldest for {minutes} minutes.",
+            f"The last publisher run finished: {last}. Check that cron (or the --watch process) runs "
+            "manage.py publish_due_posts, and its log.",
+        ]
+        return Notice("The publisher has stopped: posts are not going out", lines, link)
+    if kind == EventType.PUBLISHER_RECOVERED:
+        return Notice("The publisher is running again", ["Due posts are being published again."], link)
     message = data.get("message") or data.get("error_message") or ""
     return Notice(f"{event.get_type_display()}", [message] if message else [], link)
 

@@ -24,6 +24,8 @@ from .events import (
     events_record,
     post_account_needs_review_event,
     post_finalized_event,
+    publisher_recovered_event,
+    publisher_stalled_event,
 )
 from .tokens import account_tokens_scan_expiring
 from .webhooks import webhook_endpoint_send_test
@@ -41,6 +43,8 @@ __all__ = [
     "notifications_deliver",
     "post_account_needs_review_event",
     "post_finalized_event",
+    "publisher_recovered_event",
+    "publisher_stalled_event",
     "webhook_endpoint_create",
     "webhook_endpoint_rotate_secret",
     "webhook_endpoint_send_test",

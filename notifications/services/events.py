@@ -263,3 +263,32 @@ def iso_utc(value: datetime | None) -> str | None:
     if value is None:
         return None
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def publisher_stalled_event(
+    *, due_unsent: int, oldest_due_seconds: float, last_run_finished_at: datetime | None
+) -> EventDraft:
+    """Due posts are not being published. Once per stall: the key is the last run that finished, so any
+    number of web processes and ``check_publisher`` runs noticing the same stall record one event."""
+    since = iso_utc(last_run_finished_at) or "never"
+    return EventDraft(
+        type=EventType.PUBLISHER_STALLED,
+        dedup_key=f"publisher.stalled:{since}",
+        data=event_data(
+            admin_url=admin_url("admin:index"),
+            status="stalled",
+            due_unsent=due_unsent,
+            oldest_due_seconds=round(oldest_due_seconds),
+            last_run_finished_at=iso_utc(last_run_finished_at),
+        ),
+    )
+
+
+def publisher_recovered_event(*, stalled_since_run_finished_at: datetime | None) -> EventDraft:
+    """Runs finish again after the stall keyed by ``stalled_since_run_finished_at``; once per stall."""
+    since = iso_utc(stalled_since_run_finished_at) or "never"
+    return EventDraft(
+        type=EventType.PUBLISHER_RECOVERED,
+        dedup_key=f"publisher.recovered:{since}",
+        data=event_data(admin_url=admin_url("admin:index"), status="ok", stalled_since=since),
+    )

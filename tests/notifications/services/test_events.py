@@ -184,3 +184,38 @@ def test_event__outlives_its_post(make_account, make_post, site):
     post.delete()
     event.refresh_from_db()
     assert event.post_id is None and event.data["post_id"] == post_id  # what it said stays
+
+
+def test_publisher_stalled__once_per_stall_however_many_notice_it(site):
+    from datetime import UTC, datetime
+
+    from notifications.services import publisher_recovered_event, publisher_stalled_event
+
+    last_run = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    for _ in range(3):  # the web process, the admin home page and check_publisher all notice it
+        record(publisher_stalled_event(due_unsent=4, oldest_due_seconds=640.2, last_run_finished_at=last_run))
+    record(publisher_recovered_event(stalled_since_run_finished_at=last_run))
+    record(publisher_recovered_event(stalled_since_run_finished_at=last_run))
+    assert list(Event.objects.order_by("created_at").values_list("type", flat=True)) == [
+        "publisher.stalled",
+        "publisher.recovered",
+    ]
+    stalled = Event.objects.get(type="publisher.stalled")
+    assert stalled.data["due_unsent"] == 4 and stalled.data["oldest_due_seconds"] == 640
+    assert stalled.data["admin_url"] == "https://scheduler.example.com/admin/"
+    # The next stall (after another run finished) is a new event.
+    record(
+        publisher_stalled_event(due_unsent=1, oldest_due_seconds=400, last_run_finished_at=datetime.now(UTC))
+    )
+    assert Event.objects.filter(type="publisher.stalled").count() == 2
+
+
+def test_publisher_stalled__emails_the_operators(smtp, settings):
+    from notifications.services import notifications_deliver, publisher_stalled_event
+
+    record(publisher_stalled_event(due_unsent=3, oldest_due_seconds=900, last_run_finished_at=None))
+    notifications_deliver(max_seconds=10)
+    (message,) = smtp.messages
+    assert message["To"] == "ops@example.com"
+    assert "The publisher has stopped" in message["Subject"]
+    assert "3 due posts are waiting, the oldest for 15 minutes." in message.get_content()
