@@ -85,6 +85,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     change_form_template = "admin/notifications/webhookendpoint/change_form.html"
 
     class Media:
+        css = {"all": ["notifications/admin.css"]}
         js = ["calendar_app/viewer-timezone.js"]
 
     def get_queryset(self, request):
