@@ -1,4 +1,4 @@
-"""Reads: who is emailed about which events."""
+"""Reads: who is emailed about which events; how a post's accounts ended."""
 
 from __future__ import annotations
 
@@ -97,3 +97,26 @@ def _unique(addresses: Iterable[str]) -> list[str]:
             seen.add(address.lower())
             unique.append(address)
     return unique
+
+
+def post_account_results(*, post_id: int) -> list:
+    """How each account of a post ended, for its event: one query, no token loaded. For a caller that
+    does not hold the results in memory (the publisher's finalize, inside its transaction)."""
+    from calendar_app.models import ScheduledPostAccount
+
+    from .services.events import AccountResult  # services read through this module: import when called
+
+    rows = (
+        ScheduledPostAccount.objects.filter(post_id=post_id)
+        .order_by("pk")
+        .values_list(
+            "account_id",
+            "account__platform",
+            "account__name",
+            "status",
+            "error_kind",
+            "error_message",
+            "platform_post_url",
+        )
+    )
+    return [AccountResult(*row) for row in rows]

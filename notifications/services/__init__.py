@@ -2,11 +2,11 @@
 
 - in the transaction of a state change: ``events_record`` (or ``event_record``) with drafts from
   ``post_finalized_event``, ``post_account_needs_review_event``, ``account_needs_reconnect_event``;
-- after a publisher run, and from ``manage.py deliver_notifications``: ``account_tokens_scan_expiring``
-  then ``notifications_deliver``.
+- after a publisher run: ``notifications_after_run`` (token warnings, then ``notifications_deliver``);
+  ``manage.py deliver_notifications`` does the same for operators.
 """
 
-from .delivery import DeliveryReport, notifications_deliver
+from .delivery import DeliveryReport, notifications_after_run, notifications_deliver
 from .endpoints import (
     webhook_endpoint_create,
     webhook_endpoint_rotate_secret,
@@ -40,6 +40,7 @@ __all__ = [
     "account_tokens_scan_expiring",
     "event_record",
     "events_record",
+    "notifications_after_run",
     "notifications_deliver",
     "post_account_needs_review_event",
     "post_finalized_event",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -9,7 +10,10 @@ from django.conf import settings
 
 from .emails import emails_send
 from .fan_out import events_fan_out
+from .tokens import account_tokens_scan_expiring
 from .webhooks import webhooks_deliver
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -62,3 +66,17 @@ def notifications_deliver(
         emails_failed=emails.failed,
         out_of_time=emails.out_of_time or webhooks.out_of_time,
     )
+
+
+def notifications_after_run(
+    *, group_key: str | None, max_seconds: float | None = None
+) -> DeliveryReport | None:
+    """What a publisher run (or a --watch iteration) calls once its own work is recorded: the token
+    warnings, then a delivery pass that sends the run's emails at once. Never raises: a broken mail
+    server or receiver must not fail a publisher run; it is logged and the next run tries again."""
+    try:
+        account_tokens_scan_expiring()
+        return notifications_deliver(max_seconds=max_seconds, group_key=group_key)
+    except Exception:
+        logger.exception("Delivering notifications failed; the next run tries again")
+        return None

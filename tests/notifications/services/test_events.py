@@ -219,3 +219,23 @@ def test_publisher_stalled__emails_the_operators(smtp, settings):
     assert message["To"] == "ops@example.com"
     assert "The publisher has stopped" in message["Subject"]
     assert "3 due posts are waiting, the oldest for 15 minutes." in message.get_content()
+
+
+def test_post_account_results__one_query_for_the_finalize(make_account, make_post, django_assert_num_queries):
+    from calendar_app.models import ScheduledPostAccount
+    from notifications.selectors import post_account_results
+
+    ok, bad = make_account(name="Acme"), make_account(platform="TWITTER", name="@acme")
+    post = make_post(ok, bad)
+    ScheduledPostAccount.objects.filter(account=ok).update(
+        status="PUBLISHED", platform_post_url="https://x/1"
+    )
+    ScheduledPostAccount.objects.filter(account=bad).update(
+        status="FAILED", error_kind="AUTH", error_message="401"
+    )
+    with django_assert_num_queries(1):
+        results = post_account_results(post_id=post.pk)
+    assert results == [
+        AccountResult(ok.pk, "LINKEDIN", "Acme", "PUBLISHED", "", "", "https://x/1"),
+        AccountResult(bad.pk, "TWITTER", "@acme", "FAILED", "AUTH", "401", ""),
+    ]

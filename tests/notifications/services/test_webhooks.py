@@ -250,3 +250,16 @@ def test_webhook_body__is_the_signed_bytes(receiver, make_endpoint, failed_post_
     }
     assert abs(int(item.headers["webhook-timestamp"]) - time.time()) < 60
     assert WebhookEndpoint.objects.count() == 1
+
+
+def test_after_run__never_fails_the_run(receiver, make_endpoint, failed_post_event, settings, caplog):
+    from notifications.services import notifications_after_run
+
+    make_endpoint(receiver)
+    failed_post_event()
+    settings.MAILERS = {"default": {"BACKEND": "no.such.EmailBackend"}}
+    assert notifications_after_run(group_key="run-1", max_seconds=5) is None
+    assert "Delivering notifications failed" in caplog.text
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    report = notifications_after_run(group_key="run-1", max_seconds=10)
+    assert report.webhooks_delivered == 1
