@@ -13,6 +13,8 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from notifications.services.events import account_needs_reconnect_event, events_record
+
 from .crypto import get_key_ring
 from .models import SocialAccount, SocialAccountStatus
 from .platforms import ConnectableAccount, TokenRefreshError, TokenRevokedError, get_provider
@@ -131,12 +133,15 @@ def social_account_refresh_token(
 
 
 def _needs_reconnect(account: SocialAccount, *, reason: str) -> bool:
-    """Mark a locked ACTIVE account NEEDS_RECONNECT; a DISABLED one keeps that status (a person's decision)."""
+    """Mark a locked ACTIVE account NEEDS_RECONNECT, with its ``account.needs_reconnect`` event; a DISABLED
+    one keeps that status (a person's decision). Runs inside the caller's transaction."""
     logger.warning("%r needs reconnecting: %s", account, reason)
     if account.status != SocialAccountStatus.ACTIVE:
         return False
     account.status = SocialAccountStatus.NEEDS_RECONNECT
     account.save(update_fields=["status", "updated_at"])
+    # In the same transaction: the owner is told exactly when the status changes, never otherwise.
+    events_record(events=[account_needs_reconnect_event(account=account, reason=reason)])
     return True
 
 

@@ -38,6 +38,9 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The public address of this site (scheme, host, optional path prefix), e.g. https://scheduler.example.com:
+# the absolute links in emails and webhooks, and the signed media URLs platforms fetch.
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
 
 INSTALLED_APPS = [
     # Before the admin: its admin/base_site.html gives every admin page the viewer's time zone.
@@ -157,8 +160,6 @@ MEDIA_PUBLIC_URL_SECONDS = env_number("MEDIA_PUBLIC_URL_SECONDS", int, 86400)
 MEDIA_MAX_UPLOAD_BYTES = env_number("MEDIA_MAX_UPLOAD_BYTES", int, 2 * 1024**3)
 FFPROBE_BINARY = env.str("FFPROBE_BINARY", default="ffprobe")
 FFMPEG_BINARY = env.str("FFMPEG_BINARY", default="ffmpeg")
-# The absolute address of this site, e.g. https://scheduler.example.com (links and public media URLs).
-SITE_URL = env.str("SITE_URL", default="")
 
 S3_URL_OPTIONS = {"endpoint_url", "region_name", "addressing_style", "signature_version", "verify"}
 
@@ -262,3 +263,54 @@ globals().update(platform_settings(env, globals()))
 # Scheme and host of the OAuth redirect URIs when the app runs behind a proxy that hides them, e.g.
 # https://scheduler.example.com; unset = taken from each request.
 OAUTH_REDIRECT_BASE_URL = env.str("OAUTH_REDIRECT_BASE_URL", default="")
+
+# --- Notifications (email and webhooks) ------------------------------------------------------------
+INSTALLED_APPS += ["notifications"]
+
+
+def mailer_from_url(url: str, *, timeout: float) -> dict:
+    """A MAILERS entry from EMAIL_URL (django-environ's schemes: smtp://, smtp+tls://, smtp+ssl://,
+    consolemail://, ...); a malformed URL stops the start, never echoing its password."""
+    try:
+        config = environ.Env.email_url_config(url)
+    except (ImproperlyConfigured, ValueError, KeyError):
+        scheme = urlsplit(url).scheme if "://" in url else ""
+        raise ImproperlyConfigured(
+            f"EMAIL_URL is not an email URL (scheme {scheme!r}): use smtp://USER:PASSWORD@HOST:PORT, "
+            "smtp+tls://... (STARTTLS), smtp+ssl://... (TLS) or consolemail://"
+        ) from None
+    backend = config["EMAIL_BACKEND"]
+    options: dict = {}
+    if backend == "django.core.mail.backends.smtp.EmailBackend":
+        options = {
+            "host": config.get("EMAIL_HOST") or "localhost",
+            "port": config.get("EMAIL_PORT"),  # None: 465 with TLS, 587 with STARTTLS, else 25
+            "username": config.get("EMAIL_HOST_USER") or "",
+            "password": config.get("EMAIL_HOST_PASSWORD") or "",
+            "use_tls": bool(config.get("EMAIL_USE_TLS")),
+            "use_ssl": bool(config.get("EMAIL_USE_SSL")),
+            "timeout": timeout,
+        }
+    elif backend == "django.core.mail.backends.filebased.EmailBackend":
+        options = {"file_path": config.get("EMAIL_FILE_PATH") or str(BASE_DIR / "sent-emails")}
+    return {"BACKEND": backend, "OPTIONS": options}
+
+
+# Unset: emails are printed to the console (a system check warns when DEBUG is off). EMAIL_URL itself is
+# not kept as a setting: Django's error pages hide settings named like *PASSWORD*, not a URL holding one.
+MAILERS = {
+    "default": mailer_from_url(
+        env.str("EMAIL_URL", default="") or "consolemail://", timeout=env_number("EMAIL_TIMEOUT", float, 10)
+    )
+}
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="scheduler@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Comma-separated addresses told about every failure (besides each post's author).
+NOTIFY_EMAIL_TO = [address.strip() for address in env.list("NOTIFY_EMAIL_TO", default=[]) if address.strip()]
+# Seconds one delivery pass (after each publisher run, or deliver_notifications) may take.
+NOTIFY_DELIVERY_MAX_SECONDS = env_number("NOTIFY_DELIVERY_MAX_SECONDS", float, 10)
+# true lets webhooks go to http:// and private addresses (a receiver on this machine or the LAN).
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_CONNECT_TIMEOUT = env_number("WEBHOOK_CONNECT_TIMEOUT", float, 3)
+WEBHOOK_READ_TIMEOUT = env_number("WEBHOOK_READ_TIMEOUT", float, 5)
+LOGGING["loggers"]["notifications"] = {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")}

@@ -139,8 +139,10 @@ def test_production__refuses_to_start_without_real_secrets(env, expected):
             "DATABASE_URL is not a database URL (scheme 'mysqlx')",
         ),
         ({"DATABASE_URL": "postgres//app:hunter2@db/app"}, "DATABASE_URL is not a database URL"),
+        ({"EMAIL_URL": "mailx://app:hunter2@mail/"}, "EMAIL_URL is not an email URL (scheme 'mailx')"),
+        ({"NOTIFY_DELIVERY_MAX_SECONDS": "ten"}, "NOTIFY_DELIVERY_MAX_SECONDS must be a number, not 'ten'."),
     ],
-    ids=["not-a-whole-number", "not-a-number", "unknown-scheme", "no-scheme"],
+    ids=["not-a-whole-number", "not-a-number", "unknown-scheme", "no-scheme", "email-url", "delivery-budget"],
 )
 def test_settings__a_malformed_value_is_one_line_naming_it(env, expected):
     result = run_manage("publish_due_posts", **env)
@@ -164,6 +166,54 @@ def test_production__check_deploy_is_clean_with_real_secrets(tmp_path):
         CRON_SECRET="c" * 16 + "R" * 16 + "0" * 8,
         ALLOWED_HOSTS="scheduler.example.com",
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        # Notifications need a mail server and the address of the links they carry.
+        EMAIL_URL="smtp+tls://mailer:mail-pw@smtp.example.com:587",
+        SITE_URL="https://scheduler.example.com",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+MAILER_DUMP = """
+import json, django
+from django.conf import settings
+django.setup()
+print(json.dumps({"MAILERS": settings.MAILERS, "has_email_url": hasattr(settings, "EMAIL_URL"),
+                  "NOTIFY_EMAIL_TO": settings.NOTIFY_EMAIL_TO, "SITE_URL": settings.SITE_URL,
+                  "WEBHOOK_ALLOW_PRIVATE": settings.WEBHOOK_ALLOW_PRIVATE}))
+"""
+
+
+def test_notifications__email_url_configures_the_default_mailer():
+    result = run_python(
+        MAILER_DUMP,
+        "config.settings.development",
+        EMAIL_URL="smtp+tls://mailer:s3cret%2Fpw@smtp.example.com:587",
+        NOTIFY_EMAIL_TO="ops@example.com, editor@example.com",
+        SITE_URL="https://scheduler.example.com/",
+    )
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["MAILERS"]["default"] == {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": "smtp.example.com",
+            "port": 587,
+            "username": "mailer",
+            "password": "s3cret/pw",
+            "use_tls": True,
+            "use_ssl": False,
+            "timeout": 10,
+        },
+    }
+    # The URL holds a password; Django's error pages would show a setting named EMAIL_URL.
+    assert values["has_email_url"] is False
+    assert values["NOTIFY_EMAIL_TO"] == ["ops@example.com", "editor@example.com"]
+    assert values["SITE_URL"] == "https://scheduler.example.com"
+    assert values["WEBHOOK_ALLOW_PRIVATE"] is False
+
+
+def test_notifications__without_email_url_emails_go_to_the_console():
+    result = run_python(MAILER_DUMP, "config.settings.development")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["MAILERS"]["default"]["BACKEND"].endswith("console.EmailBackend")

@@ -9,9 +9,10 @@ from datetime import timedelta
 
 import pytest
 import requests
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
+from notifications.models import Event
 from social.models import Platform, SocialAccount, SocialAccountStatus
 from social.platforms import ConnectableAccount, TokenRefreshError, TokenRevokedError, TokenSet
 from social.services import (
@@ -200,6 +201,29 @@ def test_mark_needs_reconnect__changes_nothing_otherwise(user, access_token, sta
 
     assert not social_account_mark_needs_reconnect(account_id=account.pk, rejected_access_token=OLD_ACCESS)
     assert SocialAccount.objects.get().status == status
+    assert not Event.objects.exists()  # no change, nobody told
+
+
+def test_mark_needs_reconnect__tells_the_owner_in_the_same_transaction(user):
+    account = x_account(user, access_token=NEW_ACCESS)
+
+    social_account_mark_needs_reconnect(account_id=account.pk, rejected_access_token=NEW_ACCESS)
+
+    (event,) = Event.objects.all()
+    assert (event.type, event.account_id) == ("account.needs_reconnect", account.pk)
+    assert event.data["status"] == "NEEDS_RECONNECT"
+    assert NEW_ACCESS not in json.dumps(event.data) and OLD_REFRESH not in json.dumps(event.data)
+
+
+def test_mark_needs_reconnect__rolled_back_with_its_caller_tells_nobody(user):
+    account = x_account(user, access_token=NEW_ACCESS)
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        social_account_mark_needs_reconnect(account_id=account.pk, rejected_access_token=NEW_ACCESS)
+        raise RuntimeError("the caller's transaction fails afterwards")
+
+    assert SocialAccount.objects.get().status == SocialAccountStatus.ACTIVE
+    assert not Event.objects.exists()
 
 
 # --- refresh: when it does not call the platform -------------------------------------------------------
@@ -311,6 +335,8 @@ def test_refresh__revoked_grant_needs_reconnect_and_keeps_the_tokens(
     assert (fresh.access_token, fresh.refresh_token) == (OLD_ACCESS, OLD_REFRESH)
     assert all(raw.startswith("enc:v1:") for raw in raw_tokens(account.pk))  # never an empty token saved
     assert OLD_REFRESH not in str(excinfo.value)
+    (event,) = Event.objects.filter(type="account.needs_reconnect")
+    assert OLD_REFRESH not in json.dumps(event.data) and OLD_ACCESS not in json.dumps(event.data)
 
 
 @pytest.mark.parametrize(
