@@ -63,6 +63,7 @@ class PostingSchedule(models.Model):
                 condition=Q(account__isnull=False, group__isnull=True)
                 | Q(account__isnull=True, group__isnull=False),
                 name="posting_schedule_account_xor_group",
+                violation_error_message="Choose the schedule's account or its account group (one of them).",
             )
         ]
 
@@ -136,6 +137,7 @@ class RecurringSeries(models.Model):
                 condition=Q(ends_on__isnull=False, count__isnull=True)
                 | Q(ends_on__isnull=True, count__isnull=False),
                 name="recurring_series_ends_on_xor_count",
+                violation_error_message="End the series either on a date or after a number of posts.",
             ),
             models.CheckConstraint(
                 condition=Q(count__isnull=True) | Q(count__gte=1), name="series_count_gte_1"

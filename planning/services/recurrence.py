@@ -133,7 +133,7 @@ def series_input_check(*, data: SeriesInput, now: datetime | None = None) -> dic
 
 def _text_problems(data: SeriesInput, *, now: datetime) -> dict[str, list[str]]:
     """Each variant's problems (the platforms' limits, accounts), as its first upcoming post would have them."""
-    upcoming = next(iter(_instants(data, after=now)), None)
+    upcoming = next(iter(series_occurrence_instants(data, after=now)), None)
     if upcoming is None:
         return {"rule": ["Every occurrence of this rule is in the past: nothing would be posted."]}
     first_number, instant = upcoming
@@ -162,7 +162,8 @@ def _text_problems(data: SeriesInput, *, now: datetime) -> dict[str, list[str]]:
     return problems
 
 
-def _instants(data: SeriesInput | RecurringSeries, *, after=None, until=None):
+def series_occurrence_instants(data: SeriesInput | RecurringSeries, *, after=None, until=None):
+    """(number, instant) of a series (saved, or as entered), after ``after`` and up to ``until``."""
     is_input = isinstance(data, SeriesInput)
     return series_instants(
         rule=data.rule,
@@ -279,7 +280,7 @@ def _materialize_locked(series: RecurringSeries, *, now: datetime) -> Materializ
     if series.is_active:
         existing = set(series.occurrences.values_list("occurs_at", flat=True))
         account_ids = list(series.accounts.values_list("pk", flat=True))
-        for number, instant in _instants(series, after=now, until=horizon):
+        for number, instant in series_occurrence_instants(series, after=now, until=horizon):
             if instant in existing:
                 continue
             problem = _occurrence_create(series, number=number, instant=instant, account_ids=account_ids)
@@ -351,7 +352,9 @@ def series_update(*, series_id: int, data: SeriesInput, now: datetime | None = N
         wanted = (
             dict(
                 (instant, number)
-                for number, instant in _instants(series, after=now, until=max(latest, now + window()))
+                for number, instant in series_occurrence_instants(
+                    series, after=now, until=max(latest, now + window())
+                )
             )
             if series.is_active
             else {}
@@ -423,7 +426,12 @@ def series_skip(*, series_id: int, occurs_at: datetime, now: datetime | None = N
         if occurs_at <= now:
             raise ValidationError("That occurrence is in the past.")
         number = next(
-            (number for number, instant in _instants(series, until=occurs_at) if instant == occurs_at), None
+            (
+                number
+                for number, instant in series_occurrence_instants(series, until=occurs_at)
+                if instant == occurs_at
+            ),
+            None,
         )
         if number is None:
             raise ValidationError(f"{series} has no occurrence at {occurs_at.isoformat()}.")

@@ -15,12 +15,12 @@ from calendar_app.services.posts import PostInput, post_update
 from planning.models import SeriesOccurrence
 from planning.services.recurrence import (
     SeriesInput,
-    _instants,
     occurrence_edit,
     occurrence_skip,
     series_create,
     series_input_check,
     series_materialize,
+    series_occurrence_instants,
     series_skip,
     series_update,
 )
@@ -153,7 +153,7 @@ def test_series_materialize__two_concurrent_runs_make_each_occurrence_once(autho
         thread.join()
     assert errors == []
     horizon = NOW + timedelta(days=120)
-    expected = len([instant for _, instant in _instants(series, after=NOW, until=horizon)])
+    expected = len([instant for _, instant in series_occurrence_instants(series, after=NOW, until=horizon)])
     assert expected > 30
     assert sum(summary.created for summary in summaries) == expected - 5
     posts = posts_of(series)
