@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from io import StringIO
 
 import pytest
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from calendar_app.models import ScheduledPost
 from planning.services.recurrence import SeriesInput, series_create
+from tests.calendar_app.factories import make_post
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +123,37 @@ def test_import_posts__needs_an_author_when_there_is_no_single_superuser(tmp_pat
     with pytest.raises(CommandError, match="Name the author of the posts with --user USERNAME"):
         call_command("import_posts", str(path), stdout=StringIO())
     assert "Imported 1 posts" in run_import(str(path), "--user", "planner")
+
+
+def test_export_posts__to_stdout_and_to_a_file(tmp_path, author, x_account):
+    make_post(
+        author, accounts=[x_account], scheduled_at=datetime(2030, 5, 1, 22, 30, tzinfo=UTC), content="Late"
+    )
+    out = StringIO()
+    call_command(
+        "export_posts", "--from", "2030-05-02", "--to", "2030-05-02", "--timezone", "Europe/Paris", stdout=out
+    )
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("post_id,key,time,timezone,post_status,text,account")
+    assert len(lines) == 2 and ",Late,twitter:@brand_a," in lines[1]
+    target = tmp_path / "export.csv"
+    err = StringIO()
+    call_command(
+        "export_posts", "--output", str(target), "--status", "SCHEDULED", stdout=StringIO(), stderr=err
+    )
+    assert err.getvalue().strip() == f"Exported 1 rows to {target}."
+    assert target.read_text().count("\n") == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from", "2030-13-01"], "'2030-13-01' is not a date"),
+        (["--status", "DONE"], "Unknown status 'DONE'"),
+        (["--timezone", "Nowhere"], "not a known time zone"),
+        (["--output", "/nonexistent-folder/x.csv"], "No such file or directory"),
+    ],
+)
+def test_export_posts__one_line_errors(args, message):
+    with pytest.raises(CommandError, match=re.escape(message)):
+        call_command("export_posts", *args, stdout=StringIO())
