@@ -51,3 +51,9 @@ def local_wall_time(instant: datetime, zone: ZoneInfo) -> datetime | None:
     """
     wall = instant.astimezone(zone).replace(tzinfo=None)
     return wall if _exists(wall, zone) == instant.astimezone(UTC) else None
+
+
+def utc_now(now: datetime | None = None) -> datetime:
+    """``now`` (default: the current time) in UTC. Planning adds days to it: added to an instant held in a
+    zone, 14 days would be 14 wall-clock days, an hour off across a daylight-saving change."""
+    return (now or datetime.now(UTC)).astimezone(UTC)

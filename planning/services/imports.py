@@ -47,6 +47,7 @@ from ..csv_format import (
 from ..models import AccountGroup, ImportedRow, PostImport, PostingSchedule, QueueEntry
 from ..selectors import schedule_covering, schedules_touching, taken_minutes
 from ..slots import minute_of
+from ..wall_clock import utc_now
 from .post_changes import wall_time_for
 from .queue import next_free_slot, schedules_lock
 
@@ -317,7 +318,7 @@ def import_check(*, text: str, default_timezone: str, now: datetime | None = Non
 
     Writes nothing. A constant number of queries, however many rows and accounts.
     """
-    return _check(text, default_timezone=default_timezone, now=now or timezone.now(), lock=False)
+    return _check(text, default_timezone=default_timezone, now=utc_now(now), lock=False)
 
 
 def import_run(
@@ -334,7 +335,7 @@ def import_run(
     Raises ``ImportRefused`` (nothing imported) when the file cannot be read, or when a row is bad and
     ``skip_bad_rows`` is not set. Rows imported before (same key) are left as they are.
     """
-    now = now or timezone.now()
+    now = utc_now(now)
     try:
         with transaction.atomic():
             report = _check(text, default_timezone=default_timezone, now=now, lock=True)

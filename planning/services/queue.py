@@ -16,7 +16,6 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from calendar_app.models import PostStatus, ScheduledPost, ScheduledPostAccount
 from calendar_app.services.posts import post_is_editable
@@ -34,6 +33,7 @@ from ..selectors import (
     taken_minutes,
 )
 from ..slots import SEARCH_DAYS, first_free_slot, minute_of
+from ..wall_clock import utc_now
 from .post_changes import post_reschedule
 
 Direction = Literal["up", "down"]
@@ -93,7 +93,7 @@ def queue_next_free_slot(
 ) -> datetime:
     """The next slot after ``after`` (default now) free for ALL of ``account_ids``: no other draft, scheduled
     or publishing post of any of them holds that minute. Read-only: a preview of what ``queue_add`` does."""
-    after = after or timezone.now()
+    after = utc_now(after)
     schedule = schedule_for_post_accounts(account_ids=account_ids, schedule_id=schedule_id)
     taken = taken_minutes(account_ids, after=after, exclude_post_ids=exclude_post_ids)
     return next_free_slot(
@@ -138,7 +138,7 @@ def queue_add(*, post_id: int, schedule_id: int | None = None, now: datetime | N
 
     In a paused schedule it takes its slot as a draft, held until the schedule resumes.
     """
-    now = now or timezone.now()
+    now = utc_now(now)
     with transaction.atomic():
         account_ids = list(
             ScheduledPostAccount.objects.filter(post_id=post_id).values_list("account_id", flat=True)
@@ -201,7 +201,7 @@ def queue_shuffle(*, schedule_id: int, rng: random.Random | None = None, now: da
     Only posts not yet due are dealt; one being published, done, or already sent somewhere keeps its time.
     """
     rng = rng or random.Random()
-    now = now or timezone.now()
+    now = utc_now(now)
     with transaction.atomic():
         schedule = _lock_schedule(schedule_id)
         entries = _movable_entries(schedule, now=now)
@@ -230,7 +230,7 @@ def queue_move(*, post_id: int, direction: Direction, now: datetime | None = Non
     """Swap a queued post's slot with the post before (``up``) or after (``down``) it in its queue."""
     if direction not in ("up", "down"):
         raise ValidationError(f"Move a post up or down, not {direction!r}.")
-    now = now or timezone.now()
+    now = utc_now(now)
     with transaction.atomic():
         entry = QueueEntry.objects.filter(post_id=post_id).first()
         if entry is None:
@@ -275,7 +275,7 @@ def schedule_pause(*, schedule_id: int, now: datetime | None = None) -> int:
 
     Nothing published, being published, due or already sent anywhere is touched.
     """
-    now = now or timezone.now()
+    now = utc_now(now)
     with transaction.atomic():
         schedule = _lock_schedule(schedule_id)
         if schedule.is_paused:
@@ -301,7 +301,7 @@ def schedule_pause(*, schedule_id: int, now: datetime | None = None) -> int:
 def schedule_resume(*, schedule_id: int, now: datetime | None = None) -> int:
     """Resume a schedule: its held posts are scheduled again, at their slot if it is still ahead, else in
     the next free slots in their queue order; returns how many."""
-    now = now or timezone.now()
+    now = utc_now(now)
     with transaction.atomic():
         schedule = _lock_schedule(schedule_id)
         entries = list(QueueEntry.objects.filter(schedule=schedule, is_held=True))

@@ -21,7 +21,6 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from calendar_app.models import PostStatus, ScheduledPost
 from calendar_app.services.posts import (
@@ -46,6 +45,7 @@ from ..recurrence import (
     rule_problems,
     series_instants,
 )
+from ..wall_clock import utc_now
 from .post_changes import wall_time_for
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ def _refill_slack() -> timedelta:
 
 def series_input_check(*, data: SeriesInput, now: datetime | None = None) -> dict[str, list[str]]:
     """Everything that stops ``data`` from being saved as a series, keyed by ``SeriesInput`` field."""
-    now = now or timezone.now()
+    now = utc_now(now)
     errors: dict[str, list[str]] = defaultdict(list)
     if not data.name.strip():
         errors["name"].append("Give the series a name.")
@@ -201,7 +201,7 @@ def series_create(
     *, created_by: AbstractBaseUser, data: SeriesInput, now: datetime | None = None
 ) -> RecurringSeries:
     """Create a series and make its occurrences of the coming window; ValidationError with field errors."""
-    now = now or timezone.now()
+    now = utc_now(now)
     errors = series_input_check(data=data, now=now)
     if errors:
         raise ValidationError(errors)
@@ -298,7 +298,7 @@ def series_materialize(*, now: datetime | None = None, series_id: int | None = N
     Cheap when there is nothing to do (one query), so the publisher runs it on every run; safe to run from
     any number of overlapping runs.
     """
-    now = now or timezone.now()
+    now = utc_now(now)
     due = RecurringSeries.objects.filter(is_active=True).filter(
         Q(materialized_until__isnull=True) | Q(materialized_until__lt=now + window() - _refill_slack())
     )
@@ -332,7 +332,7 @@ def series_update(*, series_id: int, data: SeriesInput, now: datetime | None = N
     """Save a person's edit of a series and apply it to its future occurrences that the series still speaks
     for: not published or publishing, not skipped, not edited on their own. Those the new rule no longer
     has are removed; the new rule's missing ones are made."""
-    now = now or timezone.now()
+    now = utc_now(now)
     errors = series_input_check(data=data, now=now)
     if errors:
         raise ValidationError(errors)
@@ -417,7 +417,7 @@ def occurrence_skip(*, occurrence_id: int) -> SeriesOccurrence:
 
 def series_skip(*, series_id: int, occurs_at: datetime, now: datetime | None = None) -> SeriesOccurrence:
     """Skip the occurrence of ``series_id`` at ``occurs_at``, made already or not (it will not be made)."""
-    now = now or timezone.now()
+    now = utc_now(now)
     with transaction.atomic():
         series = _lock_series(series_id)
         existing = series.occurrences.filter(occurs_at=occurs_at).first()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -293,3 +294,12 @@ def test_series_input_check__names_the_variant_a_platform_refuses(series_input):
 def test_series_input_check__refuses_bad_input(series_input, change, key, words):
     errors = series_input_check(data=replace(series_input, **change), now=NOW)
     assert any(words in message for message in errors[key]), errors
+
+
+def test_series_create__the_window_is_counted_in_real_days_whatever_zone_now_is_given_in(
+    author, series_input
+):
+    """14 days after 08:00 Paris time on 25 March is 09:00 Paris time on 8 April (the clocks sprang forward),
+    so the 09:00 post of 8 April is inside the window."""
+    series = series_create(created_by=author, data=series_input, now=NOW.astimezone(ZoneInfo("Europe/Paris")))
+    assert [post.scheduled_at for post in posts_of(series)] == FIRST_FIVE
