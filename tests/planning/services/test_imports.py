@@ -6,6 +6,7 @@ import csv
 import io
 import time as clock
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -282,3 +283,23 @@ def test_import_run__1000_rows_in_queries_per_row_that_do_not_grow_with_accounts
     )
     assert len(result.created_post_ids) == 1000
     assert ScheduledPost.objects.filter(post_accounts__isnull=False).distinct().count() == 1000
+
+
+def test_import_check__the_readme_example_file_is_clean(author):
+    """docs/examples/posts-import.csv, against the accounts it names."""
+    x = make_account(author, platform=Platform.TWITTER, name="@acme")
+    linkedin = make_account(
+        author, platform=Platform.LINKEDIN, name="Acme Inc.", extra={"author_urn": "urn:li:organization:1"}
+    )
+    make_account(author, platform=Platform.YOUTUBE, name="Acme TV")
+    make_account(author, platform=Platform.FACEBOOK, name="Acme Coffee")
+    make_schedule(group=make_group("Acme", x, linkedin), zone="Europe/Paris", slots=every_day(time(9, 0)))
+    text = (Path(__file__).resolve().parents[3] / "docs" / "examples" / "posts-import.csv").read_text()
+    report = import_check(text=text, default_timezone="UTC", now=datetime(2030, 3, 1, tzinfo=UTC))
+    assert report.problems == []
+    assert [(row.row.key, row.row.status, row.row.is_queue) for row in report.new_rows] == [
+        ("spring-01", PostStatus.SCHEDULED, False),
+        ("spring-02", PostStatus.SCHEDULED, True),
+        ("spring-03", PostStatus.SCHEDULED, False),
+        ("spring-04", PostStatus.DRAFT, False),
+    ]
