@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-import threading
 from datetime import date, datetime, timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 from pytest_bdd import given, parsers, scenarios, then, when
 
@@ -23,6 +21,7 @@ from planning.services.recurrence import (
     series_materialize,
     series_update,
 )
+from tests.planning.concurrency import run_together
 
 from .conftest import Plan, Story
 
@@ -100,24 +99,7 @@ def _(plan: Plan) -> None:
 
 @when("two runs of create_recurring_posts start at the same moment")
 def _(plan: Plan) -> None:
-    start = threading.Barrier(2)
-    lines, errors = [], []
-
-    def run() -> None:
-        try:
-            start.wait()
-            lines.append(run_command(Plan()))
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    runs = [threading.Thread(target=run) for _ in range(2)]
-    for thread in runs:
-        thread.start()
-    for thread in runs:
-        thread.join()
-    assert errors == [], errors
+    lines = run_together(lambda: run_command(Plan()))
     assert len(lines) == 2
 
 

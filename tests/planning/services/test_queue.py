@@ -22,6 +22,7 @@ from planning.services.queue import (
     schedule_resume,
 )
 
+from ..concurrency import run_together
 from ..factories import every_day, make_group, make_schedule, write_post
 
 pytestmark = pytest.mark.django_db
@@ -269,24 +270,15 @@ def test_queue_move__waits_for_the_publisher_lock_then_refuses(author, brand_a, 
 
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_queue_add__two_people_at_once_get_two_slots(author, brand_a, x_account, linkedin_account):
+def test_queue_add__four_people_at_once_get_four_slots(author, brand_a, x_account, linkedin_account):
     posts = [write_post(author, x_account, linkedin_account, text=f"At once {n}") for n in (1, 2, 3, 4)]
-    start = threading.Barrier(len(posts))
-    errors = []
+    pending = list(posts)
+    lock = threading.Lock()
 
-    def add(post) -> None:
-        try:
-            start.wait()
-            queue_add(post_id=post.pk, now=NOW)
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+    def add_one() -> None:
+        with lock:
+            post = pending.pop()
+        queue_add(post_id=post.pk, now=NOW)
 
-    threads = [threading.Thread(target=add, args=(post,)) for post in posts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    run_together(add_one, times=len(posts))
     assert sorted(times_of(posts)) == [SAT_0900, SUN_0900, MON_0900, TUE_0900]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from calendar_app.models import PostStatus, ScheduledPost
 from calendar_app.services.posts import PostInput, post_update
@@ -26,6 +24,8 @@ from planning.services.recurrence import (
     series_update,
 )
 from social.models import SocialAccount, SocialAccountStatus
+
+from ..concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -135,24 +135,7 @@ def test_series_materialize__an_occurrence_made_by_another_run_is_not_made_again
 def test_series_materialize__two_concurrent_runs_make_each_occurrence_once(author, series_input, settings):
     series = series_create(created_by=author, data=replace(series_input, count=40), now=NOW)
     settings.PLANNING_RECURRENCE_WINDOW_DAYS = 120
-    start = threading.Barrier(2)
-    summaries, errors = [], []
-
-    def run() -> None:
-        try:
-            start.wait()
-            summaries.append(series_materialize(now=NOW))
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    runs = [threading.Thread(target=run) for _ in range(2)]
-    for thread in runs:
-        thread.start()
-    for thread in runs:
-        thread.join()
-    assert errors == []
+    summaries = run_together(lambda: series_materialize(now=NOW))
     horizon = NOW + timedelta(days=120)
     expected = len([instant for _, instant in series_occurrence_instants(series, after=NOW, until=horizon)])
     assert expected > 30
