@@ -45,7 +45,7 @@ from ..csv_format import (
     row_read,
 )
 from ..models import AccountGroup, ImportedRow, PostImport, PostingSchedule, QueueEntry
-from ..selectors import schedule_covering, schedules_touching, taken_minutes
+from ..selectors import schedule_covering, schedules_touching, taken_by_any, taken_minutes
 from ..slots import minute_of
 from ..wall_clock import utc_now
 from .post_changes import wall_time_for
@@ -255,7 +255,7 @@ def _plan_queue_rows(report: ImportReport, *, now: datetime, lock: bool) -> None
                 schedule=schedule,
                 account_ids=ids,
                 after=now,
-                taken=set().union(*(taken.get(i, set()) for i in ids)),
+                taken=taken_by_any(taken, ids),
             )
         except ValidationError as exc:
             planned.row.problem(TIME, exc.messages[0])

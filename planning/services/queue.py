@@ -10,7 +10,7 @@ with accounts it was already sent to is never moved: its time is history.
 from __future__ import annotations
 
 import random
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from datetime import datetime
 from typing import Literal
 
@@ -340,23 +340,3 @@ def schedule_resume(*, schedule_id: int, now: datetime | None = None) -> int:
                 taken.setdefault(account_id, set()).add(minute_of(slot))
             resumed += 1
     return resumed
-
-
-def queue_posts_place(
-    *,
-    schedule: PostingSchedule,
-    account_ids_by_post: Sequence[tuple[object, Collection[int]]],
-    after: datetime,
-    taken: dict[int, set[datetime]],
-) -> list[tuple[object, datetime]]:
-    """Plan slots for several posts of one schedule in order, each taking the next slot free for all its
-    accounts; ``taken`` is updated. Read-only (the CSV import plans its ``queue`` rows with it)."""
-    planned = []
-    for item, account_ids in account_ids_by_post:
-        slot = next_free_slot(
-            schedule=schedule, account_ids=account_ids, after=after, taken=taken_by_any(taken, account_ids)
-        )
-        for account_id in account_ids:
-            taken.setdefault(account_id, set()).add(minute_of(slot))
-        planned.append((item, slot))
-    return planned
