@@ -87,6 +87,9 @@ class RecurringSeriesForm(forms.ModelForm):
     timezone = forms.ChoiceField(label="Time zone")
     starts_on = _series_field("starts_on", widget=forms.DateInput(attrs={"type": "date"}))
     time = _series_field("time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    # A plain RRULE text, checked by python-dateutil, with the next occurrences previewed on the page.
+    # django-recurrence's widget was considered: it keeps DTSTART in UTC, so a 09:00 series would drift an
+    # hour across a daylight-saving change, and its storage format is its own, not a bare RRULE.
     rule = _series_field(
         "rule",
         label="Repeat (RRULE)",
