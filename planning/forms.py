@@ -61,6 +61,13 @@ class PostingScheduleForm(forms.ModelForm):
             self.initial.setdefault("timezone", timezone.get_current_timezone_name())
 
 
+class OptionalJSONField(forms.JSONField):
+    """A JSON object field that shows an empty box, not ``null``, when there is nothing in it."""
+
+    def prepare_value(self, value: Any) -> Any:
+        return "" if value is None or value == {} else super().prepare_value(value)
+
+
 def _series_field(name: str, **overrides: Any) -> forms.Field:
     return RecurringSeries._meta.get_field(name).formfield(**overrides)
 
@@ -106,7 +113,7 @@ class RecurringSeriesForm(forms.ModelForm):
     is_active = _series_field(
         "is_active", help_text="Off: no more posts are made, and its upcoming unedited posts are removed."
     )
-    metadata = forms.JSONField(
+    metadata = OptionalJSONField(
         label="Media and platform options (JSON)",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"}),

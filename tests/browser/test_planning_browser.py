@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from calendar_app.models import PostStatus, ScheduledPost
 from planning.services.queue import queue_add
+from planning.services.recurrence import SeriesInput, series_create
 from social.models import Platform
 
 from ..calendar_app.factories import make_account
@@ -90,3 +92,28 @@ def test_a_schedule_s_queue__move_a_post_up(page: Page, planner):
     expect(page.locator("#upcoming-slots li").first).to_contain_text("taken")
     screenshot(page, "planning-02-queue.png")
     assert {post.status for post in ScheduledPost.objects.all()} == {PostStatus.SCHEDULED}
+
+
+def test_a_recurring_series__skip_one_occurrence_from_its_page(page: Page, planner):
+    account = make_account(planner, platform=Platform.TWITTER, name="@acme")
+    series = series_create(
+        created_by=planner,
+        data=SeriesInput(
+            name="Daily tips",
+            content="Tip {n}",
+            account_ids=(account.pk,),
+            timezone_name="Europe/Paris",
+            starts_on=timezone.localdate() + timedelta(days=1),
+            time=time(9, 0),
+            rule="FREQ=DAILY",
+            count=3,
+        ),
+    )
+    log_in(page, "planner", PASSWORD)
+    page.goto(f"/admin/planning/recurringseries/{series.pk}/change/")
+    expect(page.locator("button.skip-occurrence")).to_have_count(3)
+    page.locator("button.skip-occurrence").nth(1).click()
+    expect(page.locator("ul.messagelist")).to_contain_text("Occurrence #2 skipped: its post is cancelled.")
+    expect(page.locator("button.skip-occurrence")).to_have_count(2)
+    screenshot(page, "planning-03-series.png")
+    assert ScheduledPost.objects.get(content="Tip 2").status == PostStatus.CANCELLED

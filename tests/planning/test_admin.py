@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -249,3 +250,12 @@ def test_group_pages_render(client, staff, x_account, linkedin_account):
     page = client.get("/admin/planning/accountgroup/").content.decode()
     assert "Brand A" in page and "@brand_a" in page
     assert client.get("/admin/planning/accountgroup/add/").status_code == 200
+
+
+def test_series_change__an_empty_metadata_box_stays_empty(client, staff, x_account):
+    client.post("/admin/planning/recurringseries/add/", series_form(x_account))
+    page = client.get(
+        f"/admin/planning/recurringseries/{RecurringSeries.objects.get().pk}/change/"
+    ).content.decode()
+    [box] = re.findall(r'<textarea name="metadata"[^>]*>(.*?)</textarea>', page, flags=re.DOTALL)
+    assert box.strip() == ""
