@@ -175,9 +175,17 @@ def _accounts(account_ids: Iterable[int]) -> list[SocialAccount]:
 
 
 def post_input_check(
-    *, data: PostInput, post: ScheduledPost | None = None, now: datetime | None = None
+    *,
+    data: PostInput,
+    post: ScheduledPost | None = None,
+    now: datetime | None = None,
+    accounts: Sequence[SocialAccount] | None = None,
 ) -> PostCheck:
-    """Everything that stops ``data`` from being saved (as a new post, or over ``post``)."""
+    """Everything that stops ``data`` from being saved (as a new post, or over ``post``).
+
+    ``accounts``: the accounts of ``data.account_ids`` when the caller loaded them already (a CSV import
+    checks a thousand rows against accounts it read once).
+    """
     now = now or timezone.now()
     errors: dict[str, list[str]] = defaultdict(list)
     allowed_statuses = post_savable_statuses(post=post)
@@ -208,7 +216,7 @@ def post_input_check(
                 "or choose to publish now."
             )
 
-    accounts = _accounts(data.account_ids)
+    accounts = _accounts(data.account_ids) if accounts is None else list(accounts)
     if len(accounts) != len(set(data.account_ids)):
         errors["account_ids"].append("One of the chosen accounts no longer exists; reload the page.")
     if data.is_scheduling:

@@ -53,6 +53,11 @@ def _refuse(refusal: str | None, *, code: str | None = None) -> None:
         raise ValidationError(refusal, code=code)
 
 
+def post_is_editable(*, post: ScheduledPost) -> bool:
+    """Whether a person may still change (or delete) ``post`` (calendar_app.rules.post_edit_refusal)."""
+    return post_edit_refusal(post=post, account_statuses=post_account_statuses(post_id=post.pk)) is None
+
+
 def _refuse_unless_editable(post: ScheduledPost) -> None:
     statuses = post_account_statuses(post_id=post.pk)
     _refuse(post_edit_refusal(post=post, account_statuses=statuses), code="not_editable")

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "social",
     "media_library",
+    "planning",
 ]
 
 MIDDLEWARE = [
@@ -229,6 +230,7 @@ LOGGING = {
         "social": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
         "calendar_app": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
         "media_library": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+        "planning": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
         # These log token requests and answers (codes, tokens, client secrets in URLs) at DEBUG.
         "requests_oauthlib": {"level": "INFO"},
         "oauthlib": {"level": "INFO"},
@@ -251,6 +253,12 @@ PUBLISH_MISSED_AFTER = env_number("PUBLISH_MISSED_AFTER", int, 86400)
 # Exponential backoff between retry rounds: base * 2**round, capped, with jitter.
 PUBLISH_RETRY_BASE_SECONDS = env_number("PUBLISH_RETRY_BASE_SECONDS", float, 60)
 PUBLISH_RETRY_MAX_SECONDS = env_number("PUBLISH_RETRY_MAX_SECONDS", float, 3600)
+
+# --- Planning ------------------------------------------------------------------------------------
+# Recurring posts are made as scheduled posts this many days ahead (create_recurring_posts).
+PLANNING_RECURRENCE_WINDOW_DAYS = env_number("PLANNING_RECURRENCE_WINDOW_DAYS", int, 14)
+# The most data rows one CSV import takes.
+PLANNING_IMPORT_MAX_ROWS = env_number("PLANNING_IMPORT_MAX_ROWS", int, 5000)
 
 # --- Platforms -----------------------------------------------------------------------------------
 PLATFORM_CONNECT_TIMEOUT = env_number("PLATFORM_CONNECT_TIMEOUT", float, 5)

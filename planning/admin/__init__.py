@@ -1,0 +1,4 @@
+"""The planning admin: account groups, posting schedules and their queues, recurring series, CSV import
+and export. Each page is thin: it calls the planning services."""
+
+from . import groups, imports, schedules, series  # noqa: F401  (each registers its ModelAdmin)

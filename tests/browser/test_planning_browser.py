@@ -1,0 +1,119 @@
+"""The planning pages in a real browser: a CSV import with two bad rows, and a schedule's queue."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from calendar_app.models import PostStatus, ScheduledPost
+from planning.services.queue import queue_add
+from planning.services.recurrence import SeriesInput, series_create
+from social.models import Platform
+
+from ..calendar_app.factories import make_account
+from ..planning.factories import every_day, make_schedule, write_post
+from .conftest import log_in, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "pw-planner-1"
+MONTH_CSV = (
+    "text,accounts,time,timezone\n"
+    "Monday tip,x:@acme,2030-04-01 09:00,Europe/Paris\n"
+    "Who is this,x:@acme_typo,2030-04-02 09:00,Europe/Paris\n"
+    "Wednesday tip,x:@acme; linkedin:Acme Inc.,2030-04-03 09:00,Europe/Paris\n"
+    "A time that is not one,x:@acme,April 4th,Europe/Paris\n"
+)
+
+
+@pytest.fixture
+def planner(django_user_model):
+    return django_user_model.objects.create_superuser(username="planner", password=PASSWORD)
+
+
+def test_import_a_csv_with_two_bad_rows__see_them_named__import_the_good_ones(page: Page, planner, tmp_path):
+    make_account(planner, platform=Platform.TWITTER, name="@acme")
+    make_account(
+        planner, platform=Platform.LINKEDIN, name="Acme Inc.", extra={"author_urn": "urn:li:organization:1"}
+    )
+    path = tmp_path / "april.csv"
+    path.write_text(MONTH_CSV)
+
+    log_in(page, "planner", PASSWORD)
+    page.goto("/admin/planning/postimport/add/")
+    page.set_input_files("#id_file", str(path))
+    page.click("text=Check the file")
+
+    expect(page.locator("#import-summary")).to_have_text(
+        "Checked 4 rows: 2 to import, 0 already imported, 2 with problems."
+    )
+    problems = page.locator("#import-problems tbody tr")
+    expect(problems).to_have_count(2)
+    expect(problems.nth(0)).to_contain_text("3")
+    expect(problems.nth(0)).to_contain_text("accounts")
+    expect(problems.nth(0)).to_contain_text("No X (Twitter) account is named '@acme_typo'.")
+    expect(problems.nth(1)).to_contain_text("5")
+    expect(problems.nth(1)).to_contain_text("'April 4th' is not a time")
+    expect(page.locator("#import-rows tbody tr")).to_have_count(2)
+    screenshot(page, "planning-01-import-report.png")
+    assert not ScheduledPost.objects.exists()
+
+    # Importing without choosing to skip the bad rows imports nothing.
+    page.click("#import-run-form input[type=submit]")
+    expect(page.locator("ul.messagelist")).to_contain_text("Nothing was imported: 2 rows have problems")
+    assert not ScheduledPost.objects.exists()
+
+    page.check("#id_skip_bad_rows")
+    page.click("#import-run-form input[type=submit]")
+    expect(page.locator("ul.messagelist")).to_contain_text(
+        "Imported 2 posts (0 rows already imported, 2 rows with problems skipped)."
+    )
+    assert sorted(ScheduledPost.objects.values_list("content", flat=True)) == ["Monday tip", "Wednesday tip"]
+
+
+def test_a_schedule_s_queue__move_a_post_up(page: Page, planner):
+    account = make_account(planner, platform=Platform.TWITTER, name="@acme")
+    schedule = make_schedule(account=account, zone="Europe/Paris", slots=every_day(time(9, 0), time(17, 0)))
+    posts = [write_post(planner, account, text=f"Queued post {n}") for n in (1, 2, 3)]
+    for post in posts:
+        queue_add(post_id=post.pk)
+
+    log_in(page, "planner", PASSWORD)
+    page.goto(f"/admin/planning/postingschedule/{schedule.pk}/change/")
+    rows = page.locator("#queue tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(2)).to_contain_text("Queued post 3")
+    rows.nth(2).locator("button[title='Move up']").click()
+    expect(page.locator("ul.messagelist")).to_contain_text(f"Post {posts[2].pk} moved up.")
+    expect(page.locator("#queue tbody tr").nth(1)).to_contain_text("Queued post 3")
+    expect(page.locator("#upcoming-slots li").first).to_contain_text("taken")
+    screenshot(page, "planning-02-queue.png")
+    assert {post.status for post in ScheduledPost.objects.all()} == {PostStatus.SCHEDULED}
+
+
+def test_a_recurring_series__skip_one_occurrence_from_its_page(page: Page, planner):
+    account = make_account(planner, platform=Platform.TWITTER, name="@acme")
+    series = series_create(
+        created_by=planner,
+        data=SeriesInput(
+            name="Daily tips",
+            content="Tip {n}",
+            account_ids=(account.pk,),
+            timezone_name="Europe/Paris",
+            starts_on=timezone.localdate() + timedelta(days=1),
+            time=time(9, 0),
+            rule="FREQ=DAILY",
+            count=3,
+        ),
+    )
+    log_in(page, "planner", PASSWORD)
+    page.goto(f"/admin/planning/recurringseries/{series.pk}/change/")
+    expect(page.locator("button.skip-occurrence")).to_have_count(3)
+    page.locator("button.skip-occurrence").nth(1).click()
+    expect(page.locator("ul.messagelist")).to_contain_text("Occurrence #2 skipped: its post is cancelled.")
+    expect(page.locator("button.skip-occurrence")).to_have_count(2)
+    screenshot(page, "planning-03-series.png")
+    assert ScheduledPost.objects.get(content="Tip 2").status == PostStatus.CANCELLED

@@ -1,0 +1,66 @@
+"""Rows for the planning tests: schedules with slots, and posts made through the post services."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from calendar_app.models import PostStatus, ScheduledPost
+from calendar_app.services.post_input import PostInput
+from calendar_app.services.posts import post_create
+from planning.models import AccountGroup, PostingSchedule, PostingSlot
+from social.models import SocialAccount
+
+
+def make_schedule(
+    *,
+    account: SocialAccount | None = None,
+    group: AccountGroup | None = None,
+    zone: str = "Europe/Paris",
+    slots: list[tuple[int, time]] = (),
+    name: str = "",
+    is_paused: bool = False,
+) -> PostingSchedule:
+    schedule = PostingSchedule.objects.create(
+        name=name or (account.name if account else group.name),
+        account=account,
+        group=group,
+        timezone=zone,
+        is_paused=is_paused,
+    )
+    PostingSlot.objects.bulk_create(
+        PostingSlot(schedule=schedule, weekday=weekday, time=clock) for weekday, clock in slots
+    )
+    return schedule
+
+
+def make_group(name: str, *accounts: SocialAccount) -> AccountGroup:
+    group = AccountGroup.objects.create(name=name)
+    group.accounts.set(accounts)
+    return group
+
+
+def every_day(*clocks: time) -> list[tuple[int, time]]:
+    return [(weekday, clock) for weekday in range(7) for clock in clocks]
+
+
+def write_post(
+    author,
+    *accounts: SocialAccount,
+    text: str = "Hello from the queue",
+    at: datetime | None = None,
+    zone: str = "Europe/Paris",
+    status: str = PostStatus.DRAFT,
+) -> ScheduledPost:
+    """A post as the post form saves it; ``at`` is an aware instant (default: a far-away draft time)."""
+    at = at or datetime(2031, 1, 1, 12, 0, tzinfo=ZoneInfo(zone))
+    return post_create(
+        created_by=author,
+        data=PostInput(
+            content=text,
+            account_ids=tuple(account.pk for account in accounts),
+            timezone_name=zone,
+            local_time=at.astimezone(ZoneInfo(zone)).replace(tzinfo=None),
+            status=status,
+        ),
+    )
