@@ -24,7 +24,13 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from social.models import Platform, SocialAccount, SocialAccountStatus
-from social.platforms import MediaItem, PublishPayload, UnknownPlatformError, validation_problems
+from social.platforms import (
+    MediaItem,
+    PublishPayload,
+    UnknownPlatformError,
+    account_facts_refresh,
+    validation_problems,
+)
 
 from ..models import AccountStatus, PostStatus, PublishAttempt, ScheduledPost, ScheduledPostAccount
 from ..rules import post_status_rollup
@@ -201,6 +207,7 @@ def _platform_problems(
     """Each chosen platform's client's validation messages ("X: 312 characters, the limit is 280")."""
     problems: list[str] = []
     for account in accounts:
+        account_facts_refresh(account)  # what validation reads from the account (Mastodon's server limits)
         payload = PublishPayload.for_platform(content=content, metadata=metadata, platform=account.platform)
         try:
             found = validation_problems(account, payload)
