@@ -316,7 +316,7 @@ def _(name: str, story: Story, platforms: SimulatedPlatforms) -> None:
     platforms.forget_token(account)
 
 
-@given(parsers.parse('X no longer accepts the access token of "{name}"'))
+@given(parsers.re(rf'{PLATFORM} no longer accepts the access token of "(?P<name>[^"]+)"$'))
 def _(name: str, story: Story, platforms: SimulatedPlatforms) -> None:
     platforms.forget_token(story.accounts[name])
 

@@ -38,3 +38,12 @@ Feature: Mastodon, on any server
     Then the post is "PUBLISHED"
     And Mastodon received it once in all
     And the account "@acme@mastodon.example" is "PUBLISHED" with the id Mastodon gave the post
+
+  Scenario: A token Mastodon refuses fails the account and asks for a reconnect (Mastodon has no refresh)
+    Given a post "Hello" scheduled 5 minutes ago to "@acme@mastodon.example"
+    And Mastodon no longer accepts the access token of "@acme@mastodon.example"
+    When the publisher runs
+    Then the post is "FAILED"
+    And the account "@acme@mastodon.example" is "FAILED" with an "AUTH" error saying "reconnect the account"
+    And "@acme@mastodon.example" needs reconnecting
+    And Mastodon received it once in all

@@ -76,7 +76,9 @@ def test_each_client_reads_an_existing_api_url_setting(platform):
 
 def test_a_mastodon_client_reads_its_accounts_own_server():
     account = SocialAccount(
-        platform=Platform.MASTODON, external_id="1@fosstodon.org", extra={"server_url": "https://fosstodon.org/"}
+        platform=Platform.MASTODON,
+        external_id="1@fosstodon.org",
+        extra={"server_url": "https://fosstodon.org/"},
     )
     assert client_for(account).api_url == "https://fosstodon.org"
     assert not hasattr(settings, "MASTODON_API_URL")
