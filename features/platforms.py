@@ -1,8 +1,8 @@
 """The platforms as the scenarios meet them: the simulation the bench uses too (``bench.simulation``),
 answering the product's ``requests`` calls at the wire through ``responses``.
 
-Every request to a platform's host (each spec's ``<P>_API_URL``, ``<P>_UPLOAD_URL`` and ``<P>_TOKEN_URL``)
-is handed to the simulation, which answers it as the platform does: the real paths, headers and bodies, the
+Every request to a platform's host (each spec's ``<P>_API_URL``, ``<P>_UPLOAD_URL`` and ``<P>_TOKEN_URL``,
+and the server of each connected account that has one of its own, Mastodon's) is handed to the simulation, which answers it as the platform does: the real paths, headers and bodies, the
 platform's own error shapes; it keeps the posts it made, so reconciliation gets the truth, refuses a token
 it does not know, and counts every call that asks it for a post, whatever it answered. A scenario scripts
 what the next create calls meet (``answer_next``) or every one (``answer_every``). A request no platform

@@ -96,27 +96,30 @@ def server_limits_fetch(
     server_url: str, *, timeout: tuple[float, float], session: requests.Session | None = None
 ) -> ServerLimits:
     """Read the server's limits (public: no token). Raises InstanceReadError."""
-    get = (session or requests).get
-    for version in ("v2", "v1"):  # v1 for servers older than Mastodon 4.0
-        try:
-            response = get(
-                f"{server_url}/api/{version}/instance",
-                headers={"Accept": "application/json"},
-                timeout=timeout,
-                allow_redirects=False,
-            )
-        except requests.RequestException as exc:
-            raise InstanceReadError(f"{type(exc).__name__} reaching the server") from None
-        if response.status_code == 404 and version == "v2":
-            continue
-        if response.status_code != 200:
-            raise InstanceReadError(f"the server answered HTTP {response.status_code}")
-        try:
-            body = response.json()
-        except ValueError:
-            raise InstanceReadError("its answer is not JSON") from None
-        return ServerLimits.from_instance(body, fetched_at=timezone.now())
-    raise InstanceReadError("the server has no instance API")  # pragma: no cover - the loop returns
+    response = _get_instance(server_url, "v2", timeout=timeout, session=session)
+    if response.status_code == 404:  # a server older than Mastodon 4.0
+        response = _get_instance(server_url, "v1", timeout=timeout, session=session)
+    if response.status_code != 200:
+        raise InstanceReadError(f"the server answered HTTP {response.status_code}")
+    try:
+        body = response.json()
+    except ValueError:
+        raise InstanceReadError("its answer is not JSON") from None
+    return ServerLimits.from_instance(body, fetched_at=timezone.now())
+
+
+def _get_instance(
+    server_url: str, version: str, *, timeout: tuple[float, float], session: requests.Session | None
+) -> requests.Response:
+    try:
+        return (session or requests).get(
+            f"{server_url}/api/{version}/instance",
+            headers={"Accept": "application/json"},
+            timeout=timeout,
+            allow_redirects=False,
+        )
+    except requests.RequestException as exc:
+        raise InstanceReadError(f"{type(exc).__name__} reaching the server") from None
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
