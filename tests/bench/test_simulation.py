@@ -177,6 +177,10 @@ def test_simulation__faults_and_refusals_are_the_same_through_both_transports(se
         # Mastodon: the answer to the second try is lost; the account's statuses show it was made.
         seen.append(outcome(lambda: client("MASTODON").publish(text)))
         seen.append(client("MASTODON").reconcile(in_doubt(text)))
+        # A video Mastodon cannot process is refused where it is polled, and nothing is posted.
+        world.apis["MASTODON"].fail_next_processing = True
+        clip = PublishPayload(text="A clip", media=(MediaItem(url=video, type="video"),))
+        seen.append(outcome(lambda: client("MASTODON").publish(clip)))
         return seen
 
     seen = same_through_both(settings, session)
@@ -188,6 +192,7 @@ def test_simulation__faults_and_refusals_are_the_same_through_both_transports(se
     assert seen[6].platform_post_id.startswith("urn:li:share:")
     assert seen[7] == ("AUTH", 401)
     assert seen[8] == ("UNKNOWN", None) and seen[9].platform_post_id  # Mastodon's lost answer, found
+    assert seen[10] == ("INVALID", 422)
 
 
 def _with_token(platform: str, token: str) -> SocialAccount:
