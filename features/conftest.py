@@ -27,22 +27,23 @@ from django.test import Client
 from django.utils import timezone
 from pytest_bdd import given, parsers, then, when
 
-from bench.simulation import Refresh, Refuse
+from bench.simulation import HoldCall, Refresh, Refuse
 from calendar_app.models import AccountStatus, PostStatus, PublishAttempt, ScheduledPost, ScheduledPostAccount
 from social.models import Platform, SocialAccount, SocialAccountStatus
 
 from .admin_page import PostPage, read_post_page
-from .killed_run import kill_run_while_x_holds_the_call
+from .killed_run import kill_run_while_platform_holds_the_call
 from .platforms import PLATFORM_NAMES, SimulatedPlatforms
 
 TRIGGER_URL = "/api/cron/publish-scheduled-posts"
-PLATFORM = r"(?P<platform>X|Facebook|Instagram|LinkedIn|YouTube)"
+PLATFORM = r"(?P<platform>X|Facebook|Instagram|LinkedIn|YouTube|Mastodon)"
 ACCOUNT_KINDS = {
     "X account": "X",
     "Facebook Page": "Facebook",
     "Instagram account": "Instagram",
     "LinkedIn account": "LinkedIn",
     "YouTube channel": "YouTube",
+    "Mastodon account": "Mastodon",
 }
 _KIND = "|".join(ACCOUNT_KINDS)
 ONE_ACCOUNT = rf'an? (?:{_KIND}) "[^"]+"'
@@ -119,6 +120,12 @@ def connect_account(kind: str, name: str, owner) -> SocialAccount:
         case Platform.LINKEDIN:  # a member with a 60-day token
             facts = {"external_id": f"m{number:09d}", "extra": {"author_urn": f"urn:li:person:m{number:09d}"}}
             tokens |= {"token_expires_at": now + timedelta(days=60)}
+        case Platform.MASTODON:  # "@user@server": the account on its own server; no expiry, no refresh
+            user, _, host = name.lstrip("@").partition("@")
+            facts = {
+                "external_id": f"10{number:08d}@{host}",
+                "extra": {"server_url": f"https://{host}", "username": user},
+            }
         case _:  # YouTube: the channel, a one-hour token and a refresh token
             facts = {"external_id": f"UC{number:022d}"}
             tokens |= {"refresh_token": refresh_token, "token_expires_at": now + timedelta(hours=1)}
@@ -271,14 +278,26 @@ def _(milliseconds: int, platforms: SimulatedPlatforms) -> None:
     platforms.latency = milliseconds / 1000
 
 
-@given("X makes the post but never answers", target_fixture="x_makes_the_post")
-def _() -> bool:
+@given(parsers.re(rf"{PLATFORM} makes the post but never answers$"), target_fixture="makes_the_post")
+def _(platform: str) -> bool:
     return True
 
 
-@given("X takes the post but never makes it nor answers", target_fixture="x_makes_the_post")
-def _() -> bool:
+@given(
+    parsers.re(rf"{PLATFORM} takes the post but never makes it nor answers$"), target_fixture="makes_the_post"
+)
+def _(platform: str) -> bool:
     return False
+
+
+@given(parsers.re(rf"{PLATFORM} makes the first post but its answer is lost$"))
+def _(platform: str, platforms: SimulatedPlatforms) -> None:
+    platforms.answer_next(platform, HoldCall(seconds=5, creates=True))
+
+
+@given("Mastodon lists the post among the account's statuses only later")
+def _(platforms: SimulatedPlatforms) -> None:
+    platforms.mastodon.hide_next_from_lists = True
 
 
 # --- tokens --------------------------------------------------------------------------------------------
@@ -297,7 +316,7 @@ def _(name: str, story: Story, platforms: SimulatedPlatforms) -> None:
     platforms.forget_token(account)
 
 
-@given(parsers.parse('X no longer accepts the access token of "{name}"'))
+@given(parsers.re(rf'{PLATFORM} no longer accepts the access token of "(?P<name>[^"]+)"$'))
 def _(name: str, story: Story, platforms: SimulatedPlatforms) -> None:
     platforms.forget_token(story.accounts[name])
 
@@ -400,9 +419,11 @@ def _(crons: str, story: Story, settings) -> None:
         story.run_figures = [run.result(timeout=60) for run in started]
 
 
-@when("a publisher run is killed while it waits for X")
-def _(story: Story, platforms: SimulatedPlatforms, x_makes_the_post: bool) -> None:
-    kill_run_while_x_holds_the_call(platforms, post_id=story.the_post().pk, makes_post=x_makes_the_post)
+@when(parsers.re(rf"a publisher run is killed while it waits for {PLATFORM}$"))
+def _(platform: str, story: Story, platforms: SimulatedPlatforms, makes_the_post: bool) -> None:
+    kill_run_while_platform_holds_the_call(
+        platforms, platform=platform, post_id=story.the_post().pk, makes_post=makes_the_post
+    )
 
 
 @when("the killed run's lease expires")
@@ -610,7 +631,7 @@ def _(names: str, story: Story, platforms: SimulatedPlatforms) -> None:
         assert_has_its_post(story, platforms, account.name)
 
 
-@then(parsers.parse('the account "{name}" is "PUBLISHED" with the id X gave the post'))
+@then(parsers.re(rf'the account "(?P<name>[^"]+)" is "PUBLISHED" with the id {PLATFORM} gave the post$'))
 def _(name: str, story: Story, platforms: SimulatedPlatforms) -> None:
     assert_has_its_post(story, platforms, name)
 
@@ -693,10 +714,10 @@ def _(story: Story, platforms: SimulatedPlatforms) -> None:
     assert received == expected, {key: count for key, count in received.items() if count != 1}
 
 
-@then("X has the post once")
-def _(story: Story, platforms: SimulatedPlatforms) -> None:
+@then(parsers.re(rf"{PLATFORM} has the post once$"))
+def _(platform: str, story: Story, platforms: SimulatedPlatforms) -> None:
     text = story.the_post().content
-    assert [post.text for post in platforms.posts_made(platform="X")] == [text]
+    assert [post.text for post in platforms.posts_made(platform=platform)] == [text]
 
 
 # --- tokens --------------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """The platforms as the scenarios meet them: the simulation the bench uses too (``bench.simulation``),
 answering the product's ``requests`` calls at the wire through ``responses``.
 
-Every request to a platform's host (each spec's ``<P>_API_URL``, ``<P>_UPLOAD_URL`` and ``<P>_TOKEN_URL``)
-is handed to the simulation, which answers it as the platform does: the real paths, headers and bodies, the
+Every request to a platform's host (each spec's ``<P>_API_URL``, ``<P>_UPLOAD_URL`` and ``<P>_TOKEN_URL``,
+and the server of each connected account that has one of its own, Mastodon's) is handed to the simulation, which answers it as the platform does: the real paths, headers and bodies, the
 platform's own error shapes; it keeps the posts it made, so reconciliation gets the truth, refuses a token
 it does not know, and counts every call that asks it for a post, whatever it answered. A scenario scripts
 what the next create calls meet (``answer_next``) or every one (``answer_every``). A request no platform
@@ -35,6 +35,7 @@ from bench.simulation import (
     World,
     simulated_platforms,
 )
+from bench.simulation.mastodon import MastodonApi
 from bench.simulation.twitter import XApi
 from social.models import Platform, SocialAccount
 from social.platforms import platform_specs
@@ -46,6 +47,7 @@ PLATFORM_NAMES = {
     "Instagram": Platform.INSTAGRAM,
     "LinkedIn": Platform.LINKEDIN,
     "YouTube": Platform.YOUTUBE,
+    "Mastodon": Platform.MASTODON,
 }
 # The settings naming hosts the product's server calls (not AUTHORIZE_URL: that is the browser's).
 CALLED_URL_SETTINGS = ("API_URL", "UPLOAD_URL", "TOKEN_URL")
@@ -58,9 +60,17 @@ class SimulatedPlatforms:
         self.mock = mock
         self.world = self.new_world()
         self.unanswered: list[str] = []
+        self.origins: set[str] = set()
         for origin in sorted(_platform_origins()):
-            for method in ("GET", "POST", "PUT"):
-                self.mock.add_callback(method, re.compile(re.escape(origin) + r"(?:[/?].*)?$"), self._answer)
+            self.serve(origin)
+
+    def serve(self, origin: str) -> None:
+        """Answer every request to ``origin`` (scheme and host) with the simulation."""
+        if origin in self.origins:
+            return
+        self.origins.add(origin)
+        for method in ("GET", "POST", "PUT"):
+            self.mock.add_callback(method, re.compile(re.escape(origin) + r"(?:[/?].*)?$"), self._answer)
 
     def _answer(self, prepared: requests.PreparedRequest):
         parts = urlsplit(prepared.url)
@@ -103,8 +113,13 @@ class SimulatedPlatforms:
 
     # --- accounts and media ------------------------------------------------------------------------
     def connect(self, account: SocialAccount) -> None:
-        """The platform knows the account and its tokens, as connecting it by OAuth left them."""
+        """The platform knows the account and its tokens, as connecting it by OAuth left them; an account
+        on a server of its own (Mastodon) has that server answered too."""
         self.world.connect(self.simulated_account(account), account.access_token, account.refresh_token)
+        server_url = (account.extra or {}).get("server_url")
+        if server_url:
+            parts = urlsplit(server_url)
+            self.serve(f"{parts.scheme}://{parts.netloc}")
 
     def forget_token(self, account: SocialAccount) -> None:
         """The platform no longer accepts the account's current access token (expired or revoked)."""
@@ -134,6 +149,11 @@ class SimulatedPlatforms:
     @latency.setter
     def latency(self, seconds: float) -> None:
         self.world.configure({"latency": seconds})
+
+    @property
+    def mastodon(self) -> MastodonApi:
+        """The simulated Mastodon servers: their registered apps, media and what their lists show."""
+        return self.world.apis[Platform.MASTODON]
 
     @property
     def token_endpoint(self) -> XApi:

@@ -27,6 +27,7 @@ class SocialAccountAdmin(admin.ModelAdmin):
     fields = [
         "platform",
         "external_id",
+        "server",
         "name",
         "status",
         "token_expiry",
@@ -38,6 +39,7 @@ class SocialAccountAdmin(admin.ModelAdmin):
     readonly_fields = [
         "platform",
         "external_id",
+        "server",
         "token_expiry",
         "reconnect_link",
         "created_at",
@@ -67,6 +69,19 @@ class SocialAccountAdmin(admin.ModelAdmin):
             account.status.lower(),
             account.get_status_display(),
         )
+
+    def get_fields(self, request, obj=None):
+        # The server line only for accounts that live on one of many servers (Mastodon).
+        fields = super().get_fields(request, obj)
+        return (
+            fields if obj is not None and self.server(obj) else [name for name in fields if name != "server"]
+        )
+
+    @admin.display(description="Server")
+    def server(self, account: SocialAccount) -> str:
+        """The server the account is on (``extra["server_url"]``): Mastodon accounts live on one of many."""
+        server_url = (account.extra or {}).get("server_url")
+        return server_url if isinstance(server_url, str) else ""
 
     @admin.display(description="Token expires", ordering="token_expires_at")
     def token_expiry(self, account: SocialAccount) -> str:

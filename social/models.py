@@ -12,6 +12,7 @@ class Platform(models.TextChoices):
     INSTAGRAM = "INSTAGRAM", "Instagram"
     LINKEDIN = "LINKEDIN", "LinkedIn"
     YOUTUBE = "YOUTUBE", "YouTube"
+    MASTODON = "MASTODON", "Mastodon"
 
 
 class SocialAccountStatus(models.TextChoices):
@@ -79,3 +80,9 @@ class SocialAccount(models.Model):
     def __repr__(self) -> str:
         # The default repr is fine too, but say it outright: tokens never go into a repr.
         return f"<SocialAccount {self.pk} {self.platform} {self.external_id}>"
+
+
+# Mastodon's per-server app registrations live with the rest of the platform's code.
+from .platforms.mastodon.models import MastodonApp  # noqa: E402
+
+__all__ = ["MastodonApp", "Platform", "SocialAccount", "SocialAccountStatus"]

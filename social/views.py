@@ -40,9 +40,9 @@ def connect(request: HttpRequest, platform: str) -> HttpResponse:
         return import_string(view)(request, provider)
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
-    redirect_uri = _redirect_uri(request, provider)
+    redirect_uri = redirect_uri_for(request, provider)
     if not provider.is_configured:
-        return _page(
+        return connect_page(
             request,
             "social/not_configured.html",
             {
@@ -88,6 +88,7 @@ def callback(request: HttpRequest, platform: str) -> HttpResponse:
     if not code:
         return _failed(request, provider, f"{provider.display_name} sent no authorization code.", status=400)
     try:
+        provider = provider.resume(pending.context)
         accounts = provider.connect(
             code=code, redirect_uri=pending.redirect_uri, code_verifier=pending.code_verifier
         )
@@ -132,7 +133,7 @@ def pick(request: HttpRequest, platform: str) -> HttpResponse:
         flow.choices_clear(request.session, platform=provider.platform)
         messages.success(request, f"Connected {', '.join(str(account) for account in accounts)}.")
         return redirect(ACCOUNT_LIST)
-    return _page(
+    return connect_page(
         request,
         "social/pick_accounts.html",
         {
@@ -150,7 +151,8 @@ def _provider(platform: str) -> OAuthProvider:
         raise Http404(f"Accounts of {platform.lower()} cannot be connected.") from None
 
 
-def _redirect_uri(request: HttpRequest, provider: OAuthProvider) -> str:
+def redirect_uri_for(request: HttpRequest, provider: OAuthProvider) -> str:
+    """The OAuth redirect URI of ``provider``: /social/callback/<platform>/ on this site."""
     path = reverse("social:callback", kwargs={"platform": provider.platform})
     if base := settings.OAUTH_REDIRECT_BASE_URL:
         return base.rstrip("/") + path
@@ -158,7 +160,7 @@ def _redirect_uri(request: HttpRequest, provider: OAuthProvider) -> str:
 
 
 def _failed(request: HttpRequest, provider: OAuthProvider, message: str, *, status: int) -> HttpResponse:
-    return _page(
+    return connect_page(
         request,
         "social/connect_failed.html",
         {"title": f"{provider.display_name} account not connected", "provider": provider, "message": message},
@@ -166,6 +168,7 @@ def _failed(request: HttpRequest, provider: OAuthProvider, message: str, *, stat
     )
 
 
-def _page(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
+def connect_page(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
+    """A page of the connect flow (also a platform's own ``connect_view``), inside the admin's frame."""
     # The admin's context, so these pages look and navigate like the rest of the admin.
     return render(request, template, admin.site.each_context(request) | context, status=status)

@@ -15,12 +15,13 @@ from .facebook import FacebookApi
 from .http import Hold, Request, Response, json_response
 from .instagram import InstagramApi
 from .linkedin import LinkedInApi
+from .mastodon import MastodonApi
 from .twitter import Refresh, XApi
 from .world import Account, Config, CreateCall, Fault, HoldCall, PlatformApi, Post, Refuse, World
 from .youtube import YouTubeApi
 
 # In routing order: Instagram last, its route for any Graph node comes after every other.
-APIS: tuple[type[PlatformApi], ...] = (XApi, LinkedInApi, YouTubeApi, FacebookApi, InstagramApi)
+APIS: tuple[type[PlatformApi], ...] = (XApi, LinkedInApi, YouTubeApi, MastodonApi, FacebookApi, InstagramApi)
 
 
 def simulated_platforms(config: Config | None = None) -> World:

@@ -584,7 +584,10 @@ class _AccountWork:
 
     def _payload(self, account: SocialAccount) -> PublishPayload:
         return PublishPayload.for_platform(
-            content=self.post.content, metadata=self.post.metadata, platform=account.platform
+            content=self.post.content,
+            metadata=self.post.metadata,
+            platform=account.platform,
+            idempotency_key=f"post-{self.post.post_id}-account-{account.pk}",
         )
 
     def _remember_secrets(self, account: SocialAccount) -> None:

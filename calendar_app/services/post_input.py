@@ -16,7 +16,13 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from social.models import Platform, SocialAccount, SocialAccountStatus
-from social.platforms import MediaItem, PublishPayload, UnknownPlatformError, validation_problems
+from social.platforms import (
+    MediaItem,
+    PublishPayload,
+    UnknownPlatformError,
+    account_facts_refresh,
+    validation_problems,
+)
 
 from ..models import PostStatus, PublishAttempt, ScheduledPost
 from ..rules import post_savable_statuses
@@ -168,6 +174,15 @@ def inactive_account_problems(accounts: Iterable[SocialAccount]) -> list[str]:
         for account in accounts
         if account.status != SocialAccountStatus.ACTIVE
     ]
+
+
+def post_accounts_facts_refresh(*, account_ids: Iterable[int]) -> None:
+    """Refresh what validation reads from the chosen accounts (Mastodon's server limits, when stale).
+
+    It may call the platform, so callers run it before they lock anything.
+    """
+    for account in _accounts(account_ids):
+        account_facts_refresh(account)
 
 
 def _accounts(account_ids: Iterable[int]) -> list[SocialAccount]:

@@ -31,6 +31,7 @@ from ..selectors import post_account_statuses
 from .post_input import (
     PostInput,
     inactive_account_problems,
+    post_accounts_facts_refresh,
     post_input_check,
     post_platform_problems,
     same_minute,
@@ -65,6 +66,7 @@ def _refuse_unless_editable(post: ScheduledPost) -> None:
 
 def post_create(*, created_by: AbstractBaseUser, data: PostInput) -> ScheduledPost:
     """Create a post and its accounts from what a person entered; raises ValidationError with field errors."""
+    post_accounts_facts_refresh(account_ids=data.account_ids)
     now = timezone.now()
     check = post_input_check(data=data, now=now)
     if check.errors:
@@ -91,6 +93,7 @@ def post_update(*, post_id: int, data: PostInput) -> ScheduledPost:
     Accounts kept keep their state; added ones start PENDING; removed ones are dropped (refused if they have
     publishing history). A new time or status is a fresh start: any pending retry time is cleared.
     """
+    post_accounts_facts_refresh(account_ids=data.account_ids)
     with transaction.atomic():
         post = _lock_post(post_id)
         _refuse_unless_editable(post)

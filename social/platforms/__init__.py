@@ -29,6 +29,7 @@ from .base.oauth import (
 from .registry import (
     UnknownOAuthProviderError,
     UnknownPlatformError,
+    account_facts_refresh,
     client_for,
     get_provider,
     oauth_providers,
@@ -62,6 +63,7 @@ __all__ = [
     "TokenSet",
     "UnknownOAuthProviderError",
     "UnknownPlatformError",
+    "account_facts_refresh",
     "client_for",
     "get_provider",
     "oauth_providers",

@@ -28,7 +28,7 @@ def check_platform_specs(app_configs=None, **kwargs):
                     id="social.E012",
                 )
             )
-        for path in filter(None, (spec.client, spec.provider, spec.connect_view)):
+        for path in filter(None, (spec.client, spec.provider, spec.connect_view, spec.account_refresh)):
             try:
                 import_string(path)
             except ImportError as exc:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.utils.module_loading import import_string
 
 from .spec import PlatformSpec
 
@@ -38,6 +39,7 @@ PLATFORM_PACKAGES: tuple[Entry, ...] = (
     Entry("social.platforms.instagram"),
     Entry("social.platforms.linkedin"),
     Entry("social.platforms.youtube"),
+    Entry("social.platforms.mastodon"),
 )
 
 
@@ -101,6 +103,17 @@ def validation_problems(
     """
     client = client or client_for(account)
     return [f"{client.display_name}: {problem}" for problem in client.validate(payload)]
+
+
+def account_facts_refresh(account: SocialAccount) -> None:
+    """Refresh what ``account``'s platform caches on it for validation (its spec's ``account_refresh``), if
+    anything; a platform not enabled has nothing to refresh."""
+    try:
+        path = platform_spec(account.platform).account_refresh
+    except UnknownPlatformError:
+        return
+    if path:
+        import_string(path)(account)
 
 
 def get_provider(platform: str) -> OAuthProvider:

@@ -101,6 +101,10 @@ class PlatformSpec:
     # Dotted path of a view that starts connecting instead of the OAuth redirect (a form first): called as
     # ``view(request, provider)`` for GET and POST of /social/connect/<platform>/, staff only.
     connect_view: str | None = None
+    # Dotted path of ``refresh(account) -> None``: brings up to date, and saves, the facts about an account
+    # its client's validation reads from ``account.extra`` (Mastodon's per-server limits). Called where a
+    # person saves a post; never from a publisher's platform call, which only reads what is loaded.
+    account_refresh: str | None = None
 
     @property
     def slug(self) -> str:

@@ -38,7 +38,14 @@ ACCOUNTS = {
         platform="LINKEDIN", external_id="m7", name="Acme Inc.", extra={"author_urn": "urn:li:person:m7"}
     ),
     "YOUTUBE": SocialAccount(platform="YOUTUBE", external_id="UCx", name="Acme TV"),
+    "MASTODON": SocialAccount(
+        platform="MASTODON",
+        external_id="109@mastodon.example",
+        name="@acme@mastodon.example",
+        extra={"username": "acme"},
+    ),
 }
+MASTODON_SERVER = "https://mastodon.example"
 for _platform, _account in ACCOUNTS.items():
     _account.access_token = f"tok-{_platform.lower()}"
 
@@ -46,8 +53,12 @@ for _platform, _account in ACCOUNTS.items():
 @contextmanager
 def in_process(settings) -> Iterator[tuple[World, str]]:
     """The simulation answering at the wire through ``responses``, at the platforms' real hosts."""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+    with (
+        responses.RequestsMock(assert_all_requests_are_fired=False) as mock,
+        mastodon_server_at(MASTODON_SERVER),
+    ):
         platforms = SimulatedPlatforms(mock)
+        platforms.serve(MASTODON_SERVER)
         video = "https://cdn.example.com/clip.mp4"
         platforms.serve_media(video, "video/mp4", VIDEO_BYTES)
         yield platforms.world, video
@@ -57,11 +68,23 @@ def in_process(settings) -> Iterator[tuple[World, str]]:
 @contextmanager
 def on_loopback(settings) -> Iterator[tuple[World, str]]:
     """The simulation served on a loopback port, every platform URL pointing there."""
-    with LoopbackThread(SimulatedPlatforms.new_world()) as server:
+    with LoopbackThread(SimulatedPlatforms.new_world()) as server, mastodon_server_at(server.url):
         for spec in platform_specs():
             setattr(settings, spec.setting_name("API_URL"), server.url)
         settings.YOUTUBE_UPLOAD_URL = f"{server.url}/upload"
         yield server.world, f"{server.url}/media/clip.mp4?bytes={VIDEO_BYTES}"
+
+
+@contextmanager
+def mastodon_server_at(url: str) -> Iterator[None]:
+    """The Mastodon account is on the server at ``url`` (its own host: no API_URL setting reaches it)."""
+    account = ACCOUNTS["MASTODON"]
+    before = account.extra
+    account.extra = {**before, "server_url": url}
+    try:
+        yield
+    finally:
+        account.extra = before
 
 
 TRANSPORTS = {"in process": in_process, "on loopback": on_loopback}
@@ -85,7 +108,9 @@ def same_through_both(settings, session: Callable[[World, str], list[Any]]) -> l
 
 
 def client(platform: str, state: dict | None = None):
-    return client_for(ACCOUNTS[platform], on_progress=state.update if state is not None else None)
+    made = client_for(ACCOUNTS[platform], on_progress=state.update if state is not None else None)
+    made.sleep = lambda seconds: None  # media processing polls without waiting
+    return made
 
 
 def in_doubt(payload: PublishPayload, state: dict | None = None) -> InDoubtAttempt:
@@ -113,18 +138,29 @@ def test_simulation__every_platform_publishes_and_reconciles_alike_through_both_
             "YOUTUBE": PublishPayload(
                 text="Spring sale", media=(MediaItem(url=video, type="video"),), options={"title": "Sale"}
             ),
+            "MASTODON": PublishPayload(
+                text="Spring sale https://shop.example/spring @bob@other.example",
+                media=(MediaItem(url=video, type="video", alt_text="The shop"),),
+                options={"visibility": "unlisted", "spoiler_text": "Ads"},
+                idempotency_key="post-1-account-6",
+            ),
         }
         for platform, payload in payloads.items():
             state: dict = {}
             seen.append(client(platform, state).publish(payload))
             seen.append(client(platform).reconcile(in_doubt(payload, state)))
         seen.append(client("TWITTER").reconcile(in_doubt(PublishPayload(text="never sent"))))
+        # The same post again to the same account: the status made the first time, nothing new.
+        seen.append(client("MASTODON").publish(payloads["MASTODON"]))
         return seen
 
     seen = same_through_both(settings, session)
 
     assert seen[0].platform_post_url.startswith("https://x.com/acme/status/")
     assert seen[1].platform_post_id == seen[0].platform_post_id  # reconcile found it
+    mastodon_status, found, again = seen[10], seen[11], seen[-1]
+    assert mastodon_status.platform_post_url.startswith("https://mastodon.example/@acme/")
+    assert found.platform_post_id == again.platform_post_id == mastodon_status.platform_post_id
 
 
 def test_simulation__faults_and_refusals_are_the_same_through_both_transports(settings):
@@ -132,20 +168,31 @@ def test_simulation__faults_and_refusals_are_the_same_through_both_transports(se
         world.answer_next("TWITTER", Refuse(lambda api: api.rate_limited(30)))
         world.answer_next("FACEBOOK", Refuse(lambda api: api.server_error()))
         world.answer_next("LINKEDIN", HoldCall(seconds=2.0, creates=True))
+        world.answer_next("MASTODON", Refuse(lambda api: api.rate_limited(30)), HoldCall(2.0, creates=True))
         text = PublishPayload(text="A fault")
         seen = [outcome(lambda platform=platform: client(platform).publish(text)) for platform in ACCOUNTS]
         # The held LinkedIn call made the post: sending it again names it as a duplicate.
         seen.append(client("LINKEDIN").reconcile(in_doubt(text, {"image_urns": []})))
         seen.append(outcome(lambda: client_for(_with_token("TWITTER", "unknown")).publish(text)))
+        # Mastodon: the answer to the second try is lost; the account's statuses show it was made.
+        seen.append(outcome(lambda: client("MASTODON").publish(text)))
+        seen.append(client("MASTODON").reconcile(in_doubt(text)))
+        # A video Mastodon cannot process is refused where it is polled, and nothing is posted.
+        world.apis["MASTODON"].fail_next_processing = True
+        clip = PublishPayload(text="A clip", media=(MediaItem(url=video, type="video"),))
+        seen.append(outcome(lambda: client("MASTODON").publish(clip)))
         return seen
 
     seen = same_through_both(settings, session)
 
-    # X rate-limited, Facebook 5xx on the create call, Instagram and YouTube refuse a text-only post before
-    # any call, LinkedIn's answer never came; its reconcile finds the post.
+    # X and Mastodon rate-limited, Facebook 5xx on the create call, Instagram and YouTube refuse a text-only
+    # post before any call, LinkedIn's answer never came; its reconcile finds the post.
     assert seen[0][0] == "TRANSIENT" and seen[1] == ("UNKNOWN", 500) and seen[3] == ("UNKNOWN", None)
-    assert seen[5].platform_post_id.startswith("urn:li:share:")
-    assert seen[6] == ("AUTH", 401)
+    assert seen[5] == ("TRANSIENT", 429)  # Mastodon's rate limit
+    assert seen[6].platform_post_id.startswith("urn:li:share:")
+    assert seen[7] == ("AUTH", 401)
+    assert seen[8] == ("UNKNOWN", None) and seen[9].platform_post_id  # Mastodon's lost answer, found
+    assert seen[10] == ("INVALID", 422)
 
 
 def _with_token(platform: str, token: str) -> SocialAccount:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from social.models import Platform
+from social.models import Platform, SocialAccount
 
 from .fakes import make_account
 
@@ -52,6 +52,7 @@ def test_admin__connect_buttons_for_every_platform_and_a_reconnect_link_per_acco
         ("/social/connect/instagram/", "Connect Instagram account"),
         ("/social/connect/linkedin/", "Connect LinkedIn account"),
         ("/social/connect/youtube/", "Connect YouTube channel"),
+        ("/social/connect/mastodon/", "Connect Mastodon account"),
     ]:
         assert f'<a class="connect-account" href="{path}">{label}</a>' in body
     assert '<span class="account-status account-status-needs_reconnect">Needs reconnect</span>' in body
@@ -65,3 +66,23 @@ def test_admin__token_expiry_in_the_viewers_time_zone(client, staff_user):
     assert "2030-01-15 22:00 JST" in client.get("/admin/social/socialaccount/").content.decode()
     client.cookies["viewer_tz"] = "America/New_York"
     assert "2030-01-15 08:00 EST" in client.get("/admin/social/socialaccount/").content.decode()
+
+
+def test_admin__a_mastodon_account_shows_its_server_and_others_no_server_line(client, staff_user):
+    mastodon = SocialAccount.objects.create(
+        platform=Platform.MASTODON,
+        external_id="109@fosstodon.org",
+        name="@acme@fosstodon.org",
+        owner=staff_user,
+        extra={"server_url": "https://fosstodon.org", "username": "acme"},
+    )
+    x = SocialAccount.objects.create(
+        platform=Platform.TWITTER, external_id="42", name="@acme", owner=staff_user
+    )
+    client.force_login(staff_user)
+
+    shown = client.get(f"/admin/social/socialaccount/{mastodon.pk}/change/").content.decode()
+    other = client.get(f"/admin/social/socialaccount/{x.pk}/change/").content.decode()
+
+    assert "Server:" in shown and "https://fosstodon.org" in shown
+    assert "Server:" not in other

@@ -40,10 +40,13 @@ class PublishPayload:
     text: str
     media: tuple[MediaItem, ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)
+    # Which post goes to which account, the same on every try: a platform that takes an idempotency key
+    # (Mastodon) derives it from this, so a retry after an unknown outcome cannot post twice. "" = none.
+    idempotency_key: str = ""
 
     @classmethod
     def for_platform(
-        cls, *, content: str, metadata: Mapping[str, Any] | None, platform: str
+        cls, *, content: str, metadata: Mapping[str, Any] | None, platform: str, idempotency_key: str = ""
     ) -> PublishPayload:
         """Resolve the post's metadata (docs/architecture.md): per-platform ``content`` and ``media``
         override the post's; anything else under the platform is that platform's options."""
@@ -62,6 +65,7 @@ class PublishPayload:
                 for item in media
             ),
             options=overrides,
+            idempotency_key=idempotency_key,
         )
 
 

@@ -212,6 +212,11 @@ class OAuthProvider:
     def new_code_verifier() -> str:
         return WebApplicationClient(None).create_code_verifier(64)
 
+    def resume(self, context: Mapping[str, str]) -> OAuthProvider:
+        """The provider that finishes an authorization begun with ``context`` (what a connect view stored
+        with it: Mastodon's server). Raises OAuthConnectError when it can no longer be finished."""
+        return self
+
     def connect(
         self, *, code: str, redirect_uri: str, code_verifier: str | None = None
     ) -> list[ConnectableAccount]:

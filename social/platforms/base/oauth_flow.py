@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +31,8 @@ class PendingAuthorization:
     state: str
     redirect_uri: str
     code_verifier: str | None = None
+    # What the connect view chose before the redirect (Mastodon: the server), for ``provider.resume``.
+    context: Mapping[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return f"PendingAuthorization(redirect_uri={self.redirect_uri!r})"
@@ -50,8 +52,14 @@ def _token_context(platform: str) -> str:
     return f"social.oauth.session.{platform}"
 
 
-def authorization_begin(session: SessionBase, *, provider: OAuthProvider, redirect_uri: str) -> str:
-    """Remember a fresh state (and PKCE verifier) for ``provider`` and return its authorize URL."""
+def authorization_begin(
+    session: SessionBase,
+    *,
+    provider: OAuthProvider,
+    redirect_uri: str,
+    context: Mapping[str, str] | None = None,
+) -> str:
+    """Remember a fresh state (and PKCE verifier, and ``context``) for ``provider``; return its authorize URL."""
     state = secrets.token_urlsafe(32)
     code_verifier = provider.new_code_verifier() if provider.uses_pkce else None
     url = provider.authorization_url(redirect_uri=redirect_uri, state=state, code_verifier=code_verifier)
@@ -59,6 +67,7 @@ def authorization_begin(session: SessionBase, *, provider: OAuthProvider, redire
         "state": state,
         "redirect_uri": redirect_uri,
         "code_verifier": code_verifier,
+        "context": dict(context or {}),
         "started_at": time.time(),
     }
     return url
@@ -75,6 +84,7 @@ def authorization_pop(session: SessionBase, *, platform: str) -> PendingAuthoriz
         state=str(data["state"]),
         redirect_uri=str(data["redirect_uri"]),
         code_verifier=data.get("code_verifier"),
+        context={str(key): str(value) for key, value in (data.get("context") or {}).items()},
     )
 
 

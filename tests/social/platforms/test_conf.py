@@ -38,6 +38,8 @@ DEFAULTS = {
     "YOUTUBE_TOKEN_URL": "https://oauth2.googleapis.com/token",
     "YOUTUBE_CLIENT_ID": "",
     "YOUTUBE_CLIENT_SECRET": "",
+    "MASTODON_CLIENT_NAME": "Social Scheduler",
+    "MASTODON_ALLOW_LOCAL_SERVERS": "false",
 }
 
 

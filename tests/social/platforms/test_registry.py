@@ -24,6 +24,8 @@ from social.platforms.instagram.client import InstagramClient
 from social.platforms.instagram.oauth import InstagramProvider
 from social.platforms.linkedin.client import LinkedInClient
 from social.platforms.linkedin.oauth import LinkedInProvider
+from social.platforms.mastodon.client import MastodonClient
+from social.platforms.mastodon.oauth import MastodonProvider
 from social.platforms.twitter.client import TwitterClient
 from social.platforms.twitter.oauth import TwitterProvider
 from social.platforms.youtube.client import YouTubeClient
@@ -43,6 +45,7 @@ def test_registry__each_spec_names_its_platforms_client_and_provider():
         "INSTAGRAM": (InstagramClient, InstagramProvider),
         "LINKEDIN": (LinkedInClient, LinkedInProvider),
         "YOUTUBE": (YouTubeClient, YouTubeProvider),
+        "MASTODON": (MastodonClient, MastodonProvider),
     }
     for spec in platform_specs():
         assert spec.client_class.platform == spec.platform
@@ -57,17 +60,28 @@ def test_registry__names_in_messages_come_from_the_specs():
         ("INSTAGRAM", "Instagram"),
         ("LINKEDIN", "LinkedIn"),
         ("YOUTUBE", "YouTube"),
+        ("MASTODON", "Mastodon"),
     ]
     assert client_for(account).display_name == "X"
     assert get_provider("FACEBOOK").display_name == "Facebook"
     assert get_provider("FACEBOOK").account_noun == "Page"
 
 
-@pytest.mark.parametrize("platform", Platform.values)
+@pytest.mark.parametrize("platform", [value for value in Platform.values if value != "MASTODON"])
 def test_each_client_reads_an_existing_api_url_setting(platform):
     client_class = platform_spec(platform).client_class
     assert client_class.api_url_setting == f"{platform}_API_URL"
     assert getattr(settings, client_class.api_url_setting).startswith("https://")
+
+
+def test_a_mastodon_client_reads_its_accounts_own_server():
+    account = SocialAccount(
+        platform=Platform.MASTODON,
+        external_id="1@fosstodon.org",
+        extra={"server_url": "https://fosstodon.org/"},
+    )
+    assert client_for(account).api_url == "https://fosstodon.org"
+    assert not hasattr(settings, "MASTODON_API_URL")
 
 
 @pytest.mark.parametrize("spec", platform_specs(), ids=lambda spec: spec.platform)
@@ -84,8 +98,8 @@ def test_each_spec__its_text_limit_is_the_one_its_client_enforces(spec):
 
 @pytest.mark.parametrize(
     ("platform", "key"),
-    [("LINKEDIN", "visibility"), ("YOUTUBE", "privacy_status")],
-    ids=["linkedin", "youtube"],
+    [("LINKEDIN", "visibility"), ("YOUTUBE", "privacy_status"), ("MASTODON", "visibility")],
+    ids=["linkedin", "youtube", "mastodon"],
 )
 def test_each_spec__a_choice_the_form_offers_is_one_its_client_accepts(platform, key):
     [option] = [option for option in platform_spec(platform).options if option.key == key]
@@ -108,10 +122,10 @@ def test_each_spec__option_fields_have_unique_form_names():
 
 
 def test_an_unknown_platform_raises_a_named_error():
-    with pytest.raises(UnknownPlatformError, match="MASTODON"):
-        platform_spec("MASTODON")
-    with pytest.raises(UnknownOAuthProviderError, match="MASTODON"):
-        get_provider("MASTODON")
+    with pytest.raises(UnknownPlatformError, match="MYSPACE"):
+        platform_spec("MYSPACE")
+    with pytest.raises(UnknownOAuthProviderError, match="MYSPACE"):
+        get_provider("MYSPACE")
 
 
 def test_client_for_builds_the_platform_client_for_the_account():
