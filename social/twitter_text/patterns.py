@@ -72,23 +72,19 @@ TLD = re.compile(
 
 PROTOCOL = re.compile(f"{literal('https')}?://")
 
-_PATH_CHAR = char_class(ASCII_LETTERS, CYRILLIC, DIGITS, "!*';:=+,.$/%#[]-\u2013_~@|&", *LATIN_ACCENTS)
-_BALANCED_PARENS = f"\\((?:{_PATH_CHAR}+|(?:{_PATH_CHAR}*\\({_PATH_CHAR}+\\){_PATH_CHAR}*))\\)"
-# validUrlPathEndingChars.js is "[...]|(?:balanced parens)" and validUrlPath.js splices it in without a
-# group, so its "|" splits the whole first alternative: a path segment either ends with an ending
-# character, or is only balanced parentheses, or is "@" in the middle (example.com/@user/).
-_PATH_END_CHAR = char_class("+-", ASCII_LETTERS, CYRILLIC, DIGITS, "=_#/", *LATIN_ACCENTS)
-_PATH = (
-    f"(?:(?:{_PATH_CHAR}*(?:{_BALANCED_PARENS}{_PATH_CHAR}*)*{_PATH_END_CHAR}|(?:{_BALANCED_PARENS}))"
-    f"|(?:@{_PATH_CHAR}+/))"
-)
+# validUrlPath.js, computed by urls.Paths: a path is "/" and then segments, each the first that fits of
+# (1) path characters and balanced parentheses ending with an ending character, (2) only balanced
+# parentheses, (3) "@" in the middle (example.com/@user/). (validUrlPathEndingChars.js is
+# "[...]|(?:balanced parens)" and is spliced in without a group, so its "|" makes (2) an alternative
+# of its own.) Balanced parentheses nest one level: (a), (a(b)c).
+PATH_CHARS = case_keys(ASCII_LETTERS, CYRILLIC, DIGITS, "!*';:=+,.$/%#[]-\u2013_~@|&", *LATIN_ACCENTS)
+PATH_ENDING_CHARS = case_keys("+-", ASCII_LETTERS, CYRILLIC, DIGITS, "=_#/", *LATIN_ACCENTS)
+PORT = re.compile(":[0-9]+")
 _QUERY_CHAR = char_class(ASCII_LETTERS, DIGITS, "!?*'@();:&=+$/%#[]-_.,~|")  # validUrlQueryChars.js
 _QUERY_END = char_class(ASCII_LETTERS, DIGITS, "-_&=#/")  # validUrlQueryEndingChars.js
-
-# What follows the domain in extractUrl.js: port, path, query string (each optional, so it always matches).
-AFTER_DOMAIN = re.compile(f"(?::[0-9]+)?(?P<path>/{_PATH}*)?(?:\\?{_QUERY_CHAR}*{_QUERY_END})?")
+QUERY = re.compile(f"\\?{_QUERY_CHAR}*{_QUERY_END}")
 
 # validTcoUrl.js; used with match() at the URL's start.
 TCO_URL = re.compile(
-    f"{literal('https')}?://{literal('t.co/')}({char_class(ASCII_LETTERS, DIGITS)}+)(?:\\?{_QUERY_CHAR}*{_QUERY_END})?"
+    f"{literal('https')}?://{literal('t.co/')}({char_class(ASCII_LETTERS, DIGITS)}+)(?:{QUERY.pattern})?"
 )
