@@ -1,7 +1,7 @@
 """X's text counting, identical to its official library twitter-text 3.1.0 (config v3).
 
     >>> parse_tweet("Read https://example.com/news 🎉").weighted_length
-    30
+    31
 
 ``parse_tweet(text, max_weighted_length=280)`` answers the weighted length, whether X accepts the text,
 and the ranges twitter-text reports; pass ``LONG_POST_MAX_WEIGHTED_LENGTH`` for X Premium's long posts.
@@ -14,6 +14,7 @@ from .parse import (
     ParseResult,
     invalid_characters,
     parse_tweet,
+    url_spans,
     weighted_length,
 )
 
@@ -23,5 +24,6 @@ __all__ = [
     "ParseResult",
     "invalid_characters",
     "parse_tweet",
+    "url_spans",
     "weighted_length",
 ]

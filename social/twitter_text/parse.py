@@ -90,6 +90,17 @@ def weighted_length(text: str) -> int:
     return parse_tweet(text).weighted_length
 
 
+def url_spans(text: str) -> list[tuple[int, int]]:
+    """The links X sees in ``text``, as (start, end) code point indices into ``text`` in NFC."""
+    normalized = unicodedata.normalize("NFC", text)
+    urls = extract_urls(to_units(normalized))
+    code_point_at = [
+        index for index, char in enumerate(normalized) for _ in range(2 if char > "\uffff" else 1)
+    ]
+    code_point_at.append(len(normalized))
+    return [(code_point_at[url.start], code_point_at[url.end]) for url in urls]
+
+
 def invalid_characters(text: str) -> list[str]:
     """The characters X refuses (U+FEFF, U+FFFE, U+FFFF) in ``text``, each once, in order."""
     return list(dict.fromkeys(char for char in text if char in INVALID_CHARACTERS))
