@@ -5,6 +5,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from .forms import SocialAccountAdminForm
 from .models import Platform, SocialAccount, SocialAccountStatus
 
 CONNECT_LABELS = {
@@ -26,6 +27,7 @@ def connect_url(platform: str) -> str:
 
 @admin.register(SocialAccount)
 class SocialAccountAdmin(admin.ModelAdmin):
+    form = SocialAccountAdminForm
     list_display = ["name", "platform", "status_badge", "token_expiry", "owner", "reconnect_link"]
     list_filter = ["platform", "status"]
     list_select_related = ["owner"]
@@ -54,6 +56,12 @@ class SocialAccountAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["social/admin.css"]}
         js = ["calendar_app/viewer-timezone.js"]
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and obj.platform == Platform.TWITTER:
+            fields.insert(fields.index("status") + 1, "long_posts")
+        return fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("access_token", "refresh_token")
