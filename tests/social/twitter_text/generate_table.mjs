@@ -11,7 +11,7 @@
 // The Python tests read those files; they never need node.
 
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -26,6 +26,7 @@ const repo = resolve(here, "../../..");
 
 function installOfficialPackage() {
   const scratch = process.env.TWITTER_TEXT_SCRATCH || mkdtempSync(join(tmpdir(), "twitter-text-"));
+  if (!process.env.TWITTER_TEXT_SCRATCH) process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
   mkdirSync(scratch, { recursive: true });
   writeFileSync(join(scratch, "package.json"), JSON.stringify({ private: true }));
   execFileSync(
