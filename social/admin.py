@@ -5,7 +5,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from .models import SocialAccount, SocialAccountStatus
+from .forms import SocialAccountAdminForm
+from .models import Platform, SocialAccount, SocialAccountStatus
 from .platforms import platform_specs
 
 
@@ -19,6 +20,7 @@ def connect_url(platform: str) -> str:
 
 @admin.register(SocialAccount)
 class SocialAccountAdmin(admin.ModelAdmin):
+    form = SocialAccountAdminForm
     list_display = ["name", "platform", "status_badge", "token_expiry", "owner", "reconnect_link"]
     list_filter = ["platform", "status"]
     list_select_related = ["owner"]
@@ -71,11 +73,14 @@ class SocialAccountAdmin(admin.ModelAdmin):
         )
 
     def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
         # The server line only for accounts that live on one of many servers (Mastodon).
-        fields = super().get_fields(request, obj)
-        return (
-            fields if obj is not None and self.server(obj) else [name for name in fields if name != "server"]
-        )
+        if obj is None or not self.server(obj):
+            fields.remove("server")
+        # X Premium's long posts are a choice the account's owner makes (SocialAccountAdminForm).
+        if obj is not None and obj.platform == Platform.TWITTER:
+            fields.insert(fields.index("status") + 1, "long_posts")
+        return fields
 
     @admin.display(description="Server")
     def server(self, account: SocialAccount) -> str:

@@ -81,6 +81,16 @@ class SocialAccount(models.Model):
         # The default repr is fine too, but say it outright: tokens never go into a repr.
         return f"<SocialAccount {self.pk} {self.platform} {self.external_id}>"
 
+    @property
+    def long_posts(self) -> bool:
+        """An X Premium account whose owner turned on long posts (up to 25,000 characters)."""
+        return self.platform == Platform.TWITTER and (self.extra or {}).get("long_posts") is True
+
+    @long_posts.setter
+    def long_posts(self, enabled: bool) -> None:
+        extra = {key: value for key, value in (self.extra or {}).items() if key != "long_posts"}
+        self.extra = {**extra, "long_posts": True} if enabled else extra
+
 
 # Mastodon's per-server app registrations live with the rest of the platform's code.
 from .platforms.mastodon.models import MastodonApp  # noqa: E402

@@ -277,7 +277,7 @@ def test_schedule__fix_the_x_error__publish__see_history_and_calendar(page: Page
     page.click("input[name=_save]")
     # The real X client counts the text the way X does and names the platform.
     expect(page.locator("ul.errorlist.nonfield")).to_have_text(
-        re.compile(rf"^X: {len(TOO_LONG_FOR_X)} characters .*the limit is 280$")
+        re.compile(rf"^X: {len(TOO_LONG_FOR_X)} characters .*the limit is 280 \(25,000 if .*X Premium.*\)$")
     )
     assert not ScheduledPost.objects.exists()
 

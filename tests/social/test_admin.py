@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -86,3 +87,56 @@ def test_admin__a_mastodon_account_shows_its_server_and_others_no_server_line(cl
 
     assert "Server:" in shown and "https://fosstodon.org" in shown
     assert "Server:" not in other
+
+
+# --- X Premium long posts -----------------------------------------------------------------------------
+
+
+def change_form(account: SocialAccount, **fields: str) -> dict[str, str]:
+    return {"name": account.name, "status": account.status, "owner": str(account.owner_id), **fields}
+
+
+def long_posts_checkbox(body: str) -> str | None:
+    found = re.search(r'<input type="checkbox" name="long_posts"[^>]*>', body)
+    return found.group() if found else None
+
+
+def test_admin__an_x_account_has_a_long_posts_checkbox_that_keeps_its_other_settings(client, staff_user):
+    account = SocialAccount.objects.create(
+        platform=Platform.TWITTER,
+        external_id="42",
+        name="@acme",
+        owner=staff_user,
+        extra={"username": "acme"},
+    )
+    url = f"/admin/social/socialaccount/{account.pk}/change/"
+    client.force_login(staff_user)
+    body = client.get(url).content.decode()
+    assert "checked" not in long_posts_checkbox(body)
+    assert '<label class="vCheckboxLabel" for="id_long_posts">Long posts (X Premium)</label>' in body
+
+    response = client.post(url, change_form(account, long_posts="on"))
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.extra == {"username": "acme", "long_posts": True}
+    assert account.long_posts
+    assert "checked" in long_posts_checkbox(client.get(url).content.decode())
+
+    client.post(url, change_form(account))
+    account.refresh_from_db()
+    assert account.extra == {"username": "acme"}
+    assert not account.long_posts
+
+
+def test_admin__other_platforms_have_no_long_posts(client, staff_user):
+    account = SocialAccount.objects.create(
+        platform=Platform.LINKEDIN, external_id="urn:li:person:1", name="Ada", owner=staff_user
+    )
+    url = f"/admin/social/socialaccount/{account.pk}/change/"
+    client.force_login(staff_user)
+    assert long_posts_checkbox(client.get(url).content.decode()) is None
+
+    client.post(url, change_form(account, long_posts="on"))
+    account.refresh_from_db()
+    assert account.extra == {}
+    assert not account.long_posts

@@ -87,6 +87,20 @@ def test_social_account_connect__reconnect_replaces_the_grant_and_keeps_the_rest
     assert (fresh.name, fresh.status) == ("New name", SocialAccountStatus.ACTIVE)
 
 
+def test_social_account_connect__a_reconnect_keeps_x_premium_long_posts(user):
+    account = make_account(user, status=SocialAccountStatus.NEEDS_RECONNECT, extra={"long_posts": True})
+
+    social_account_connect(
+        platform=Platform.TWITTER,
+        connection=ConnectableAccount(
+            external_id=account.external_id, name="X", tokens=TokenSet("access-2"), extra={"username": "x"}
+        ),
+        owner=user,
+    )
+
+    assert SocialAccount.objects.get().long_posts
+
+
 def test_social_accounts_connect__an_empty_access_token_stores_nothing(user):
     good = ConnectableAccount(external_id="1001", name="Bakery", tokens=TokenSet("page-token"))
     empty = ConnectableAccount(external_id="1002", name="Cafe", tokens=TokenSet(""))

@@ -8,7 +8,6 @@ The account's ``external_id`` is the X user id; ``extra["username"]`` (optional)
 from __future__ import annotations
 
 import base64
-import re
 import time
 import unicodedata
 from datetime import UTC, timedelta
@@ -41,82 +40,7 @@ from social.platforms.base.http import (
 from social.platforms.base.text import is_web_url, normalize_text
 
 from . import MAX_WEIGHTED_LENGTH
-
-# --- Counting characters the way X does (twitter-text config v3, developer.x.com counting-characters) --
-
-URL_WEIGHT = 23
-EMOJI_WEIGHT = 2
-DEFAULT_WEIGHT = 2
-# Code points in these ranges weigh 1; every other code point weighs 2.
-ONE_WEIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
-
-# A URL as X sees one: with a scheme, or a bare domain with a common generic TLD, or a bare domain with
-# a country TLD followed by a path (twitter-text links bare ccTLD domains only with a path).
-_GENERIC_TLDS = (
-    "com|net|org|edu|gov|mil|int|info|biz|name|pro|io|co|ai|app|dev|me|tv|xyz|ly|news|blog|shop|"
-    "online|site|tech|store|cloud|art|page|link|live|media|social|world|agency|design"
-)
-_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
-URL_PATTERN = re.compile(
-    rf"""
-    https?://[^\s<>"]+
-    | (?<![\w@.\-/]) (?:{_LABEL}\.)+ (?:{_GENERIC_TLDS}) (?![\w-]) (?:/[^\s<>"]*)?
-    | (?<![\w@.\-/]) (?:{_LABEL}\.)+ [a-z]{{2}} /[^\s<>"]*
-    """,
-    re.IGNORECASE | re.VERBOSE,
-)
-_TRAILING_PUNCTUATION = ".,;:!?'\")]}"
-
-# An emoji sequence weighs 2 however many code points it has (twitter-text's emoji parsing): flags,
-# keycaps, and a pictograph with skin tones / variation selectors / tags, joined by ZWJ.
-_PICTOGRAPH = (
-    "[\u2194-\u2199\u21a9\u21aa\u231a\u231b\u2328\u23cf\u23e9-\u23f3\u23f8-\u23fa\u24c2\u25aa\u25ab"
-    "\u25b6\u25c0\u25fb-\u25fe\u2600-\u27bf\u2934\u2935\u2b05-\u2b07\u2b1b\u2b1c\u2b50\u2b55\u3030"
-    "\u303d\u3297\u3299\U0001f000-\U0001faff]"
-)
-_EMOJI_TAIL = "(?:[\U0001f3fb-\U0001f3ff]|\ufe0f|[\U000e0020-\U000e007f])*"
-EMOJI_PATTERN = re.compile(
-    "[\U0001f1e6-\U0001f1ff]{2}"
-    "|[0-9#*]\ufe0f?\u20e3"
-    "|[\u00a9\u00ae\u203c\u2049\u2122\u2139]\ufe0f"
-    f"|{_PICTOGRAPH}{_EMOJI_TAIL}(?:\u200d{_PICTOGRAPH}{_EMOJI_TAIL})*"
-)
-
-
-def _code_point_weight(char: str) -> int:
-    code = ord(char)
-    return 1 if any(start <= code <= end for start, end in ONE_WEIGHT_RANGES) else DEFAULT_WEIGHT
-
-
-def find_urls(text: str) -> list[tuple[int, int]]:
-    spans = []
-    for match in URL_PATTERN.finditer(text):
-        start, end = match.span()
-        while end > start and text[end - 1] in _TRAILING_PUNCTUATION:
-            end -= 1
-        spans.append((start, end))
-    return spans
-
-
-def weighted_length(text: str) -> int:
-    """The length X counts: NFC text, every URL 23, every emoji sequence 2, other code points 1 or 2."""
-    text = unicodedata.normalize("NFC", text)
-    length = 0
-    position = 0
-    for start, end in find_urls(text):
-        length += _weigh_plain(text[position:start]) + URL_WEIGHT
-        position = end
-    return length + _weigh_plain(text[position:])
-
-
-def _weigh_plain(text: str) -> int:
-    length = 0
-    position = 0
-    for match in EMOJI_PATTERN.finditer(text):
-        length += sum(map(_code_point_weight, text[position : match.start()])) + EMOJI_WEIGHT
-        position = match.end()
-    return length + sum(map(_code_point_weight, text[position:]))
-
+from .twitter_text import LONG_POST_MAX_WEIGHTED_LENGTH, invalid_characters, parse_tweet, url_spans
 
 # --- The client ---------------------------------------------------------------------------------------
 
@@ -142,14 +66,12 @@ class TwitterClient(HttpClient):
 
     media_wait_seconds: ClassVar[float] = 180.0
 
+    @property
+    def max_weighted_length(self) -> int:
+        return LONG_POST_MAX_WEIGHTED_LENGTH if self.account.long_posts else MAX_WEIGHTED_LENGTH
+
     def validate(self, payload: PublishPayload) -> list[str]:
-        problems = []
-        length = weighted_length(payload.text)
-        if length > MAX_WEIGHTED_LENGTH:
-            problems.append(
-                f"{length} characters as X counts them (links 23, emoji and wide characters 2), "
-                f"the limit is {MAX_WEIGHTED_LENGTH}"
-            )
+        problems = _text_problems(payload.text, limit=self.max_weighted_length)
         kinds = [item.type for item in payload.media]
         for index, item in enumerate(payload.media, start=1):
             if item.type not in ("image", "gif", "video"):
@@ -373,8 +295,32 @@ def _rate_limit_wait(response: requests.Response) -> float | None:
     return seconds_until_epoch(headers.get("x-rate-limit-reset")) or retry_after_seconds(headers)
 
 
+def _text_problems(text: str, *, limit: int) -> list[str]:
+    """What X's counting (twitter-text 3.1.0) refuses: over the limit, or characters it does not take."""
+    problems = []
+    length = parse_tweet(text, max_weighted_length=limit).weighted_length
+    if length > limit:
+        premium = (
+            f" ({LONG_POST_MAX_WEIGHTED_LENGTH:,} if the account has X Premium and long posts turned on)"
+            if limit < LONG_POST_MAX_WEIGHTED_LENGTH and length <= LONG_POST_MAX_WEIGHTED_LENGTH
+            else ""
+        )
+        problems.append(
+            f"{length:,} characters as X counts them (links 23, emoji and wide characters 2), "
+            f"the limit is {limit:,}{premium}"
+        )
+    if refused := invalid_characters(text):
+        codes = ", ".join(f"U+{ord(char):04X}" for char in refused)
+        problems.append(
+            f"the text contains {codes}, which X refuses (an invisible character, often pasted in "
+            f"from another app); remove {'it' if len(refused) == 1 else 'them'}"
+        )
+    return problems
+
+
 def _without_urls(text: str) -> str:
-    spans = find_urls(text)
+    text = unicodedata.normalize("NFC", text)
+    spans = url_spans(text)
     for start, end in reversed(spans):
         text = text[:start] + f" {_URL_PLACEHOLDER} " + text[end:]
     return normalize_text(text)

@@ -144,7 +144,10 @@ def test_validation_problems_name_the_platform():
 
     assert validation_problems(
         x, PublishPayload.for_platform(content="short", metadata=metadata, platform="TWITTER")
-    ) == ["X: 281 characters as X counts them (links 23, emoji and wide characters 2), the limit is 280"]
+    ) == [
+        "X: 281 characters as X counts them (links 23, emoji and wide characters 2), the limit is 280 "
+        "(25,000 if the account has X Premium and long posts turned on)"
+    ]
     assert validation_problems(
         instagram, PublishPayload.for_platform(content="short", metadata=metadata, platform="INSTAGRAM")
     ) == ["Instagram: a post needs one image or video; Instagram has no text-only posts"]

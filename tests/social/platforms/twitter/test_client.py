@@ -11,7 +11,8 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 from social.models import Platform
 from social.platforms import CannotTell, ErrorKind, Found, MediaItem, NotFound, PublishResult
 from social.platforms.twitter import client as twitter
-from social.platforms.twitter.client import TwitterClient, same_post_text, weighted_length
+from social.platforms.twitter.client import TwitterClient, same_post_text
+from social.platforms.twitter.twitter_text import weighted_length
 
 from ..helpers import (
     IMAGE_URL,
@@ -384,7 +385,7 @@ LONG_URL = "https://example.com/" + "path/" * 30
         ("é" * 280, 280),
         ("e\u0301" * 280, 280),  # counted after NFC, as é
         ("visit example.com today", 6 + 23 + 6),
-        ("bit.ly/x1 and file.py", 23 + 12),
+        ("bit.ly/x1 and file.py", 23 + 5 + 23),  # .py is Paraguay's TLD: X links file.py too
     ],
 )
 def test_weighted_length__counts_as_x_does(text, length):
@@ -407,8 +408,66 @@ def test_validate__at_280_passes(client, text):
 )
 def test_validate__at_281_fails(client, text):
     assert client.validate(payload(text)) == [
-        "281 characters as X counts them (links 23, emoji and wide characters 2), the limit is 280"
+        "281 characters as X counts them (links 23, emoji and wide characters 2), the limit is 280 "
+        "(25,000 if the account has X Premium and long posts turned on)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "x_counts"),
+    [
+        ("a" * 262 + " example.de", 286),  # a bare ccTLD domain is a link
+        ("a" * 262 + " shop.club", 286),  # so is one with any gTLD in twitter-text's list
+        ("詳細はこちら https://example.com/news" + "日本語" * 70, 456),  # the link ends before the CJK
+    ],
+    ids=["bare-cctld", "bare-new-gtld", "cjk-after-url"],
+)
+def test_validate__refuses_what_x_counts_over_280(client, text, x_counts):
+    assert client.validate(payload(text)) == [
+        f"{x_counts} characters as X counts them (links 23, emoji and wide characters 2), the limit is 280 "
+        "(25,000 if the account has X Premium and long posts turned on)"
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a" * 256 + " https://en.wikipedia.org/wiki/Foo_(bar)", "a" * 256 + " bbc.co.uk"],
+    ids=["parentheses-in-the-link", "second-level-cctld"],
+)
+def test_validate__accepts_what_x_counts_as_280(client, text):
+    assert client.validate(payload(text)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "codes", "pronoun"),
+    [
+        ("\ufeffhello", "U+FEFF", "it"),
+        ("hello\uffff", "U+FFFF", "it"),
+        ("a\ufffeb\ufeffc\ufffe", "U+FFFE, U+FEFF", "them"),
+    ],
+    ids=["byte-order-mark", "non-character", "several"],
+)
+def test_validate__refuses_characters_x_refuses(client, text, codes, pronoun):
+    assert client.validate(payload(text)) == [
+        f"the text contains {codes}, which X refuses (an invisible character, often pasted in from "
+        f"another app); remove {pronoun}"
+    ]
+
+
+def test_validate__long_posts_allow_25000_for_an_x_premium_account(make_account):
+    account = make_account(Platform.TWITTER, external_id="77", long_posts=True)
+    client = TwitterClient(account)
+
+    assert client.validate(payload("a" * 25_000)) == []
+    assert client.validate(payload("日" * 12_500 + " https://example.com/" + "a" * 100)) == [
+        "25,024 characters as X counts them (links 23, emoji and wide characters 2), the limit is 25,000"
+    ]
+
+
+def test_validate__long_posts_is_only_a_true_flag(make_account):
+    client = TwitterClient(make_account(Platform.TWITTER, external_id="78", long_posts="yes"))
+
+    assert client.validate(payload("a" * 281))[0].startswith("281 characters as X counts them")
 
 
 def test_validate__media_limits(client):
