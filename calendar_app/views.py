@@ -11,7 +11,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from calendar_app.services.publishing import publish_due_posts
+from calendar_app.publisher import publish_due_posts
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ def main() -> None:
 
     django.setup()
 
-    from calendar_app.services.publishing import publish_due_posts
+    from calendar_app.publisher import publish_due_posts
     from tests.fakes import FakePlatform
 
     barrier = Path(os.environ["RACE_BARRIER_DIR"])

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
 from django.db.migrations.executor import MigrationExecutor
 
-from calendar_app.services.publishing import publish_due_posts
+from calendar_app.publisher import publish_due_posts
 
 
 def _positive(convert):

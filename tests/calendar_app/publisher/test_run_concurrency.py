@@ -22,7 +22,7 @@ from django.db import connection
 from django.utils import timezone
 
 from calendar_app.models import AccountStatus, PostStatus, ScheduledPost, ScheduledPostAccount
-from calendar_app.services.publishing import publish_due_posts
+from calendar_app.publisher import publish_due_posts
 from social.models import SocialAccount
 from tests.fakes import FakePlatform, created_then_lost, fail, lost_before_creating, ok, slow
 from tests.subprocesses import subprocess_env

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from calendar_app.models import PostStatus, ScheduledPost
 from calendar_app.selectors import posts_held_by_run
-from calendar_app.services.leases import (
+from calendar_app.publisher.leases import (
     _posts_take,
     posts_claim_due,
     posts_claim_expired,

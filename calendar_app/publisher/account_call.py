@@ -50,7 +50,7 @@ from social.models import SocialAccount, SocialAccountStatus
 from social.oauth import TokenRefreshError, TokenRevokedError, UnknownOAuthProviderError
 from social.services import social_account_mark_needs_reconnect, social_account_refresh_token
 
-from .publishing_sql import (
+from .sql import (
     attempt_close,
     attempt_open,
     post_account_finish_call,

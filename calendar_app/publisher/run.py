@@ -50,7 +50,7 @@ from social.crypto import TokenDecryptionError, get_key_ring
 from social.models import SocialAccount, SocialAccountStatus
 
 from .leases import posts_claim_due, posts_claim_expired, posts_extend_lease
-from .post_accounts import (
+from .account_call import (
     KEY_PROBLEM_MESSAGE,
     AccountOutcome,
     AccountTarget,
@@ -59,7 +59,7 @@ from .post_accounts import (
     post_account_reconcile,
     post_accounts_mark_missed,
 )
-from .publishing_sql import post_update_held
+from .sql import post_update_held
 from .workers import Heartbeat, WorkerPool
 
 logger = logging.getLogger(__name__)

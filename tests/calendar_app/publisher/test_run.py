@@ -28,8 +28,8 @@ from calendar_app.models import (
     ScheduledPostAccount,
 )
 from calendar_app.rules import post_status_rollup
-from calendar_app.services import publishing
-from calendar_app.services.publishing import PublishRunSummary, publish_due_posts
+from calendar_app.publisher import run as publishing
+from calendar_app.publisher import PublishRunSummary, publish_due_posts
 from social.clients import CannotTell, PublishPayload
 from social.clients import registry as client_registry
 from social.models import SocialAccount, SocialAccountStatus
