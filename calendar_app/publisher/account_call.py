@@ -1,36 +1,34 @@
-"""One account of one post: the platform call and what it leaves in the database.
+"""One account of one post: the platform call and its reconciliation, on a platform-call thread.
 
-Per account a run uses a couple of short transactions and never holds one across a platform call:
-1. mark the account PUBLISHING (only if it is still PENDING and the post still under this run's lease) and
-   open its PublishAttempt; commit. From here on a crash leaves evidence that a call may have happened.
-2. call the platform.
-3. record the result on the account (only if it is still PUBLISHING under this lease: the stale-writer
-   guard) and close the attempt.
-An UNKNOWN outcome is reconciled at once, as its own RECONCILE attempt; the account is sent again only when
-the platform confirms the post is not there. Platform failures never raise from here: each ends as an
-``AccountOutcome``.
+The flow never touches the database itself (its thread has no connection): it asks the run's recorder and
+database lanes. Per account:
+1. prepare (payload, client, validation, a token about to expire is refreshed): a problem found here ends
+   the account without a call and without an attempt row;
+2. start: the account is marked PUBLISHING and its PublishAttempt opened, together with other accounts'
+   marks in one transaction; the call goes out only once that has committed, so a crash from here on
+   leaves evidence that a call may have happened;
+3. call the platform;
+4. hand the verdict to the recorder, which writes it (only while the account is still PUBLISHING under this
+   run's lease: the stale-writer guard) and closes the attempt.
+An UNKNOWN outcome is reconciled at once, as its own RECONCILE attempt; the account is sent again only
+when the platform confirms the post is not there. Platform failures never raise from here: each ends as a
+verdict.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
-from contextlib import nullcontext
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from django.db import transaction
 from django.utils import timezone
 
-from calendar_app.models import (
-    AccountStatus,
-    AttemptAction,
-    AttemptOutcome,
-    ErrorKind,
-)
+from calendar_app.models import AccountStatus, AttemptAction, AttemptOutcome, ErrorKind
 from social.clients import (
     BaseClient,
     CannotTell,
@@ -50,16 +48,13 @@ from social.models import SocialAccount, SocialAccountStatus
 from social.oauth import TokenRefreshError, TokenRevokedError, UnknownOAuthProviderError
 from social.services import social_account_mark_needs_reconnect, social_account_refresh_token
 
-from .sql import (
-    attempt_close,
-    attempt_open,
-    post_account_finish_call,
-    post_account_start_call,
-    post_account_update_held,
-)
-from .workers import pool_http_session
+from .recorder import LOST, NOT_STARTED, Attempt, Recorder, Result, Verdict
+from .sql import attempt_close, attempt_open, post_account_start_call, post_account_update_held
+from .workers import DbLanes, is_connection_error, pool_http_session
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 TOKEN_REFRESH_MARGIN = timedelta(minutes=5)
 MESSAGE_LIMIT = 500
@@ -100,67 +95,23 @@ class AccountTarget:
 
 
 @dataclass(frozen=True)
-class AccountOutcome:
-    """Where an account ended this round. ``recorded`` is False when another run had taken the post over."""
+class CallContext:
+    """The run's side of a call: where its writes go, and whether it is stopping."""
 
-    status: str
-    error_kind: str = ""
-    message: str = ""
-    retry_after: float | None = None
-    published_at: datetime | None = None
-    recorded: bool = True
+    recorder: Recorder
+    lanes: DbLanes
+    stopping: Callable[[], bool]
 
 
-LOST = AccountOutcome(status=AccountStatus.PUBLISHING, recorded=False)
+class _NotStarted(Exception):
+    """The run stopped (or its database failed) before this account's call went out."""
 
 
-@dataclass(frozen=True)
-class _Attempt:
-    id: int
-    started_at: datetime
-
-
-def post_account_publish(*, post: PostRef, target: AccountTarget) -> AccountOutcome:
-    """Send a PENDING account its post, unless something known in advance says it cannot go."""
-    return _AccountWork(post=post, target=target).publish()
-
-
-def post_account_reconcile(*, post: PostRef, target: AccountTarget) -> AccountOutcome:
-    """Settle an account left PUBLISHING by a run that died mid-call: ask the platform, never re-send."""
-    return _AccountWork(post=post, target=target).reconcile_in_doubt()
-
-
-def post_accounts_mark_missed(*, post: PostRef, targets: list[AccountTarget], message: str) -> bool:
-    """End the PENDING accounts of a post that is too late to publish (kind MISSED); no platform call.
-
-    Returns False when this run no longer holds the post.
-    """
-    values = {
-        "status": AccountStatus.FAILED,
-        "error_kind": ErrorKind.MISSED,
-        "error_message": message,
-        "updated_at": timezone.now(),
-    }
-    with transaction.atomic():
-        for target in targets:
-            if not post_account_update_held(
-                post_account_id=target.post_account_id,
-                post_id=post.post_id,
-                lease_token=post.lease_token,
-                from_status=AccountStatus.PENDING,
-                values=values,
-            ):
-                transaction.set_rollback(True)
-                return False
-    for target in targets:
-        logger.warning("Post %s -> %s: %s: %s", post.post_id, target.label, ErrorKind.MISSED, message)
-    return True
-
-
-class _AccountWork:
-    def __init__(self, *, post: PostRef, target: AccountTarget) -> None:
+class AccountCall:
+    def __init__(self, *, post: PostRef, target: AccountTarget, context: CallContext) -> None:
         self.post = post
         self.target = target
+        self.context = context
         self.state: dict[str, Any] = {}
         self.secrets: set[str] = set()
         if target.account is not None:
@@ -168,119 +119,128 @@ class _AccountWork:
 
     # --- the two paths ------------------------------------------------------------------------------
 
-    def publish(self) -> AccountOutcome:
+    def publish(self) -> None:
+        """Send a PENDING account its post, unless something known in advance says it cannot go."""
+        try:
+            self._publish()
+        except _NotStarted:
+            self.context.recorder.settle(self.post, self.target, NOT_STARTED)
+
+    def reconcile_in_doubt(self) -> None:
+        """Settle an account left PUBLISHING by a run that died mid-call: ask the platform, never re-send."""
+        try:
+            self._reconcile_in_doubt()
+        except _NotStarted:
+            self.context.recorder.settle(self.post, self.target, NOT_STARTED)
+
+    def _publish(self) -> None:
         account = self.target.account
         if account is None:
-            return self._end_before_call(
-                AccountStatus.PENDING, ErrorKind.TRANSIENT, self.target.account_problem
-            )
+            return self._end_before_call(Verdict.RETRY, ErrorKind.TRANSIENT, self.target.account_problem)
         if account.status == SocialAccountStatus.NEEDS_RECONNECT:
             return self._end_before_call(
-                AccountStatus.FAILED,
+                Verdict.FAILED,
                 ErrorKind.AUTH,
                 "The account needs reconnecting (its token was refused or revoked): reconnect the account.",
             )
         if account.status == SocialAccountStatus.DISABLED:
-            return self._end_before_call(AccountStatus.FAILED, ErrorKind.INVALID, "The account is disabled.")
+            return self._end_before_call(Verdict.FAILED, ErrorKind.INVALID, "The account is disabled.")
         try:
             payload = self._payload(account)
         except (AttributeError, TypeError, ValueError) as exc:
             return self._end_before_call(
-                AccountStatus.FAILED, ErrorKind.INVALID, f"The post's metadata cannot be read: {exc}"
+                Verdict.FAILED, ErrorKind.INVALID, f"The post's metadata cannot be read: {exc}"
             )
         try:
             client = self._client(account)
             problems = validation_problems(account, payload, client=client)
         except UnknownPlatformError as exc:
             return self._end_before_call(
-                AccountStatus.PENDING, ErrorKind.TRANSIENT, f"{exc} The post is kept and retried."
+                Verdict.RETRY, ErrorKind.TRANSIENT, f"{exc} The post is kept and retried."
             )
         except Exception as exc:
             return self._end_before_call(
-                AccountStatus.PENDING,
+                Verdict.RETRY,
                 ErrorKind.TRANSIENT,
                 f"Preparing the call failed unexpectedly ({self._describe(exc)}); will retry.",
             )
         if problems:
-            return self._end_before_call(AccountStatus.FAILED, ErrorKind.INVALID, "; ".join(problems))
+            return self._end_before_call(Verdict.FAILED, ErrorKind.INVALID, "; ".join(problems))
 
-        account, problem = self._with_fresh_token(account, must_succeed=True)
-        if problem is not None:
-            return problem
-        if account is not self.target.account:
-            client = self._client(account)
+        fresh = self._with_fresh_token(account, must_succeed=True)
+        if fresh is None:
+            return None
+        if fresh is not account:
+            account, client = fresh, self._client(fresh)
 
         attempt = self._start_publish()
         if attempt is None:
-            return LOST
+            return self.context.recorder.settle(self.post, self.target, LOST)
         result = self._call(client, payload)
         if isinstance(result, PublishError) and result.kind == ErrorKind.AUTH:
             return self._refresh_and_retry(account, payload, attempt, result)
         return self._settle(account, payload, attempt, result)
 
-    def reconcile_in_doubt(self) -> AccountOutcome:
+    def _reconcile_in_doubt(self) -> None:
         account = self.target.account
         self.state = dict(self.target.publish_state)
+        cause = "A call was in flight when its run stopped"
         if account is None:
             return self._record(
                 None,
-                status=AccountStatus.NEEDS_REVIEW,
+                Verdict.CANNOT_TELL,
                 kind=ErrorKind.UNKNOWN,
-                message=f"A call was in flight when its run stopped, and it cannot be checked: "
-                f"{self.target.account_problem}",
-                attempt_outcome=AttemptOutcome.CANNOT_TELL,
+                message=f"{cause}, and it cannot be checked: {self.target.account_problem}",
             )
         try:
             payload = self._payload(account)
         except (AttributeError, TypeError, ValueError) as exc:
             return self._record(
                 None,
-                status=AccountStatus.NEEDS_REVIEW,
+                Verdict.CANNOT_TELL,
                 kind=ErrorKind.UNKNOWN,
-                message=f"A call was in flight when its run stopped, and the post's metadata cannot be read "
-                f"to check it: {exc}",
-                attempt_outcome=AttemptOutcome.CANNOT_TELL,
+                message=f"{cause}, and the post's metadata cannot be read to check it: {exc}",
             )
-        account, _ = self._with_fresh_token(account, must_succeed=False)
+        account = self._with_fresh_token(account, must_succeed=False) or account
         attempt = self._start_reconcile()
         if attempt is None:
-            return LOST
+            return self.context.recorder.settle(self.post, self.target, LOST)
         return self._reconcile(
             account,
             payload,
             attempt,
             started_at=self.target.in_doubt_since or attempt.started_at,
-            cause="A call was in flight when its run stopped",
+            cause=cause,
         )
 
     # --- steps --------------------------------------------------------------------------------------
 
     def _refresh_and_retry(
-        self, account: SocialAccount, payload: PublishPayload, attempt: _Attempt, error: PublishError
-    ) -> AccountOutcome:
+        self, account: SocialAccount, payload: PublishPayload, attempt: Attempt, error: PublishError
+    ) -> None:
         """The platform refused the token: refresh it (unless another run already did) and call once more."""
         try:
-            refreshed = social_account_refresh_token(
-                account_id=account.pk, rejected_access_token=account.access_token
+            refreshed = self._db(
+                lambda: social_account_refresh_token(
+                    account_id=account.pk, rejected_access_token=account.access_token
+                )
             )
         except TokenRevokedError as exc:
             return self._record(
                 attempt,
-                status=AccountStatus.FAILED,
+                Verdict.FAILED,
                 kind=ErrorKind.AUTH,
                 message=f"{error.message} The token cannot be refreshed ({exc}): reconnect the account.",
                 http_status=error.http_status,
-                attempt_outcome=AttemptOutcome.FAILED,
             )
         except (TokenRefreshError, UnknownOAuthProviderError, TokenDecryptionError) as exc:
             reason = KEY_PROBLEM_MESSAGE if isinstance(exc, TokenDecryptionError) else str(exc)
             return self._record(
                 attempt,
-                status=AccountStatus.PENDING,
+                Verdict.RETRY,
                 kind=ErrorKind.TRANSIENT,
                 message=f"{error.message} Refreshing the token failed for now ({reason}); will retry.",
                 http_status=error.http_status,
-                attempt_outcome=AttemptOutcome.FAILED,
             )
         self._remember_secrets(refreshed)
         try:
@@ -288,26 +248,26 @@ class _AccountWork:
         except Exception as exc:
             return self._record(
                 attempt,
-                status=AccountStatus.PENDING,
+                Verdict.RETRY,
                 kind=ErrorKind.TRANSIENT,
                 message=f"Building the client failed unexpectedly ({self._describe(exc)}); will retry.",
-                attempt_outcome=AttemptOutcome.FAILED,
             )
         retry_attempt = self._start_publish(after=(attempt, error))
         if retry_attempt is None:
-            return LOST
+            return self.context.recorder.settle(self.post, self.target, LOST)
         result = self._call(client, payload)
         if isinstance(result, PublishError) and result.kind == ErrorKind.AUTH:
-            social_account_mark_needs_reconnect(
-                account_id=refreshed.pk, rejected_access_token=refreshed.access_token
+            self._db(
+                lambda: social_account_mark_needs_reconnect(
+                    account_id=refreshed.pk, rejected_access_token=refreshed.access_token
+                )
             )
             return self._record(
                 retry_attempt,
-                status=AccountStatus.FAILED,
+                Verdict.FAILED,
                 kind=ErrorKind.AUTH,
                 message=f"{result.message} Refused again with a refreshed token: reconnect the account.",
                 http_status=result.http_status,
-                attempt_outcome=AttemptOutcome.FAILED,
             )
         return self._settle(refreshed, payload, retry_attempt, result)
 
@@ -315,52 +275,42 @@ class _AccountWork:
         self,
         account: SocialAccount,
         payload: PublishPayload,
-        attempt: _Attempt,
+        attempt: Attempt,
         result: PublishResult | PublishError,
-    ) -> AccountOutcome:
+    ) -> None:
         if isinstance(result, PublishResult):
             return self._record(
                 attempt,
-                status=AccountStatus.PUBLISHED,
+                Verdict.PUBLISHED,
                 platform_post_id=result.platform_post_id,
                 platform_post_url=result.platform_post_url,
-                attempt_outcome=AttemptOutcome.PUBLISHED,
             )
         if result.kind == ErrorKind.UNKNOWN:
             reconcile_attempt = self._start_reconcile(after=(attempt, result))
             if reconcile_attempt is None:
-                return LOST
+                return self.context.recorder.settle(self.post, self.target, LOST)
             return self._reconcile(
                 account, payload, reconcile_attempt, started_at=attempt.started_at, cause=result.message
             )
-        if result.kind == ErrorKind.TRANSIENT:
-            return self._record(
-                attempt,
-                status=AccountStatus.PENDING,
-                kind=ErrorKind.TRANSIENT,
-                message=result.message,
-                http_status=result.http_status,
-                retry_after=result.retry_after,
-                attempt_outcome=AttemptOutcome.FAILED,
-            )
+        verdict = Verdict.RETRY if result.kind == ErrorKind.TRANSIENT else Verdict.FAILED
         return self._record(
             attempt,
-            status=AccountStatus.FAILED,
+            verdict,
             kind=result.kind,
             message=result.message,
             http_status=result.http_status,
-            attempt_outcome=AttemptOutcome.FAILED,
+            retry_after=result.retry_after if verdict == Verdict.RETRY else None,
         )
 
     def _reconcile(
         self,
         account: SocialAccount,
         payload: PublishPayload,
-        attempt: _Attempt,
+        attempt: Attempt,
         *,
         started_at: datetime,
         cause: str,
-    ) -> AccountOutcome:
+    ) -> None:
         try:
             answer: ReconcileResult = self._client(account).reconcile(
                 InDoubtAttempt(payload=payload, started_at=started_at, state=dict(self.state))
@@ -370,60 +320,64 @@ class _AccountWork:
         if isinstance(answer, Found):
             return self._record(
                 attempt,
-                status=AccountStatus.PUBLISHED,
+                Verdict.PUBLISHED,
                 platform_post_id=answer.platform_post_id,
                 platform_post_url=answer.platform_post_url,
-                attempt_outcome=AttemptOutcome.PUBLISHED,
             )
         if isinstance(answer, NotFound):
             return self._record(
                 attempt,
-                status=AccountStatus.PENDING,
+                Verdict.CONFIRMED_ABSENT,
                 kind=ErrorKind.UNKNOWN,
                 message=f"{cause}; the platform confirmed the post is not there, so it will be sent again.",
-                attempt_outcome=AttemptOutcome.NOT_FOUND,
                 attempt_message=answer.reason,
             )
         reason = getattr(answer, "reason", "") or "no reason given"
         return self._record(
             attempt,
-            status=AccountStatus.NEEDS_REVIEW,
+            Verdict.CANNOT_TELL,
             kind=ErrorKind.UNKNOWN,
             message=f"{cause}; whether it was published cannot be told ({reason}). Check the account, then "
             "mark it published or send it again.",
-            attempt_outcome=AttemptOutcome.CANNOT_TELL,
             attempt_message=reason,
         )
 
-    def _with_fresh_token(
-        self, account: SocialAccount, *, must_succeed: bool
-    ) -> tuple[SocialAccount, AccountOutcome | None]:
-        """Refresh a token that expires within minutes, before the call rather than after a refusal."""
+    def _with_fresh_token(self, account: SocialAccount, *, must_succeed: bool) -> SocialAccount | None:
+        """Refresh a token that expires within minutes, before the call rather than after a refusal.
+
+        Returns the account to call with, or None when the account has ended (recorded) without a call.
+        """
         now = timezone.now()
         expires_at = account.token_expires_at
         if expires_at is None or expires_at > now + TOKEN_REFRESH_MARGIN:
-            return account, None
+            return account
         try:
-            fresh = social_account_refresh_token(account_id=account.pk, refresh_within=TOKEN_REFRESH_MARGIN)
+            fresh = self._db(
+                lambda: social_account_refresh_token(
+                    account_id=account.pk, refresh_within=TOKEN_REFRESH_MARGIN
+                )
+            )
         except TokenRevokedError as exc:
             if not must_succeed:
-                return account, None
-            return account, self._end_before_call(
-                AccountStatus.FAILED,
+                return account
+            self._end_before_call(
+                Verdict.FAILED,
                 ErrorKind.AUTH,
                 f"The token cannot be refreshed ({exc}): reconnect the account.",
             )
+            return None
         except (TokenRefreshError, UnknownOAuthProviderError, TokenDecryptionError) as exc:
             if not must_succeed or expires_at > now:
-                return account, None  # still valid for a few minutes: use it
+                return account  # still valid for a few minutes: use it
             reason = KEY_PROBLEM_MESSAGE if isinstance(exc, TokenDecryptionError) else str(exc)
-            return account, self._end_before_call(
-                AccountStatus.PENDING,
+            self._end_before_call(
+                Verdict.RETRY,
                 ErrorKind.TRANSIENT,
                 f"The token has expired and refreshing it failed for now ({reason}); will retry.",
             )
+            return None
         self._remember_secrets(fresh)
-        return fresh, None
+        return fresh
 
     def _call(self, client: BaseClient, payload: PublishPayload) -> PublishResult | PublishError:
         try:
@@ -436,9 +390,66 @@ class _AccountWork:
             return PublishError(ErrorKind.UNKNOWN, "The client answered without the new post's id.")
         return result
 
-    # --- writes -------------------------------------------------------------------------------------
+    # --- the database, through the run ------------------------------------------------------------
 
-    def _update(self, from_status: str, values: dict[str, Any], *, count_attempt: bool = False) -> bool:
+    def _db(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` on one of the run's database lanes and wait for it."""
+        try:
+            return self.context.lanes.call(fn)
+        except Exception as exc:
+            if is_connection_error(exc):
+                raise _NotStarted from exc
+            raise
+
+    def _start_publish(self, *, after: tuple[Attempt, PublishError] | None = None) -> Attempt | None:
+        if after is None:
+            if self.context.stopping():
+                raise _NotStarted
+            try:
+                attempt = self.context.recorder.start(self.post, self.target).result()
+            except Exception as exc:
+                if is_connection_error(exc):
+                    raise _NotStarted from exc
+                raise
+        else:  # the same account again, after a token refresh: close the refused call, open the next
+            attempt = self._db(lambda: self._start_again(after))
+        if attempt is not None:
+            self.state = {}
+        return attempt
+
+    def _start_again(self, after: tuple[Attempt, PublishError]) -> Attempt | None:
+        now = timezone.now()
+        with transaction.atomic():
+            self._close_attempt(after[0], error=after[1], finished_at=now)
+            attempt_id = post_account_start_call(
+                post_account_id=self.target.post_account_id,
+                post_id=self.post.post_id,
+                lease_token=self.post.lease_token,
+                from_status=AccountStatus.PUBLISHING,
+                values={"status": AccountStatus.PUBLISHING, "publish_state": {}, "updated_at": now},
+                action=AttemptAction.PUBLISH,
+                started_at=now,
+            )
+        return None if attempt_id is None else Attempt(attempt_id, now)
+
+    def _start_reconcile(self, *, after: tuple[Attempt, PublishError] | None = None) -> Attempt | None:
+        if after is None and self.context.stopping():
+            raise _NotStarted
+        return self._db(lambda: self._open_reconcile(after))
+
+    def _open_reconcile(self, after: tuple[Attempt, PublishError] | None) -> Attempt | None:
+        now = timezone.now()
+        with transaction.atomic():
+            if after is not None:
+                self._close_attempt(after[0], error=after[1], finished_at=now)
+            if not self._update(AccountStatus.PUBLISHING, {"updated_at": now}):
+                return None
+            attempt_id = attempt_open(
+                post_account_id=self.target.post_account_id, action=AttemptAction.RECONCILE, started_at=now
+            )
+        return Attempt(attempt_id, now)
+
+    def _update(self, from_status: str, values: dict[str, Any]) -> bool:
         """Write the account only while it is ``from_status`` and its post is still under this run's lease."""
         return post_account_update_held(
             post_account_id=self.target.post_account_id,
@@ -446,124 +457,9 @@ class _AccountWork:
             lease_token=self.post.lease_token,
             from_status=from_status,
             values=values,
-            count_attempt=count_attempt,
         )
 
-    def _start_publish(self, *, after: tuple[_Attempt, PublishError] | None = None) -> _Attempt | None:
-        now = timezone.now()
-        with transaction.atomic() if after is not None else nullcontext():
-            if after is not None:  # the same account again, after a token refresh
-                self._close_attempt(after[0], error=after[1], finished_at=now)
-            attempt_id = post_account_start_call(
-                post_account_id=self.target.post_account_id,
-                post_id=self.post.post_id,
-                lease_token=self.post.lease_token,
-                from_status=AccountStatus.PENDING if after is None else AccountStatus.PUBLISHING,
-                values={"status": AccountStatus.PUBLISHING, "publish_state": {}, "updated_at": now},
-                action=AttemptAction.PUBLISH,
-                started_at=now,
-            )
-        if attempt_id is None:
-            return None
-        self.state = {}
-        return _Attempt(id=attempt_id, started_at=now)
-
-    def _start_reconcile(self, *, after: tuple[_Attempt, PublishError] | None = None) -> _Attempt | None:
-        now = timezone.now()
-        with transaction.atomic():
-            if after is not None:
-                self._close_attempt(after[0], error=after[1], finished_at=now)
-            if not self._update(AccountStatus.PUBLISHING, {"updated_at": now}):
-                return None
-            return self._open_attempt(AttemptAction.RECONCILE, now)
-
-    def _open_attempt(self, action: str, started_at: datetime) -> _Attempt:
-        attempt_id = attempt_open(
-            post_account_id=self.target.post_account_id, action=action, started_at=started_at
-        )
-        return _Attempt(id=attempt_id, started_at=started_at)
-
-    def _record(
-        self,
-        attempt: _Attempt | None,
-        *,
-        status: str,
-        attempt_outcome: str,
-        kind: str = "",
-        message: str = "",
-        http_status: int | None = None,
-        retry_after: float | None = None,
-        platform_post_id: str = "",
-        platform_post_url: str = "",
-        attempt_message: str | None = None,
-    ) -> AccountOutcome:
-        """Write the result on the account (still PUBLISHING under this lease) and close the attempt."""
-        now = timezone.now()
-        message = self._safe(message)
-        published_at = now if status == AccountStatus.PUBLISHED else None
-        values: dict[str, Any] = {
-            "status": status,
-            "error_kind": kind,
-            "error_message": message,
-            "updated_at": now,
-        }
-        if status == AccountStatus.PUBLISHED:
-            values.update(
-                platform_post_id=platform_post_id[:255],
-                platform_post_url=platform_post_url[:500],
-                published_at=published_at,
-            )
-        if attempt is None:
-            recorded = self._update(AccountStatus.PUBLISHING, values)
-        else:
-            recorded = post_account_finish_call(
-                post_account_id=self.target.post_account_id,
-                post_id=self.post.post_id,
-                lease_token=self.post.lease_token,
-                values=values,
-                attempt_id=attempt.id,
-                attempt_values={
-                    "finished_at": now,
-                    "outcome": attempt_outcome,
-                    "error_kind": kind,
-                    "http_status": http_status,
-                    "error_message": self._safe(message if attempt_message is None else attempt_message),
-                },
-            )
-        if not recorded:
-            logger.warning(
-                "Post %s -> %s: another run took the post over during the call; its result (%s%s) was not "
-                "recorded on the account, only in the attempt history.",
-                self.post.post_id,
-                self.target.label,
-                status,
-                f" {platform_post_id}" if platform_post_id else "",
-            )
-            return LOST
-        self._log(status, kind, message)
-        return AccountOutcome(
-            status=status,
-            error_kind=kind,
-            message=message,
-            retry_after=retry_after,
-            published_at=published_at,
-        )
-
-    def _end_before_call(self, status: str, kind: str, message: str) -> AccountOutcome:
-        """An outcome known without calling the platform: no attempt row, the account was never sent."""
-        message = self._safe(message)
-        values = {
-            "status": status,
-            "error_kind": kind,
-            "error_message": message,
-            "updated_at": timezone.now(),
-        }
-        if not self._update(AccountStatus.PENDING, values):
-            return LOST
-        self._log(status, kind, message)
-        return AccountOutcome(status=status, error_kind=kind, message=message)
-
-    def _close_attempt(self, attempt: _Attempt, *, error: PublishError, finished_at: datetime) -> None:
+    def _close_attempt(self, attempt: Attempt, *, error: PublishError, finished_at: datetime) -> None:
         attempt_close(
             attempt_id=attempt.id,
             values={
@@ -575,10 +471,58 @@ class _AccountWork:
             },
         )
 
+    def _record(
+        self,
+        attempt: Attempt | None,
+        verdict: Verdict,
+        *,
+        kind: str = "",
+        message: str = "",
+        http_status: int | None = None,
+        retry_after: float | None = None,
+        platform_post_id: str = "",
+        platform_post_url: str = "",
+        attempt_message: str | None = None,
+    ) -> None:
+        """Hand the result to the recorder: written with others, on the account still PUBLISHING."""
+        self.context.recorder.record(
+            Result(
+                post=self.post,
+                target=self.target,
+                verdict=verdict,
+                attempt=attempt,
+                kind=kind,
+                message=self._safe(message),
+                http_status=http_status,
+                retry_after=retry_after,
+                platform_post_id=platform_post_id,
+                platform_post_url=platform_post_url,
+                attempt_message=None if attempt_message is None else self._safe(attempt_message),
+            )
+        )
+
+    def _end_before_call(self, verdict: Verdict, kind: str, message: str) -> None:
+        """An outcome known without calling the platform: no attempt row, the account was never sent."""
+        if self.context.stopping():
+            raise _NotStarted
+        self.context.recorder.record(
+            Result(
+                post=self.post,
+                target=self.target,
+                verdict=verdict,
+                attempt=None,
+                from_status=AccountStatus.PENDING,
+                kind=kind,
+                message=self._safe(message),
+            )
+        )
+
     def _save_progress(self, state: dict[str, Any]) -> None:
-        """``on_progress`` of the client: committed at once, so a run that dies leaves it for reconciliation."""
+        """``on_progress`` of the client: committed before the client goes on, so a run that dies leaves it
+        for reconciliation."""
         self.state.update(state)
-        self._update(AccountStatus.PUBLISHING, {"publish_state": dict(self.state)})
+        saved = dict(self.state)
+        self._db(lambda: self._update(AccountStatus.PUBLISHING, {"publish_state": saved}))
 
     # --- helpers ------------------------------------------------------------------------------------
 
@@ -604,8 +548,3 @@ class _AccountWork:
 
     def _describe(self, exc: BaseException) -> str:
         return self._safe(f"{type(exc).__name__}: {exc}")
-
-    def _log(self, status: str, kind: str, message: str) -> None:
-        if status == AccountStatus.PUBLISHED:
-            return
-        logger.warning("Post %s -> %s: %s: %s", self.post.post_id, self.target.label, kind, message)

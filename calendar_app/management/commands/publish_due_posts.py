@@ -89,3 +89,5 @@ class Command(BaseCommand):
         for line in summary.dry_run_lines:
             self.stdout.write(line)
         self.stdout.write(summary.line())
+        if summary.error:
+            raise CommandError(f"{summary.error} (posts not started are queued again)")

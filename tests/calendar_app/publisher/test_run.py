@@ -27,9 +27,9 @@ from calendar_app.models import (
     ScheduledPost,
     ScheduledPostAccount,
 )
-from calendar_app.rules import post_status_rollup
-from calendar_app.publisher import run as publishing
 from calendar_app.publisher import PublishRunSummary, publish_due_posts
+from calendar_app.publisher import run as publishing
+from calendar_app.rules import post_status_rollup
 from social.clients import CannotTell, PublishPayload
 from social.clients import registry as client_registry
 from social.models import SocialAccount, SocialAccountStatus
