@@ -44,6 +44,7 @@ def publish_scheduled_posts(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": f"Bad configuration: {exc}"}, status=500)
     if summary.error:
         # The run stopped early; what it had not started is queued again and nothing was lost.
+        logger.error("The cron trigger's run stopped early: %s", summary.error)
         return JsonResponse({**summary.as_dict(), "error": summary.error}, status=503)
     return JsonResponse(summary.as_dict())
 

@@ -50,8 +50,9 @@ class RunHistory:
             self._lanes.call(self._row.save)
 
     def end(self, summary: PublishRunSummary) -> None:
-        if self._row.pk is None and not (self._eager or summary.processed or summary.lost or summary.errors):
-            return
+        took_posts = summary.processed or summary.released or summary.lost or summary.errors
+        if self._row.pk is None and (self._eager or not took_posts):
+            return  # an eager row that could not even be begun (no database), or an idle watch look
         self._row.finished_at = timezone.now()
         for name in _FIGURES:
             setattr(self._row, name, getattr(summary, name))

@@ -21,13 +21,13 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from calendar_app.models import AccountStatus, AttemptOutcome
 
 from .sql import AccountResult, post_accounts_record, post_accounts_start_calls
-from .workers import Batcher, DbLanes
+from .workers import Batcher, DbLanes, is_connection_error
 
 if TYPE_CHECKING:
     from .account_call import AccountTarget, PostRef
@@ -172,12 +172,11 @@ class Recorder:
 
     def _write_starts(self, batch: list[tuple[PostRef, AccountTarget, Future]]) -> tuple[datetime, dict]:
         now = timezone.now()
-        with transaction.atomic():
-            started = post_accounts_start_calls(
-                post_accounts=[(target.post_account_id, post.post_id) for post, target, _ in batch],
-                lease_token=self.lease_token,
-                started_at=now,
-            )
+        started = post_accounts_start_calls(
+            post_accounts=[(target.post_account_id, post.post_id) for post, target, _ in batch],
+            lease_token=self.lease_token,
+            started_at=now,
+        )
         return now, started
 
     def _started(self, batch: list[tuple[PostRef, AccountTarget, Future]], written: tuple) -> None:
@@ -201,18 +200,38 @@ class Recorder:
         """An end that writes nothing (the post was taken over, or the run stopped before the call)."""
         self._on_outcome(post, target, outcome)
 
-    def _write_results(self, batch: list[Result]) -> tuple[datetime, set[int]]:
+    def _write_results(self, batch: list[Result]) -> tuple[datetime, set[int], set[int]]:
         now = timezone.now()
-        with transaction.atomic():
-            written = post_accounts_record(
-                results=[result.account_result(now) for result in batch], lease_token=self.lease_token
-            )
-        return now, written
+        rows = [result.account_result(now) for result in batch]
+        try:
+            return now, post_accounts_record(results=rows, lease_token=self.lease_token), set()
+        except DatabaseError as exc:
+            if is_connection_error(exc) or len(rows) == 1:
+                raise
+        # One bad row must not cost the others their results: write them one by one.
+        written: set[int] = set()
+        broken: set[int] = set()
+        for row in rows:
+            try:
+                with transaction.atomic():
+                    written |= post_accounts_record(results=[row], lease_token=self.lease_token)
+            except DatabaseError as exc:
+                if is_connection_error(exc):
+                    raise
+                broken.add(row.post_account_id)
+        return now, written, broken
 
-    def _recorded(self, batch: list[Result], written: tuple[datetime, set[int]]) -> None:
-        now, ids = written
+    def _recorded(self, batch: list[Result], written: tuple[datetime, set[int], set[int]]) -> None:
+        now, ids, broken = written
+        if broken:
+            logger.error(
+                "The results of %s accounts could not be written; their posts are left for recovery.",
+                len(broken),
+            )
         for result in batch:
-            if result.target.post_account_id in ids:
+            if result.target.post_account_id in broken:
+                outcome = BROKEN
+            elif result.target.post_account_id in ids:
                 _log(result)
                 outcome = result.outcome(now)
             else:
@@ -228,7 +247,16 @@ class Recorder:
             self._on_outcome(result.post, result.target, outcome)
 
     def _results_failed(self, batch: list[Result], error: BaseException) -> None:
-        # The calls happened; their accounts stay PUBLISHING and recovery asks the platforms.
+        # The calls happened; their accounts stay PUBLISHING and recovery asks the platforms. A lost
+        # connection is the run's to report, once.
+        text = str(error).strip()
+        log = logger.debug if is_connection_error(error) else logger.error
+        log(
+            "Recording the results of %s accounts failed (%s); their posts are left for recovery, which "
+            "asks the platforms what became of each call.",
+            len(batch),
+            text.splitlines()[0] if text else type(error).__name__,
+        )
         for result in batch:
             self._on_outcome(result.post, result.target, BROKEN)
 

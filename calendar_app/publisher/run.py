@@ -143,20 +143,22 @@ class _Run:
             heartbeat.stop()
             self.summary.duration_seconds = time.monotonic() - self._started
             if self.failure is not None:
-                self.summary.error = f"The database failed: {_one_line(self.failure)}"
+                self.summary.error = (
+                    f"The database failed mid-run ({_one_line(self.failure)}): the {self.summary.released} "
+                    "posts not started went back to the queue; calls that may have gone out are left to "
+                    "recovery."
+                )
             history.end(self.summary)
             self.lanes.close()
+        if self.failure is not None and not self.taken:
+            raise self.failure  # nothing was taken: the database is simply unavailable
         logger.info("%s in %.1f s", self.summary.line(), self.summary.duration_seconds)
         return self.summary
 
     def _database_failed(self, exc: BaseException) -> None:
+        """Stop claiming and starting; the caller reports ``summary.error`` (one line, no traceback)."""
         if self.failure is None:
             self.failure = exc
-            logger.error(
-                "The database failed (%s): this run stops; posts it had not started go back to their "
-                "queue, calls in flight are left to recovery.",
-                _one_line(exc),
-            )
 
     # --- claiming -----------------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ left it, and the second writer updates nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -201,7 +202,11 @@ def post_account_start_call(
             cursor.execute(sql, update_params + insert_params)
             row = cursor.fetchone()
         return None if row is None else row[0]
-    with transaction.atomic(), connection.cursor() as cursor:
+    # In a batch (``post_accounts_start_calls``) the caller's transaction holds every account's pair.
+    with (
+        transaction.atomic() if connection.get_autocommit() else nullcontext(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(update, update_params)
         if cursor.rowcount < 1:
             return None
@@ -296,26 +301,27 @@ def post_accounts_start_calls(
     marked; ``post_accounts`` are (account id, post id) pairs. Each account is marked only while PENDING and
     its post still under ``lease_token``. Returns {account id: attempt id} for the accounts marked.
 
-    On PostgreSQL one statement for the whole batch; elsewhere a statement pair per account. The caller
-    commits, and only then may those calls go out.
+    On PostgreSQL one statement for the whole batch; elsewhere a statement pair per account, in one
+    transaction. Only once this has returned (committed) may those calls go out.
     """
     if not post_accounts:
         return {}
     values = {"status": AccountStatus.PUBLISHING, "publish_state": {}, "updated_at": started_at}
     if not _one_statement():
         started = {}
-        for post_account_id, post_id in post_accounts:
-            attempt_id = post_account_start_call(
-                post_account_id=post_account_id,
-                post_id=post_id,
-                lease_token=lease_token,
-                from_status=AccountStatus.PENDING,
-                values=values,
-                action=AttemptAction.PUBLISH,
-                started_at=started_at,
-            )
-            if attempt_id is not None:
-                started[post_account_id] = attempt_id
+        with transaction.atomic():
+            for post_account_id, post_id in post_accounts:
+                attempt_id = post_account_start_call(
+                    post_account_id=post_account_id,
+                    post_id=post_id,
+                    lease_token=lease_token,
+                    from_status=AccountStatus.PENDING,
+                    values=values,
+                    action=AttemptAction.PUBLISH,
+                    started_at=started_at,
+                )
+                if attempt_id is not None:
+                    started[post_account_id] = attempt_id
         return started
     account, post = ScheduledPostAccount, ScheduledPost
     attempts_count = _column(account, "attempt_count")
@@ -367,23 +373,24 @@ _RESULT_ATTEMPT_FIELDS = ("finished_at", "outcome", "error_kind", "http_status",
 def post_accounts_record(*, results: list[AccountResult], lease_token: UUID) -> set[int]:
     """Write many accounts' results: every attempt is closed (the call happened, whoever holds the post
     now); each account is written only while still ``from_status`` under ``lease_token``. Returns the
-    ids of the accounts written. One statement on PostgreSQL; elsewhere one or two per account. The
-    caller wraps it in a transaction."""
+    ids of the accounts written. One statement on PostgreSQL; elsewhere one or two per account, in one
+    transaction."""
     if not results:
         return set()
     if not _one_statement():
         written = set()
-        for result in results:
-            if result.attempt_id is not None:
-                attempt_close(attempt_id=result.attempt_id, values=result.attempt_values or {})
-            if post_account_update_held(
-                post_account_id=result.post_account_id,
-                post_id=result.post_id,
-                lease_token=lease_token,
-                from_status=result.from_status,
-                values=result.values,
-            ):
-                written.add(result.post_account_id)
+        with transaction.atomic():
+            for result in results:
+                if result.attempt_id is not None:
+                    attempt_close(attempt_id=result.attempt_id, values=result.attempt_values or {})
+                if post_account_update_held(
+                    post_account_id=result.post_account_id,
+                    post_id=result.post_id,
+                    lease_token=lease_token,
+                    from_status=result.from_status,
+                    values=result.values,
+                ):
+                    written.add(result.post_account_id)
         return written
     account, post, attempt = ScheduledPostAccount, ScheduledPost, PublishAttempt
     row = ", ".join(
@@ -426,10 +433,15 @@ def post_accounts_record(*, results: list[AccountResult], lease_token: UUID) -> 
         f"UPDATE {_table(account)} AS t SET {', '.join(account_sets)} FROM r "
         f"WHERE t.{account_id} = r.pa_id AND t.{_column(account, 'status')} = r.from_status "
         f"AND t.{_column(account, 'post')} IN (SELECT {_column(post, 'id')} FROM {_table(post)} "
-        f"WHERE {_column(post, 'status')} = %s AND {_column(post, 'lease_token')} = %s) "
+        f"WHERE {_column(post, 'id')} = ANY(%s) AND {_column(post, 'status')} = %s "
+        f"AND {_column(post, 'lease_token')} = %s) "
         f"RETURNING t.{account_id}"
     )
-    params += [PostStatus.PUBLISHING, _value(post, "lease_token", lease_token)]
+    params += [
+        sorted({result.post_id for result in results}),
+        PostStatus.PUBLISHING,
+        _value(post, "lease_token", lease_token),
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0] for row in cursor.fetchall()}

@@ -339,8 +339,11 @@ class Heartbeat:
             while not self._stopping.wait(self._interval):
                 try:
                     self._beat()
-                except Exception:
-                    logger.exception("Could not extend the publisher's leases; will try again")
+                except Exception as exc:
+                    if is_connection_error(exc):
+                        logger.warning("Could not extend the publisher's leases (%s); will try again", exc)
+                    else:
+                        logger.exception("Could not extend the publisher's leases; will try again")
         finally:
             connections.close_all()
 

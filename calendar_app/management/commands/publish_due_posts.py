@@ -90,4 +90,4 @@ class Command(BaseCommand):
             self.stdout.write(line)
         self.stdout.write(summary.line())
         if summary.error:
-            raise CommandError(f"{summary.error} (posts not started are queued again)")
+            raise CommandError(summary.error)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from calendar_app.models import (
@@ -28,9 +29,7 @@ from calendar_app.models import (
     ScheduledPostAccount,
 )
 from calendar_app.publisher import PublishRunSummary, publish_due_posts
-from calendar_app.publisher import run as publishing
-from calendar_app.rules import post_status_rollup
-from social.clients import CannotTell, PublishPayload
+from social.clients import CannotTell, PublishError, PublishPayload
 from social.clients import registry as client_registry
 from social.models import SocialAccount, SocialAccountStatus
 from social.oauth import OAuthProvider, TokenRefreshError, TokenRevokedError
@@ -771,29 +770,63 @@ def test_recovery__a_run_that_died_before_finalizing_is_rolled_up_without_calls(
     assert (summary.recovered, summary.partial) == (1, 1)
 
 
-def test_recovery__a_post_whose_work_broke_is_released_for_the_next_run(
-    fake_platform, make_account, make_post, monkeypatch
+@pytest.mark.django_db(transaction=True)
+def test_recovery__a_post_whose_result_could_not_be_written_is_reconciled_not_resent(
+    fake_platform, make_account, make_post, caplog
 ):
+    """The database refuses the result of a call that did publish: the post goes to recovery at once."""
     account = make_account()
     post = make_post(account)
-
-    def broken(**kwargs):
-        raise RuntimeError("the database connection dropped")
-
-    monkeypatch.setattr(publishing, "post_account_publish", broken)
-    summary = run()
+    row = post_account(post, account)
+    table = ScheduledPostAccount._meta.db_table
+    with database_refusing_published(table=table, post_account_id=row.pk):
+        summary = publish_due_posts(concurrency=2)
 
     assert (summary.processed, summary.errors) == (0, 1)
+    assert len(fake_platform.sends) == 1
+    assert "could not be written" in caplog.text or "failed" in caplog.text
     post.refresh_from_db()
     assert post.status == PostStatus.PUBLISHING
     assert post.lease_token is None and post.lease_expires_at <= timezone.now(), "released at once"
+    assert post_account(post, account).status == AccountStatus.PUBLISHING, "the call may have landed"
 
-    monkeypatch.undo()
-    summary = run()
+    summary = publish_due_posts(concurrency=2)
 
     assert (summary.recovered, summary.succeeded) == (1, 1)
+    assert len(fake_platform.sends) == 1, "reconciled: found on the platform, never sent again"
     post.refresh_from_db()
     assert post.status == PostStatus.PUBLISHED
+
+
+@contextmanager
+def database_refusing_published(*, table: str, post_account_id: int):
+    """A real fault in the database: a trigger that rejects marking this account PUBLISHED."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION refuse_published() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'could not extend file: No space left on device'; END $$ LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER refuse_published BEFORE UPDATE ON {table} FOR EACH ROW "
+                f"WHEN (NEW.status = 'PUBLISHED' AND NEW.id = {int(post_account_id)}) "
+                "EXECUTE FUNCTION refuse_published()"
+            )
+        else:
+            cursor.execute(
+                f"CREATE TRIGGER refuse_published BEFORE UPDATE ON {table} FOR EACH ROW "
+                f"WHEN NEW.status = 'PUBLISHED' AND NEW.id = {int(post_account_id)} "
+                "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+            )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"DROP TRIGGER refuse_published ON {table}")
+                cursor.execute("DROP FUNCTION refuse_published()")
+            else:
+                cursor.execute("DROP TRIGGER refuse_published")
 
 
 def test_recovery__a_live_lease_is_left_alone(fake_platform, make_account, make_post):
@@ -833,27 +866,61 @@ def test_stale_writer__a_run_that_lost_its_post_does_not_overwrite_the_new_holde
     assert row.attempts.get().outcome == AttemptOutcome.PUBLISHED
 
 
-def test_stale_writer__finalize_does_not_touch_a_post_taken_over(
-    fake_platform, make_account, make_post, monkeypatch
-):
+@pytest.mark.postgres_only  # SQLite locks the whole database: the takeover cannot fall between two writes
+@pytest.mark.django_db(transaction=True)
+def test_stale_writer__finalize_does_not_touch_a_post_taken_over(fake_platform, make_account, make_post):
+    """Another run takes the post over between the account's result and the post's roll-up: real threads.
+
+    This test holds the post's row lock while the run records the account's result, so the run's roll-up
+    waits on the lock; the test then takes the post over (a new lease) and commits, and the roll-up, which
+    PostgreSQL re-checks against the row as the test left it, must update nothing.
+    """
     account = make_account()
     post = make_post(account, max_retries=0)
-    fake_platform.will(account, fail(ErrorKind.TRANSIENT, "503"))
+    called, answer = threading.Event(), threading.Event()
+
+    def transient_after_a_pause(platform, client, payload):
+        called.set()
+        answer.wait(10)
+        platform.record(client, payload, created=None)
+        raise PublishError(ErrorKind.TRANSIENT, "503")
+
+    fake_platform.will(account, transient_after_a_pause)
     newer = uuid.uuid4()
+    results = []
+    run_thread = threading.Thread(target=lambda: results.append(publish_due_posts(concurrency=2)))
+    run_thread.start()
+    try:
+        assert called.wait(10)
+        with transaction.atomic():
+            ScheduledPost.objects.select_for_update().get(pk=post.pk)
+            answer.set()
+            wait_until_a_backend_waits_for_a_lock()
+            ScheduledPost.objects.filter(pk=post.pk).update(lease_token=newer)
+    finally:
+        answer.set()
+        run_thread.join(20)
 
-    def taken_over_just_before_finalizing(statuses):
-        # Between the account's result and the post's roll-up, another run recovered the post.
-        ScheduledPost.objects.filter(pk=post.pk).update(lease_token=newer)
-        return post_status_rollup(statuses)
-
-    monkeypatch.setattr(publishing, "post_status_rollup", taken_over_just_before_finalizing)
-
-    summary = run()
-
+    [summary] = results
     assert (summary.processed, summary.failed, summary.lost) == (0, 0, 1)
     post.refresh_from_db()
     assert (post.status, post.lease_token) == (PostStatus.PUBLISHING, newer)
     assert post_account(post, account).status == AccountStatus.PENDING, "not ended FAILED by the stale run"
+
+
+def wait_until_a_backend_waits_for_a_lock(timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    with connections["default"].cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")  # a transaction otherwise sees one snapshot
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.01)
+    raise AssertionError("the run never waited for the post's row lock")
 
 
 # --- limits, budget and selection ---------------------------------------------------------------
@@ -940,10 +1007,10 @@ def test_dry_run__lists_what_would_be_sent_and_claims_nothing(fake_platform, mak
 # (posts, their accounts, the distinct SocialAccounts) 3, finalize 1. Each account starts its call (marks the account,
 # opens the attempt) and ends it (closes the attempt, records the account): on PostgreSQL one statement
 # each; elsewhere two in a transaction (savepoint and release in tests). A run also tries recovery and a
-# last claim: 6.
+# last claim: 6, and its PublisherRun row is inserted, completed and old rows pruned: 3.
 QUERIES_PER_ACCOUNT = {"postgresql": 2}.get(connection.vendor, 2 * 4)
 QUERIES_PER_POST = 4 + 3 + 2 * QUERIES_PER_ACCOUNT + 1
-QUERIES_PER_RUN = 6
+QUERIES_PER_RUN = 6 + 3
 
 
 def test_publish__a_constant_number_of_queries_per_post(
@@ -959,17 +1026,15 @@ def test_publish__a_constant_number_of_queries_per_post(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_publish__claims_in_batches_of_the_concurrency(fake_platform, make_account, make_post):
+def test_publish__claims_in_batches_of_the_concurrency(fake_platform, make_account, make_post, all_queries):
     account = make_account()
     for _ in range(12):
         make_post(account)
 
-    with CaptureQueriesContext(connection) as queries:  # the main thread's queries: the claims
+    with all_queries() as queries:
         summary = publish_due_posts(concurrency=4)
 
-    claims = [
-        q["sql"] for q in queries if q["sql"].startswith('UPDATE "calendar_app_scheduledpost" SET "status"')
-    ]
+    claims = [sql for sql in queries.sql if sql.startswith("UPDATE") and '"last_attempt_at" = ' in sql]
     assert summary.succeeded == 12
     assert len(claims) == 3, "12 posts claimed 4 at a time"
 

@@ -206,3 +206,50 @@ def test_race__overlapping_runs_in_processes_send_each_account_once(user, make_a
     assert set(
         ScheduledPost.objects.filter(pk__in=[p.pk for p in posts]).values_list("status", flat=True)
     ) == {PostStatus.PUBLISHED}
+
+
+@pytest.mark.postgres_only  # the batched statements are PostgreSQL's; SQLite writes each account alone
+def test_queries__a_wide_run_needs_at_most_half_the_statements_per_post_of_one_call_per_connection(
+    user, fake_platform, make_account, all_queries
+):
+    """The engine before group commit ran 7.3 statements per post (3 accounts); batched, at most half."""
+    accounts = [make_account("TWITTER"), make_account("FACEBOOK"), make_account("LINKEDIN")]
+    make_backlog(user, posts=90, accounts=accounts)
+    fake_platform.latency = 0.02
+
+    with all_queries() as queries:
+        summary = publish_due_posts(concurrency=32)
+
+    assert summary.succeeded == 90
+    print(f"{len(queries) / 90:.2f} statements per post")
+    assert len(queries) / 90 <= 7.3 / 2, f"{len(queries) / 90:.2f} statements per post"
+
+
+@pytest.mark.postgres_only
+def test_connections__a_run_holds_at_most_its_database_connections_whatever_its_width(
+    user, fake_platform, make_account, settings, backends_of_this_database
+):
+    settings.PUBLISH_DB_CONNECTIONS = 2
+    accounts = [make_account("TWITTER"), make_account("FACEBOOK"), make_account("LINKEDIN")]
+    make_backlog(user, posts=40, accounts=accounts)
+    fake_platform.latency = 0.1
+    before = backends_of_this_database()
+    peak, done = [0], threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], backends_of_this_database() - before)
+            time.sleep(0.01)
+        connection.close()
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        summary = publish_due_posts(concurrency=48)
+    finally:
+        done.set()
+        watcher.join()
+
+    assert summary.succeeded == 40
+    # 120 calls, up to 48 in flight at once; the watcher's own connection is the one more.
+    assert 1 <= peak[0] <= 2 + 1, peak[0]
