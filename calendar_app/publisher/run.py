@@ -152,7 +152,9 @@ class _Run:
             self.lanes.close()
         if self.failure is not None and not self.taken:
             raise self.failure  # nothing was taken: the database is simply unavailable
-        logger.info("%s in %.1f s", self.summary.line(), self.summary.duration_seconds)
+        # An idle look at the queue (the watch loop's, many a minute) is not worth a line.
+        log = logger.info if self.taken or trigger != PublisherRun.Trigger.WATCH else logger.debug
+        log("%s in %.1f s", self.summary.line(), self.summary.duration_seconds)
         return self.summary
 
     def _database_failed(self, exc: BaseException) -> None:

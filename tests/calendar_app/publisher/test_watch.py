@@ -1,0 +1,158 @@
+"""``publish_due_posts --watch`` as a real process: woken by NOTIFY, drained by a real SIGTERM.
+
+Sends are counted outside the database under test (the fake platforms' append-only file). No assertion
+here is a timing: "at once" is shown by a poll interval far longer than the test's patience.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+
+from calendar_app.models import AccountStatus, PostStatus, ScheduledPost, ScheduledPostAccount
+from calendar_app.publisher import publish_due_posts
+from calendar_app.services.posts import post_publish_now
+from tests.fakes import FakePlatform
+from tests.subprocesses import subprocess_env
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PROJECT_ROOT = Path(django_settings.BASE_DIR)
+
+
+class WatchProcess:
+    """``manage.py publish_due_posts --watch`` with fake platforms, in a process of its own."""
+
+    def __init__(self, tmp_path: Path, *, database_url: str | None = None, **env: str) -> None:
+        self.sends_file = tmp_path / "sends.log"
+        self.log = tmp_path / "watch.log"
+        self._log = self.log.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.calendar_app.publisher.watch_process"],
+            cwd=PROJECT_ROOT,
+            env=subprocess_env(database_url=database_url, FAKE_SENDS_FILE=str(self.sends_file), **env),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+    def sends(self) -> Counter:
+        return Counter(self.sends_file.read_text().splitlines()) if self.sends_file.exists() else Counter()
+
+    def wait_for(self, what, *, timeout: float = 30, message: str = "") -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"the watch process ended: {self.output()}")
+            if what():
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"{message or 'condition'} not met within {timeout} s: {self.output()}")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        self.process.send_signal(sig)
+        try:
+            return self.process.wait(timeout)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self._log.close()
+
+
+@pytest.fixture
+def watch_process(tmp_path):
+    started = []
+
+    def start(**env) -> WatchProcess:
+        process = WatchProcess(tmp_path, **env)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.close()
+
+
+def status_of(post: ScheduledPost) -> str:
+    return ScheduledPost.objects.values_list("status", flat=True).get(pk=post.pk)
+
+
+def listening(channel: str = "publisher_due") -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = %s",
+            [f"LISTEN {channel}"],
+        )
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.postgres_only(reason="LISTEN/NOTIFY")
+def test_watch__publish_now_wakes_it_at_once_through_notify(watch_process, make_account, make_post):
+    account = make_account()
+    post = make_post(account, ago=-timedelta(hours=1))  # due in an hour
+    watch = watch_process(PUBLISH_WATCH_POLL_SECONDS="600")
+    watch.wait_for(listening, message="the watch LISTENs")
+    time.sleep(0.5)  # let it finish its first look at the queue and go to sleep for the poll interval
+
+    post_publish_now(post_id=post.pk)
+
+    watch.wait_for(lambda: status_of(post) == PostStatus.PUBLISHED, message="published long before a poll")
+    assert watch.stop() == 0, watch.output()
+    assert list(watch.sends().values()) == [1]
+    assert "Stopped: nothing in flight, nothing held" in watch.output()
+
+
+def test_watch__without_notify_it_polls(watch_process, make_account, make_post):
+    """What SQLite does (no NOTIFY there): the post due in a moment is found by the next look."""
+    account = make_account()
+    post = make_post(account, ago=-timedelta(seconds=1))
+    watch = watch_process(PUBLISH_WATCH_POLL_SECONDS="0.2")
+
+    watch.wait_for(lambda: status_of(post) == PostStatus.PUBLISHED, message="published by polling")
+
+    assert watch.stop(signal.SIGINT) == 0, watch.output()
+    assert list(watch.sends().values()) == [1]
+
+
+def test_watch__sigterm_finishes_calls_in_flight_and_gives_back_the_rest(
+    watch_process, make_account, make_post, tmp_path
+):
+    account = make_account()
+    posts = [make_post(account, content=f"drain {n}") for n in range(8)]
+    watch = watch_process(FAKE_LATENCY="1.5", WATCH_ARGS="--concurrency 2")
+    in_flight = ScheduledPostAccount.objects.filter(status=AccountStatus.PUBLISHING)
+    watch.wait_for(in_flight.exists, message="calls in flight")
+
+    assert watch.stop() == 0, watch.output()
+
+    assert not in_flight.exists(), "the calls in flight finished and were recorded"
+    statuses = dict(ScheduledPost.objects.filter(pk__in=[p.pk for p in posts]).values_list("pk", "status"))
+    published = [pk for pk, status in statuses.items() if status == PostStatus.PUBLISHED]
+    given_back = ScheduledPost.objects.filter(
+        status=PostStatus.SCHEDULED, lease_token__isnull=True, retry_count=0
+    )
+    assert published and len(published) < 8
+    assert given_back.count() == 8 - len(published), statuses
+    assert sum(watch.sends().values()) == len(published) and set(watch.sends().values()) == {1}
+
+    # What was given back goes out with the next run, once each.
+    with FakePlatform(sends_file=watch.sends_file).registered():
+        summary = publish_due_posts(concurrency=4)
+    assert summary.succeeded == 8 - len(published)
+    assert set(watch.sends().values()) == {1} and len(watch.sends()) == 8
