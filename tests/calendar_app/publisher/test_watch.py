@@ -6,14 +6,20 @@ here is a timing: "at once" is shown by a poll interval far longer than the test
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
@@ -21,6 +27,7 @@ from django.db import connection
 from calendar_app.models import AccountStatus, PostStatus, ScheduledPost, ScheduledPostAccount
 from calendar_app.publisher import publish_due_posts
 from calendar_app.services.posts import post_publish_now
+from tests.conftest import REQUIRE_ALL
 from tests.fakes import FakePlatform
 from tests.subprocesses import subprocess_env
 
@@ -156,3 +163,100 @@ def test_watch__sigterm_finishes_calls_in_flight_and_gives_back_the_rest(
         summary = publish_due_posts(concurrency=4)
     assert summary.succeeded == 8 - len(published)
     assert set(watch.sends().values()) == {1} and len(watch.sends()) == 8
+
+
+class PrivateCluster:
+    """A throwaway PostgreSQL cluster of this test's own (initdb into a temporary folder, its own port),
+    run as the postgres OS user, so the test may stop and start it: never the shared server."""
+
+    def __init__(self, bin_dir: Path, data_dir: Path, port: int) -> None:
+        self.bin_dir, self.data_dir, self.port = bin_dir, data_dir, port
+
+    def _run(self, *args: str) -> None:
+        command = [str(self.bin_dir / args[0]), *args[1:]]
+        if os.geteuid() == 0:  # initdb refuses root
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, timeout=120)
+
+    def init(self) -> None:
+        self._run("initdb", "-D", str(self.data_dir), "-A", "trust", "-U", "postgres", "--no-sync")
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.data_dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(
+            "pg_ctl", "-D", str(self.data_dir), "-o", options, "-l", str(self.data_dir / "log"), "-w", "start"
+        )
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+
+def _postgres_bin_dir() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
+    return found[-1].parent if found else None
+
+
+@pytest.fixture
+def private_cluster():
+    bin_dir = _postgres_bin_dir()
+    if bin_dir is None:
+        if REQUIRE_ALL:
+            pytest.fail(
+                "CI_REQUIRE_ALL=1 but PostgreSQL's server binaries (initdb, pg_ctl) are not installed"
+            )
+        pytest.skip("needs PostgreSQL's server binaries (initdb, pg_ctl) under /usr/lib/postgresql")
+    data_dir = Path(tempfile.mkdtemp(prefix="sched-engine-cluster-"))
+    if os.geteuid() == 0:
+        shutil.chown(data_dir, "postgres", "postgres")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cluster = PrivateCluster(bin_dir, data_dir, port)
+    cluster.init()
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
+            cluster.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def manage(database_url: str, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, *args],
+        cwd=PROJECT_ROOT,
+        env=subprocess_env(database_url=database_url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.postgres_only(reason="a private PostgreSQL cluster to restart")
+def test_watch__keeps_publishing_across_a_database_restart(private_cluster, tmp_path):
+    with psycopg.connect(private_cluster.url(), autocommit=True) as admin:
+        admin.execute("CREATE DATABASE restart_drill")
+    database_url = private_cluster.url("restart_drill")
+    manage(database_url, "manage.py", "migrate", "-v0")
+    watch = WatchProcess(tmp_path, database_url=database_url, PUBLISH_WATCH_POLL_SECONDS="0.5")
+    try:
+        manage(database_url, "-m", "tests.calendar_app.publisher.seed_post", "before the restart")
+        watch.wait_for(lambda: sum(watch.sends().values()) == 1, message="the first post went out")
+
+        private_cluster.stop()
+        watch.wait_for(lambda: "cannot reach the database" in watch.output(), message="the outage noticed")
+        private_cluster.start()
+        manage(database_url, "-m", "tests.calendar_app.publisher.seed_post", "after the restart")
+
+        watch.wait_for(lambda: sum(watch.sends().values()) == 2, message="published after the restart")
+        assert watch.stop() == 0, watch.output()
+    finally:
+        watch.close()
+    assert set(watch.sends().values()) == {1}
+    assert "Traceback" not in watch.output()
