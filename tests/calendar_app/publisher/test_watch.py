@@ -44,9 +44,13 @@ class WatchProcess:
         self.log = tmp_path / "watch.log"
         self._log = self.log.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.calendar_app.publisher.watch_process"],
+            [sys.executable, "-m", "tests.calendar_app.publisher.command_process"],
             cwd=PROJECT_ROOT,
-            env=subprocess_env(database_url=database_url, FAKE_SENDS_FILE=str(self.sends_file), **env),
+            env=subprocess_env(
+                database_url=database_url,
+                FAKE_SENDS_FILE=str(self.sends_file),
+                **{"PUBLISH_ARGS": "--watch", **env},
+            ),
             stdout=self._log,
             stderr=subprocess.STDOUT,
             text=True,
@@ -142,7 +146,7 @@ def test_watch__sigterm_finishes_calls_in_flight_and_gives_back_the_rest(
 ):
     account = make_account()
     posts = [make_post(account, content=f"drain {n}") for n in range(8)]
-    watch = watch_process(FAKE_LATENCY="1.5", WATCH_ARGS="--concurrency 2")
+    watch = watch_process(FAKE_LATENCY="1.5", PUBLISH_ARGS="--watch --concurrency 2")
     in_flight = ScheduledPostAccount.objects.filter(status=AccountStatus.PUBLISHING)
     watch.wait_for(in_flight.exists, message="calls in flight")
 
