@@ -768,3 +768,45 @@ class PublishAttemptAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Publisher runs (one self-contained block: the publisher's history) ------------------------------
+
+from .models import PublisherRun  # noqa: E402  (kept with its admin so the block moves as one)
+
+
+@admin.register(PublisherRun)
+class PublisherRunAdmin(admin.ModelAdmin):
+    """Every publisher run (cron, trigger, watch), read-only: when it ran, where, and what it did."""
+
+    list_display = [
+        "started_at",
+        "finished_at",
+        "trigger",
+        "host",
+        "pid",
+        "processed",
+        "succeeded",
+        "partial",
+        "failed",
+        "retrying",
+        "needs_review",
+        "duration_seconds",
+        "stopped_early",
+    ]
+    list_filter = ["trigger", "host"]
+    date_hierarchy = "started_at"
+    search_fields = ["host", "error"]
+
+    @admin.display(boolean=True, description="stopped early")
+    def stopped_early(self, run: PublisherRun) -> bool:
+        return bool(run.error)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
