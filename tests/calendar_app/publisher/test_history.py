@@ -40,7 +40,9 @@ def test_history__the_trigger_is_named(fake_platform, settings, client):
     assert PublisherRun.objects.get().trigger == PublisherRun.Trigger.HTTP
 
 
-def test_history__an_idle_watch_turn_leaves_no_row_but_a_busy_one_does(fake_platform, make_account, make_post):
+def test_history__an_idle_watch_turn_leaves_no_row_but_a_busy_one_does(
+    fake_platform, make_account, make_post
+):
     publish_due_posts(concurrency=1, trigger=PublisherRun.Trigger.WATCH, keep_claiming=True)
     assert not PublisherRun.objects.exists()
 
@@ -74,7 +76,12 @@ def test_history__runs_older_than_30_days_are_pruned_by_the_next_run(fake_platfo
 
 def test_admin__runs_are_listed_read_only(client, staff_user):
     PublisherRun.objects.create(
-        host="web-1", pid=42, trigger="watch", started_at=timezone.now(), processed=3, error="The database failed"
+        host="web-1",
+        pid=42,
+        trigger="watch",
+        started_at=timezone.now(),
+        processed=3,
+        error="The database failed",
     )
     client.force_login(staff_user)
 
