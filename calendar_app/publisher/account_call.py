@@ -19,16 +19,14 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
-from uuid import UUID
 
-from django.db import transaction
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, AttemptAction, AttemptOutcome, ErrorKind
+from calendar_app.models import AccountStatus, AttemptOutcome, ErrorKind
 from social.clients import (
     BaseClient,
     CannotTell,
@@ -48,8 +46,18 @@ from social.models import SocialAccount, SocialAccountStatus
 from social.oauth import TokenRefreshError, TokenRevokedError, UnknownOAuthProviderError
 from social.services import social_account_mark_needs_reconnect, social_account_refresh_token
 
-from .recorder import LOST, NOT_STARTED, Attempt, Recorder, Result, Verdict
-from .sql import attempt_close, attempt_open, post_account_start_call, post_account_update_held
+from .recorder import (
+    LOST,
+    NOT_STARTED,
+    Attempt,
+    Recorder,
+    Result,
+    Verdict,
+    post_account_open_reconcile,
+    post_account_restart_call,
+    post_account_save_progress,
+)
+from .targets import AccountTarget, PostRef
 from .workers import DbLanes, is_connection_error, pool_http_session
 
 logger = logging.getLogger(__name__)
@@ -68,30 +76,6 @@ _SECRET_PATTERNS = (
     (re.compile(r"(?i)\b(access_token|refresh_token|client_secret|token)=[^&\s'\"]+"), r"\1=[redacted]"),
     (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+"), r"\1 [redacted]"),
 )
-
-
-@dataclass(frozen=True)
-class PostRef:
-    """What an account's work needs to know about its post."""
-
-    post_id: int
-    content: str
-    metadata: Mapping[str, Any]
-    lease_token: UUID
-
-
-@dataclass
-class AccountTarget:
-    """An account of a claimed post as the claim found it."""
-
-    post_account_id: int
-    status: str
-    account: SocialAccount | None  # None when its tokens cannot be decrypted (see account_problem)
-    label: str
-    account_problem: str = ""
-    publish_state: dict[str, Any] = field(default_factory=dict)
-    published_at: datetime | None = None
-    in_doubt_since: datetime | None = None  # when the unanswered call of a PUBLISHING account started
 
 
 @dataclass(frozen=True)
@@ -412,64 +396,26 @@ class AccountCall:
                     raise _NotStarted from exc
                 raise
         else:  # the same account again, after a token refresh: close the refused call, open the next
-            attempt = self._db(lambda: self._start_again(after))
+            refused = self._attempt_failure(after[1])
+            attempt = self._db(lambda: post_account_restart_call(self.post, self.target, after[0], refused))
         if attempt is not None:
             self.state = {}
         return attempt
 
-    def _start_again(self, after: tuple[Attempt, PublishError]) -> Attempt | None:
-        now = timezone.now()
-        with transaction.atomic():
-            self._close_attempt(after[0], error=after[1], finished_at=now)
-            attempt_id = post_account_start_call(
-                post_account_id=self.target.post_account_id,
-                post_id=self.post.post_id,
-                lease_token=self.post.lease_token,
-                from_status=AccountStatus.PUBLISHING,
-                values={"status": AccountStatus.PUBLISHING, "publish_state": {}, "updated_at": now},
-                action=AttemptAction.PUBLISH,
-                started_at=now,
-            )
-        return None if attempt_id is None else Attempt(attempt_id, now)
-
     def _start_reconcile(self, *, after: tuple[Attempt, PublishError] | None = None) -> Attempt | None:
         if after is None and self.context.stopping():
             raise _NotStarted
-        return self._db(lambda: self._open_reconcile(after))
+        closing = None if after is None else (after[0], self._attempt_failure(after[1]))
+        return self._db(lambda: post_account_open_reconcile(self.post, self.target, closing))
 
-    def _open_reconcile(self, after: tuple[Attempt, PublishError] | None) -> Attempt | None:
-        now = timezone.now()
-        with transaction.atomic():
-            if after is not None:
-                self._close_attempt(after[0], error=after[1], finished_at=now)
-            if not self._update(AccountStatus.PUBLISHING, {"updated_at": now}):
-                return None
-            attempt_id = attempt_open(
-                post_account_id=self.target.post_account_id, action=AttemptAction.RECONCILE, started_at=now
-            )
-        return Attempt(attempt_id, now)
-
-    def _update(self, from_status: str, values: dict[str, Any]) -> bool:
-        """Write the account only while it is ``from_status`` and its post is still under this run's lease."""
-        return post_account_update_held(
-            post_account_id=self.target.post_account_id,
-            post_id=self.post.post_id,
-            lease_token=self.post.lease_token,
-            from_status=from_status,
-            values=values,
-        )
-
-    def _close_attempt(self, attempt: Attempt, *, error: PublishError, finished_at: datetime) -> None:
-        attempt_close(
-            attempt_id=attempt.id,
-            values={
-                "finished_at": finished_at,
-                "outcome": AttemptOutcome.FAILED,
-                "error_kind": error.kind,
-                "http_status": error.http_status,
-                "error_message": self._safe(error.message),
-            },
-        )
+    def _attempt_failure(self, error: PublishError) -> dict[str, Any]:
+        """How an attempt that failed with ``error`` is closed (its message made safe)."""
+        return {
+            "outcome": AttemptOutcome.FAILED,
+            "error_kind": error.kind,
+            "http_status": error.http_status,
+            "error_message": self._safe(error.message),
+        }
 
     def _record(
         self,
@@ -522,7 +468,7 @@ class AccountCall:
         for reconciliation."""
         self.state.update(state)
         saved = dict(self.state)
-        self._db(lambda: self._update(AccountStatus.PUBLISHING, {"publish_state": saved}))
+        self._db(lambda: post_account_save_progress(self.post, self.target, saved))
 
     # --- helpers ------------------------------------------------------------------------------------
 

@@ -16,10 +16,10 @@ from django.utils import timezone
 from calendar_app.models import AccountStatus, PostStatus, ScheduledPost, ScheduledPostAccount
 from calendar_app.rules import post_run_category, post_status_rollup, retry_delay_seconds
 
-from .account_call import AccountTarget, PostRef
 from .config import RunConfig
 from .recorder import AccountOutcome
 from .sql import post_update_held
+from .targets import AccountTarget, PostRef
 
 logger = logging.getLogger(__name__)
 

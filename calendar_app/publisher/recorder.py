@@ -18,19 +18,25 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, AttemptOutcome
+from calendar_app.models import AccountStatus, AttemptAction, AttemptOutcome
 
-from .sql import AccountResult, post_accounts_record, post_accounts_start_calls
+from .sql import (
+    AccountResult,
+    attempt_close,
+    attempt_open,
+    post_account_start_call,
+    post_account_update_held,
+    post_accounts_record,
+    post_accounts_start_calls,
+)
+from .targets import AccountTarget, PostRef
 from .workers import Batcher, DbLanes, is_connection_error
-
-if TYPE_CHECKING:
-    from .account_call import AccountTarget, PostRef
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +149,7 @@ class Result:
         )
 
 
-OnOutcome = Callable[["PostRef", "AccountTarget", AccountOutcome], None]
+OnOutcome = Callable[[PostRef, AccountTarget, AccountOutcome], None]
 
 
 class Recorder:
@@ -270,4 +276,59 @@ def _log(result: Result) -> None:
         return
     logger.warning(
         "Post %s -> %s: %s: %s", result.post.post_id, result.target.label, result.kind, result.message
+    )
+
+
+# --- the rare single writes of a call (a refused token retried, a reconciliation, progress) ------------
+
+
+def post_account_restart_call(
+    post: PostRef, target: AccountTarget, refused: Attempt, closing: dict[str, Any]
+) -> Attempt | None:
+    """Close the attempt whose token was refused and open the next one, in one transaction; None when the
+    post is no longer this run's."""
+    now = timezone.now()
+    with transaction.atomic():
+        attempt_close(attempt_id=refused.id, values={"finished_at": now, **closing})
+        attempt_id = post_account_start_call(
+            post_account_id=target.post_account_id,
+            post_id=post.post_id,
+            lease_token=post.lease_token,
+            from_status=AccountStatus.PUBLISHING,
+            values={"status": AccountStatus.PUBLISHING, "publish_state": {}, "updated_at": now},
+            action=AttemptAction.PUBLISH,
+            started_at=now,
+        )
+    return None if attempt_id is None else Attempt(attempt_id, now)
+
+
+def post_account_open_reconcile(
+    post: PostRef, target: AccountTarget, closing: tuple[Attempt, dict[str, Any]] | None
+) -> Attempt | None:
+    """Open a RECONCILE attempt on an account still PUBLISHING under this run's lease (closing the call
+    it follows, if any); None when the post is no longer this run's."""
+    now = timezone.now()
+    with transaction.atomic():
+        if closing is not None:
+            attempt_close(attempt_id=closing[0].id, values={"finished_at": now, **closing[1]})
+        if not _update_held(post, target, {"updated_at": now}):
+            return None
+        attempt_id = attempt_open(
+            post_account_id=target.post_account_id, action=AttemptAction.RECONCILE, started_at=now
+        )
+    return Attempt(attempt_id, now)
+
+
+def post_account_save_progress(post: PostRef, target: AccountTarget, state: dict[str, Any]) -> bool:
+    """What a client saved before a risky step, for reconciliation; committed before the client goes on."""
+    return _update_held(post, target, {"publish_state": state})
+
+
+def _update_held(post: PostRef, target: AccountTarget, values: dict[str, Any]) -> bool:
+    return post_account_update_held(
+        post_account_id=target.post_account_id,
+        post_id=post.post_id,
+        lease_token=post.lease_token,
+        from_status=AccountStatus.PUBLISHING,
+        values=values,
     )

@@ -41,7 +41,7 @@ from calendar_app.selectors import (
 from social.crypto import TokenDecryptionError, get_key_ring
 from social.models import SocialAccount
 
-from .account_call import KEY_PROBLEM_MESSAGE, AccountCall, AccountTarget, CallContext, PostRef
+from .account_call import KEY_PROBLEM_MESSAGE, AccountCall, CallContext
 from .config import RunConfig, missed_message
 from .dry_run import dry_run as _dry_run
 from .finalize import PostRound, post_finalize, post_release
@@ -50,6 +50,7 @@ from .leases import posts_claim_due, posts_claim_expired, posts_extend_lease
 from .recorder import BROKEN, AccountOutcome, Recorder
 from .sql import post_account_update_held
 from .summary import PublishRunSummary
+from .targets import AccountTarget, PostRef
 from .workers import Batcher, DbLanes, Heartbeat, WorkerPool, is_connection_error
 
 logger = logging.getLogger(__name__)
