@@ -77,7 +77,7 @@ def parser() -> argparse.ArgumentParser:
 
     scale = scenarios.add_parser("scale-out", help="the backlog drained by 1, 2 and 4 processes at once")
     common(scale, posts=2000)
-    scale.add_argument("--concurrency", type=int, default=16)
+    scale.add_argument("--concurrency", type=int, default=64)
     scale.add_argument("--processes", type=int, nargs="+", default=[1, 2, 4])
 
     drill = scenarios.add_parser("drill", help="runs killed with SIGKILL at random moments, then recovery")
@@ -305,7 +305,7 @@ def main(argv: list[str] | None = None) -> None:
                     bench,
                     posts=getattr(args, "posts", 2000),
                     latency_ms=getattr(args, "latency_ms", 50),
-                    concurrency=args.concurrency if scenario == "scale-out" else 16,
+                    concurrency=args.concurrency if scenario == "scale-out" else 64,
                     processes=count,
                 )
                 for count in getattr(args, "processes", [1, 2, 4])

@@ -221,7 +221,7 @@ def watch(
             while pending.exists() and time.monotonic() < deadline:
                 time.sleep(0.5)
             _, post_lateness = lateness_seconds(post_ids)
-            now_latencies = _publish_now_latencies(bench, accounts[0], samples)
+            now_latencies, now_ids = _publish_now_latencies(bench, accounts[0], samples)
         process.terminate()
         exit_code = process.wait(timeout=60)
     finally:
@@ -240,17 +240,18 @@ def watch(
         "publish_now_max": max(now_latencies, default=None),
         "peak_connections": sampler.peak_by_app["bench-watch"],
         "sigterm_exit_code": exit_code,
-        "audit": audit(post_ids, bench.platforms.stats()).as_dict(),
+        "audit": audit([*post_ids, *now_ids], bench.platforms.stats()).as_dict(),
     }
 
 
-def _publish_now_latencies(bench: Bench, account, samples: int) -> list[float]:
+def _publish_now_latencies(bench: Bench, account, samples: int) -> tuple[list[float], list[int]]:
     """ "Publish now" (the admin's service) of a post due in an hour, to the platform call's start."""
     from calendar_app.services.posts import post_publish_now
 
-    latencies = []
+    latencies, post_ids = [], []
     for number in range(samples):
         [post_id] = seed_backlog(bench, posts=1, accounts=[account], label=f"publish-now-{number}")
+        post_ids.append(post_id)
         ScheduledPost.objects.filter(pk=post_id).update(scheduled_at=timezone.now() + timedelta(hours=1))
         time.sleep(0.5)
         clicked = timezone.now()
@@ -264,7 +265,12 @@ def _publish_now_latencies(bench: Bench, account, samples: int) -> list[float]:
                 latencies.append((started["at"] - clicked).total_seconds())
                 break
             time.sleep(0.01)
-    return latencies
+    deadline = time.monotonic() + 30
+    while ScheduledPost.objects.filter(pk__in=post_ids).exclude(status__in=FINAL_POST_STATUSES).exists():
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    return latencies, post_ids
 
 
 def orm_vs_sql(bench: Bench, *, writes: int = 3000) -> dict[str, Any]:
