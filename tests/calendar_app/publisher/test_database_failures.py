@@ -8,9 +8,6 @@ nothing is sent twice and a later run publishes the rest.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -24,6 +21,7 @@ from calendar_app.publisher import publish_due_posts
 from tests.fakes import FakePlatform
 from tests.subprocesses import database_url_for_subprocess, subprocess_env
 
+from .processes import run_together
 from .test_run_concurrency import make_backlog
 
 pytestmark = [
@@ -62,43 +60,24 @@ def test_exhaustion__refused_runs_give_back_their_claims_at_once_and_nothing_is_
 ):
     accounts = [make_account("TWITTER"), make_account("FACEBOOK")]
     posts = make_backlog(user, posts=40, accounts=accounts)
-    sends_file, barrier = tmp_path / "sends.log", tmp_path / "barrier"
-    barrier.mkdir()
+    sends_file = tmp_path / "sends.log"
     env = subprocess_env(
         database_url=limited_role,
         FAKE_SENDS_FILE=str(sends_file),
         FAKE_LATENCY="0.3",
-        RACE_BARRIER_DIR=str(barrier),
         PUBLISH_ARGS="--concurrency 8",
         PUBLISH_DB_CONNECTIONS="2",
     )
-    runs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "tests.calendar_app.publisher.command_process"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(3)
-    ]
-    try:
-        deadline = time.monotonic() + 60
-        while len(list(barrier.glob("ready-*"))) < 3 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        (barrier / "go").touch()
-        outputs = [run.communicate(timeout=120) for run in runs]
-    finally:
-        for run in runs:
-            run.kill()
+    results = run_together(
+        "tests.calendar_app.publisher.command_process", count=3, env=env, barrier=tmp_path / "barrier"
+    )
     ended = timezone.now()
 
     refused = []
-    for run, (_, stderr) in zip(runs, outputs, strict=True):
+    for returncode, _, stderr in results:
         assert "Traceback" not in stderr, stderr
-        if run.returncode:
-            assert run.returncode == 1
+        if returncode:
+            assert returncode == 1
             errors = [line for line in stderr.splitlines() if line.startswith("CommandError: ")]
             assert len(errors) == 1, stderr
             assert "too many connections" in errors[0], stderr

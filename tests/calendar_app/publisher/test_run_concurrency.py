@@ -7,8 +7,6 @@ processes): every (post, account) must be sent exactly once and every post must 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -26,6 +24,8 @@ from calendar_app.publisher import publish_due_posts
 from social.models import SocialAccount
 from tests.fakes import FakePlatform, created_then_lost, fail, lost_before_creating, ok, slow
 from tests.subprocesses import subprocess_env
+
+from .processes import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -164,37 +164,15 @@ def test_race__overlapping_runs_in_threads_send_each_account_once(user, make_acc
 def test_race__overlapping_runs_in_processes_send_each_account_once(user, make_account, tmp_path):
     accounts = [make_account("TWITTER"), make_account("FACEBOOK"), make_account("LINKEDIN")]
     posts = make_backlog(user, posts=240, accounts=accounts)
-    sends_file, barrier = tmp_path / "sends.log", tmp_path / "barrier"
-    barrier.mkdir()
-    env = subprocess_env(
-        FAKE_SENDS_FILE=str(sends_file),
-        FAKE_LATENCY="0.002",
-        RACE_BARRIER_DIR=str(barrier),
-        RACE_CONCURRENCY="8",
+    sends_file = tmp_path / "sends.log"
+    env = subprocess_env(FAKE_SENDS_FILE=str(sends_file), FAKE_LATENCY="0.002", RACE_CONCURRENCY="8")
+    results = run_together(
+        "tests.calendar_app.publisher.race_process", count=4, env=env, barrier=tmp_path / "barrier"
     )
-    runs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "tests.calendar_app.publisher_process"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(4)
-    ]
-    try:
-        deadline = time.monotonic() + 60
-        while len(list(barrier.glob("ready-*"))) < 4 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        (barrier / "go").touch()
-        outputs = [run.communicate(timeout=120) for run in runs]
-    finally:
-        for run in runs:
-            run.kill()
 
-    for run, (_, stderr) in zip(runs, outputs, strict=True):
-        assert run.returncode == 0, stderr
+    for returncode, _, stderr in results:
+        assert returncode == 0, stderr
+    outputs = [(stdout, stderr) for _, stdout, stderr in results]
     summaries = [json.loads(stdout.strip().splitlines()[-1]) for stdout, _ in outputs]
     lines = sends_file.read_text().splitlines()
     sends = Counter(lines)

@@ -1,4 +1,4 @@
-"""One publisher run in a process of its own, for the race test: ``python -m tests.calendar_app.publisher_process``.
+"""One publisher run in a process of its own, for the race test: ``python -m tests.calendar_app.publisher.race_process``.
 
 The fake platforms append every post they create to ``FAKE_SENDS_FILE`` (one O_APPEND write per send), so
 the test counts sends outside the database under test. The process waits for a "go" file in
@@ -27,7 +27,7 @@ def main() -> None:
     deadline = time.monotonic() + 60
     while not (barrier / "go").exists():
         if time.monotonic() > deadline:
-            sys.exit("publisher_process: no go signal within 60 s")
+            sys.exit("race_process: no go signal within 60 s")
         time.sleep(0.005)
     platform = FakePlatform(
         latency=float(os.environ.get("FAKE_LATENCY", "0")), sends_file=os.environ["FAKE_SENDS_FILE"]
