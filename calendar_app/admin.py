@@ -785,13 +785,7 @@ class PublisherRunAdmin(admin.ModelAdmin):
         "trigger",
         "host",
         "pid",
-        "processed",
-        "succeeded",
-        "partial",
-        "failed",
-        "retrying",
-        "needs_review",
-        "duration_seconds",
+        *PublisherRun.FIGURES[:6],
         "stopped_early",
     ]
     list_filter = ["trigger", "host"]

@@ -150,6 +150,22 @@ class PublishAttempt(models.Model):
 class PublisherRun(models.Model):
     """One run of the publisher (a cron run, a trigger call, or a busy spell of the watch loop)."""
 
+    # The figures of PublishRunSummary that a run keeps, in the order the admin shows them.
+    FIGURES = (
+        "processed",
+        "succeeded",
+        "partial",
+        "failed",
+        "retrying",
+        "needs_review",
+        "claimed",
+        "recovered",
+        "released",
+        "lost",
+        "errors",
+        "duration_seconds",
+    )
+
     class Trigger(models.TextChoices):
         CRON = "cron", "cron (manage.py publish_due_posts)"
         HTTP = "http", "HTTP trigger"

@@ -17,21 +17,6 @@ from .workers import DbLanes
 logger = logging.getLogger(__name__)
 
 KEEP_RUNS_FOR = timedelta(days=30)
-_FIGURES = (
-    "processed",
-    "succeeded",
-    "partial",
-    "failed",
-    "retrying",
-    "needs_review",
-    "claimed",
-    "recovered",
-    "released",
-    "lost",
-    "errors",
-    "duration_seconds",
-    "error",
-)
 
 
 class RunHistory:
@@ -54,7 +39,7 @@ class RunHistory:
         if self._row.pk is None and (self._eager or not took_posts):
             return  # an eager row that could not even be begun (no database), or an idle watch look
         self._row.finished_at = timezone.now()
-        for name in _FIGURES:
+        for name in (*PublisherRun.FIGURES, "error"):
             setattr(self._row, name, getattr(summary, name))
         try:
             self._lanes.call(self._save_and_prune)

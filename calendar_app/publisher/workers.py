@@ -131,12 +131,7 @@ class WorkerPool:
         if self._closed:
             return
         self._closed = True
-        with self._lock:
-            threads = list(self._threads)
-        for _ in threads:
-            self._jobs.put(None)
-        for thread in threads:
-            thread.join()
+        _stop_threads(self._jobs, self._threads, self._lock)
         if self._inline_session is not None:
             self._inline_session.close()
 
@@ -166,6 +161,16 @@ class WorkerPool:
                 session.close()
             finally:
                 connections.close_all()
+
+
+def _stop_threads(jobs: queue.SimpleQueue, threads: list[threading.Thread], lock: threading.Lock) -> None:
+    """One stop mark per thread after the queued jobs, then wait for each to finish them."""
+    with lock:
+        started = list(threads)
+    for _ in started:
+        jobs.put(None)
+    for thread in started:
+        thread.join()
 
 
 def is_connection_error(exc: BaseException) -> bool:
@@ -231,12 +236,7 @@ class DbLanes:
             self._closed = True
             return
         self._closed = True
-        with self._lock:
-            threads = list(self._threads)
-        for _ in threads:
-            self._jobs.put(None)
-        for thread in threads:
-            thread.join()
+        _stop_threads(self._jobs, self._threads, self._lock)
 
     @property
     def opened(self) -> int:

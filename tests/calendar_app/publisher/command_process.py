@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
-from pathlib import Path
 
 
 def main() -> None:
@@ -24,13 +22,10 @@ def main() -> None:
 
     from tests.fakes import FakePlatform
 
-    if barrier := os.environ.get("RACE_BARRIER_DIR"):
-        (Path(barrier) / f"ready-{os.getpid()}").touch()
-        deadline = time.monotonic() + 60
-        while not (Path(barrier) / "go").exists():
-            if time.monotonic() > deadline:
-                sys.exit("command_process: no go signal within 60 s")
-            time.sleep(0.005)
+    from .processes import wait_for_go
+
+    if os.environ.get("RACE_BARRIER_DIR"):
+        wait_for_go()
     platform = FakePlatform(
         latency=float(os.environ.get("FAKE_LATENCY", "0")), sends_file=os.environ["FAKE_SENDS_FILE"]
     )

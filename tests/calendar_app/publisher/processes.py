@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from django.conf import settings
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
-PROJECT_ROOT = Path(settings.BASE_DIR)
+
+def wait_for_go() -> None:
+    """In a racing process: say it is ready, then wait for the test's go (``RACE_BARRIER_DIR``)."""
+    barrier = Path(os.environ["RACE_BARRIER_DIR"])
+    (barrier / f"ready-{os.getpid()}").touch()
+    deadline = time.monotonic() + 60
+    while not (barrier / "go").exists():
+        if time.monotonic() > deadline:
+            sys.exit(f"{sys.argv[0]}: no go signal within 60 s")
+        time.sleep(0.005)
 
 
 def run_together(

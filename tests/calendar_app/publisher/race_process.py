@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
-import time
-from pathlib import Path
 
 
 def main() -> None:
@@ -22,13 +19,9 @@ def main() -> None:
     from calendar_app.publisher import publish_due_posts
     from tests.fakes import FakePlatform
 
-    barrier = Path(os.environ["RACE_BARRIER_DIR"])
-    (barrier / f"ready-{os.getpid()}").touch()
-    deadline = time.monotonic() + 60
-    while not (barrier / "go").exists():
-        if time.monotonic() > deadline:
-            sys.exit("race_process: no go signal within 60 s")
-        time.sleep(0.005)
+    from .processes import wait_for_go
+
+    wait_for_go()
     platform = FakePlatform(
         latency=float(os.environ.get("FAKE_LATENCY", "0")), sends_file=os.environ["FAKE_SENDS_FILE"]
     )

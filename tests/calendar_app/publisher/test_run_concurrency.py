@@ -103,15 +103,10 @@ def test_heartbeat__a_long_call_keeps_its_lease_so_no_other_run_recovers_it(
 
 
 @pytest.mark.postgres_only
-def test_threads__every_worker_closes_its_connection(fake_platform, make_account, make_post):
-    def open_connections() -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND backend_type = 'client backend'"
-            )
-            return cursor.fetchone()[0]
-
+def test_threads__every_worker_closes_its_connection(
+    fake_platform, make_account, make_post, backends_of_this_database
+):
+    open_connections = backends_of_this_database
     account = make_account()
     for _ in range(20):
         make_post(account)
