@@ -22,7 +22,7 @@ import psycopg
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import F, Min, Q
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from calendar_app.models import PostStatus, PublisherRun, ScheduledPost
@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 NOTIFY_CHANNEL = "publisher_due"  # the trigger of migration 0004 notifies here
 LISTEN_SLICE_SECONDS = 0.25  # how often a wait looks at ``stop``
 MAX_BACKOFF_SECONDS = 30
+IDLE_TURN_SECONDS = 0.2  # the least pause after a turn that took nothing
 
 
 def publisher_watch(
@@ -60,9 +61,14 @@ def publisher_watch(
                     trigger=PublisherRun.Trigger.WATCH, stop=stop, keep_claiming=True, concurrency=concurrency
                 )
                 problem = summary.error
+                took = summary.claimed or summary.recovered
                 if on_run is not None and (summary.processed or summary.released or summary.lost):
                     on_run(summary)
                 wait = 0.0 if problem else _seconds_until_next_due(cap=poll)
+                if not took:
+                    # Something looks due yet none could be taken (another run holds it this instant):
+                    # never spin on it.
+                    wait = max(wait, IDLE_TURN_SECONDS)
             except DatabaseError as exc:
                 if not is_connection_error(exc):
                     raise
@@ -91,10 +97,10 @@ def publisher_watch(
 
 def _seconds_until_next_due(*, cap: float) -> float:
     """Until the next post falls due (or a lease runs out), at most ``cap``; 0 when one is due now."""
+    # The claim takes a post once both its time and its retry time have come (post_due_queryset).
+    due_at = Greatest(F("scheduled_at"), Coalesce(F("next_attempt_at"), F("scheduled_at")))
     due = ScheduledPost.objects.aggregate(
-        scheduled=Min(
-            Coalesce(F("next_attempt_at"), F("scheduled_at")), filter=Q(status=PostStatus.SCHEDULED)
-        ),
+        scheduled=Min(due_at, filter=Q(status=PostStatus.SCHEDULED)),
         lease=Min("lease_expires_at", filter=Q(status=PostStatus.PUBLISHING)),
     )
     times = [at for at in due.values() if at is not None]

@@ -102,7 +102,7 @@ def test_heartbeat__a_long_call_keeps_its_lease_so_no_other_run_recovers_it(
     assert post.status == PostStatus.PUBLISHED
 
 
-@pytest.mark.postgres_only
+@pytest.mark.postgres_only(reason="pg_stat_activity")
 def test_threads__every_worker_closes_its_connection(
     fake_platform, make_account, make_post, backends_of_this_database
 ):
@@ -181,7 +181,7 @@ def test_race__overlapping_runs_in_processes_send_each_account_once(user, make_a
     ) == {PostStatus.PUBLISHED}
 
 
-@pytest.mark.postgres_only  # the batched statements are PostgreSQL's; SQLite writes each account alone
+@pytest.mark.postgres_only(reason="the batched statements; SQLite writes each account alone")
 def test_queries__a_wide_run_needs_at_most_half_the_statements_per_post_of_one_call_per_connection(
     user, fake_platform, make_account, all_queries
 ):
@@ -198,7 +198,7 @@ def test_queries__a_wide_run_needs_at_most_half_the_statements_per_post_of_one_c
     assert len(queries) / 90 <= 7.3 / 2, f"{len(queries) / 90:.2f} statements per post"
 
 
-@pytest.mark.postgres_only
+@pytest.mark.postgres_only(reason="pg_stat_activity")
 def test_connections__a_run_holds_at_most_its_database_connections_whatever_its_width(
     user, fake_platform, make_account, settings, backends_of_this_database
 ):

@@ -23,9 +23,11 @@ import psycopg
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
+from django.utils import timezone
 
 from calendar_app.models import AccountStatus, PostStatus, ScheduledPost, ScheduledPostAccount
 from calendar_app.publisher import publish_due_posts
+from calendar_app.publisher.watch import _seconds_until_next_due
 from calendar_app.services.posts import post_publish_now
 from tests.conftest import REQUIRE_ALL
 from tests.fakes import FakePlatform
@@ -264,3 +266,15 @@ def test_watch__keeps_publishing_across_a_database_restart(private_cluster, tmp_
         watch.close()
     assert set(watch.sends().values()) == {1}
     assert "Traceback" not in watch.output()
+
+
+def test_next_due__a_post_counts_once_the_claim_would_take_it(make_account, make_post):
+    """A retry time already past does not make a post due before its own time (the claim's rule)."""
+    account = make_account()
+    make_post(account, ago=-timedelta(minutes=10), next_attempt_at=timezone.now() - timedelta(minutes=1))
+
+    assert 590 <= _seconds_until_next_due(cap=3600) <= 600
+    assert _seconds_until_next_due(cap=5) == 5
+
+    make_post(account, ago=timedelta(seconds=1))
+    assert _seconds_until_next_due(cap=5) == 0
