@@ -121,19 +121,20 @@ def test_publish__drafts_future_and_cancelled_posts_are_left_alone(fake_platform
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("concurrency", [1, 16], ids=["inline", "batched-on-lanes"])
 def test_publish__marks_the_account_publishing_and_commits_before_the_call(
-    fake_platform, make_account, make_post
+    fake_platform, make_account, make_post, concurrency
 ):
-    """What another connection sees during the platform call: PUBLISHING and an open attempt."""
-    account = make_account()
-    post = make_post(account)
-    seen = {}
+    """What another connection sees during each platform call: PUBLISHING and an open attempt, whether the
+    run starts one account at a time or many in one batch."""
+    accounts = [make_account("TWITTER"), make_account("FACEBOOK")]
+    posts = [make_post(*accounts) for _ in range(6)]
+    seen = []
 
     def look_from_another_connection(platform, client, payload):
         def look():
-            row = ScheduledPostAccount.objects.get(post=post)
-            seen["status"] = row.status
-            seen["attempts"] = list(row.attempts.values_list("outcome", flat=True))
+            row = ScheduledPostAccount.objects.get(post__content=payload.text, account=client.account)
+            seen.append((row.status, list(row.attempts.values_list("outcome", flat=True))))
             connection.close()
 
         thread = threading.Thread(target=look)
@@ -141,11 +142,12 @@ def test_publish__marks_the_account_publishing_and_commits_before_the_call(
         thread.join()
         return platform.create(client, payload)
 
-    fake_platform.will(account, look_from_another_connection)
-    run()
+    for account in accounts:
+        fake_platform.will(account, *[look_from_another_connection] * len(posts))
+    run(concurrency=concurrency)
 
-    assert seen == {"status": AccountStatus.PUBLISHING, "attempts": [AttemptOutcome.IN_PROGRESS]}
-    assert post_account(post, account).status == AccountStatus.PUBLISHED
+    assert seen == [(AccountStatus.PUBLISHING, [AttemptOutcome.IN_PROGRESS])] * 12
+    assert {pa.status for post in posts for pa in post.post_accounts.all()} == {AccountStatus.PUBLISHED}
 
 
 # --- retries ----------------------------------------------------------------------------------------
