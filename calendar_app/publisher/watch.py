@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import psycopg
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connection
 from django.db.models import F, Min, Q
 from django.db.models.functions import Coalesce, Greatest
@@ -49,7 +50,7 @@ def publisher_watch(
     """Publish due posts as they fall due until ``stop`` is set."""
     poll = settings.PUBLISH_WATCH_POLL_SECONDS if poll_seconds is None else poll_seconds
     if not poll > 0:
-        raise ValueError(f"PUBLISH_WATCH_POLL_SECONDS must be a positive number, not {poll!r}.")
+        raise ImproperlyConfigured(f"PUBLISH_WATCH_POLL_SECONDS must be a positive number, not {poll!r}.")
     listener = DueListener() if connection.vendor == "postgresql" else None
     failures = 0
     try:
