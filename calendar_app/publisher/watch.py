@@ -13,6 +13,7 @@ picks up where it was once the database answers again.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "publisher_due"  # the trigger of migration 0004 notifies here
 LISTEN_SLICE_SECONDS = 0.25  # how often a wait looks at ``stop``
+LISTEN_CONNECT_TIMEOUT = 5  # an unreachable host must not hold up the loop
 MAX_BACKOFF_SECONDS = 30
 IDLE_TURN_SECONDS = 0.2  # the least pause after a turn that took nothing
 
@@ -75,7 +77,8 @@ def publisher_watch(
                     raise
                 problem, wait = _one_line(exc), poll
             finally:
-                connection.close()  # between turns the loop holds only its LISTEN connection
+                with contextlib.suppress(DatabaseError):  # a connection the database dropped may not close
+                    connection.close()  # between turns the loop holds only its LISTEN connection
             if problem:
                 failures += 1
                 wait = min(MAX_BACKOFF_SECONDS, poll * failures)
@@ -120,7 +123,9 @@ class DueListener:
         if self._conn is not None and not self._conn.closed:
             return
         try:
-            self._conn = psycopg.connect(**_connect_arguments(), autocommit=True)
+            self._conn = psycopg.connect(
+                **{"connect_timeout": LISTEN_CONNECT_TIMEOUT, **_connect_arguments()}, autocommit=True
+            )
             self._conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
         except psycopg.Error as exc:
             self._conn = None
