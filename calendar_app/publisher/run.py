@@ -216,9 +216,13 @@ class _Run:
             return self._outstanding > 0 or bool(self._rounds)
 
     def _wait_for_room(self) -> None:
-        """Claim more only when the queue runs short, so leases start when the work can."""
+        """Claim more only when the queue runs short, so leases start when the work can; and only while
+        fewer posts than that wait for their results to be written, so a database slower than the
+        platforms holds the claims back instead of letting results pile up in memory."""
         with self._room:
-            while self._outstanding >= self._room_below and not self.stopping():
+            while not self.stopping() and (
+                self._outstanding >= self._room_below or len(self._rounds) >= self._room_below
+            ):
                 self._room.wait(0.5)
 
     def _load(self, tried: list[int]) -> list[PostRound]:
@@ -340,6 +344,7 @@ class _Run:
             finally:
                 with self._room:
                     self._rounds.pop(round_.ref.post_id, None)
+                    self._room.notify()
 
     def _end_post(self, round_: PostRound) -> None:
         post_id = round_.ref.post_id
@@ -370,6 +375,7 @@ class _Run:
         with self._room:
             for round_ in rounds:
                 self._rounds.pop(round_.ref.post_id, None)
+            self._room.notify()
         self._count(errors=len(rounds))
 
     def _count(self, **figures: int) -> None:
