@@ -77,7 +77,7 @@ def parser() -> argparse.ArgumentParser:
 
     scale = scenarios.add_parser("scale-out", help="the backlog drained by 1, 2 and 4 processes at once")
     common(scale, posts=2000)
-    scale.add_argument("--concurrency", type=int, default=16)
+    scale.add_argument("--concurrency", type=int, default=64)
     scale.add_argument("--processes", type=int, nargs="+", default=[1, 2, 4])
 
     drill = scenarios.add_parser("drill", help="runs killed with SIGKILL at random moments, then recovery")
@@ -101,6 +101,19 @@ def parser() -> argparse.ArgumentParser:
     faults.add_argument("--seed", type=int, default=8)
     faults.add_argument("--platforms", type=_platforms, default=list(PLATFORM_NAMES))
     faults.add_argument("--accounts-per-platform", type=int, default=10)
+
+    targets = scenarios.add_parser(
+        "targets",
+        help="the engine's targets: 2,000 x 3 at 400 and 50 ms with peak connections, 4 runs + 3 triggers, "
+        "--watch lateness and publish-now, ORM vs SQL, memory against N",
+    )
+    targets.add_argument("--concurrency", type=int, default=64)
+    engine_overlap = scenarios.add_parser("overlap", help="4 cron runs + 3 trigger calls at once, 400 ms")
+    common(engine_overlap, posts=2000, latency=400)
+    engine_overlap.add_argument("--concurrency", type=int, default=64)
+    engine_watch = scenarios.add_parser("watch", help="--watch with a post due every 100 ms; publish now")
+    engine_watch.add_argument("--seconds", type=float, default=60)
+    scenarios.add_parser("orm-vs-sql", help="CPU per conditional write: ORM against the cached SQL")
 
     every = scenarios.add_parser("all", help="every scenario with its defaults (what ./dev bench runs)")
     every.add_argument(
@@ -219,7 +232,7 @@ def main(argv: list[str] | None = None) -> None:
     prepare_database(args.database_url)
     env = configure_django(args.database_url)
 
-    from bench import report, scenarios
+    from bench import engine, report, scenarios
     from bench.harness import Bench, FakePlatformsProcess
 
     log_dir = args.log_dir or Path(tempfile.mkdtemp(prefix="bench-"))
@@ -238,6 +251,22 @@ def main(argv: list[str] | None = None) -> None:
     started = time.monotonic()
     with FakePlatformsProcess(log_dir=log_dir) as platforms:
         bench = Bench(platforms=platforms, env=env, log_dir=log_dir)
+        if scenario in ("targets", "all"):
+            figures["targets"] = engine.run_targets(bench, out)
+        if scenario == "overlap":
+            out()
+            figures["overlap"] = engine.overlap(
+                bench, posts=args.posts, latency_ms=args.latency_ms, concurrency=args.concurrency
+            )
+            engine.report_overlap(figures["overlap"], out)
+        if scenario == "watch":
+            out()
+            figures["watch"] = engine.watch(bench, seconds=args.seconds)
+            engine.report_watch(figures["watch"], out)
+        if scenario == "orm-vs-sql":
+            out()
+            figures["orm_vs_sql"] = engine.orm_vs_sql(bench)
+            engine.report_orm_vs_sql(figures["orm_vs_sql"], out)
         if scenario in ("backlog", "all"):
             posts = getattr(args, "posts", 2000)
             latency = getattr(args, "latency_ms", 50)
@@ -276,7 +305,7 @@ def main(argv: list[str] | None = None) -> None:
                     bench,
                     posts=getattr(args, "posts", 2000),
                     latency_ms=getattr(args, "latency_ms", 50),
-                    concurrency=args.concurrency if scenario == "scale-out" else 16,
+                    concurrency=args.concurrency if scenario == "scale-out" else 64,
                     processes=count,
                 )
                 for count in getattr(args, "processes", [1, 2, 4])

@@ -1,6 +1,6 @@
 """One measured publisher run in a process of its own: ``python -m bench.publisher_run``.
 
-It calls the service the ``publish_due_posts`` command calls (``calendar_app.services.publishing``), with
+It calls the service the ``publish_due_posts`` command calls (``calendar_app.publisher``), with
 the same settings, and prints one JSON line: the run's summary, the statements it executed (every thread's
 connection: a counter is installed on each connection as it is created), and its memory (RSS high-water
 mark, the RSS before the run, and optionally the Python heap's peak from tracemalloc).
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from django.db.backends.signals import connection_created
 
-    from calendar_app.services.publishing import publish_due_posts
+    from calendar_app.publisher import publish_due_posts
 
     counter = QueryCounter()
     connection_created.connect(counter.install)

@@ -15,6 +15,7 @@ __all__ = [
     "ErrorKind",
     "PostStatus",
     "PublishAttempt",
+    "PublisherRun",
     "ScheduledPost",
     "ScheduledPostAccount",
 ]
@@ -168,3 +169,55 @@ class PublishAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.outcome} at {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+class PublisherRun(models.Model):
+    """One run of the publisher (a cron run, a trigger call, or a busy spell of the watch loop)."""
+
+    # The figures of PublishRunSummary that a run keeps, in the order the admin shows them.
+    FIGURES = (
+        "processed",
+        "succeeded",
+        "partial",
+        "failed",
+        "retrying",
+        "needs_review",
+        "claimed",
+        "recovered",
+        "released",
+        "lost",
+        "errors",
+        "duration_seconds",
+    )
+
+    class Trigger(models.TextChoices):
+        CRON = "cron", "cron (manage.py publish_due_posts)"
+        HTTP = "http", "HTTP trigger"
+        WATCH = "watch", "watch loop (publish_due_posts --watch)"
+
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField(db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    trigger = models.CharField(max_length=8, choices=Trigger.choices)
+    # The run's summary figures (PublishRunSummary); the first six partition the posts it processed.
+    processed = models.PositiveIntegerField(default=0)
+    succeeded = models.PositiveIntegerField(default=0)
+    partial = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    retrying = models.PositiveIntegerField(default=0)
+    needs_review = models.PositiveIntegerField(default=0)
+    claimed = models.PositiveIntegerField(default=0)
+    recovered = models.PositiveIntegerField(default=0)
+    released = models.PositiveIntegerField(default=0)
+    lost = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    error = models.TextField(blank=True, help_text="Why the run stopped early; empty when it completed.")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["-finished_at"], name="publisher_run_finished_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_trigger_display()} run on {self.host} (pid {self.pid}) at {self.started_at:%Y-%m-%d %H:%M:%S}"

@@ -11,7 +11,8 @@ from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from calendar_app.services.publishing import publish_due_posts
+from calendar_app.models import PublisherRun
+from calendar_app.publisher import publish_due_posts
 
 logger = logging.getLogger(__name__)
 
@@ -34,13 +35,17 @@ def publish_scheduled_posts(request: HttpRequest) -> JsonResponse:
         response["WWW-Authenticate"] = "Bearer"
         return response
     try:
-        summary = publish_due_posts()
+        summary = publish_due_posts(trigger=PublisherRun.Trigger.HTTP)
     except DatabaseError:
         logger.exception("The cron trigger could not run the publisher: database error")
         return JsonResponse({"error": "The database is unavailable; nothing was published."}, status=503)
     except ImproperlyConfigured as exc:
         logger.error("The cron trigger could not run the publisher: %s", exc)
         return JsonResponse({"error": f"Bad configuration: {exc}"}, status=500)
+    if summary.error:
+        # The run stopped early; what it had not started is queued again and nothing was lost.
+        logger.error("The cron trigger's run stopped early: %s", summary.error)
+        return JsonResponse({**summary.as_dict(), "error": summary.error}, status=503)
     return JsonResponse(summary.as_dict())
 
 

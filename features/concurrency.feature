@@ -40,3 +40,27 @@ Feature: Overlapping runs and runs that die
     Then the post is "PUBLISHED"
     And X received it twice in all
     And X has the post once
+
+  @postgres_only
+  Scenario: A busy database does not stall posts
+    Given the cron secret is "cron-s3cret-0123456789abcdefghij"
+    And an X account "@acme", a Facebook Page "Acme Coffee" and a LinkedIn account "Acme Inc."
+    And 90 posts scheduled 1 minute ago to all accounts
+    And every platform takes 50 milliseconds to answer
+    And each run makes at most 64 platform calls at a time through at most 2 database connections
+    And the database's connections are counted
+    When three cron runs and a call of the HTTP trigger start at the same moment
+    Then the four runs held at most 8 database connections at once
+    And every post is "PUBLISHED"
+    And each account received each post exactly once
+
+  @postgres_only
+  Scenario: Publish now is out within seconds
+    Given an X account "@acme" and a LinkedIn account "Acme Inc."
+    And a post "Flash sale" scheduled in 3 hours to "@acme" and "Acme Inc."
+    And the long-running publisher is watching, looking at the queue only every 10 minutes
+    When the author publishes "Flash sale" now
+    Then X and LinkedIn receive it well before the publisher's next look
+    And the post is "PUBLISHED"
+    When the long-running publisher is stopped
+    Then it stopped holding nothing

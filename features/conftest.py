@@ -34,6 +34,7 @@ from social.models import Platform, SocialAccount, SocialAccountStatus
 from .admin_page import PostPage, read_post_page
 from .killed_run import kill_run_while_platform_holds_the_call
 from .platforms import PLATFORM_NAMES, SimulatedPlatforms
+from .publisher_steps import *  # noqa: F403  (the engine's steps: --watch, database connections)
 
 TRIGGER_URL = "/api/cron/publish-scheduled-posts"
 PLATFORM = r"(?P<platform>X|Facebook|Instagram|LinkedIn|YouTube|Mastodon)"

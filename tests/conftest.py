@@ -14,8 +14,10 @@ REQUIRE_ALL = os.environ.get("CI_REQUIRE_ALL") == "1"
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if item.get_closest_marker("postgres_only") and connection.vendor != "postgresql":
-            _skip_or_fail(item, "needs PostgreSQL (row locks, SKIP LOCKED): set DATABASE_URL=postgres://...")
+        marker = item.get_closest_marker("postgres_only")
+        if marker and connection.vendor != "postgresql":
+            needs = marker.kwargs.get("reason", "row locks, SKIP LOCKED")
+            _skip_or_fail(item, f"needs PostgreSQL ({needs}): set DATABASE_URL=postgres://...")
         if (
             item.get_closest_marker("browser")
             and not shutil.which("chromium")

@@ -9,8 +9,21 @@ from social.models import without_tokens_via
 from ..models import PublishAttempt
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record people read and never edit: no add, change or delete."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(PublishAttempt)
-class PublishAttemptAdmin(admin.ModelAdmin):
+class PublishAttemptAdmin(ReadOnlyAdmin):
     list_display = [
         "post_account",
         "action",
@@ -25,12 +38,3 @@ class PublishAttemptAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return without_tokens_via(super().get_queryset(request), "post_account__account")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

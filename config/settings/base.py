@@ -246,7 +246,13 @@ ENCRYPTION_KEY = env.str("ENCRYPTION_KEY", default="")
 CRON_SECRET = env.str("CRON_SECRET", default="")
 
 # --- Publisher -----------------------------------------------------------------------------------
-PUBLISH_CONCURRENCY = env_number("PUBLISH_CONCURRENCY", int, 16)
+# Platform calls in flight per run. A call in flight holds no database connection: a run's writes go
+# through at most PUBLISH_DB_CONNECTIONS connections (batched), so the width is the platforms' limit,
+# not PostgreSQL's (BENCHMARKS.md).
+PUBLISH_CONCURRENCY = env_number("PUBLISH_CONCURRENCY", int, 64)
+PUBLISH_DB_CONNECTIONS = env_number("PUBLISH_DB_CONNECTIONS", int, 4)
+# --watch sleeps at most this long between looks at what is due (NOTIFY wakes it sooner on PostgreSQL).
+PUBLISH_WATCH_POLL_SECONDS = env_number("PUBLISH_WATCH_POLL_SECONDS", float, 5)
 PUBLISH_LEASE_SECONDS = env_number("PUBLISH_LEASE_SECONDS", int, 600)
 PUBLISH_MAX_SECONDS = env_number("PUBLISH_MAX_SECONDS", float, 50)
 PUBLISH_MISSED_AFTER = env_number("PUBLISH_MISSED_AFTER", int, 86400)

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from calendar_app.services.publishing import publish_due_posts
+from calendar_app.publisher import publish_due_posts
 from tests.fakes import crash
 
 pytestmark = pytest.mark.django_db

@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone
 
 from calendar_app.models import AccountStatus, PostStatus, ScheduledPost
+from calendar_app.publisher import publish_due_posts
 from calendar_app.selectors import (
     post_account_history,
     post_accounts_for_publishing,
@@ -21,7 +22,6 @@ from calendar_app.selectors import (
 )
 from calendar_app.services import posts
 from calendar_app.services.post_input import post_input_check
-from calendar_app.services.publishing import publish_due_posts
 from social.crypto import TokenDecryptionError
 from social.models import Platform, SocialAccount
 

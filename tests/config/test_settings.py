@@ -47,7 +47,8 @@ DUMP = """
 import json, django
 from django.conf import settings
 django.setup()
-names = ["DEBUG", "CRON_SECRET", "PUBLISH_CONCURRENCY", "PUBLISH_LEASE_SECONDS", "PUBLISH_MAX_SECONDS",
+names = ["DEBUG", "CRON_SECRET", "PUBLISH_CONCURRENCY", "PUBLISH_DB_CONNECTIONS", "PUBLISH_WATCH_POLL_SECONDS",
+         "PUBLISH_LEASE_SECONDS", "PUBLISH_MAX_SECONDS",
          "PUBLISH_MISSED_AFTER", "YOUTUBE_UPLOAD_URL", "TWITTER_API_URL", "FACEBOOK_API_URL", "INSTAGRAM_API_URL",
          "LINKEDIN_API_URL", "YOUTUBE_API_URL", "FACEBOOK_API_VERSION", "LINKEDIN_API_VERSION", "TIME_ZONE",
          "USE_TZ", "TWITTER_CLIENT_ID", "ENCRYPTION_KEY"]
@@ -66,7 +67,9 @@ def test_development__defaults_with_no_environment():
     assert values["DB_ENGINE"] == "django.db.backends.sqlite3"
     assert values["DB_NAME"] == str(PROJECT / "db.sqlite3")
     assert values["CRON_SECRET"] == ""
-    assert values["PUBLISH_CONCURRENCY"] == 16
+    assert values["PUBLISH_CONCURRENCY"] == 64
+    assert values["PUBLISH_DB_CONNECTIONS"] == 4
+    assert values["PUBLISH_WATCH_POLL_SECONDS"] == 5
     assert values["PUBLISH_LEASE_SECONDS"] == 600
     assert values["PUBLISH_MAX_SECONDS"] == 50
     assert values["PUBLISH_MISSED_AFTER"] == 86400

@@ -1,15 +1,20 @@
-"""``manage.py publish_due_posts``: one publisher run, for cron every minute (overlapping runs are safe)."""
+"""``manage.py publish_due_posts``: one publisher run, for cron every minute (overlapping runs are safe),
+or with ``--watch`` a long-running publisher that drains on SIGTERM/SIGINT."""
 
 from __future__ import annotations
 
 import argparse
+import signal
+import threading
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
 from django.db.migrations.executor import MigrationExecutor
 
-from calendar_app.services.publishing import publish_due_posts
+from calendar_app.models import PublisherRun
+from calendar_app.publisher import publish_due_posts
+from calendar_app.publisher.watch import publisher_watch
 
 
 def _positive(convert):
@@ -62,15 +67,30 @@ class Command(BaseCommand):
             help="platform calls in flight at once (default PUBLISH_CONCURRENCY)",
         )
         parser.add_argument(
+            "--watch",
+            action="store_true",
+            help="keep running: publish each post as it falls due (wakes on NOTIFY on PostgreSQL, polls "
+            "every PUBLISH_WATCH_POLL_SECONDS otherwise); SIGTERM/SIGINT finish the calls in flight and exit",
+        )
+        parser.add_argument(
             "--dry-run",
             action="store_true",
             help="claim nothing; print per account the text and media that would be sent and any problem",
         )
 
-    def handle(self, *args, limit, max_seconds, concurrency, dry_run, **options) -> None:
+    def handle(self, *args, limit, max_seconds, concurrency, dry_run, watch, **options) -> None:
+        if watch and (limit or max_seconds or dry_run):
+            raise CommandError("--watch runs until stopped: it takes no --limit, --max-seconds or --dry-run.")
         try:
+            if watch:
+                self._watch(concurrency=concurrency)
+                return
             summary = publish_due_posts(
-                limit=limit, max_seconds=max_seconds, concurrency=concurrency, dry_run=dry_run
+                limit=limit,
+                max_seconds=max_seconds,
+                concurrency=concurrency,
+                dry_run=dry_run,
+                trigger=PublisherRun.Trigger.CRON,
             )
         except DatabaseError as exc:
             # A missing table reads as "no such table" or "relation does not exist": say what fixes it.
@@ -89,3 +109,26 @@ class Command(BaseCommand):
         for line in summary.dry_run_lines:
             self.stdout.write(line)
         self.stdout.write(summary.line())
+        if summary.error:
+            raise CommandError(summary.error)
+
+    def _watch(self, *, concurrency: int | None) -> None:
+        stop = threading.Event()
+
+        def drain(signum, frame) -> None:
+            if not stop.is_set():
+                self.stderr.write(
+                    f"{signal.Signals(signum).name}: finishing the calls in flight, then stopping"
+                )
+            stop.set()
+
+        previous = {sig: signal.signal(sig, drain) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            self.stdout.write("Watching for due posts (SIGTERM or Ctrl-C stops)")
+            publisher_watch(
+                stop=stop, concurrency=concurrency, on_run=lambda summary: self.stdout.write(summary.line())
+            )
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        self.stdout.write("Stopped: nothing in flight, nothing held")

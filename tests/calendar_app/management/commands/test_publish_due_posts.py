@@ -87,6 +87,23 @@ def test_command__bad_options_are_refused(args, make_account, make_post):
     assert post.status == PostStatus.SCHEDULED
 
 
+@pytest.mark.parametrize("args", [("--limit", "5"), ("--max-seconds", "10"), ("--dry-run",)])
+def test_command__watch_runs_until_stopped_and_takes_no_run_limits(args, make_account, make_post):
+    post = make_post(make_account())
+    with pytest.raises(CommandError, match=r"^--watch runs until stopped: it takes no --limit"):
+        publish("--watch", *args)
+    post.refresh_from_db()
+    assert post.status == PostStatus.SCHEDULED
+
+
+def test_command__watch_with_a_bad_poll_setting_is_a_one_line_error(settings):
+    settings.PUBLISH_WATCH_POLL_SECONDS = 0
+    with pytest.raises(
+        CommandError, match=r"^Bad configuration: PUBLISH_WATCH_POLL_SECONDS must be a positive number"
+    ):
+        publish("--watch")
+
+
 def test_command__bad_configuration_is_a_one_line_error(make_account, make_post, settings):
     post = make_post(make_account())
     settings.ENCRYPTION_KEY = "short"

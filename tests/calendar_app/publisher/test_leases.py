@@ -12,13 +12,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from calendar_app.models import PostStatus, ScheduledPost
-from calendar_app.selectors import posts_held_by_run
-from calendar_app.services.leases import (
+from calendar_app.publisher.leases import (
     _posts_take,
     posts_claim_due,
     posts_claim_expired,
     posts_extend_lease,
 )
+from calendar_app.selectors import posts_held_by_run
 
 pytestmark = pytest.mark.django_db
 

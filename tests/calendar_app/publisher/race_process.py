@@ -1,4 +1,4 @@
-"""One publisher run in a process of its own, for the race test: ``python -m tests.calendar_app.publisher_process``.
+"""One publisher run in a process of its own, for the race test: ``python -m tests.calendar_app.publisher.race_process``.
 
 The fake platforms append every post they create to ``FAKE_SENDS_FILE`` (one O_APPEND write per send), so
 the test counts sends outside the database under test. The process waits for a "go" file in
@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
-import time
-from pathlib import Path
 
 
 def main() -> None:
@@ -19,16 +16,12 @@ def main() -> None:
 
     django.setup()
 
-    from calendar_app.services.publishing import publish_due_posts
+    from calendar_app.publisher import publish_due_posts
     from tests.fakes import FakePlatform
 
-    barrier = Path(os.environ["RACE_BARRIER_DIR"])
-    (barrier / f"ready-{os.getpid()}").touch()
-    deadline = time.monotonic() + 60
-    while not (barrier / "go").exists():
-        if time.monotonic() > deadline:
-            sys.exit("publisher_process: no go signal within 60 s")
-        time.sleep(0.005)
+    from .processes import wait_for_go
+
+    wait_for_go()
     platform = FakePlatform(
         latency=float(os.environ.get("FAKE_LATENCY", "0")), sends_file=os.environ["FAKE_SENDS_FILE"]
     )

@@ -7,7 +7,7 @@ import pytest
 import requests
 import responses
 
-from calendar_app.services.workers import Heartbeat, WorkerPool, pool_http_session
+from calendar_app.publisher.workers import Heartbeat, WorkerPool, pool_http_session
 
 
 def test_worker_pool__never_more_jobs_at_once_than_its_size():
@@ -89,7 +89,69 @@ def test_heartbeat__beats_until_stopped_and_survives_a_failing_beat():
 
 
 def test_heartbeat__never_started_stops_at_once():
-    Heartbeat(beat=lambda: None, interval=10).stop()
+    """A run that claimed nothing never starts its heartbeat; stopping it must not wait out an interval,
+    and a heartbeat once stopped never beats."""
+    beats, outcome = [], []
+    heartbeat = Heartbeat(beat=lambda: beats.append(1), interval=3600)
+
+    def stop() -> None:
+        try:
+            heartbeat.stop()
+            outcome.append("stopped")
+        except Exception as exc:  # joining a thread that never started raises
+            outcome.append(exc)
+
+    stopper = threading.Thread(target=stop)
+    stopper.start()
+    stopper.join(timeout=5)
+
+    assert outcome == ["stopped"], "stop() returned at once, without an interval to wait out"
+    heartbeat.start()  # too late: a stopped heartbeat stays stopped
+    time.sleep(0.05)
+    assert not heartbeat.running
+    assert beats == []
+
+
+def test_db_lanes__a_call_thread_cannot_open_a_database_connection():
+    """Platform-call threads have no connection: a stray ORM use fails loudly instead of opening one."""
+    from django.db import connection
+
+    from calendar_app.publisher.workers import NoDatabaseOnCallThread
+
+    errors = []
+
+    def touch_the_database():
+        try:
+            connection.cursor()
+        except Exception as exc:
+            errors.append(exc)
+
+    pool = WorkerPool(size=2, database=False)
+    pool.submit(touch_the_database)
+    pool.close()
+
+    assert len(errors) == 1 and isinstance(errors[0], NoDatabaseOnCallThread)
+
+
+def test_db_lanes__never_more_connections_than_lanes_and_each_job_answers():
+    from calendar_app.publisher.workers import DbLanes
+
+    threads_seen = set()
+    lock = threading.Lock()
+
+    def job(n):
+        with lock:
+            threads_seen.add(threading.current_thread().name)
+        time.sleep(0.01)
+        return n * 2
+
+    lanes = DbLanes(size=3)
+    futures = [lanes.submit(lambda n=n: job(n)) for n in range(30)]
+    results = [future.result(timeout=10) for future in futures]
+    lanes.close()
+
+    assert results == [n * 2 for n in range(30)]
+    assert 1 <= len(threads_seen) <= 3 and lanes.opened <= 3
 
 
 def test_worker_pool__each_worker_keeps_one_http_session_for_its_jobs_and_closes_it():

@@ -7,8 +7,6 @@ processes): every (post, account) must be sent exactly once and every post must 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -22,10 +20,12 @@ from django.db import connection
 from django.utils import timezone
 
 from calendar_app.models import AccountStatus, PostStatus, ScheduledPost, ScheduledPostAccount
-from calendar_app.services.publishing import publish_due_posts
+from calendar_app.publisher import publish_due_posts
 from social.models import SocialAccount
 from tests.fakes import FakePlatform, created_then_lost, fail, lost_before_creating, ok, slow
 from tests.subprocesses import subprocess_env
+
+from .processes import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -102,16 +102,11 @@ def test_heartbeat__a_long_call_keeps_its_lease_so_no_other_run_recovers_it(
     assert post.status == PostStatus.PUBLISHED
 
 
-@pytest.mark.postgres_only
-def test_threads__every_worker_closes_its_connection(fake_platform, make_account, make_post):
-    def open_connections() -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND backend_type = 'client backend'"
-            )
-            return cursor.fetchone()[0]
-
+@pytest.mark.postgres_only(reason="pg_stat_activity")
+def test_threads__every_worker_closes_its_connection(
+    fake_platform, make_account, make_post, backends_of_this_database
+):
+    open_connections = backends_of_this_database
     account = make_account()
     for _ in range(20):
         make_post(account)
@@ -164,37 +159,15 @@ def test_race__overlapping_runs_in_threads_send_each_account_once(user, make_acc
 def test_race__overlapping_runs_in_processes_send_each_account_once(user, make_account, tmp_path):
     accounts = [make_account("TWITTER"), make_account("FACEBOOK"), make_account("LINKEDIN")]
     posts = make_backlog(user, posts=240, accounts=accounts)
-    sends_file, barrier = tmp_path / "sends.log", tmp_path / "barrier"
-    barrier.mkdir()
-    env = subprocess_env(
-        FAKE_SENDS_FILE=str(sends_file),
-        FAKE_LATENCY="0.002",
-        RACE_BARRIER_DIR=str(barrier),
-        RACE_CONCURRENCY="8",
+    sends_file = tmp_path / "sends.log"
+    env = subprocess_env(FAKE_SENDS_FILE=str(sends_file), FAKE_LATENCY="0.002", RACE_CONCURRENCY="8")
+    results = run_together(
+        "tests.calendar_app.publisher.race_process", count=4, env=env, barrier=tmp_path / "barrier"
     )
-    runs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "tests.calendar_app.publisher_process"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(4)
-    ]
-    try:
-        deadline = time.monotonic() + 60
-        while len(list(barrier.glob("ready-*"))) < 4 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        (barrier / "go").touch()
-        outputs = [run.communicate(timeout=120) for run in runs]
-    finally:
-        for run in runs:
-            run.kill()
 
-    for run, (_, stderr) in zip(runs, outputs, strict=True):
-        assert run.returncode == 0, stderr
+    for returncode, _, stderr in results:
+        assert returncode == 0, stderr
+    outputs = [(stdout, stderr) for _, stdout, stderr in results]
     summaries = [json.loads(stdout.strip().splitlines()[-1]) for stdout, _ in outputs]
     lines = sends_file.read_text().splitlines()
     sends = Counter(lines)
@@ -206,3 +179,50 @@ def test_race__overlapping_runs_in_processes_send_each_account_once(user, make_a
     assert set(
         ScheduledPost.objects.filter(pk__in=[p.pk for p in posts]).values_list("status", flat=True)
     ) == {PostStatus.PUBLISHED}
+
+
+@pytest.mark.postgres_only(reason="the batched statements; SQLite writes each account alone")
+def test_queries__a_wide_run_needs_at_most_half_the_statements_per_post_of_one_call_per_connection(
+    user, fake_platform, make_account, all_queries
+):
+    """The engine before group commit ran 7.3 statements per post (3 accounts); batched, at most half."""
+    accounts = [make_account("TWITTER"), make_account("FACEBOOK"), make_account("LINKEDIN")]
+    make_backlog(user, posts=90, accounts=accounts)
+    fake_platform.latency = 0.02
+
+    with all_queries() as queries:
+        summary = publish_due_posts(concurrency=32)
+
+    assert summary.succeeded == 90
+    print(f"{len(queries) / 90:.2f} statements per post")
+    assert len(queries) / 90 <= 7.3 / 2, f"{len(queries) / 90:.2f} statements per post"
+
+
+@pytest.mark.postgres_only(reason="pg_stat_activity")
+def test_connections__a_run_holds_at_most_its_database_connections_whatever_its_width(
+    user, fake_platform, make_account, settings, backends_of_this_database
+):
+    settings.PUBLISH_DB_CONNECTIONS = 2
+    accounts = [make_account("TWITTER"), make_account("FACEBOOK"), make_account("LINKEDIN")]
+    make_backlog(user, posts=40, accounts=accounts)
+    fake_platform.latency = 0.1
+    before = backends_of_this_database()
+    peak, done = [0], threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], backends_of_this_database() - before)
+            time.sleep(0.01)
+        connection.close()
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        summary = publish_due_posts(concurrency=48)
+    finally:
+        done.set()
+        watcher.join()
+
+    assert summary.succeeded == 40
+    # 120 calls, up to 48 in flight at once; the watcher's own connection is the one more.
+    assert 1 <= peak[0] <= 2 + 1, peak[0]

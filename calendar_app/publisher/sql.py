@@ -22,6 +22,8 @@ left it, and the second writer updates nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -32,6 +34,7 @@ from django.db.models import Model
 
 from calendar_app.models import (
     AccountStatus,
+    AttemptAction,
     AttemptOutcome,
     PostStatus,
     PublishAttempt,
@@ -199,7 +202,11 @@ def post_account_start_call(
             cursor.execute(sql, update_params + insert_params)
             row = cursor.fetchone()
         return None if row is None else row[0]
-    with transaction.atomic(), connection.cursor() as cursor:
+    # In a batch (``post_accounts_start_calls``) the caller's transaction holds every account's pair.
+    with (
+        transaction.atomic() if connection.get_autocommit() else nullcontext(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(update, update_params)
         if cursor.rowcount < 1:
             return None
@@ -277,3 +284,164 @@ def post_update_held(*, post_id: int, lease_token: UUID, values: Mapping[str, An
         _value(post, "lease_token", lease_token),
     ]
     return _execute(sql, params) > 0
+
+
+# --- batches: many accounts in one statement (group commit) ------------------------------------------
+
+
+def _cast(model: type[Model], name: str) -> str:
+    """A typed placeholder, so that a VALUES list has its columns' types (PostgreSQL)."""
+    return f"%s::{model._meta.get_field(name).cast_db_type(connection)}"
+
+
+def post_accounts_start_calls(
+    *, post_accounts: list[tuple[int, int]], lease_token: UUID, started_at: datetime
+) -> dict[int, int]:
+    """Mark many PENDING accounts PUBLISHING (one more attempt each) and open a PUBLISH attempt for each one
+    marked; ``post_accounts`` are (account id, post id) pairs. Each account is marked only while PENDING and
+    its post still under ``lease_token``. Returns {account id: attempt id} for the accounts marked.
+
+    On PostgreSQL one statement for the whole batch; elsewhere a statement pair per account, in one
+    transaction. Only once this has returned (committed) may those calls go out.
+    """
+    if not post_accounts:
+        return {}
+    values = {"status": AccountStatus.PUBLISHING, "publish_state": {}, "updated_at": started_at}
+    if not _one_statement():
+        started = {}
+        with transaction.atomic():
+            for post_account_id, post_id in post_accounts:
+                attempt_id = post_account_start_call(
+                    post_account_id=post_account_id,
+                    post_id=post_id,
+                    lease_token=lease_token,
+                    from_status=AccountStatus.PENDING,
+                    values=values,
+                    action=AttemptAction.PUBLISH,
+                    started_at=started_at,
+                )
+                if attempt_id is not None:
+                    started[post_account_id] = attempt_id
+        return started
+    account, post = ScheduledPostAccount, ScheduledPost
+    attempts_count = _column(account, "attempt_count")
+    account_id = _column(account, "id")
+    columns, placeholders, insert_params = _attempt_insert(
+        action=AttemptAction.PUBLISH, started_at=started_at
+    )
+    sql = (
+        f"WITH marked AS (UPDATE {_table(account)} AS t SET {', '.join(_set(account, tuple(values)))}, "
+        f"{attempts_count} = t.{attempts_count} + 1 "
+        f"WHERE t.{account_id} = ANY(%s) AND t.{_column(account, 'status')} = %s "
+        f"AND t.{_column(account, 'post')} IN (SELECT {_column(post, 'id')} FROM {_table(post)} "
+        f"WHERE {_column(post, 'id')} = ANY(%s) AND {_column(post, 'status')} = %s "
+        f"AND {_column(post, 'lease_token')} = %s) RETURNING t.{account_id}) "
+        f"INSERT INTO {_table(PublishAttempt)} ({columns}) SELECT {account_id}, {placeholders} FROM marked "
+        f"RETURNING {_column(PublishAttempt, 'id')}, {_column(PublishAttempt, 'post_account')}"
+    )
+    params = [
+        *_params(account, values),
+        [pa for pa, _ in post_accounts],
+        AccountStatus.PENDING,
+        sorted({post_id for _, post_id in post_accounts}),
+        PostStatus.PUBLISHING,
+        _value(post, "lease_token", lease_token),
+        *insert_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {post_account_id: attempt_id for attempt_id, post_account_id in cursor.fetchall()}
+
+
+@dataclass(frozen=True)
+class AccountResult:
+    """What to write for one account: its new values, and how its attempt (if any) ends."""
+
+    post_account_id: int
+    post_id: int
+    from_status: str
+    values: Mapping[str, Any]  # status, error_kind, error_message, updated_at; on success the post's id,
+    attempt_id: int | None = None  # url and published_at
+    attempt_values: Mapping[str, Any] | None = None
+
+
+_RESULT_ACCOUNT_FIELDS = ("status", "error_kind", "error_message", "updated_at")
+_RESULT_PUBLISHED_FIELDS = ("platform_post_id", "platform_post_url", "published_at")
+_RESULT_ATTEMPT_FIELDS = ("finished_at", "outcome", "error_kind", "http_status", "error_message")
+
+
+def post_accounts_record(*, results: list[AccountResult], lease_token: UUID) -> set[int]:
+    """Write many accounts' results: every attempt is closed (the call happened, whoever holds the post
+    now); each account is written only while still ``from_status`` under ``lease_token``. Returns the
+    ids of the accounts written. One statement on PostgreSQL; elsewhere one or two per account, in one
+    transaction."""
+    if not results:
+        return set()
+    if not _one_statement():
+        written = set()
+        with transaction.atomic():
+            for result in results:
+                if result.attempt_id is not None:
+                    attempt_close(attempt_id=result.attempt_id, values=result.attempt_values or {})
+                if post_account_update_held(
+                    post_account_id=result.post_account_id,
+                    post_id=result.post_id,
+                    lease_token=lease_token,
+                    from_status=result.from_status,
+                    values=result.values,
+                ):
+                    written.add(result.post_account_id)
+        return written
+    account, post, attempt = ScheduledPostAccount, ScheduledPost, PublishAttempt
+    row = ", ".join(
+        [
+            _cast(account, "id"),
+            "%s::text",
+            *(_cast(account, name) for name in (*_RESULT_ACCOUNT_FIELDS, *_RESULT_PUBLISHED_FIELDS)),
+            _cast(attempt, "id"),
+            *(_cast(attempt, name) for name in _RESULT_ATTEMPT_FIELDS),
+        ]
+    )
+    names = [
+        "pa_id",
+        "from_status",
+        *(f"a_{name}" for name in (*_RESULT_ACCOUNT_FIELDS, *_RESULT_PUBLISHED_FIELDS)),
+        "attempt_id",
+        *(f"t_{name}" for name in _RESULT_ATTEMPT_FIELDS),
+    ]
+    params: list[Any] = []
+    for result in results:
+        params += [result.post_account_id, result.from_status]
+        params += [_value(account, name, result.values[name]) for name in _RESULT_ACCOUNT_FIELDS]
+        params += [
+            _value(account, name, result.values[name]) if name in result.values else None
+            for name in _RESULT_PUBLISHED_FIELDS
+        ]
+        params.append(result.attempt_id)
+        attempt_values = result.attempt_values or {}
+        params += [_value(attempt, name, attempt_values.get(name)) for name in _RESULT_ATTEMPT_FIELDS]
+    account_sets = [f"{_column(account, name)} = r.a_{name}" for name in _RESULT_ACCOUNT_FIELDS] + [
+        f"{_column(account, name)} = COALESCE(r.a_{name}, t.{_column(account, name)})"
+        for name in _RESULT_PUBLISHED_FIELDS
+    ]
+    attempt_sets = [f"{_column(attempt, name)} = r.t_{name}" for name in _RESULT_ATTEMPT_FIELDS]
+    account_id = _column(account, "id")
+    sql = (
+        f"WITH r ({', '.join(names)}) AS (VALUES {', '.join(f'({row})' for _ in results)}), "
+        f"closed AS (UPDATE {_table(attempt)} AS a SET {', '.join(attempt_sets)} FROM r "
+        f"WHERE a.{_column(attempt, 'id')} = r.attempt_id) "
+        f"UPDATE {_table(account)} AS t SET {', '.join(account_sets)} FROM r "
+        f"WHERE t.{account_id} = r.pa_id AND t.{_column(account, 'status')} = r.from_status "
+        f"AND t.{_column(account, 'post')} IN (SELECT {_column(post, 'id')} FROM {_table(post)} "
+        f"WHERE {_column(post, 'id')} = ANY(%s) AND {_column(post, 'status')} = %s "
+        f"AND {_column(post, 'lease_token')} = %s) "
+        f"RETURNING t.{account_id}"
+    )
+    params += [
+        sorted({result.post_id for result in results}),
+        PostStatus.PUBLISHING,
+        _value(post, "lease_token", lease_token),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}

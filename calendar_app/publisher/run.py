@@ -1,0 +1,457 @@
+"""The publisher run: recover, claim, fan out, record, finalize.
+
+One run holds one lease token. It first takes over posts whose run died (their lease expired), then claims
+due posts in batches while its time budget lasts, and sends every pending account of every post it holds
+through a bounded pool of call threads, so a slow platform never holds up the others. The call threads
+hold no database connection: the run's writes go through a few database lanes (``PUBLISH_DB_CONNECTIONS``),
+batched (recorder.py). Every write is conditional on this run still holding the post, so a run that was
+presumed dead can never overwrite what the run that recovered its posts recorded.
+
+When the run is told to stop (the watch loop's SIGTERM) or its database fails, it claims nothing more and
+starts no new call; calls in flight finish and are recorded; posts it holds but never started go back to
+SCHEDULED at once, and posts with a call that may have gone out are released to recovery.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Collection
+from datetime import datetime
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+
+from calendar_app.models import (
+    AccountStatus,
+    AttemptOutcome,
+    ErrorKind,
+    PublishAttempt,
+    PublisherRun,
+    ScheduledPostAccount,
+)
+from calendar_app.selectors import (
+    post_accounts_for_publishing,
+    post_accounts_last_call_started,
+    posts_held_by_run,
+)
+from social.crypto import TokenDecryptionError, get_key_ring
+from social.models import SocialAccount
+
+from .account_call import KEY_PROBLEM_MESSAGE, AccountCall, CallContext
+from .config import RunConfig, missed_message
+from .dry_run import dry_run as _dry_run
+from .finalize import PostRound, post_finalize, post_release
+from .history import RunHistory
+from .leases import posts_claim_due, posts_claim_expired, posts_extend_lease
+from .recorder import BROKEN, AccountOutcome, Recorder
+from .sql import post_account_update_held
+from .summary import PublishRunSummary
+from .targets import AccountTarget, PostRef
+from .workers import Batcher, DbLanes, Heartbeat, WorkerPool, is_connection_error
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["PublishRunSummary", "publish_due_posts"]
+
+
+def publish_due_posts(
+    *,
+    limit: int | None = None,
+    max_seconds: float | None = None,
+    concurrency: int | None = None,
+    dry_run: bool = False,
+    post_ids: Collection[int] | None = None,
+    trigger: str = PublisherRun.Trigger.CRON,
+    stop: threading.Event | None = None,
+    keep_claiming: bool = False,
+) -> PublishRunSummary:
+    """Publish every due post and say what happened.
+
+    ``limit`` caps the posts taken (recovered and claimed); ``max_seconds`` is the time after which no
+    more are claimed (what was claimed is finished); ``concurrency`` is the number of platform calls in
+    flight; None means the setting. ``post_ids`` restricts the run to those posts. ``dry_run`` claims
+    nothing and lists, per account, what would be sent. ``trigger`` names who started the run (its
+    PublisherRun row). ``stop``, once set, drains the run: nothing new is claimed or started, what is in
+    flight finishes. ``keep_claiming`` (the watch loop) keeps claiming while calls are in flight instead of
+    ending when nothing more is due. Raises ValueError for a bad argument and ImproperlyConfigured for bad
+    settings, before anything is claimed. A database that fails mid-run ends it early with
+    ``summary.error`` set. Do not call it inside a transaction: each account's state must be committed
+    before its platform call.
+    """
+    config = RunConfig.load(limit=limit, max_seconds=max_seconds, concurrency=concurrency)
+    # Fails fast on a missing or malformed ENCRYPTION_KEY, before any post is claimed.
+    get_key_ring()
+    post_ids = None if post_ids is None else list(post_ids)
+    if dry_run:
+        return _dry_run(config=config, post_ids=post_ids)
+    run = _Run(config=config, post_ids=post_ids, stop=stop or threading.Event(), keep_claiming=keep_claiming)
+    return run.execute(trigger=trigger)
+
+
+class _Run:
+    def __init__(
+        self, *, config: RunConfig, post_ids: list[int] | None, stop: threading.Event, keep_claiming: bool
+    ) -> None:
+        self.config = config
+        self.post_ids = post_ids
+        self.stop = stop
+        self.keep_claiming = keep_claiming
+        self.lease_token = uuid.uuid4()
+        self.summary = PublishRunSummary()
+        self.taken = 0
+        self.failure: BaseException | None = None
+        self._summary_lock = threading.Lock()
+        self._outstanding = 0
+        self._room = threading.Condition()
+        self._rounds: dict[int, PostRound] = {}
+        self._started = time.monotonic()
+        inline = config.concurrency == 1
+        self.lanes = DbLanes(size=config.db_connections, inline=inline, on_failure=self._database_failed)
+        self.recorder = Recorder(lanes=self.lanes, lease_token=self.lease_token, on_outcome=self._on_outcome)
+        self.context = CallContext(recorder=self.recorder, lanes=self.lanes, stopping=self.stopping)
+        self._ends = Batcher(lanes=self.lanes, write=self._end_posts, done=_nothing, failed=self._ends_failed)
+
+    def stopping(self) -> bool:
+        return self.stop.is_set() or self.failure is not None
+
+    def execute(self, *, trigger: str) -> PublishRunSummary:
+        history = RunHistory(lanes=self.lanes, trigger=trigger, eager=trigger != PublisherRun.Trigger.WATCH)
+        pool = WorkerPool(size=self.config.concurrency, name="publisher-call", database=False)
+        heartbeat = Heartbeat(
+            beat=partial(
+                self.lanes.call,
+                partial(
+                    posts_extend_lease, lease_token=self.lease_token, lease_seconds=self.config.lease_seconds
+                ),
+            ),
+            interval=self.config.lease_seconds / 3,
+        )
+        try:
+            history.begin()
+            self._claim_and_dispatch(pool, heartbeat, history)
+        except Exception as exc:
+            if not is_connection_error(exc):
+                raise
+            self._database_failed(exc)
+        finally:
+            pool.close()
+            self.recorder.wait_idle()
+            self._ends.wait_idle()
+            heartbeat.stop()
+            self.summary.duration_seconds = time.monotonic() - self._started
+            if self.failure is not None:
+                self.summary.error = (
+                    f"The database failed mid-run ({_one_line(self.failure)}): the {self.summary.released} "
+                    "posts not started went back to the queue; calls that may have gone out are left to "
+                    "recovery."
+                )
+            history.end(self.summary)
+            self.lanes.close()
+        if self.failure is not None and not self.taken:
+            raise self.failure  # nothing was taken: the database is simply unavailable
+        # An idle look at the queue (the watch loop's, many a minute) is not worth a line.
+        log = logger.info if self.taken or trigger != PublisherRun.Trigger.WATCH else logger.debug
+        log("%s in %.1f s", self.summary.line(), self.summary.duration_seconds)
+        return self.summary
+
+    def _database_failed(self, exc: BaseException) -> None:
+        """Stop claiming and starting; the caller reports ``summary.error`` (one line, no traceback)."""
+        if self.failure is None:
+            self.failure = exc
+
+    # --- claiming -----------------------------------------------------------------------------------
+
+    def _claim_and_dispatch(self, pool: WorkerPool, heartbeat: Heartbeat, history: RunHistory) -> None:
+        # Recovery first: posts of a run that died wait longest.
+        for take, counter in ((posts_claim_expired, "recovered"), (posts_claim_due, "claimed")):
+            while self._may_claim():
+                self._wait_for_room()
+                if not self._may_claim():
+                    break
+                tried = self.lanes.call(
+                    partial(
+                        take,
+                        lease_token=self.lease_token,
+                        lease_seconds=self.config.lease_seconds,
+                        limit=self._batch_size(),
+                        post_ids=self.post_ids,
+                    )
+                )
+                if not tried:
+                    if counter == "claimed" and self.keep_claiming and self._busy():
+                        self.stop.wait(0.1)  # the watch loop: claim what falls due while calls are in flight
+                        continue
+                    break
+                history.begin(eager=True)
+                heartbeat.start()
+                rounds = self.lanes.call(partial(self._load, tried))
+                self.taken += len(rounds)
+                self._count(**{counter: len(rounds)})
+                for round_ in rounds:
+                    self._dispatch(round_, pool)
+
+    def _may_claim(self) -> bool:
+        if self.stopping():
+            return False
+        if self.config.limit is not None and self.taken >= self.config.limit:
+            return False
+        return time.monotonic() - self._started < self.config.max_seconds
+
+    def _batch_size(self) -> int:
+        size = self.config.concurrency
+        if self.config.limit is not None:
+            size = min(size, self.config.limit - self.taken)
+        return size
+
+    @property
+    def _room_below(self) -> int:
+        return 2 * self.config.concurrency
+
+    def _busy(self) -> bool:
+        with self._room:
+            return self._outstanding > 0 or bool(self._rounds)
+
+    def _wait_for_room(self) -> None:
+        """Claim more only when the queue runs short, so leases start when the work can; and only while
+        fewer posts than that wait for their results to be written, so a database slower than the
+        platforms holds the claims back instead of letting results pile up in memory."""
+        with self._room:
+            while not self.stopping() and (
+                self._outstanding >= self._room_below or len(self._rounds) >= self._room_below
+            ):
+                self._room.wait(0.5)
+
+    def _load(self, tried: list[int]) -> list[PostRound]:
+        """The posts this run won among ``tried``, each with its accounts: a fixed number of queries."""
+        posts = posts_held_by_run(
+            lease_token=self.lease_token,
+            post_ids=tried,
+            missed_after_seconds=self.config.missed_after_seconds,
+        )
+        if not posts:
+            return []
+        post_accounts, problems = _post_accounts_load([post.pk for post in posts])
+        in_doubt = [pa.pk for pa in post_accounts if pa.status == AccountStatus.PUBLISHING]
+        call_started: dict[int, datetime] = {}
+        if in_doubt:
+            call_started = post_accounts_last_call_started(post_account_ids=in_doubt)
+            _attempts_close_dangling(post_account_ids=in_doubt)
+        targets: dict[int, list[AccountTarget]] = {post.pk: [] for post in posts}
+        for pa in post_accounts:
+            targets[pa.post_id].append(
+                AccountTarget(
+                    post_account_id=pa.pk,
+                    status=pa.status,
+                    account=None if pa.account_id in problems else pa.account,
+                    label=str(pa.account),
+                    account_problem=problems.get(pa.account_id, ""),
+                    publish_state=pa.publish_state or {},
+                    published_at=pa.published_at,
+                    in_doubt_since=call_started.get(pa.pk),
+                )
+            )
+        return [
+            PostRound(
+                post=post,
+                ref=PostRef(
+                    post_id=post.pk,
+                    content=post.content,
+                    metadata=post.metadata or {},
+                    lease_token=self.lease_token,
+                ),
+                targets=targets[post.pk],
+            )
+            for post in posts
+        ]
+
+    # --- fanning out --------------------------------------------------------------------------------
+
+    def _dispatch(self, round_: PostRound, pool: WorkerPool) -> None:
+        post = round_.post
+        pending = [t for t in round_.targets if t.status == AccountStatus.PENDING]
+        # A call that may have gone out is always settled by asking the platform, never by re-sending.
+        jobs = [
+            (AccountCall.reconcile_in_doubt, t)
+            for t in round_.targets
+            if t.status == AccountStatus.PUBLISHING
+        ]
+        if post.is_missed:
+            if pending:
+                message = missed_message(post, self.config.missed_after_seconds)
+                if not self.lanes.call(partial(_post_accounts_mark_missed, round_.ref, pending, message)):
+                    self._count(lost=1)
+                    return
+                for target in pending:
+                    round_.statuses[target.post_account_id] = AccountStatus.FAILED
+        else:
+            jobs += [(AccountCall.publish, t) for t in pending]
+        with self._room:
+            self._rounds[post.pk] = round_
+        if not jobs:
+            self._ends.add(round_)
+            return
+        round_.remaining = len(jobs)
+        for work, target in jobs:
+            with self._room:
+                self._outstanding += 1
+            pool.submit(partial(self._run_job, round_, work, target))
+
+    def _run_job(self, round_: PostRound, work, target: AccountTarget) -> None:
+        try:
+            try:
+                work(AccountCall(post=round_.ref, target=target, context=self.context))
+            except Exception:
+                logger.exception(
+                    "Post %s -> %s: the publisher failed unexpectedly; the post is left for recovery",
+                    round_.ref.post_id,
+                    target.label,
+                )
+                self._on_outcome(round_.ref, target, BROKEN)
+        finally:
+            with self._room:
+                self._outstanding -= 1
+                if self._outstanding < self._room_below:  # wake the claimer only when it may claim
+                    self._room.notify()
+
+    def _on_outcome(self, post: PostRef, target: AccountTarget, outcome: AccountOutcome) -> None:
+        round_ = self._rounds[post.post_id]
+        if round_.settle(target, outcome):
+            self._ends.add(round_)
+
+    # --- finalizing ---------------------------------------------------------------------------------
+
+    def _end_posts(self, rounds: list[PostRound]) -> None:
+        """Finalize or release each settled post (on a lane, several at a time)."""
+        for round_ in rounds:
+            try:
+                self._end_post(round_)
+            except Exception as exc:
+                if is_connection_error(exc):
+                    self._database_failed(exc)
+                else:
+                    logger.exception(
+                        "Post %s: finalizing failed; the post is left for recovery", round_.ref.post_id
+                    )
+                self._count(errors=1)
+                try:
+                    post_release(post_id=round_.ref.post_id, lease_token=self.lease_token, to_recovery=True)
+                except Exception:  # it is recovered when its lease expires
+                    logger.debug("Post %s: could not release its lease", round_.ref.post_id, exc_info=True)
+            finally:
+                with self._room:
+                    self._rounds.pop(round_.ref.post_id, None)
+                    self._room.notify()
+
+    def _end_post(self, round_: PostRound) -> None:
+        post_id = round_.ref.post_id
+        if round_.lost:
+            self._count(lost=1)
+            return
+        if round_.broken:
+            post_release(post_id=post_id, lease_token=self.lease_token, to_recovery=True)
+            self._count(errors=1)
+            return
+        if round_.unstarted:
+            if post_release(post_id=post_id, lease_token=self.lease_token, to_recovery=False):
+                self._count(released=1)
+            else:
+                self._count(errors=1)  # a call of it may be out: recovery reconciles it
+            return
+        outcome = post_finalize(round_=round_, lease_token=self.lease_token, config=self.config)
+        if outcome is None:
+            logger.warning("Post %s: another run took it over; its result is left to that run", post_id)
+            self._count(lost=1)
+            return
+        logger.debug("Post %s: %s", post_id, outcome)
+        self._count(processed=1, **{str(outcome): 1})
+
+    def _ends_failed(self, rounds: list[PostRound], error: BaseException) -> None:
+        # The lanes could not reach the database at all: the leases expire and recovery takes over.
+        self._database_failed(error)
+        with self._room:
+            for round_ in rounds:
+                self._rounds.pop(round_.ref.post_id, None)
+            self._room.notify()
+        self._count(errors=len(rounds))
+
+    def _count(self, **figures: int) -> None:
+        with self._summary_lock:
+            for name, value in figures.items():
+                setattr(self.summary, name, getattr(self.summary, name) + value)
+
+
+def _nothing(*args: object) -> None:
+    return None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _post_accounts_load(post_ids: list[int]) -> tuple[list[ScheduledPostAccount], dict[int, str]]:
+    """The accounts of the posts, and for each SocialAccount whose token cannot be decrypted, why.
+
+    Each SocialAccount is loaded (and its tokens decrypted) once, however many of the posts go to it. A key
+    problem is the operator's, not the post's: the other accounts load and go out regardless.
+    """
+    post_accounts = list(post_accounts_for_publishing(post_ids=post_ids, with_social_account=False))
+    account_ids = {pa.account_id for pa in post_accounts}
+    problems: dict[int, str] = {}
+    try:
+        accounts = SocialAccount.objects.in_bulk(account_ids)
+    except TokenDecryptionError:
+        # Without tokens for labels and checks; then one by one, to tell which ones cannot be read.
+        accounts = SocialAccount.objects.without_tokens().in_bulk(account_ids)
+        for account_id in account_ids:
+            try:
+                accounts[account_id] = SocialAccount.objects.get(pk=account_id)
+            except TokenDecryptionError as exc:
+                logger.error("SocialAccount %s: %s (system check social.E003)", account_id, exc)
+                problems[account_id] = KEY_PROBLEM_MESSAGE
+    for pa in post_accounts:
+        pa.account = accounts[pa.account_id]
+    return post_accounts, problems
+
+
+def _attempts_close_dangling(*, post_account_ids: list[int]) -> None:
+    """Close the attempts a dead run left open; reconciliation records what became of them."""
+    PublishAttempt.objects.filter(
+        post_account_id__in=post_account_ids, outcome=AttemptOutcome.IN_PROGRESS
+    ).update(
+        outcome=AttemptOutcome.FAILED,
+        error_kind=ErrorKind.UNKNOWN,
+        finished_at=timezone.now(),
+        error_message="The run making this call stopped before it answered; the outcome is checked next.",
+    )
+
+
+def _post_accounts_mark_missed(post: PostRef, targets: list[AccountTarget], message: str) -> bool:
+    """End the PENDING accounts of a post that is too late to publish (kind MISSED); no platform call.
+
+    Returns False when this run no longer holds the post.
+    """
+    values = {
+        "status": AccountStatus.FAILED,
+        "error_kind": ErrorKind.MISSED,
+        "error_message": message,
+        "updated_at": timezone.now(),
+    }
+    with transaction.atomic():
+        for target in targets:
+            if not post_account_update_held(
+                post_account_id=target.post_account_id,
+                post_id=post.post_id,
+                lease_token=post.lease_token,
+                from_status=AccountStatus.PENDING,
+                values=values,
+            ):
+                transaction.set_rollback(True)
+                return False
+    for target in targets:
+        logger.warning("Post %s -> %s: %s: %s", post.post_id, target.label, ErrorKind.MISSED, message)
+    return True

@@ -1,0 +1,35 @@
+"""What a run knows of a claimed post and of each of its accounts, as the claim found them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from social.models import SocialAccount
+
+
+@dataclass(frozen=True)
+class PostRef:
+    """What an account's work needs to know about its post."""
+
+    post_id: int
+    content: str
+    metadata: Mapping[str, Any]
+    lease_token: UUID
+
+
+@dataclass
+class AccountTarget:
+    """An account of a claimed post as the claim found it."""
+
+    post_account_id: int
+    status: str
+    account: SocialAccount | None  # None when its tokens cannot be decrypted (see account_problem)
+    label: str
+    account_problem: str = ""
+    publish_state: dict[str, Any] = field(default_factory=dict)
+    published_at: datetime | None = None
+    in_doubt_since: datetime | None = None  # when the unanswered call of a PUBLISHING account started
