@@ -12,6 +12,7 @@ class Platform(models.TextChoices):
     INSTAGRAM = "INSTAGRAM", "Instagram"
     LINKEDIN = "LINKEDIN", "LinkedIn"
     YOUTUBE = "YOUTUBE", "YouTube"
+    BLUESKY = "BLUESKY", "Bluesky"
 
 
 class SocialAccountStatus(models.TextChoices):

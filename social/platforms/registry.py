@@ -38,6 +38,7 @@ PLATFORM_PACKAGES: tuple[Entry, ...] = (
     Entry("social.platforms.instagram"),
     Entry("social.platforms.linkedin"),
     Entry("social.platforms.youtube"),
+    Entry("social.platforms.bluesky"),
 )
 
 

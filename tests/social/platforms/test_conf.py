@@ -38,6 +38,7 @@ DEFAULTS = {
     "YOUTUBE_TOKEN_URL": "https://oauth2.googleapis.com/token",
     "YOUTUBE_CLIENT_ID": "",
     "YOUTUBE_CLIENT_SECRET": "",
+    "BLUESKY_PDS_URL": "https://bsky.social",
 }
 
 
