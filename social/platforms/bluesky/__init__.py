@@ -17,6 +17,7 @@ SPEC = PlatformSpec(
     connect_label="Connect Bluesky account",
     client="social.platforms.bluesky.client.BlueskyClient",
     provider="social.platforms.bluesky.session.BlueskyProvider",
+    connect_view="social.platforms.bluesky.connect.connect_view",
     options=(OptionField("content", "Text for Bluesky", multiline=True), LANGUAGES),
     settings=(
         # Where accounts sign in unless the person names their own hosting provider; bsky.social serves
