@@ -36,13 +36,14 @@ from .killed_run import kill_run_while_x_holds_the_call
 from .platforms import PLATFORM_NAMES, SimulatedPlatforms
 
 TRIGGER_URL = "/api/cron/publish-scheduled-posts"
-PLATFORM = r"(?P<platform>X|Facebook|Instagram|LinkedIn|YouTube)"
+PLATFORM = r"(?P<platform>X|Facebook|Instagram|LinkedIn|YouTube|Bluesky)"
 ACCOUNT_KINDS = {
     "X account": "X",
     "Facebook Page": "Facebook",
     "Instagram account": "Instagram",
     "LinkedIn account": "LinkedIn",
     "YouTube channel": "YouTube",
+    "Bluesky account": "Bluesky",
 }
 _KIND = "|".join(ACCOUNT_KINDS)
 ONE_ACCOUNT = rf'an? (?:{_KIND}) "[^"]+"'
@@ -119,6 +120,9 @@ def connect_account(kind: str, name: str, owner) -> SocialAccount:
         case Platform.LINKEDIN:  # a member with a 60-day token
             facts = {"external_id": f"m{number:09d}", "extra": {"author_urn": f"urn:li:person:m{number:09d}"}}
             tokens |= {"token_expires_at": now + timedelta(days=60)}
+        case Platform.BLUESKY:  # a DID; a two-hour access JWT and a refresh JWT spent by each refresh
+            facts = {"external_id": f"did:plc:{number:024d}", "extra": {"handle": name.lstrip("@")}}
+            tokens |= {"refresh_token": refresh_token, "token_expires_at": now + timedelta(hours=2)}
         case _:  # YouTube: the channel, a one-hour token and a refresh token
             facts = {"external_id": f"UC{number:022d}"}
             tokens |= {"refresh_token": refresh_token, "token_expires_at": now + timedelta(hours=1)}
