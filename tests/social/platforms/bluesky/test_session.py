@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 
 import pytest
 import requests
-from django.db import connection
 from responses import matchers
 
 from social.models import Platform, SocialAccount, SocialAccountStatus
@@ -17,6 +16,7 @@ from social.platforms import TokenRefreshError, TokenRevokedError, get_provider
 from social.platforms.bluesky.session import BlueskySignInError, jwt_claims, jwt_expiry
 from social.services import social_account_refresh_token
 
+from ...races import refresh_at_once
 from ..helpers import json_error
 from .sessions import APP_PASSWORD, DID, HANDLE, jwt, session_body
 
@@ -266,25 +266,8 @@ def test_refresh__two_runs_at_once_spend_the_refresh_jwt_once(account, mocked):
         return 200, {}, json.dumps(session_body(access=NEW_ACCESS, refresh=NEW_REFRESH))
 
     mocked.add_callback("POST", REFRESH_SESSION, callback=refresh_session)
-    start = threading.Barrier(2)
-    results: list[object] = [None, None]
 
-    def run(index: int) -> None:
-        try:
-            start.wait()
-            results[index] = social_account_refresh_token(
-                account_id=account.pk, rejected_access_token=OLD_ACCESS
-            )
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = refresh_at_once(account_id=account.pk, rejected_access_token=OLD_ACCESS)
 
     assert spent == [OLD_REFRESH]
     assert [result.access_token for result in results] == [NEW_ACCESS, NEW_ACCESS], results
