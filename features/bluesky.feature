@@ -43,3 +43,19 @@ Feature: Posting to Bluesky
     Then the post is "PUBLISHED"
     And Bluesky's session of "@acme.bsky.social" was refreshed once, with its refresh token
     And Bluesky received the post once
+
+  Scenario: A Bluesky access token refused as expired is refreshed once and the post sent once more
+    Given a post "Kitchen closes at ten" scheduled 5 minutes ago to "@acme.bsky.social"
+    And Bluesky no longer accepts the access token of "@acme.bsky.social"
+    When the publisher runs
+    Then the post is "PUBLISHED"
+    And Bluesky's session of "@acme.bsky.social" was refreshed once, with its refresh token
+    And Bluesky received it twice in all, the second time with the new access token
+
+  Scenario: A Bluesky session revoked for good needs reconnecting
+    Given a post "Closed for the holidays" scheduled 5 minutes ago to "@acme.bsky.social"
+    And Bluesky has revoked the session of "@acme.bsky.social"
+    When the publisher runs
+    Then the post is "FAILED"
+    And the account "@acme.bsky.social" is "FAILED" with an "AUTH" error saying "reconnect the account"
+    And "@acme.bsky.social" needs reconnecting

@@ -54,6 +54,27 @@ def _(platforms: SimulatedPlatforms) -> None:
     platforms.answer_next("Bluesky", HoldCall(seconds=1.0, creates=False))
 
 
+@given(parsers.parse('Bluesky no longer accepts the access token of "{name}"'))
+def _(name: str, story: Story, platforms: SimulatedPlatforms) -> None:
+    platforms.forget_token(story.accounts[name])
+
+
+@given(parsers.parse('Bluesky has revoked the session of "{name}"'))
+def _(name: str, story: Story, platforms: SimulatedPlatforms) -> None:
+    """The app password was revoked: neither the access nor the refresh JWT works any more."""
+    account = story.accounts[name]
+    platforms.forget_token(account)
+    assert platforms.world.spend_refresh_token(account.refresh_token) is not None
+
+
+@then("Bluesky received it twice in all, the second time with the new access token")
+def _(story: Story, platforms: SimulatedPlatforms) -> None:
+    calls = platforms.received_by(platform="Bluesky", text=story.the_post().content)
+    account = SocialAccount.objects.get(pk=story.the_post().accounts.get().pk)
+    assert [call.accepted for call in calls] == [False, True]
+    assert calls[-1].token == account.access_token != calls[0].token
+
+
 @then(
     parsers.re(
         r'on Bluesky the post\'s facet for "(?P<text>[^"]+)" covers exactly its bytes and '
