@@ -4,8 +4,10 @@ Reading a page is a favour to the reader, never a reason for a post to fail: any
 slow or huge page, a page that is not HTML, an address that is not public) means no card, or a card
 without its image. The limits are tight because the publisher waits for it:
 - only public addresses: the host must resolve to global IP addresses only, checked again at each of at
-  most ``MAX_REDIRECTS`` redirects, so a post's link can never make the server read (and publish the title
-  of) a page on its own network;
+  most ``MAX_REDIRECTS`` redirects, so a post's link cannot make the server read (and publish the title
+  of) a page on its own network. requests resolves the host once more when it connects: a name whose
+  answer changes between the two lookups (DNS rebinding) is not caught; pinning the checked address would
+  need a transport of our own, outside what the tests mock at the wire;
 - ``PAGE_MAX_BYTES`` of the page at most, and reading stops at the end of its ``<head>``;
 - the page and its image share one deadline of ``DEADLINE_SECONDS``; the image must be ``image/*`` and at
   most ``THUMB_MAX_BYTES``, the most Bluesky takes for a card's thumbnail.
