@@ -246,7 +246,6 @@ def test_refresh__a_passing_failure_keeps_the_account_active(account, mocked, an
     assert (fresh.access_token, fresh.refresh_token) == (OLD_ACCESS, OLD_REFRESH)
 
 
-@pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_refresh__two_runs_at_once_spend_the_refresh_jwt_once(account, mocked):
     """Two publisher runs find the access token expired at the same moment. The PDS revokes a refresh JWT
