@@ -1,10 +1,37 @@
-"""Bluesky's tests: no real DNS (link cards resolve hosts through ``resolve_addresses``)."""
+"""Bluesky's tests: a client for a real account row, createRecord answered at the wire, and no real DNS
+(link cards resolve hosts through ``resolve_addresses``)."""
 
 from __future__ import annotations
 
 import pytest
 
+from social.models import Platform
 from social.platforms.bluesky import linkcard
+from social.platforms.bluesky.client import BlueskyClient
+
+from ..helpers import Progress, with_headers
+from .wire import CREATE, DID, Created
+
+
+@pytest.fixture
+def progress():
+    return Progress()
+
+
+@pytest.fixture
+def client(make_account, progress):
+    return BlueskyClient(
+        make_account(Platform.BLUESKY, external_id=DID, handle="acme.bsky.social"), on_progress=progress
+    )
+
+
+@pytest.fixture
+def created(mocked, progress):
+    answer = Created(progress)
+    mocked.add_callback(
+        "POST", CREATE, callback=answer, match=[with_headers({"Content-Type": "application/json"})]
+    )
+    return answer
 
 
 @pytest.fixture(autouse=True)

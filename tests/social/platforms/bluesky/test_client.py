@@ -1,15 +1,12 @@
-"""The Bluesky client at the wire: the records it creates (facets, images, link cards), its errors, and
-reconciling by the record key it chose."""
+"""The Bluesky client at the wire: the records it creates (facets, mentions, hashtags, images), its errors,
+and reconciling by the record key it chose."""
 
 from __future__ import annotations
 
-import io
-import json
 import time
 
 import pytest
 import requests
-from PIL import Image
 from responses import matchers
 
 from social.models import Platform
@@ -19,7 +16,6 @@ from social.platforms.bluesky.tid import is_tid
 
 from ..helpers import (
     IMAGE_URL,
-    Progress,
     body_is,
     image,
     in_doubt,
@@ -30,66 +26,7 @@ from ..helpers import (
     with_headers,
     without_authorization,
 )
-
-DID = "did:plc:ewvi7nxzyoun6zhxrhs64oiz"
-PDS = "https://bsky.social/xrpc"
-CREATE = f"{PDS}/com.atproto.repo.createRecord"
-GET_RECORD = f"{PDS}/com.atproto.repo.getRecord"
-UPLOAD = f"{PDS}/com.atproto.repo.uploadBlob"
-RESOLVE = f"{PDS}/com.atproto.identity.resolveHandle"
-PAGE_URL = "https://news.example.com/spring"
-THUMB_URL = "https://news.example.com/img/card.jpg"
-
-
-def png(width: int = 40, height: int = 30) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), (200, 30, 30)).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def blob(cid: str, mime_type: str = "image/png", size: int = 100) -> dict:
-    return {"$type": "blob", "ref": {"$link": cid}, "mimeType": mime_type, "size": size}
-
-
-@pytest.fixture
-def progress():
-    return Progress()
-
-
-@pytest.fixture
-def client(make_account, progress):
-    return BlueskyClient(
-        make_account(Platform.BLUESKY, external_id=DID, handle="acme.bsky.social"), on_progress=progress
-    )
-
-
-class Created:
-    """Answers createRecord like the PDS, keeping what was sent; checks the key was saved before the call."""
-
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
-        self.bodies: list[dict] = []
-
-    def __call__(self, request):
-        body = json.loads(request.body)
-        self.bodies.append(body)
-        assert self.progress.last == {"rkey": body["rkey"]}, "the record key was not saved before the call"
-        uri = f"at://{body['repo']}/{body['collection']}/{body['rkey']}"
-        return 200, {}, json.dumps({"uri": uri, "cid": "bafyreib2rxk3rh6kzwq", "validationStatus": "valid"})
-
-    @property
-    def record(self) -> dict:
-        return self.bodies[-1]["record"]
-
-
-@pytest.fixture
-def created(mocked, progress):
-    answer = Created(progress)
-    mocked.add_callback(
-        "POST", CREATE, callback=answer, match=[with_headers({"Content-Type": "application/json"})]
-    )
-    return answer
-
+from .wire import CREATE, DID, GET_RECORD, RESOLVE, UPLOAD, Created, blob, png
 
 # --- Publishing ---------------------------------------------------------------------------------------
 
@@ -296,149 +233,6 @@ def test_publish__a_download_that_breaks_off_is_transient_and_nothing_is_created
 
     assert error.kind == ErrorKind.TRANSIENT and "broke off" in error.message
     assert progress.saved == []
-
-
-# --- Link cards -----------------------------------------------------------------------------------------
-
-PAGE = f"""<!doctype html><html><head>
-<meta charset="utf-8"><title>Fallback title</title>
-<meta property="og:title" content="Spring &amp; sale">
-<meta property="og:description" content="Everything   20% off, this week only.">
-<meta property="og:image" content="/img/card.jpg">
-</head><body>{"x" * 100}</body></html>"""
-
-
-def serve_page(mocked, html: str = PAGE, url: str = PAGE_URL, **kwargs) -> None:
-    mocked.get(
-        url,
-        body=html.encode(),
-        content_type="text/html; charset=utf-8",
-        match=[without_authorization()],
-        **kwargs,
-    )
-
-
-def test_link_card__title_description_and_thumbnail_from_the_pages_og_tags(client, mocked, created, dns):
-    dns["news.example.com"] = ["93.184.215.14"]
-    serve_page(mocked)
-    thumb = png(600, 315)
-    mocked.get(THUMB_URL, body=thumb, content_type="image/png", match=[without_authorization()])
-    mocked.post(
-        UPLOAD,
-        match=[with_headers({"Content-Type": "image/png"}), body_is(thumb)],
-        json={"blob": blob("bafkreithumb")},
-    )
-
-    client.publish(payload(f"Our sale: {PAGE_URL}"))
-
-    assert created.record["embed"] == {
-        "$type": "app.bsky.embed.external",
-        "external": {
-            "uri": PAGE_URL,
-            "title": "Spring & sale",
-            "description": "Everything 20% off, this week only.",
-            "thumb": blob("bafkreithumb"),
-        },
-    }
-
-
-def test_link_card__only_for_a_post_without_images(client, mocked, created, dns):
-    dns["news.example.com"] = ["93.184.215.14"]
-    mocked.get(IMAGE_URL, body=png(), content_type="image/png")
-    mocked.post(UPLOAD, json={"blob": blob("bafkreiimg")})
-
-    client.publish(payload(f"Photo and {PAGE_URL}", image()))
-
-    assert created.record["embed"]["$type"] == "app.bsky.embed.images"
-    assert created.record["facets"][0]["features"][0]["uri"] == PAGE_URL
-
-
-@pytest.mark.parametrize(
-    "address", ["127.0.0.1", "10.1.2.3", "169.254.169.254", "::1", "fd00::1", "::ffff:192.168.1.1"]
-)
-def test_link_card__a_link_to_a_private_address_is_never_read(client, mocked, created, dns, address):
-    dns["news.example.com"] = ["93.184.215.14", address]
-
-    client.publish(payload(f"Internal: {PAGE_URL}"))
-
-    assert "embed" not in created.record
-    assert [call.request.url for call in mocked.calls] == [CREATE]  # the page was never asked for
-
-
-def test_link_card__a_redirect_to_a_private_address_is_not_followed(client, mocked, created, dns):
-    dns["news.example.com"] = ["93.184.215.14"]
-    dns["intranet.example.com"] = ["192.168.0.10"]
-    mocked.get(PAGE_URL, status=302, headers={"Location": "http://intranet.example.com/"})
-
-    client.publish(payload(f"Moved: {PAGE_URL}"))
-
-    assert "embed" not in created.record
-    assert [call.request.url for call in mocked.calls] == [PAGE_URL, CREATE]
-
-
-@pytest.mark.parametrize(
-    "answer",
-    [
-        {"status": 404, "body": "gone"},
-        {"status": 200, "body": b"%PDF-1.7", "content_type": "application/pdf"},
-        {
-            "status": 200,
-            "body": "<html><head></head><body>no title</body></html>",
-            "content_type": "text/html",
-        },
-        {"body": requests.ConnectionError("reset")},
-    ],
-    ids=["404", "not-html", "no-title", "connection-error"],
-)
-def test_link_card__a_page_that_gives_no_card_leaves_it_out(client, mocked, created, dns, answer):
-    dns["news.example.com"] = ["93.184.215.14"]
-    mocked.get(PAGE_URL, **answer)
-
-    client.publish(payload(f"Read {PAGE_URL}"))
-
-    assert "embed" not in created.record
-
-
-def test_link_card__an_image_too_large_for_a_thumbnail_leaves_only_the_image_out(
-    client, mocked, created, dns
-):
-    dns["news.example.com"] = ["93.184.215.14"]
-    serve_page(mocked)
-    mocked.get(
-        THUMB_URL, body=bytes(1_000_001), content_type="image/jpeg", auto_calculate_content_length=True
-    )
-
-    client.publish(payload(f"Read {PAGE_URL}"))
-
-    assert created.record["embed"]["external"]["title"] == "Spring & sale"
-    assert "thumb" not in created.record["embed"]["external"]
-
-
-def test_link_card__reading_stops_at_the_end_of_the_head(client, mocked, created, dns):
-    dns["news.example.com"] = ["93.184.215.14"]
-    head = '<html><head><meta name="description" content="Only a description"></head><body>'
-    serve_page(mocked, head + "<p>" + "y" * 3_000_000)  # far over the page limit, never read
-
-    client.publish(payload(f"Read {PAGE_URL}"))
-
-    assert created.record["embed"]["external"] == {
-        "uri": PAGE_URL,
-        "title": "",
-        "description": "Only a description",
-    }
-
-
-def test_link_card__a_page_slower_than_the_deadline_gives_none(client, mocked, created, dns, monkeypatch):
-    from social.platforms.bluesky import linkcard
-
-    dns["news.example.com"] = ["93.184.215.14"]
-    clock = iter([0.0, 0.5, linkcard.DEADLINE_SECONDS + 1])  # made, first request, then the first chunk
-    monkeypatch.setattr(linkcard, "monotonic", lambda: next(clock, 100.0))
-    serve_page(mocked)
-
-    client.publish(payload(f"Read {PAGE_URL}"))
-
-    assert "embed" not in created.record
 
 
 # --- Errors ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import logging
 import pytest
 from django.contrib.sessions.models import Session
 from django.db import connection
+from django.test import Client
 from responses import matchers
 
 from calendar_app.models import ScheduledPost, ScheduledPostAccount
@@ -25,9 +26,11 @@ ACCESS, REFRESH = jwt(marker="connect-a"), jwt(scope="com.atproto.refresh", mark
 
 
 @pytest.fixture
-def staff_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
+def staff_client(staff_user):
+    # Django's test client made here: ``client`` in this folder is the Bluesky platform client.
+    browser = Client()
+    browser.force_login(staff_user)
+    return browser
 
 
 @pytest.fixture
@@ -186,9 +189,10 @@ def test_connect__an_empty_form_names_what_is_missing(staff_client):
     assert body.count("This field is required.") == 2
 
 
-def test_connect__only_staff(client, user):
-    client.force_login(user)
+def test_connect__only_staff(user):
+    browser = Client()
+    browser.force_login(user)
 
-    response = client.post(URL, form())
+    response = browser.post(URL, form())
 
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
