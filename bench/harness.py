@@ -41,7 +41,14 @@ from .machine import CpuWatch, classifier
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FINAL_POST_STATUSES = frozenset({PostStatus.PUBLISHED, PostStatus.PARTIALLY_PUBLISHED, PostStatus.FAILED})
 ONE_CALL_PLATFORMS = (Platform.TWITTER, Platform.FACEBOOK, Platform.LINKEDIN)
-ALL_PLATFORMS = (Platform.TWITTER, Platform.FACEBOOK, Platform.LINKEDIN, Platform.INSTAGRAM, Platform.YOUTUBE)
+ALL_PLATFORMS = (
+    Platform.TWITTER,
+    Platform.FACEBOOK,
+    Platform.LINKEDIN,
+    Platform.INSTAGRAM,
+    Platform.YOUTUBE,
+    Platform.BLUESKY,
+)
 VIDEO_BYTES = 64 * 1024
 
 
@@ -103,6 +110,7 @@ class FakePlatformsProcess:
             "LINKEDIN_API_URL": self.url,
             "YOUTUBE_API_URL": self.url,
             "YOUTUBE_UPLOAD_URL": f"{self.url}/upload",
+            "BLUESKY_PDS_URL": self.url,
         }
 
     def _control(self, method: str, path: str, payload: Any = None) -> dict[str, Any]:
@@ -211,6 +219,11 @@ def _account_facts(platform: str, number: int) -> dict[str, Any]:
         return {
             "external_id": f"benchMember{number}",
             "extra": {"author_urn": f"urn:li:person:benchMember{number}"},
+        }
+    if platform == Platform.BLUESKY:
+        return {
+            "external_id": f"did:plc:benchbluesky{number:012d}",
+            "extra": {"handle": f"bench{number}.bsky.social"},
         }
     return {"external_id": f"UCbenchChannel{number:010d}"}
 

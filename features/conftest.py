@@ -37,7 +37,7 @@ from .platforms import PLATFORM_NAMES, SimulatedPlatforms
 from .publisher_steps import *  # noqa: F403  (the engine's steps: --watch, database connections)
 
 TRIGGER_URL = "/api/cron/publish-scheduled-posts"
-PLATFORM = r"(?P<platform>X|Facebook|Instagram|LinkedIn|YouTube|Mastodon)"
+PLATFORM = r"(?P<platform>X|Facebook|Instagram|LinkedIn|YouTube|Mastodon|Bluesky)"
 ACCOUNT_KINDS = {
     "X account": "X",
     "Facebook Page": "Facebook",
@@ -45,6 +45,7 @@ ACCOUNT_KINDS = {
     "LinkedIn account": "LinkedIn",
     "YouTube channel": "YouTube",
     "Mastodon account": "Mastodon",
+    "Bluesky account": "Bluesky",
 }
 _KIND = "|".join(ACCOUNT_KINDS)
 ONE_ACCOUNT = rf'an? (?:{_KIND}) "[^"]+"'
@@ -127,6 +128,9 @@ def connect_account(kind: str, name: str, owner) -> SocialAccount:
                 "external_id": f"10{number:08d}@{host}",
                 "extra": {"server_url": f"https://{host}", "username": user},
             }
+        case Platform.BLUESKY:  # a DID; a two-hour access JWT and a refresh JWT spent by each refresh
+            facts = {"external_id": f"did:plc:{number:024d}", "extra": {"handle": name.lstrip("@")}}
+            tokens |= {"refresh_token": refresh_token, "token_expires_at": now + timedelta(hours=2)}
         case _:  # YouTube: the channel, a one-hour token and a refresh token
             facts = {"external_id": f"UC{number:022d}"}
             tokens |= {"refresh_token": refresh_token, "token_expires_at": now + timedelta(hours=1)}

@@ -48,9 +48,10 @@ PLATFORM_NAMES = {
     "LinkedIn": Platform.LINKEDIN,
     "YouTube": Platform.YOUTUBE,
     "Mastodon": Platform.MASTODON,
+    "Bluesky": Platform.BLUESKY,
 }
 # The settings naming hosts the product's server calls (not AUTHORIZE_URL: that is the browser's).
-CALLED_URL_SETTINGS = ("API_URL", "UPLOAD_URL", "TOKEN_URL")
+CALLED_URL_SETTINGS = ("API_URL", "UPLOAD_URL", "TOKEN_URL", "PDS_URL")
 
 
 class SimulatedPlatforms:
@@ -107,7 +108,7 @@ class SimulatedPlatforms:
             platform=account.platform,
             external_id=account.external_id,
             name=account.name,
-            username=extra.get("username", ""),
+            username=extra.get("username") or extra.get("handle", ""),  # X's username, Bluesky's handle
             author_urn=extra.get("author_urn", ""),
         )
 

@@ -13,6 +13,7 @@ class Platform(models.TextChoices):
     LINKEDIN = "LINKEDIN", "LinkedIn"
     YOUTUBE = "YOUTUBE", "YouTube"
     MASTODON = "MASTODON", "Mastodon"
+    BLUESKY = "BLUESKY", "Bluesky"
 
 
 class SocialAccountStatus(models.TextChoices):

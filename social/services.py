@@ -102,7 +102,7 @@ def social_account_refresh_token(
             error = TokenRevokedError(f"{account}: the token cannot be refreshed; reconnect the account.")
         else:
             try:
-                tokens = provider.refresh(account.refresh_token)
+                tokens = provider.refresh_account(account)
             except TokenRevokedError as exc:
                 error = exc
             else:

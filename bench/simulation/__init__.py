@@ -11,6 +11,7 @@ Simulating a new platform is one module here (a ``PlatformApi`` subclass) and on
 
 from __future__ import annotations
 
+from .bluesky import BlueskyApi
 from .facebook import FacebookApi
 from .http import Hold, Request, Response, json_response
 from .instagram import InstagramApi
@@ -21,7 +22,15 @@ from .world import Account, Config, CreateCall, Fault, HoldCall, PlatformApi, Po
 from .youtube import YouTubeApi
 
 # In routing order: Instagram last, its route for any Graph node comes after every other.
-APIS: tuple[type[PlatformApi], ...] = (XApi, LinkedInApi, YouTubeApi, MastodonApi, FacebookApi, InstagramApi)
+APIS: tuple[type[PlatformApi], ...] = (
+    XApi,
+    LinkedInApi,
+    YouTubeApi,
+    MastodonApi,
+    BlueskyApi,
+    FacebookApi,
+    InstagramApi,
+)
 
 
 def simulated_platforms(config: Config | None = None) -> World:

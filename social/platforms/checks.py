@@ -37,6 +37,28 @@ def check_platform_specs(app_configs=None, **kwargs):
 
 
 @register()
+def check_platform_urls(app_configs=None, **kwargs):
+    """Each platform's ``<P>_*_URL`` setting is an absolute http(s) URL: a typo ("bsky.social") would only
+    show at the first connect or publish otherwise."""
+    messages = []
+    for spec in platform_specs():
+        for setting in spec.settings:
+            if not setting.suffix.endswith("URL"):
+                continue
+            name = spec.setting_name(setting.suffix)
+            parts = urlsplit(str(getattr(settings, name, "") or ""))
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+                messages.append(
+                    Error(
+                        f"{name} must be an absolute http(s) URL without query or fragment.",
+                        hint=f"For example {setting.default or 'https://api.example.com'}.",
+                        id="social.E014",
+                    )
+                )
+    return messages
+
+
+@register()
 def check_oauth_credentials(app_configs=None, **kwargs):
     """A client id without its secret (or the reverse) is a typo, not a platform left out on purpose."""
     messages = []

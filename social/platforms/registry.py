@@ -40,6 +40,7 @@ PLATFORM_PACKAGES: tuple[Entry, ...] = (
     Entry("social.platforms.linkedin"),
     Entry("social.platforms.youtube"),
     Entry("social.platforms.mastodon"),
+    Entry("social.platforms.bluesky"),
 )
 
 

@@ -7,10 +7,13 @@ clients got back and what the platforms recorded: the same ids, links, reconcile
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from unittest import mock
 
 import pytest
 import responses
@@ -28,8 +31,11 @@ from social.platforms import (
     client_for,
     platform_specs,
 )
+from social.platforms.bluesky.tid import encode
 
 VIDEO_BYTES = 300_000
+IMAGE_BYTES = 4096
+MASTODON_SERVER = "https://mastodon.example"
 ACCOUNTS = {
     "TWITTER": SocialAccount(platform="TWITTER", external_id="150", name="@acme", extra={"username": "acme"}),
     "FACEBOOK": SocialAccount(platform="FACEBOOK", external_id="1040", name="Acme Page"),
@@ -38,6 +44,12 @@ ACCOUNTS = {
         platform="LINKEDIN", external_id="m7", name="Acme Inc.", extra={"author_urn": "urn:li:person:m7"}
     ),
     "YOUTUBE": SocialAccount(platform="YOUTUBE", external_id="UCx", name="Acme TV"),
+    "BLUESKY": SocialAccount(
+        platform="BLUESKY",
+        external_id="did:plc:acme",
+        name="@acme.bsky.social",
+        extra={"handle": "acme.bsky.social"},
+    ),
     "MASTODON": SocialAccount(
         platform="MASTODON",
         external_id="109@mastodon.example",
@@ -45,34 +57,51 @@ ACCOUNTS = {
         extra={"username": "acme"},
     ),
 }
-MASTODON_SERVER = "https://mastodon.example"
 for _platform, _account in ACCOUNTS.items():
     _account.access_token = f"tok-{_platform.lower()}"
 
 
+@dataclass(frozen=True)
+class Media:
+    """Where a transport serves the media files the clients download."""
+
+    video: str
+    image: str
+
+
 @contextmanager
-def in_process(settings) -> Iterator[tuple[World, str]]:
+def in_process(settings) -> Iterator[tuple[World, Media]]:
     """The simulation answering at the wire through ``responses``, at the platforms' real hosts."""
     with (
-        responses.RequestsMock(assert_all_requests_are_fired=False) as mock,
+        responses.RequestsMock(assert_all_requests_are_fired=False) as wire,
         mastodon_server_at(MASTODON_SERVER),
     ):
-        platforms = SimulatedPlatforms(mock)
+        platforms = SimulatedPlatforms(wire)
         platforms.serve(MASTODON_SERVER)
-        video = "https://cdn.example.com/clip.mp4"
-        platforms.serve_media(video, "video/mp4", VIDEO_BYTES)
-        yield platforms.world, video
+        media = Media(video="https://cdn.example.com/clip.mp4", image="https://cdn.example.com/photo.jpg")
+        platforms.serve_media(media.video, "video/mp4", VIDEO_BYTES)
+        platforms.serve_media(media.image, "image/jpeg", IMAGE_BYTES)
+        yield platforms.world, media
         assert platforms.unexpected_requests() == []
 
 
 @contextmanager
-def on_loopback(settings) -> Iterator[tuple[World, str]]:
+def on_loopback(settings) -> Iterator[tuple[World, Media]]:
     """The simulation served on a loopback port, every platform URL pointing there."""
     with LoopbackThread(SimulatedPlatforms.new_world()) as server, mastodon_server_at(server.url):
         for spec in platform_specs():
-            setattr(settings, spec.setting_name("API_URL"), server.url)
+            setattr(settings, spec.client_class.api_url_setting, server.url)
         settings.YOUTUBE_UPLOAD_URL = f"{server.url}/upload"
-        yield server.world, f"{server.url}/media/clip.mp4?bytes={VIDEO_BYTES}"
+        yield (
+            server.world,
+            Media(
+                video=f"{server.url}/media/clip.mp4?bytes={VIDEO_BYTES}",
+                image=f"{server.url}/media/photo.jpg?bytes={IMAGE_BYTES}",
+            ),
+        )
+
+
+TRANSPORTS = {"in process": in_process, "on loopback": on_loopback}
 
 
 @contextmanager
@@ -87,20 +116,26 @@ def mastodon_server_at(url: str) -> Iterator[None]:
         account.extra = before
 
 
-TRANSPORTS = {"in process": in_process, "on loopback": on_loopback}
+def record_keys() -> Callable[[], str]:
+    """Bluesky's record keys as a fixed sequence of TIDs, so both transports see the same ones."""
+    numbers = itertools.count((1_767_225_600_000_000 << 10) + 1)  # 2026-01-01T00:00:00Z
+    return lambda: encode(next(numbers))
 
 
-def run_session(transport, settings, session: Callable[[World, str], list[Any]]) -> tuple[list[Any], dict]:
-    with transport(settings) as (world, video):
+def run_session(transport, settings, session: Callable[[World, Media], list[Any]]) -> tuple[list[Any], dict]:
+    with (
+        transport(settings) as (world, media),
+        mock.patch("social.platforms.bluesky.client.new_tid", record_keys()),
+    ):
         for account in ACCOUNTS.values():
             world.connect(SimulatedPlatforms.simulated_account(account), account.access_token)
-        seen = session(world, video)
+        seen = session(world, media)
         summary = world.summary()
     recorded = {key: summary[key] for key in ("calls", "statuses", "create_requests", "posts_created")}
     return seen, recorded | {"creates": world.creates()}
 
 
-def same_through_both(settings, session: Callable[[World, str], list[Any]]) -> list[Any]:
+def same_through_both(settings, session: Callable[[World, Media], list[Any]]) -> list[Any]:
     """Run ``session`` through both transports; what it saw and what the platforms recorded must agree."""
     outcomes = {name: run_session(transport, settings, session) for name, transport in TRANSPORTS.items()}
     assert outcomes["in process"] == outcomes["on loopback"]
@@ -127,7 +162,7 @@ def outcome(call: Callable[[], Any]) -> Any:
 
 
 def test_simulation__every_platform_publishes_and_reconciles_alike_through_both_transports(settings):
-    def session(world: World, video: str) -> list[Any]:
+    def session(world: World, media: Media) -> list[Any]:
         seen = []
         image = MediaItem(url="https://cdn.example.com/photo.jpg", type="image")
         payloads = {
@@ -136,11 +171,18 @@ def test_simulation__every_platform_publishes_and_reconciles_alike_through_both_
             "INSTAGRAM": PublishPayload(text="Spring sale", media=(image,)),
             "LINKEDIN": PublishPayload(text="Spring sale (today only) #sale"),
             "YOUTUBE": PublishPayload(
-                text="Spring sale", media=(MediaItem(url=video, type="video"),), options={"title": "Sale"}
+                text="Spring sale",
+                media=(MediaItem(url=media.video, type="video"),),
+                options={"title": "Sale"},
+            ),
+            "BLUESKY": PublishPayload(
+                text="Spring sale 🌸 with @acme.bsky.social and @nobody.example.com #sale",
+                media=(MediaItem(url=media.image, type="image", alt_text="Blossoms"),),
+                options={"langs": "en"},
             ),
             "MASTODON": PublishPayload(
                 text="Spring sale https://shop.example/spring @bob@other.example",
-                media=(MediaItem(url=video, type="video", alt_text="The shop"),),
+                media=(MediaItem(url=media.video, type="video", alt_text="The shop"),),
                 options={"visibility": "unlisted", "spoiler_text": "Ads"},
                 idempotency_key="post-1-account-6",
             ),
@@ -150,7 +192,7 @@ def test_simulation__every_platform_publishes_and_reconciles_alike_through_both_
             seen.append(client(platform, state).publish(payload))
             seen.append(client(platform).reconcile(in_doubt(payload, state)))
         seen.append(client("TWITTER").reconcile(in_doubt(PublishPayload(text="never sent"))))
-        # The same post again to the same account: the status made the first time, nothing new.
+        # The same post again to the same Mastodon account: the status made the first time, nothing new.
         seen.append(client("MASTODON").publish(payloads["MASTODON"]))
         return seen
 
@@ -158,13 +200,16 @@ def test_simulation__every_platform_publishes_and_reconciles_alike_through_both_
 
     assert seen[0].platform_post_url.startswith("https://x.com/acme/status/")
     assert seen[1].platform_post_id == seen[0].platform_post_id  # reconcile found it
-    mastodon_status, found, again = seen[10], seen[11], seen[-1]
+    bluesky, found = seen[10], seen[11]
+    assert bluesky.platform_post_id.startswith("at://did:plc:acme/app.bsky.feed.post/")
+    assert found.platform_post_id == bluesky.platform_post_id
+    mastodon_status, found, again = seen[12], seen[13], seen[-1]
     assert mastodon_status.platform_post_url.startswith("https://mastodon.example/@acme/")
     assert found.platform_post_id == again.platform_post_id == mastodon_status.platform_post_id
 
 
 def test_simulation__faults_and_refusals_are_the_same_through_both_transports(settings):
-    def session(world: World, video: str) -> list[Any]:
+    def session(world: World, media: Media) -> list[Any]:
         world.answer_next("TWITTER", Refuse(lambda api: api.rate_limited(30)))
         world.answer_next("FACEBOOK", Refuse(lambda api: api.server_error()))
         world.answer_next("LINKEDIN", HoldCall(seconds=2.0, creates=True))
@@ -179,20 +224,52 @@ def test_simulation__faults_and_refusals_are_the_same_through_both_transports(se
         seen.append(client("MASTODON").reconcile(in_doubt(text)))
         # A video Mastodon cannot process is refused where it is polled, and nothing is posted.
         world.apis["MASTODON"].fail_next_processing = True
-        clip = PublishPayload(text="A clip", media=(MediaItem(url=video, type="video"),))
+        clip = PublishPayload(text="A clip", media=(MediaItem(url=media.video, type="video"),))
         seen.append(outcome(lambda: client("MASTODON").publish(clip)))
         return seen
 
     seen = same_through_both(settings, session)
 
     # X and Mastodon rate-limited, Facebook 5xx on the create call, Instagram and YouTube refuse a text-only
-    # post before any call, LinkedIn's answer never came; its reconcile finds the post.
+    # post before any call, LinkedIn's answer never came (its reconcile finds the post), Bluesky posted.
     assert seen[0][0] == "TRANSIENT" and seen[1] == ("UNKNOWN", 500) and seen[3] == ("UNKNOWN", None)
-    assert seen[5] == ("TRANSIENT", 429)  # Mastodon's rate limit
-    assert seen[6].platform_post_id.startswith("urn:li:share:")
-    assert seen[7] == ("AUTH", 401)
-    assert seen[8] == ("UNKNOWN", None) and seen[9].platform_post_id  # Mastodon's lost answer, found
-    assert seen[10] == ("INVALID", 422)
+    assert seen[5].platform_post_id.startswith("at://did:plc:acme/")
+    assert seen[6] == ("TRANSIENT", 429)  # Mastodon's rate limit
+    assert seen[7].platform_post_id.startswith("urn:li:share:")
+    assert seen[8] == ("AUTH", 401)
+    assert seen[9] == ("UNKNOWN", None) and seen[10].platform_post_id  # Mastodon's lost answer, found
+    assert seen[11] == ("INVALID", 422)
+
+
+def test_simulation__bluesky_faults_and_record_keys_are_the_same_through_both_transports(
+    settings, monkeypatch
+):
+    def session(world: World, media: Media) -> list[Any]:
+        text = PublishPayload(text="Keyed")
+        seen = []
+        for fault in (
+            HoldCall(seconds=2.0, creates=True),  # made, answer lost: found at its key
+            HoldCall(seconds=2.0, creates=False),  # never made: not found at its key
+        ):
+            world.answer_next("BLUESKY", fault)
+            state: dict = {}
+            seen.append(outcome(lambda state=state: client("BLUESKY", state).publish(text)))
+            seen.append(type(client("BLUESKY").reconcile(in_doubt(text, state))).__name__)
+        world.answer_next("BLUESKY", Refuse(lambda api: api.rate_limited(30)))
+        seen.append(outcome(lambda: client("BLUESKY").publish(text)))
+        seen.append(outcome(lambda: client_for(_with_token("BLUESKY", "unknown")).publish(text)))
+        # A second create at a key that holds a record fails in the repository: a bare 500.
+        with mock.patch("social.platforms.bluesky.client.new_tid", lambda: "3lbqaaaaaaaa2"):
+            seen.append(outcome(lambda: client("BLUESKY").publish(text)))
+            seen.append(outcome(lambda: client("BLUESKY").publish(text)))
+        return seen
+
+    seen = same_through_both(settings, session)
+
+    assert seen[:4] == [("UNKNOWN", None), "Found", ("UNKNOWN", None), "NotFound"]
+    assert seen[4][0] == "TRANSIENT" and seen[5] == ("AUTH", 400)
+    assert seen[6].platform_post_id == "at://did:plc:acme/app.bsky.feed.post/3lbqaaaaaaaa2"
+    assert seen[7] == ("UNKNOWN", 500)
 
 
 def _with_token(platform: str, token: str) -> SocialAccount:

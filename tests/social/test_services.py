@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 import requests
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from notifications.models import Event
@@ -24,6 +24,7 @@ from social.services import (
 )
 
 from .fakes import YT_TOKEN_URL, basic_auth, client_id, client_secret, form_body, make_account, raw_tokens
+from .races import refresh_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -426,25 +427,8 @@ def test_refresh_race__two_runs_spend_a_rotating_refresh_token_once(user, oauth_
         return 200, {}, json.dumps(body)
 
     mocked.add_callback("POST", X_TOKEN_URL, callback=token_endpoint)
-    start = threading.Barrier(2)
-    results: list[object] = [None, None]
 
-    def run(index: int) -> None:
-        try:
-            start.wait()
-            results[index] = social_account_refresh_token(
-                account_id=account.pk, rejected_access_token=OLD_ACCESS
-            )
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = refresh_at_once(account_id=account.pk, rejected_access_token=OLD_ACCESS)
 
     assert spent == [OLD_REFRESH]
     assert all(isinstance(result, SocialAccount) for result in results), results

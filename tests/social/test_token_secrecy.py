@@ -16,6 +16,10 @@ from django.db import connection
 from social.models import Platform, SocialAccount
 from social.platforms import TokenRefreshError
 from social.services import social_account_refresh_token
+from tests.social.platforms.bluesky.sessions import APP_PASSWORD as BLUESKY_APP_PASSWORD
+from tests.social.platforms.bluesky.sessions import HANDLE as BLUESKY_HANDLE
+from tests.social.platforms.bluesky.sessions import jwt as bluesky_jwt
+from tests.social.platforms.bluesky.sessions import session_body as bluesky_session
 
 from .fakes import (
     CODE,
@@ -187,3 +191,41 @@ def test_secrecy__refresh(user, oauth_apps, debug_logs, mocked, answer):
         visible_text(debug_logs, [], errors), extra=("rotated-access-SECRET", "rotated-refresh-SECRET")
     )
     assert_no_secret(database_text(), extra=("rotated-access-SECRET", "rotated-refresh-SECRET"))
+
+
+def test_secrecy__bluesky_app_password_and_session_tokens(staff_client, debug_logs, mocked):
+    """The app password is used once and kept nowhere; the session's JWTs only encrypted, never shown."""
+    create_session = "https://bsky.social/xrpc/com.atproto.server.createSession"
+    access, refresh = (
+        bluesky_jwt(marker="secret-a"),
+        bluesky_jwt(scope="com.atproto.refresh", marker="secret-r"),
+    )
+    new_access, new_refresh = bluesky_jwt(marker="secret-a2"), bluesky_jwt(marker="secret-r2")
+    form = {"handle": BLUESKY_HANDLE, "app_password": BLUESKY_APP_PASSWORD, "pds_url": "https://bsky.social"}
+    # A server that echoes what it was sent in its refusal, then one that signs in.
+    mocked.post(
+        create_session,
+        status=400,
+        json={"error": "InvalidRequest", "message": f"Bad password {BLUESKY_APP_PASSWORD}"},
+    )
+    mocked.post(create_session, json=bluesky_session(access=access, refresh=refresh))
+    mocked.post(
+        "https://bsky.social/xrpc/com.atproto.server.refreshSession",
+        json=bluesky_session(access=new_access, refresh=new_refresh),
+    )
+
+    refused = staff_client.post("/social/connect/bluesky/", form)
+    connected = staff_client.post("/social/connect/bluesky/", form)
+    account = SocialAccount.objects.get()
+    pages = [
+        refused.content.decode(),
+        staff_client.get(connected["Location"]).content.decode(),
+        staff_client.get(f"/admin/social/socialaccount/{account.pk}/change/").content.decode(),
+    ]
+    social_account_refresh_token(account_id=account.pk, rejected_access_token=access)
+
+    assert "Bluesky refused the sign-in" in pages[0] and "[redacted]" in pages[0]
+    assert SocialAccount.objects.get().access_token == new_access  # the flow really handled the secrets
+    secrets = (BLUESKY_APP_PASSWORD, access, refresh, new_access, new_refresh)
+    assert_no_secret(visible_text(debug_logs, pages), extra=secrets)
+    assert_no_secret(database_text(), extra=secrets)

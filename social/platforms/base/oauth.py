@@ -25,6 +25,7 @@ from social.redaction import redact
 from ..registry import platform_spec
 
 if TYPE_CHECKING:
+    from social.models import SocialAccount
     from social.platforms.spec import PlatformSpec
 
 # What X answers, as invalid_request, to a refresh token that was already spent or revoked.
@@ -257,6 +258,11 @@ class OAuthProvider:
         raise NotImplementedError
 
     # --- token lifecycle --------------------------------------------------------------------------
+    def refresh_account(self, account: SocialAccount) -> TokenSet:
+        """Refresh ``account``'s tokens; a platform whose token endpoint depends on the account (its own
+        server) overrides this. Raises TokenRevokedError or TokenRefreshError."""
+        return self.refresh(account.refresh_token)
+
     def refresh(self, refresh_token: str) -> TokenSet:
         """Spend ``refresh_token`` at the token endpoint. Raises TokenRevokedError or TokenRefreshError."""
         if not self.supports_refresh:

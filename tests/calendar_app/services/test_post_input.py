@@ -82,6 +82,22 @@ def test_post_input_check__a_draft_keeps_platform_problems_as_warnings(user, fak
     assert check.platform_problems == ["X: 312 characters, the limit is 280"]
 
 
+def test_post_input_check__bluesky_counts_graphemes_bytes_and_images_and_says_bluesky(user):
+    bluesky = make_account(user, platform=Platform.BLUESKY)
+    images = tuple(MediaItem(url=f"https://cdn.example.com/{n}.jpg", type="image") for n in range(5))
+
+    check = post_input_check(data=post_input(content="👍🏽" * 301, account_ids=(bluesky.pk,), media=images))
+
+    assert check.errors == {
+        NON_FIELD_ERRORS: [
+            "Bluesky: 301 characters (grapheme clusters, as Bluesky counts them), the limit is 300",
+            "Bluesky: 5 images, the limit is 4",
+        ]
+    }
+    # 300 emoji with skin tones are 300 graphemes but 2,400 bytes: within both limits.
+    assert post_input_check(data=post_input(content="👍🏽" * 300, account_ids=(bluesky.pk,))).errors == {}
+
+
 def test_post_input_check__a_platform_without_a_client_is_not_validated(user, monkeypatch):
     # A deployment without a LinkedIn client: nothing to validate against, and no crash.
     monkeypatch.delitem(enabled_specs(), Platform.LINKEDIN, raising=False)

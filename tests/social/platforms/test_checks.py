@@ -2,7 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from social.platforms.checks import check_oauth_credentials, check_oauth_urls, check_platform_specs
+from social.platforms.checks import (
+    check_oauth_credentials,
+    check_oauth_urls,
+    check_platform_specs,
+    check_platform_urls,
+)
 from tests.platform_overrides import spec_overridden
 
 from .optional_platform import optional_platform_listed
@@ -16,6 +21,7 @@ def test_checks__default_configuration_is_clean():
     assert check_platform_specs() == []
     assert check_oauth_credentials() == []
     assert check_oauth_urls() == []
+    assert check_platform_urls() == []
 
 
 def test_check_specs__an_enabled_platform_that_is_not_a_platform_choice(settings):
@@ -79,3 +85,21 @@ def test_check_urls__plain_http_token_url(settings, monkeypatch):
 def test_check_urls__oauth_redirect_base_url(settings, value, expected):
     settings.OAUTH_REDIRECT_BASE_URL = value
     assert ids(check_oauth_urls()) == expected
+
+
+@pytest.mark.parametrize("value", ["bsky.social", "", "https://bsky.social?x=1", "ftp://bsky.social"])
+def test_check_urls__a_platform_url_setting_that_is_not_an_absolute_url(settings, value):
+    settings.BLUESKY_PDS_URL = value
+
+    [message] = check_platform_urls()
+
+    assert message.id == "social.E014"
+    assert message.msg == "BLUESKY_PDS_URL must be an absolute http(s) URL without query or fragment."
+    assert message.hint == "For example https://bsky.social."
+
+
+def test_check_urls__a_local_fake_over_plain_http_is_fine(settings):
+    settings.BLUESKY_PDS_URL = "http://127.0.0.1:2583"
+    settings.TWITTER_API_URL = "http://127.0.0.1:9000/"
+
+    assert check_platform_urls() == []

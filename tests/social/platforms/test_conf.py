@@ -40,6 +40,7 @@ DEFAULTS = {
     "YOUTUBE_CLIENT_SECRET": "",
     "MASTODON_CLIENT_NAME": "Social Scheduler",
     "MASTODON_ALLOW_LOCAL_SERVERS": "false",
+    "BLUESKY_PDS_URL": "https://bsky.social",
 }
 
 

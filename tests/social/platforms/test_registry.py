@@ -18,6 +18,8 @@ from social.platforms import (
     platform_specs,
     validation_problems,
 )
+from social.platforms.bluesky.client import BlueskyClient
+from social.platforms.bluesky.session import BlueskyProvider
 from social.platforms.facebook.client import FacebookClient
 from social.platforms.facebook.oauth import FacebookProvider
 from social.platforms.instagram.client import InstagramClient
@@ -46,6 +48,7 @@ def test_registry__each_spec_names_its_platforms_client_and_provider():
         "LINKEDIN": (LinkedInClient, LinkedInProvider),
         "YOUTUBE": (YouTubeClient, YouTubeProvider),
         "MASTODON": (MastodonClient, MastodonProvider),
+        "BLUESKY": (BlueskyClient, BlueskyProvider),
     }
     for spec in platform_specs():
         assert spec.client_class.platform == spec.platform
@@ -61,6 +64,7 @@ def test_registry__names_in_messages_come_from_the_specs():
         ("LINKEDIN", "LinkedIn"),
         ("YOUTUBE", "YouTube"),
         ("MASTODON", "Mastodon"),
+        ("BLUESKY", "Bluesky"),
     ]
     assert client_for(account).display_name == "X"
     assert get_provider("FACEBOOK").display_name == "Facebook"
@@ -69,8 +73,12 @@ def test_registry__names_in_messages_come_from_the_specs():
 
 @pytest.mark.parametrize("platform", [value for value in Platform.values if value != "MASTODON"])
 def test_each_client_reads_an_existing_api_url_setting(platform):
-    client_class = platform_spec(platform).client_class
-    assert client_class.api_url_setting == f"{platform}_API_URL"
+    spec = platform_spec(platform)
+    client_class = spec.client_class
+    # Bluesky's API is the account's PDS: BLUESKY_PDS_URL is where accounts sign in by default.
+    suffix = "PDS_URL" if platform == "BLUESKY" else "API_URL"
+    assert client_class.api_url_setting == f"{platform}_{suffix}"
+    assert suffix in [setting.suffix for setting in spec.settings]
     assert getattr(settings, client_class.api_url_setting).startswith("https://")
 
 

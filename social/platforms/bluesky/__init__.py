@@ -1,0 +1,28 @@
+"""Bluesky (AT Protocol): posts as ``app.bsky.feed.post`` records in the account's repository, accounts
+connected with their handle and an app password (a form, not OAuth)."""
+
+from social.platforms.spec import OptionField, PlatformLimits, PlatformSpec, Setting
+
+# The post record's text: at most 300 grapheme clusters and 3,000 UTF-8 bytes (app.bsky.feed.post).
+MAX_GRAPHEMES = 300
+MAX_TEXT_BYTES = 3_000
+# Languages of the text, as BCP-47 tags ("en, pt-BR"): the record's ``langs``, at most three.
+LANGUAGES = OptionField("langs", "Bluesky languages (e.g. en, pt-BR)")
+
+SPEC = PlatformSpec(
+    platform="BLUESKY",
+    name="Bluesky",
+    badge="BS",
+    color="#1185fe",
+    connect_label="Connect Bluesky account",
+    client="social.platforms.bluesky.client.BlueskyClient",
+    provider="social.platforms.bluesky.session.BlueskyProvider",
+    connect_view="social.platforms.bluesky.connect.connect_view",
+    options=(OptionField("content", "Text for Bluesky", multiline=True), LANGUAGES),
+    settings=(
+        # Where accounts sign in unless the person names their own hosting provider; bsky.social serves
+        # every account Bluesky hosts.
+        Setting("PDS_URL", "https://bsky.social"),
+    ),
+    limits=PlatformLimits(text_length=MAX_GRAPHEMES),
+)
