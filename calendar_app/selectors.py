@@ -160,10 +160,13 @@ def post_to_account_q(*, account_id: int) -> Q:
     return Q(Exists(ScheduledPostAccount.objects.filter(post=OuterRef("pk"), account_id=account_id)))
 
 
-def post_calendar_list(*, start: datetime, end: datetime) -> list[ScheduledPost]:
-    """Posts scheduled in [start, end), in time order, with their accounts."""
+def post_calendar_list(
+    *, start: datetime, end: datetime, queryset: QuerySet[ScheduledPost] | None = None
+) -> list[ScheduledPost]:
+    """Posts (of ``queryset``, default all) scheduled in [start, end), in time order, with their accounts."""
+    queryset = ScheduledPost.objects.all() if queryset is None else queryset
     return list(
-        ScheduledPost.objects.filter(scheduled_at__gte=start, scheduled_at__lt=end)
+        queryset.filter(scheduled_at__gte=start, scheduled_at__lt=end)
         .order_by("scheduled_at", "id")
         .prefetch_related(post_accounts_prefetch())
     )
