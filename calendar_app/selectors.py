@@ -178,6 +178,11 @@ def _with_history(queryset: QuerySet[ScheduledPostAccount]) -> QuerySet[Schedule
     )
 
 
+def post_accounts_with_history_prefetch() -> Prefetch:
+    """A post's accounts (without tokens), each with its attempt history (``attempts``, oldest first)."""
+    return Prefetch("post_accounts", queryset=_with_history(ScheduledPostAccount.objects.order_by("id")))
+
+
 def post_account_history(*, post_id: int) -> list[ScheduledPostAccount]:
     """A post's accounts, each with its full attempt history (``attempts``, oldest first)."""
     return list(
