@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
 
 from django.core import signing
 from django.db.models import Q, QuerySet
@@ -17,11 +16,9 @@ SALT = "api.cursor"
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
-Row = TypeVar("Row")
-
 
 @dataclass(frozen=True)
-class Page(Generic[Row]):
+class Page[Row]:
     items: list[Row]
     next_cursor: str | None
 

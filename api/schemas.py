@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any
 
 from ninja import Schema
 from pydantic import Field, PlainSerializer, WithJsonSchema
@@ -17,10 +17,8 @@ Timestamp = Annotated[
     WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
 
-Item = TypeVar("Item")
 
-
-class PageOut(Schema, Generic[Item]):
+class PageOut[Item](Schema):
     items: list[Item]
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null on the last page. Opaque."

@@ -7,7 +7,7 @@ calls the same services and selectors as the admin.
 from ninja import NinjaAPI
 
 from .auth import TokenAuth
-from .endpoints import accounts, posts
+from .endpoints import accounts, media, post_check, posts, queue, webhooks
 from .problems import PROBLEM_TYPES, install_handlers, problem_type
 from .ratelimit import TokenRateThrottle
 
@@ -51,5 +51,6 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
 )
 install_handlers(api)
-api.add_router("", accounts.router)
-api.add_router("", posts.router)
+# /posts/check before /posts/{post_id}: a fixed path wins over a parameter.
+for module in (accounts, post_check, posts, media, queue, webhooks):
+    api.add_router("", module.router)
