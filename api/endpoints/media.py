@@ -249,4 +249,4 @@ def media_delete(request: HttpRequest, asset_id: int):
         media_asset_delete(asset=asset)
     except MediaInUse as exc:
         raise Problem(409, str(exc), slug="in-use") from None
-    return 204, None
+    return HttpResponse(status=204)

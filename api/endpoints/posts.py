@@ -215,7 +215,7 @@ def post_delete_view(request: HttpRequest, post_id: int):
     post = _changeable(request, post_id)
     _refuse_if(post_edit_refusal(post=post, account_statuses=post_account_statuses(post_id=post.pk)))
     _service(lambda: post_delete(post_id=post.pk))
-    return 204, None
+    return HttpResponse(status=204)
 
 
 def _action(request: HttpRequest, post_id: int, rule, service) -> HttpResponse:
