@@ -10,6 +10,9 @@ from pydantic import Field, PlainSerializer, WithJsonSchema
 
 from .pagination import DEFAULT_LIMIT, MAX_LIMIT
 
+# A row id: what the database's 64-bit keys can hold (a larger number is refused as invalid, not a 500).
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
 # Always with its offset: "2026-03-08T14:05:00+00:00" (stored times are UTC; local ones carry theirs).
 Timestamp = Annotated[
     datetime,

@@ -8,7 +8,7 @@ from ninja import NinjaAPI
 
 from .auth import TokenAuth
 from .endpoints import accounts, media, post_check, posts, queue, webhooks
-from .problems import PROBLEM_TYPES, install_handlers, problem_type
+from .problems import CONTENT_TYPE, PROBLEM_TYPES, install_handlers, problem_type
 from .ratelimit import TokenRateThrottle
 
 DESCRIPTION = """
@@ -40,7 +40,22 @@ stay stable while items are added.
 Problem types:
 """ + "\n".join(f"- `{problem_type(slug)}`: {text}" for slug, text in PROBLEM_TYPES.items())
 
-api = NinjaAPI(
+
+class ProblemDocumentingApi(NinjaAPI):
+    """Ninja documents every answer as application/json; errors are application/problem+json."""
+
+    def get_openapi_schema(self, **kwargs):
+        schema = super().get_openapi_schema(**kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for status, answer in operation.get("responses", {}).items():
+                    content = answer.get("content", {})
+                    if int(status) >= 400 and "application/json" in content:
+                        answer["content"] = {CONTENT_TYPE: content["application/json"]}
+        return schema
+
+
+api = ProblemDocumentingApi(
     title="Social scheduler API",
     version="1",
     description=DESCRIPTION,

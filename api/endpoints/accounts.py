@@ -11,7 +11,7 @@ from social.selectors import social_accounts_usable_by
 from ..auth import requires
 from ..models import Scope
 from ..pagination import keyset_page
-from ..schemas import PageOut, PageQuery, Timestamp, problems
+from ..schemas import Id, PageOut, PageQuery, Timestamp, problems
 
 router = Router(tags=["accounts"])
 
@@ -73,7 +73,7 @@ def account_out(account: SocialAccount) -> AccountOut:
     )
 
 
-def visible_account(request: HttpRequest, account_id: int) -> SocialAccount:
+def visible_account(request: HttpRequest, account_id: Id) -> SocialAccount:
     """The account if the user may see it; 404 otherwise, whether or not it exists."""
     account = social_accounts_usable_by(user=request.user).filter(pk=account_id).first()
     if account is None:
@@ -98,5 +98,5 @@ def account_list(request: HttpRequest, filters: Query[AccountFilters]):
     "/accounts/{account_id}", response={200: AccountOut, **problems(403, 404)}, summary="Read an account"
 )
 @requires(Scope.READ)
-def account_read(request: HttpRequest, account_id: int):
+def account_read(request: HttpRequest, account_id: Id):
     return account_out(visible_account(request, account_id))

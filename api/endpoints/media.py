@@ -28,7 +28,7 @@ from ..idempotency import idempotent
 from ..models import Scope
 from ..pagination import keyset_page
 from ..problems import Problem
-from ..schemas import PageOut, PageQuery, Timestamp, problems
+from ..schemas import Id, PageOut, PageQuery, Timestamp, problems
 
 router = Router(tags=["media"])
 # Optional in the signature so that a file skipped for its size is answered 413, not "missing".
@@ -101,7 +101,7 @@ def media_out(
     )
 
 
-def _asset(request: HttpRequest, asset_id: int) -> MediaAsset:
+def _asset(request: HttpRequest, asset_id: Id) -> MediaAsset:
     asset = media_assets_visible_to(user=request.user).filter(pk=asset_id).first()
     if asset is None:
         raise Http404(f"No media asset {asset_id}.")
@@ -203,7 +203,7 @@ def _checksum(file: UploadedFile) -> str:
     url_name="media_read",
 )
 @requires(Scope.READ)
-def media_read(request: HttpRequest, asset_id: int):
+def media_read(request: HttpRequest, asset_id: Id):
     asset = _asset(request, asset_id)
     visible = set(
         posts_visible_to(user=request.user)
@@ -225,7 +225,7 @@ def media_read(request: HttpRequest, asset_id: int):
 )
 @requires(Scope.READ)
 def media_public_url(
-    request: HttpRequest, asset_id: int, seconds: int | None = Query(None, ge=60, le=7 * 86400)
+    request: HttpRequest, asset_id: Id, seconds: int | None = Query(None, ge=60, le=7 * 86400)
 ):
     """An expiring URL anyone can fetch the file from (what platforms that fetch media are given)."""
     asset = _asset(request, asset_id)
@@ -240,7 +240,7 @@ def media_public_url(
     "/media/{asset_id}", response={204: None, **problems(403, 404, 409)}, summary="Delete a media asset"
 )
 @requires(Scope.WRITE)
-def media_delete(request: HttpRequest, asset_id: int):
+def media_delete(request: HttpRequest, asset_id: Id):
     """Refused (409, type in-use) while a draft, scheduled or publishing post uses it or its renditions."""
     asset = _asset(request, asset_id)
     if not request.user.has_perm("media_library.delete_mediaasset"):

@@ -10,7 +10,7 @@ from calendar_app.models import AccountStatus, AttemptAction, AttemptOutcome, Po
 from calendar_app.timezones import format_in_zone, zone_or_utc
 from social.models import Platform
 
-from ..schemas import PageQuery, Timestamp
+from ..schemas import Id, PageQuery, Timestamp
 
 MediaType = Literal["image", "video", "gif"]
 When = AwareDatetime | Literal["now", "queue"]
@@ -19,7 +19,7 @@ When = AwareDatetime | Literal["now", "queue"]
 class MediaIn(Schema):
     """One media item: an asset of the media library (``asset``) or a file at an address (``url``)."""
 
-    asset: int | None = Field(None, description="A media asset's id (POST /media).")
+    asset: Id | None = Field(None, description="A media asset's id (POST /media).")
     url: str | None = Field(None, description="An http(s) address the platforms can fetch.")
     type: MediaType | None = Field(None, description="Default: the asset's kind, or image for a URL.")
     alt_text: str = ""
@@ -39,7 +39,7 @@ PLATFORMS_DESCRIPTION = (
 
 
 class PostCreateIn(Schema):
-    accounts: list[int] = Field(default_factory=list, description="Account ids (GET /accounts).")
+    accounts: list[Id] = Field(default_factory=list, description="Account ids (GET /accounts).")
     text: str = ""
     scheduled_at: When | None = Field(
         None,
@@ -50,13 +50,13 @@ class PostCreateIn(Schema):
     status: Literal["SCHEDULED", "DRAFT"] = Field("SCHEDULED", description="DRAFT is never published.")
     media: list[MediaIn] = Field(default_factory=list)
     platforms: dict[Platform, dict[str, Any]] = Field(default_factory=dict, description=PLATFORMS_DESCRIPTION)
-    queue_schedule: int | None = Field(None, description='With "queue": this posting schedule.')
+    queue_schedule: Id | None = Field(None, description='With "queue": this posting schedule.')
 
 
 class PostUpdateIn(Schema):
     """Only the fields given change; `media` and `platforms` are replaced whole when given."""
 
-    accounts: list[int] | None = None
+    accounts: list[Id] | None = None
     text: str | None = None
     scheduled_at: AwareDatetime | Literal["now"] | None = None
     timezone: str | None = None
@@ -66,14 +66,14 @@ class PostUpdateIn(Schema):
 
 
 class QueueIn(Schema):
-    schedule: int | None = Field(
+    schedule: Id | None = Field(
         None, description="A posting schedule; default: the one covering the accounts."
     )
 
 
 class PostFilters(PageQuery):
     status: list[PostStatus] | None = Field(None, description="Any of these (repeat the parameter).")
-    account: int | None = Field(None, description="Posts going to this account.")
+    account: Id | None = Field(None, description="Posts going to this account.")
     scheduled_after: AwareDatetime | None = Field(None, description="scheduled_at at or after this time.")
     scheduled_before: AwareDatetime | None = Field(None, description="scheduled_at before this time.")
     order: Literal["asc", "desc"] = Field("asc", description="By scheduled_at, then id.")

@@ -40,7 +40,7 @@ from ..models import Scope
 from ..pagination import keyset_page
 from ..post_body import QUEUE, api_fields, metadata_from, post_input
 from ..problems import Problem, invalid
-from ..schemas import PageOut, problems
+from ..schemas import Id, PageOut, problems
 from .post_schemas import PostCreateIn, PostFilters, PostOut, PostUpdateIn, QueueIn, post_out
 
 router = Router(tags=["posts"])
@@ -50,7 +50,7 @@ def visible_posts(request: HttpRequest) -> QuerySet[ScheduledPost]:
     return posts_visible_to(user=request.user)
 
 
-def _post(request: HttpRequest, post_id: int) -> ScheduledPost:
+def _post(request: HttpRequest, post_id: Id) -> ScheduledPost:
     """The post if the user may see it; 404 otherwise, whether or not it exists."""
     post = visible_posts(request).select_related("created_by").filter(pk=post_id).first()
     if post is None:
@@ -58,7 +58,7 @@ def _post(request: HttpRequest, post_id: int) -> ScheduledPost:
     return post
 
 
-def _changeable(request: HttpRequest, post_id: int) -> ScheduledPost:
+def _changeable(request: HttpRequest, post_id: Id) -> ScheduledPost:
     post = _post(request, post_id)
     if not post_change_allowed(user=request.user, post=post):
         raise Problem(
@@ -76,7 +76,7 @@ def _refuse_if(refusal: str | None) -> None:
         raise Problem(409, refusal, slug="not-allowed-now")
 
 
-def _answer(post_id: int, *, status: int = 200) -> HttpResponse:
+def _answer(post_id: Id, *, status: int = 200) -> HttpResponse:
     post = (
         ScheduledPost.objects.select_related("created_by")
         .prefetch_related(post_accounts_with_history_prefetch())
@@ -164,14 +164,14 @@ def post_create_view(request: HttpRequest, payload: PostCreateIn):
     url_name="post_read",
 )
 @requires(Scope.READ)
-def post_read(request: HttpRequest, post_id: int):
+def post_read(request: HttpRequest, post_id: Id):
     """The post with each account's result, link and every attempt."""
     return _answer(_post(request, post_id).pk)
 
 
 @router.patch("/posts/{post_id}", response=POST_ANSWERS, summary="Update a post")
 @requires(Scope.WRITE)
-def post_update_view(request: HttpRequest, post_id: int, payload: PostUpdateIn):
+def post_update_view(request: HttpRequest, post_id: Id, payload: PostUpdateIn):
     """Only while nothing of it has gone out and the publisher does not hold it (409 otherwise). A post
     that stays or becomes SCHEDULED needs the `publish` scope."""
     post = _changeable(request, post_id)
@@ -210,7 +210,7 @@ def post_update_view(request: HttpRequest, post_id: int, payload: PostUpdateIn):
 
 @router.delete("/posts/{post_id}", response={204: None, **problems(403, 404, 409)}, summary="Delete a post")
 @requires(Scope.WRITE)
-def post_delete_view(request: HttpRequest, post_id: int):
+def post_delete_view(request: HttpRequest, post_id: Id):
     """Only a post nothing of which went out; one with history stays (cancel it instead)."""
     post = _changeable(request, post_id)
     _refuse_if(post_edit_refusal(post=post, account_statuses=post_account_statuses(post_id=post.pk)))
@@ -218,7 +218,7 @@ def post_delete_view(request: HttpRequest, post_id: int):
     return HttpResponse(status=204)
 
 
-def _action(request: HttpRequest, post_id: int, rule, service) -> HttpResponse:
+def _action(request: HttpRequest, post_id: Id, rule, service) -> HttpResponse:
     post = _changeable(request, post_id)
 
     def run() -> HttpResponse:
@@ -231,28 +231,28 @@ def _action(request: HttpRequest, post_id: int, rule, service) -> HttpResponse:
 
 @router.post("/posts/{post_id}/cancel", response=POST_ANSWERS, summary="Cancel a post")
 @requires(Scope.WRITE)
-def post_cancel_view(request: HttpRequest, post_id: int):
+def post_cancel_view(request: HttpRequest, post_id: Id):
     """A draft or scheduled post; one being published, or done, stays as it is (409)."""
     return _action(request, post_id, post_cancel_refusal, lambda pk: post_cancel(post_id=pk))
 
 
 @router.post("/posts/{post_id}/publish-now", response=POST_ANSWERS, summary="Publish a post now")
 @requires(Scope.WRITE, Scope.PUBLISH)
-def post_publish_now_view(request: HttpRequest, post_id: int):
+def post_publish_now_view(request: HttpRequest, post_id: Id):
     """Makes a draft, scheduled or cancelled post due now: the next publisher run sends it."""
     return _action(request, post_id, post_publish_now_refusal, lambda pk: post_publish_now(post_id=pk))
 
 
 @router.post("/posts/{post_id}/retry-failed", response=POST_ANSWERS, summary="Retry failed accounts")
 @requires(Scope.WRITE, Scope.PUBLISH)
-def post_retry_view(request: HttpRequest, post_id: int):
+def post_retry_view(request: HttpRequest, post_id: Id):
     """Sends a failed or partially published post again to its FAILED accounts, due now."""
     return _action(request, post_id, post_retry_refusal, lambda pk: post_retry_failed_accounts(post_id=pk))
 
 
 @router.post("/posts/{post_id}/queue", response=POST_ANSWERS, summary="Add a post to the queue")
 @requires(Scope.WRITE, Scope.PUBLISH)
-def post_queue_view(request: HttpRequest, post_id: int, payload: QueueIn):
+def post_queue_view(request: HttpRequest, post_id: Id, payload: QueueIn):
     """Schedules a draft or scheduled post in the next slot free for all its accounts."""
     post = _changeable(request, post_id)
 

@@ -14,7 +14,7 @@ from social.selectors import social_accounts_usable_by
 from ..auth import requires
 from ..models import Scope
 from ..problems import Problem, invalid
-from ..schemas import Timestamp, problems
+from ..schemas import Id, Timestamp, problems
 from .post_schemas import LocalTime, local_time
 
 router = Router(tags=["queue"])
@@ -22,8 +22,8 @@ MINUTE = timedelta(minutes=1)
 
 
 class SlotsQuery(Schema):
-    account: list[int] = Field(description="The accounts (repeat the parameter); all must be free.")
-    schedule: int | None = Field(None, description="Default: the schedule covering all the accounts.")
+    account: list[Id] = Field(description="The accounts (repeat the parameter); all must be free.")
+    schedule: Id | None = Field(None, description="Default: the schedule covering all the accounts.")
     count: int = Field(5, ge=1, le=50)
 
 

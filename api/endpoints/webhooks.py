@@ -22,7 +22,7 @@ from ..idempotency import idempotent
 from ..models import Scope
 from ..pagination import keyset_page
 from ..problems import Problem, invalid
-from ..schemas import PageOut, PageQuery, Timestamp, problems
+from ..schemas import Id, PageOut, PageQuery, Timestamp, problems
 
 router = Router(tags=["webhooks and events"])
 
@@ -66,7 +66,7 @@ class EventOut(Schema):
 
 class EventFilters(PageQuery):
     type: list[str] | None = Field(None, description="Any of these event types (repeat the parameter).")
-    post: int | None = None
+    post: Id | None = None
 
 
 def endpoint_out(endpoint: WebhookEndpoint, *, secret: str | None = None, schema=EndpointOut):
@@ -90,7 +90,7 @@ def _need(request: HttpRequest, action: str) -> None:
         )
 
 
-def _endpoint(request: HttpRequest, endpoint_id: int) -> WebhookEndpoint:
+def _endpoint(request: HttpRequest, endpoint_id: Id) -> WebhookEndpoint:
     if not (
         request.user.has_perm("notifications.view_webhookendpoint")
         or request.user.has_perm("notifications.change_webhookendpoint")
@@ -174,7 +174,7 @@ def _endpoint_fields(error: ValidationError) -> dict:
     url_name="webhook_endpoint_read",
 )
 @requires(Scope.READ)
-def endpoint_read(request: HttpRequest, endpoint_id: int):
+def endpoint_read(request: HttpRequest, endpoint_id: Id):
     return endpoint_out(_endpoint(request, endpoint_id))
 
 
@@ -184,7 +184,7 @@ def endpoint_read(request: HttpRequest, endpoint_id: int):
     summary="Rotate the signing secret",
 )
 @requires(Scope.WRITE)
-def endpoint_rotate(request: HttpRequest, endpoint_id: int):
+def endpoint_rotate(request: HttpRequest, endpoint_id: Id):
     """A new secret, shown in this answer only; the old one stops verifying at once."""
     endpoint = _endpoint(request, endpoint_id)
     _need(request, "change")
@@ -196,7 +196,7 @@ def endpoint_rotate(request: HttpRequest, endpoint_id: int):
     )
 
 
-def _set_active(request: HttpRequest, endpoint_id: int, *, active: bool) -> HttpResponse:
+def _set_active(request: HttpRequest, endpoint_id: Id, *, active: bool) -> HttpResponse:
     endpoint = _endpoint(request, endpoint_id)
     _need(request, "change")
 
@@ -214,7 +214,7 @@ def _set_active(request: HttpRequest, endpoint_id: int, *, active: bool) -> Http
     summary="Enable",
 )
 @requires(Scope.WRITE)
-def endpoint_enable(request: HttpRequest, endpoint_id: int):
+def endpoint_enable(request: HttpRequest, endpoint_id: Id):
     """Enabling forgets its failures and sends the deliveries it missed at once."""
     return _set_active(request, endpoint_id, active=True)
 
@@ -225,7 +225,7 @@ def endpoint_enable(request: HttpRequest, endpoint_id: int):
     summary="Disable",
 )
 @requires(Scope.WRITE)
-def endpoint_disable(request: HttpRequest, endpoint_id: int):
+def endpoint_disable(request: HttpRequest, endpoint_id: Id):
     return _set_active(request, endpoint_id, active=False)
 
 
