@@ -22,7 +22,7 @@ its user, with that user's permissions, within its scopes:
 - `publish`: anything that makes a post go out: saving it as `SCHEDULED`, `scheduled_at: "queue"` or
   `"now"`, publish now, retry failed accounts, add to the queue.
 
-**Idempotency.** Every POST takes an `Idempotency-Key` header (e.g. a UUID), kept 24 hours per token. A
+**Idempotency.** Every POST that changes something takes an `Idempotency-Key` header (e.g. a UUID), kept 24 hours per token. A
 retry with the same key and the same request gets the first answer again (`Idempotent-Replayed: true`); the
 same key with a different request is refused with 422. A second request with a key that is still being
 answered waits for the first and then gets its answer (409 with `Retry-After` if it cannot wait). Secrets

@@ -12,10 +12,11 @@ from social.platforms import UnknownPlatformError, platform_spec
 
 from ..auth import requires
 from ..models import Scope
-from ..post_body import api_fields, metadata_from, post_input
+from ..post_body import api_fields
 from ..problems import invalid, validation_errors
 from ..schemas import ProblemError, problems
 from .post_schemas import PostCreateIn
+from .posts import new_post_input
 
 router = Router(tags=["posts"])
 
@@ -39,20 +40,8 @@ def post_check(request: HttpRequest, payload: PostCreateIn):
     """Nothing is saved. Platform problems are listed per account; counting follows each platform's own
     client (the same validation as when publishing)."""
     try:
-        data: PostInput = post_input(
-            user=request.user,
-            text=payload.text,
-            account_ids=payload.accounts,
-            when=None if payload.scheduled_at == "queue" else payload.scheduled_at,
-            timezone_name=payload.timezone,
-            status=payload.status,
-            metadata=metadata_from(
-                media=[item.model_dump() for item in payload.media],
-                platforms=payload.platforms,
-                user=request.user,
-                base=None,
-            ),
-        )
+        when = None if payload.scheduled_at == "queue" else payload.scheduled_at
+        data: PostInput = new_post_input(request, payload, when=when)
     except ValidationError as exc:
         raise invalid(exc, rename=api_fields) from None
     if payload.scheduled_at == "queue":  # its time comes from the queue: check it as a scheduled post

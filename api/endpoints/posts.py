@@ -98,6 +98,24 @@ def _service(call):
         raise invalid(exc, rename=api_fields) from None
 
 
+def new_post_input(request: HttpRequest, payload: PostCreateIn, *, when):
+    """A new post's body as the services' ``PostInput`` (raises the services' ValidationError)."""
+    return post_input(
+        user=request.user,
+        text=payload.text,
+        account_ids=payload.accounts,
+        when=when,
+        timezone_name=payload.timezone,
+        status=payload.status,
+        metadata=metadata_from(
+            media=[item.model_dump() for item in payload.media],
+            platforms=payload.platforms,
+            user=request.user,
+            base=None,
+        ),
+    )
+
+
 POST_ANSWERS = {200: PostOut, **problems(403, 404, 409, 422)}
 
 
@@ -133,22 +151,7 @@ def post_create_view(request: HttpRequest, payload: PostCreateIn):
         scope_check(request, Scope.PUBLISH)
 
     def create() -> HttpResponse:
-        data = _service(
-            lambda: post_input(
-                user=request.user,
-                text=payload.text,
-                account_ids=payload.accounts,
-                when=payload.scheduled_at,
-                timezone_name=payload.timezone,
-                status=payload.status,
-                metadata=metadata_from(
-                    media=[item.model_dump() for item in payload.media],
-                    platforms=payload.platforms,
-                    user=request.user,
-                    base=None,
-                ),
-            )
-        )
+        data = _service(lambda: new_post_input(request, payload, when=payload.scheduled_at))
         post = _service(lambda: post_create(created_by=request.user, data=data))
         if payload.scheduled_at == QUEUE:
             _service(lambda: queue_add(post_id=post.pk, schedule_id=payload.queue_schedule))

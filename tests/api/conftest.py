@@ -12,8 +12,9 @@ from django.test import Client
 from django.utils import timezone
 
 from api.tokens import api_token_create
-from calendar_app.models import AccountStatus, PostStatus, ScheduledPost, ScheduledPostAccount
+from calendar_app.models import ScheduledPost
 from social.models import Platform, SocialAccount
+from tests.calendar_app import factories
 
 _numbers = itertools.count(1)
 
@@ -96,18 +97,9 @@ def make_account(owner, platform: str = Platform.TWITTER, **fields) -> SocialAcc
     )
 
 
-def make_post(created_by, accounts=(), *, status=PostStatus.SCHEDULED, scheduled_at=None, **fields):
-    post = ScheduledPost.objects.create(
-        content=fields.pop("content", "Hello"),
-        scheduled_at=scheduled_at or timezone.now() + timedelta(days=1),
-        status=status,
-        created_by=created_by,
-        **fields,
-    )
-    statuses = accounts if isinstance(accounts, dict) else dict.fromkeys(accounts, AccountStatus.PENDING)
-    for account, account_status in statuses.items():
-        ScheduledPostAccount.objects.create(post=post, account=account, status=account_status)
-    return post
+def make_post(created_by, accounts=(), **fields) -> ScheduledPost:
+    """A post with its accounts (a list: PENDING; a dict: account -> status), as the admin's tests make them."""
+    return factories.make_post(created_by, accounts=accounts, **fields)
 
 
 def future(days: float = 1) -> str:

@@ -175,7 +175,7 @@ def test_another_users_post_is_404_everywhere(api, other_user):
         assert_problem(response, 404)
     assert api.get("/api/v1/posts").json()["items"] == []
     theirs.refresh_from_db()
-    assert (theirs.content, theirs.status) == ("Hello", PostStatus.SCHEDULED)
+    assert (theirs.content, theirs.status) == ("Hello from the scheduler", PostStatus.SCHEDULED)
 
 
 def test_view_permission_sees_but_only_change_others_may_change(django_user_model, author, other_user):
