@@ -3,6 +3,7 @@ itself is never shown again and never stored: only its hash, which is not shown 
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
@@ -38,6 +39,18 @@ class ApiTokenAdmin(admin.ModelAdmin):
     search_fields = ["name", "key_id", "user__username"]
     actions = ["revoke"]
     readonly_fields = ["key_prefix", "scope_list", "state", "last_used_at", "created_at"]
+
+    # A token acts as its user: only a superuser may make (or see) tokens for someone else, or anyone with
+    # the permission to add tokens could act as a superuser.
+    def get_queryset(self, request):
+        tokens = super().get_queryset(request)
+        return tokens if request.user.is_superuser else tokens.filter(user=request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = get_user_model().objects.filter(pk=request.user.pk)
+            kwargs["initial"] = request.user.pk
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_fields(self, request, obj=None):
         if obj is None:

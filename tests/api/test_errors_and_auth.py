@@ -110,3 +110,4 @@ def test_an_unexpected_error_is_a_500_problem_without_a_traceback(api, monkeypat
     assert "SECRET-DETAIL" not in response.content.decode() and "Traceback" not in response.content.decode()
     assert "logged" in body["detail"]
     assert "database exploded" in caplog.text
+    assert api.token not in caplog.text  # the token is never logged

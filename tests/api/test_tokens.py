@@ -150,3 +150,35 @@ def test_admin__the_token_is_shown_once_then_only_its_prefix(admin_client, autho
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert_problem(ApiClient(plaintext).get("/api/v1/accounts"), 401)
+
+
+def test_admin__staff_make_and_see_only_their_own_tokens(client, author, django_user_model):
+    from .conftest import grant
+
+    staff = grant(
+        django_user_model.objects.create_user(username="staffer", is_staff=True),
+        "add_apitoken",
+        "view_apitoken",
+        "change_apitoken",
+    )
+    boss = django_user_model.objects.create_superuser(username="boss", password="pw-boss-123")
+    api_token_create(user=boss, name="Boss token", scopes=["read"])
+    client.force_login(staff)
+    refused = client.post(
+        "/admin/api/apitoken/add/",
+        {
+            "user": boss.pk,
+            "name": "Act as boss",
+            "scope_choices": ["read"],
+            "expires_at_0": "",
+            "expires_at_1": "",
+        },
+    )
+    assert refused.status_code == 200 and "Select a valid choice" in refused.content.decode()
+    assert not ApiToken.objects.filter(name="Act as boss").exists()
+    assert "Boss token" not in client.get("/admin/api/apitoken/").content.decode()
+    made = client.post(
+        "/admin/api/apitoken/add/",
+        {"user": staff.pk, "name": "Mine", "scope_choices": ["read"], "expires_at_0": "", "expires_at_1": ""},
+    )
+    assert made.status_code == 200 and ApiToken.objects.get(name="Mine").user == staff
