@@ -16,6 +16,7 @@ from django.utils import timezone
 from social.models import SocialAccount, SocialAccountStatus
 from social.platforms import MediaItem, OptionField, platform_specs
 
+from .access import post_account_choices
 from .models import PostStatus, ScheduledPost
 from .rules import post_savable_statuses
 from .services.post_input import MEDIA_TYPES, PostCheck, PostInput, post_input_check
@@ -158,11 +159,15 @@ class ScheduledPostForm(MediaAndPlatformFields, forms.ModelForm):
         post = self.instance if self.instance.pk else None
         accounts = self.fields["social_accounts"]
         current_ids = list(post.post_accounts.values_list("account_id", flat=True)) if post else []
-        accounts.queryset = (
+        acting_user = getattr(self, "acting_user", None)  # set by the admin: whose choices these are
+        choosable = (
             SocialAccount.objects.without_tokens()
-            .filter(Q(status=SocialAccountStatus.ACTIVE) | Q(pk__in=current_ids))
-            .order_by("platform", "name")
+            if acting_user is None
+            else post_account_choices(user=acting_user, post=post)
         )
+        accounts.queryset = choosable.filter(
+            Q(status=SocialAccountStatus.ACTIVE) | Q(pk__in=current_ids)
+        ).order_by("platform", "name")
         accounts.choices = accounts.grouped_choices()
 
         zone_field = self.fields["timezone"]

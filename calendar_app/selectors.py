@@ -160,10 +160,13 @@ def post_to_account_q(*, account_id: int) -> Q:
     return Q(Exists(ScheduledPostAccount.objects.filter(post=OuterRef("pk"), account_id=account_id)))
 
 
-def post_calendar_list(*, start: datetime, end: datetime) -> list[ScheduledPost]:
-    """Posts scheduled in [start, end), in time order, with their accounts."""
+def post_calendar_list(
+    *, start: datetime, end: datetime, queryset: QuerySet[ScheduledPost] | None = None
+) -> list[ScheduledPost]:
+    """Posts (of ``queryset``, default all) scheduled in [start, end), in time order, with their accounts."""
+    queryset = ScheduledPost.objects.all() if queryset is None else queryset
     return list(
-        ScheduledPost.objects.filter(scheduled_at__gte=start, scheduled_at__lt=end)
+        queryset.filter(scheduled_at__gte=start, scheduled_at__lt=end)
         .order_by("scheduled_at", "id")
         .prefetch_related(post_accounts_prefetch())
     )
@@ -173,6 +176,11 @@ def _with_history(queryset: QuerySet[ScheduledPostAccount]) -> QuerySet[Schedule
     return queryset.with_account().prefetch_related(
         Prefetch("attempts", queryset=PublishAttempt.objects.order_by("started_at", "id"))
     )
+
+
+def post_accounts_with_history_prefetch() -> Prefetch:
+    """A post's accounts (without tokens), each with its attempt history (``attempts``, oldest first)."""
+    return Prefetch("post_accounts", queryset=_with_history(ScheduledPostAccount.objects.order_by("id")))
 
 
 def post_account_history(*, post_id: int) -> list[ScheduledPostAccount]:

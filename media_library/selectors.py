@@ -53,3 +53,14 @@ def media_assets_unused_before(*, cutoff: datetime) -> QuerySet[MediaAsset]:
 
 def media_rendition_find(*, source: MediaAsset, recipe_key: str) -> MediaAsset | None:
     return MediaAsset.objects.filter(source=source, recipe=recipe_key).first()
+
+
+def media_assets_visible_to(*, user) -> QuerySet[MediaAsset]:
+    """The assets ``user`` may see and use in posts. The library is shared (a file uploaded twice is
+    stored once, whoever uploaded it), so it is all or nothing: everything for whoever may view the
+    library or add to it, nothing for anyone else."""
+    if not user.is_active or not user.is_authenticated:
+        return MediaAsset.objects.none()
+    if user.has_perm("media_library.view_mediaasset") or user.has_perm("media_library.add_mediaasset"):
+        return MediaAsset.objects.all()
+    return MediaAsset.objects.none()

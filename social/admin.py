@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from .forms import SocialAccountAdminForm
 from .models import Platform, SocialAccount, SocialAccountStatus
 from .platforms import platform_specs
+from .selectors import social_accounts_usable_by
 
 
 def connect_url(platform: str) -> str:
@@ -52,7 +53,9 @@ class SocialAccountAdmin(admin.ModelAdmin):
         css = {"all": ["social/admin.css"]}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).without_tokens()
+        # The accounts this person may see (the same rule as the API's), never with their tokens.
+        usable = social_accounts_usable_by(user=request.user).values("pk")
+        return super().get_queryset(request).without_tokens().filter(pk__in=usable)
 
     def has_add_permission(self, request):
         # Accounts are connected through OAuth, which is the only way a token gets in.

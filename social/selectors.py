@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db.models import QuerySet
+
 from .models import SocialAccount
 
 
@@ -14,3 +16,15 @@ def social_account_connected_external_ids(*, platform: str, external_ids: Iterab
             "external_id", flat=True
         )
     )
+
+
+def social_accounts_usable_by(*, user) -> QuerySet[SocialAccount]:
+    """The accounts ``user`` may see and post to: the ones they connected, and every account when they may
+    view accounts (``social.view_socialaccount``: the team's accounts, as the admin lists them);
+    superusers have every permission. Without tokens."""
+    accounts = SocialAccount.objects.without_tokens()
+    if not user.is_active or not user.is_authenticated:
+        return accounts.none()
+    if user.has_perm("social.view_socialaccount"):
+        return accounts
+    return accounts.filter(owner_id=user.pk)

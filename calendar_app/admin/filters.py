@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 
-from social.models import Platform, SocialAccount
+from social.models import Platform
+from social.selectors import social_accounts_usable_by
 
 from ..selectors import post_needs_attention_q, post_on_platform_q, post_to_account_q
 
@@ -51,7 +52,7 @@ class AccountFilter(_ChoiceFilter):
     parameter_name = "account"
 
     def lookups(self, request, model_admin):
-        return [(str(account.pk), str(account)) for account in SocialAccount.objects.without_tokens()]
+        return [(str(account.pk), str(account)) for account in social_accounts_usable_by(user=request.user)]
 
     def queryset(self, request, queryset):
         if account_id := self.checked_value():

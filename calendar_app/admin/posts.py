@@ -19,6 +19,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from ..access import post_change_allowed, posts_visible_to
 from ..forms import MEDIA_ROWS, PLATFORM_OPTION_FIELDS, ScheduledPostForm, media_row_fields
 from ..models import PostStatus, ScheduledPost
 from ..rules import post_edit_refusal
@@ -85,11 +86,7 @@ class ScheduledPostAdmin(admin.ModelAdmin):
 
     def may_change_post(self, request: HttpRequest, post: ScheduledPost | None) -> bool:
         """Django's change permission, and for another person's post, ``change_others_scheduledpost``."""
-        return super().has_change_permission(request, post) and (
-            post is None
-            or post.created_by_id == request.user.pk
-            or request.user.has_perm("calendar_app.change_others_scheduledpost")
-        )
+        return post_change_allowed(user=request.user, post=post)
 
     def is_editable(self, post: ScheduledPost) -> bool:
         """Whether ``post`` may still be edited or deleted (the rule post_update and post_delete apply)."""
@@ -111,7 +108,8 @@ class ScheduledPostAdmin(admin.ModelAdmin):
     # -- List ----------------------------------------------------------------------------------------
 
     def get_queryset(self, request):
-        return post_list_queryset(queryset=super().get_queryset(request))
+        visible = posts_visible_to(user=request.user, queryset=super().get_queryset(request))
+        return post_list_queryset(queryset=visible)
 
     def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
         actions = super().get_actions(request, action_location=action_location)
@@ -165,7 +163,9 @@ class ScheduledPostAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None and not self.has_change_permission(request, obj):
             kwargs["form"] = django_forms.ModelForm  # view only: nothing to enter
-        return super().get_form(request, obj, change=change, **kwargs)
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # The accounts offered are the ones this person may post to (calendar_app.access).
+        return type(form.__name__, (form,), {"acting_user": request.user})
 
     def save_model(self, request, obj, form, change):
         try:

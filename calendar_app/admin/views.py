@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from ..access import posts_visible_to
 from ..calendar import WEEKDAY_NAMES, CalendarPeriod, calendar_weeks
 from ..forms import MarkPublishedForm, SendAgainForm
 from ..models import PostStatus, ScheduledPost
@@ -163,6 +164,7 @@ def post_calendar_view(model_admin: ScheduledPostAdmin, request: HttpRequest) ->
     posts = post_calendar_list(
         start=datetime.combine(period.start, time.min, tzinfo=zone),
         end=datetime.combine(period.end, time.min, tzinfo=zone),
+        queryset=posts_visible_to(user=request.user),
     )
     entries: dict[date, list[CalendarEntry]] = defaultdict(list)
     for post in posts:

@@ -54,10 +54,13 @@ INSTALLED_APPS = [
     "social",
     "media_library",
     "planning",
+    "api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Under /api/v1/: any error answered outside the API's views (404, 405) as a problem document.
+    "api.problems.ProblemDetailsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -277,6 +280,10 @@ globals().update(platform_settings(env, globals()))
 # Scheme and host of the OAuth redirect URIs when the app runs behind a proxy that hides them, e.g.
 # https://scheduler.example.com; unset = taken from each request.
 OAUTH_REDIRECT_BASE_URL = env.str("OAUTH_REDIRECT_BASE_URL", default="")
+
+# --- The REST API (/api/v1/) ---------------------------------------------------------------------------
+# Requests one API token may make in each minute; 0 turns the limit off.
+API_RATE_LIMIT_PER_MINUTE = env_number("API_RATE_LIMIT_PER_MINUTE", int, 120)
 
 # --- Notifications (email and webhooks) ------------------------------------------------------------
 INSTALLED_APPS += ["notifications"]

@@ -1,0 +1,102 @@
+"""Accounts: the ones the token's user may see and post to, their status and each platform's limits."""
+
+from django.http import Http404, HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from social.models import Platform, SocialAccount, SocialAccountStatus
+from social.platforms import UnknownPlatformError, platform_spec
+from social.selectors import social_accounts_usable_by
+
+from ..auth import requires
+from ..models import Scope
+from ..pagination import keyset_page
+from ..schemas import Id, PageOut, PageQuery, Timestamp, problems
+
+router = Router(tags=["accounts"])
+
+
+class OptionOut(Schema):
+    key: str = Field(description="Its key under `platforms.<PLATFORM>` of a post.")
+    label: str
+    choices: list[str] = Field(description="The values it takes; empty: free text.")
+
+
+class LimitsOut(Schema):
+    text_length: int | None = Field(description="The most characters of text, as the platform counts them.")
+    options: list[OptionOut] = Field(description="The per-platform options a post may set for it.")
+
+
+class AccountOut(Schema):
+    id: int
+    platform: Platform
+    platform_name: str = Field(description="How people call the platform: X, Facebook, …")
+    name: str
+    external_id: str = Field(description="The platform's id of the account, page or channel.")
+    status: SocialAccountStatus = Field(
+        description="ACTIVE, NEEDS_RECONNECT (reconnect it in the admin) or DISABLED."
+    )
+    token_expires_at: Timestamp | None
+    created_at: Timestamp
+    limits: LimitsOut | None = Field(description="null when the platform is turned off here.")
+
+
+class AccountFilters(PageQuery):
+    platform: Platform | None = None
+    status: SocialAccountStatus | None = None
+
+
+def account_out(account: SocialAccount) -> AccountOut:
+    try:
+        spec = platform_spec(account.platform)
+    except UnknownPlatformError:
+        spec = None
+    limits = None
+    if spec is not None:
+        limits = LimitsOut(
+            text_length=spec.limits.text_length,
+            options=[
+                OptionOut(key=option.key, label=option.label, choices=list(option.values()))
+                for option in spec.options
+            ],
+        )
+    return AccountOut(
+        id=account.pk,
+        platform=account.platform,
+        platform_name=spec.name if spec else account.get_platform_display(),
+        name=account.name,
+        external_id=account.external_id,
+        status=account.status,
+        token_expires_at=account.token_expires_at,
+        created_at=account.created_at,
+        limits=limits,
+    )
+
+
+def visible_account(request: HttpRequest, account_id: Id) -> SocialAccount:
+    """The account if the user may see it; 404 otherwise, whether or not it exists."""
+    account = social_accounts_usable_by(user=request.user).filter(pk=account_id).first()
+    if account is None:
+        raise Http404(f"No account {account_id}.")
+    return account
+
+
+@router.get("/accounts", response={200: PageOut[AccountOut], **problems(403, 422)}, summary="List accounts")
+@requires(Scope.READ)
+def account_list(request: HttpRequest, filters: Query[AccountFilters]):
+    """The accounts the token's user may post to, oldest first."""
+    accounts = social_accounts_usable_by(user=request.user)
+    if filters.platform:
+        accounts = accounts.filter(platform=filters.platform)
+    if filters.status:
+        accounts = accounts.filter(status=filters.status)
+    page = keyset_page(accounts, time_field="created_at", cursor=filters.cursor, limit=filters.limit)
+    return {"items": [account_out(account) for account in page.items], "next_cursor": page.next_cursor}
+
+
+@router.get(
+    "/accounts/{account_id}", response={200: AccountOut, **problems(403, 404)}, summary="Read an account"
+)
+@requires(Scope.READ)
+def account_read(request: HttpRequest, account_id: Id):
+    return account_out(visible_account(request, account_id))

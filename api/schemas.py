@@ -1,0 +1,56 @@
+"""Types every resource shares: times as ISO 8601 with their offset, pages, the problem document."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from ninja import Schema
+from pydantic import Field, PlainSerializer, WithJsonSchema
+
+from .pagination import DEFAULT_LIMIT, MAX_LIMIT
+
+# A row id: what the database's 64-bit keys can hold (a larger number is refused as invalid, not a 500).
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+# Always with its offset: "2026-03-08T14:05:00+00:00" (stored times are UTC; local ones carry theirs).
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(lambda value: value.isoformat(), return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+
+
+class PageOut[Item](Schema):
+    items: list[Item]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last page. Opaque."
+    )
+
+
+class PageQuery(Schema):
+    cursor: str | None = Field(None, description="From the previous page's `next_cursor`.")
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+
+
+class ProblemError(Schema):
+    field: str | None = Field(description="The request field concerned, e.g. `text`, `platforms.TWITTER`.")
+    message: str
+    platform: str | None = Field(None, description="The platform that refused it, e.g. `TWITTER`.")
+    in_: str | None = Field(None, alias="in", description="body, query, path or header.")
+
+
+class ProblemOut(Schema):
+    """RFC 9457 problem details (application/problem+json)."""
+
+    type: str = Field(description="`about:blank`, or a problem type listed in the API's description.")
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[ProblemError] | None = None
+
+
+def problems(*statuses: int) -> dict[int, Any]:
+    """The error answers an operation documents, besides 401 and 429 which every operation may give."""
+    return {status: ProblemOut for status in (401, 429, *statuses)}
