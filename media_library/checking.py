@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .platform_rules import MEDIA_RULES, media_rules_for, platform_label
+from .platform_rules import media_rules_for, platform_label, platforms_with_media_rules
 from .recipes import RenditionRecipe
 from .rules import MediaFactsLike, MediaProblem, media_rules_check, media_rules_fix
 
@@ -30,9 +30,9 @@ class PlatformVerdict:
 def media_asset_check_platforms(
     *, asset: MediaFactsLike, platforms: Iterable[str] | None = None
 ) -> list[PlatformVerdict]:
-    """The verdict of each platform (all known ones by default) on one asset."""
+    """The verdict of each platform (every enabled one with media rules by default) on one asset."""
     verdicts = []
-    for platform in platforms if platforms is not None else MEDIA_RULES:
+    for platform in platforms if platforms is not None else platforms_with_media_rules():
         rules = media_rules_for(platform)
         if rules is None:
             continue

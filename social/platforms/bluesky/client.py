@@ -46,7 +46,7 @@ from social.platforms.base.http import (
 )
 from social.platforms.base.text import is_web_url
 
-from . import MAX_GRAPHEMES, MAX_TEXT_BYTES
+from . import IMAGE_MAX_BYTES, MAX_GRAPHEMES, MAX_TEXT_BYTES
 from .linkcard import LinkCardReader
 from .media import ImageSize, StreamedBody
 from .richtext import facets, first_link, grapheme_count, mentioned_handles, utf8_length
@@ -56,8 +56,6 @@ logger = logging.getLogger(__name__)
 
 POST_COLLECTION = "app.bsky.feed.post"
 MAX_IMAGES = 4
-# app.bsky.embed.images#image.image maxSize: 2,000,000 bytes since April 2026 (1,000,000 before).
-IMAGE_MAX_BYTES = 2_000_000
 MAX_LANGS = 3
 MAX_RESOLVED_MENTIONS = 20
 UPLOAD_CHUNK_BYTES = 64 * KIB
