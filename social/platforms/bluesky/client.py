@@ -44,7 +44,6 @@ from social.platforms.base.http import (
     safe_json,
     seconds_until_epoch,
 )
-from social.platforms.base.text import is_web_url
 
 from . import IMAGE_MAX_BYTES, MAX_GRAPHEMES, MAX_TEXT_BYTES
 from .linkcard import LinkCardReader
@@ -110,7 +109,7 @@ class BlueskyClient(HttpClient):
                 problems.append(
                     f"media {index} is a {item.type}; this scheduler posts images to Bluesky, not videos or GIFs"
                 )
-            if not is_web_url(item.url):
+            if not item.is_located:
                 problems.append(f"media {index} needs an http(s) URL")
         if len(payload.media) > MAX_IMAGES:
             problems.append(f"{len(payload.media)} images, the limit is {MAX_IMAGES}")
