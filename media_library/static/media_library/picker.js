@@ -5,7 +5,8 @@
 // swaps it in for this post, saying so: never silently. The hidden input holds
 // [{"asset": id, "alt_text": "..."}]; the server checks everything again when the post is saved.
 "use strict";
-(function () {
+// Form media load in the page's head: start once the form is there.
+function startMediaPickers() {
   const roots = document.querySelectorAll("[data-media-picker]");
   if (!roots.length) return;
   const form = roots[0].closest("form");
@@ -292,4 +293,6 @@
     clearTimeout(timer);
     timer = setTimeout(() => pickers.forEach((picker) => picker.check()), 150);
   });
-})();
+}
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", startMediaPickers);
+else startMediaPickers();
