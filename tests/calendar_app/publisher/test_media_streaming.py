@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-import tracemalloc
 import zlib
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,7 +21,7 @@ from media_library.models import MediaUsage
 from media_library.services.assets import media_asset_create
 from social.platforms.youtube.client import YouTubeClient
 from tests.media_library.conftest import media_root, s3_server, s3_storage  # noqa: F401
-from tests.media_library.files import make_large_mp4
+from tests.media_library.files import file_crc, make_large_mp4, traced
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,14 +34,6 @@ X_CHUNK = 4 * MIB  # the X client's segment size for a file of this size
 PEAK_LIMIT = 4 * YouTubeClient.chunk_size
 CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 READ_BLOCK = MIB
-
-
-def file_crc(path) -> int:
-    crc = 0
-    with path.open("rb") as handle:
-        while block := handle.read(MIB):
-            crc = zlib.crc32(block, crc)
-    return crc
 
 
 class FakePlatforms(BaseHTTPRequestHandler):
@@ -127,16 +118,6 @@ def platforms(settings):
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
-
-
-def traced(action):
-    tracemalloc.start()
-    try:
-        result = action()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return result, peak
 
 
 @pytest.mark.parametrize("backend", ["local", "s3"])

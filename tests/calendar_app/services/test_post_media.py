@@ -197,19 +197,25 @@ def test_media_asset_delete__refused_while_a_scheduled_post_uses_it(user, story)
     assert str(refused.value).startswith("“story.jpg” is used by 1 post that may still be published: ")
 
 
-@pytest.fixture
-def failed_post_whose_asset_is_gone(user, story):
-    """A failed post used the asset; failed posts do not hold their media, so the asset was deleted."""
-    x = make_account(user)
+def post_whose_asset_is_gone(user, asset, *, status: str, account_status: str) -> ScheduledPost:
+    """A post that ended (or was cancelled) used ``asset``; such posts do not hold their media, so the
+    asset was deleted."""
     post = make_post(
         user,
-        accounts={x: AccountStatus.FAILED},
-        status=PostStatus.FAILED,
-        metadata={"media": [{"asset": story.pk, "type": "image"}]},
+        accounts={make_account(user): account_status},
+        status=status,
+        metadata={"media": [{"asset": asset.pk, "type": "image"}]},
     )
-    MediaUsage.objects.create(post=post, asset=story)
-    media_asset_delete(asset=story)
+    MediaUsage.objects.create(post=post, asset=asset)
+    media_asset_delete(asset=asset)
     return post
+
+
+@pytest.fixture
+def failed_post_whose_asset_is_gone(user, story):
+    return post_whose_asset_is_gone(
+        user, story, status=PostStatus.FAILED, account_status=AccountStatus.FAILED
+    )
 
 
 def test_post_retry_failed_accounts__refused_once_its_asset_was_deleted(failed_post_whose_asset_is_gone):
@@ -228,14 +234,10 @@ def test_post_retry_failed_accounts__refused_once_its_asset_was_deleted(failed_p
 
 
 def test_post_publish_now__a_cancelled_post_whose_asset_was_deleted_is_refused(user, story):
-    x = make_account(user)
-    post = make_post(
-        user,
-        accounts=[x],
-        status=PostStatus.CANCELLED,
-        metadata={"media": [{"asset": story.pk, "type": "image"}]},
+    post = post_whose_asset_is_gone(
+        user, story, status=PostStatus.CANCELLED, account_status=AccountStatus.PENDING
     )
-    media_asset_delete(asset=story)
+    x = post.post_accounts.get().account
 
     with pytest.raises(ValidationError, match="no longer in the media library"):
         post_publish_now(post_id=post.pk)
@@ -251,14 +253,9 @@ def test_post_publish_now__a_cancelled_post_whose_asset_was_deleted_is_refused(u
 
 
 def test_post_account_send_again__refused_once_its_asset_was_deleted(user, story):
-    x = make_account(user)
-    post = make_post(
-        user,
-        accounts={x: AccountStatus.NEEDS_REVIEW},
-        status=PostStatus.FAILED,
-        metadata={"media": [{"asset": story.pk, "type": "image"}]},
+    post = post_whose_asset_is_gone(
+        user, story, status=PostStatus.FAILED, account_status=AccountStatus.NEEDS_REVIEW
     )
-    media_asset_delete(asset=story)
 
     with pytest.raises(ValidationError, match="no longer in the media library"):
         post_account_send_again(post_account_id=post.post_accounts.get().pk)
