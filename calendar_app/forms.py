@@ -4,6 +4,7 @@ docs/architecture.md) and the review of an account whose outcome is unknown."""
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
+from media_library.forms import LibraryMediaField
 from social.models import SocialAccount, SocialAccountStatus
 from social.platforms import MediaItem, OptionField, platform_specs
 
@@ -43,9 +45,17 @@ PLATFORM_OPTION_FIELDS: list[tuple[str, str, str, forms.Field]] = [
     for option in spec.options
 ]
 
+# (form field, platform): each platform's own library media, instead of the post's, for platforms with media.
+PLATFORM_MEDIA_FIELDS: list[tuple[str, str]] = [
+    (f"{spec.slug}_library_media", spec.platform)
+    for spec in platform_specs()
+    if spec.limits.media is not None
+]
+
 # Where the service's errors (keyed by PostInput field) go on this form.
 ERROR_FIELDS = {
     "content": "content",
+    "media": "library_media",
     "account_ids": "social_accounts",
     "timezone_name": "timezone",
     "local_time": "scheduled_local",
@@ -101,7 +111,17 @@ class AccountsField(forms.ModelMultipleChoiceField):
 
 
 def _media_and_platform_fields() -> dict[str, forms.Field]:
-    fields: dict[str, forms.Field] = {}
+    fields: dict[str, forms.Field] = {
+        "library_media": LibraryMediaField(
+            label="From the media library",
+            help_text="Each with its own alt text (empty: the asset's). Checked against every chosen account.",
+        )
+    }
+    for name, platform in PLATFORM_MEDIA_FIELDS:
+        spec_name = next(spec.name for spec in platform_specs() if spec.platform == platform)
+        fields[name] = LibraryMediaField(
+            label=f"{spec_name} media", platform=platform, platform_name=spec_name
+        )
     for index in range(1, MEDIA_ROWS + 1):
         url, type_, alt_text = media_row_fields(index)
         fields[url] = forms.URLField(label=f"Media {index}", required=False, max_length=2000)
@@ -211,7 +231,11 @@ class ScheduledPostForm(MediaAndPlatformFields, forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        media = []
+        # The library's media first, then the addresses, in the order shown.
+        media = [
+            MediaItem(asset_id=use["asset"], type="", alt_text=use["alt_text"])
+            for use in cleaned.get("library_media") or []
+        ]
         for index in range(1, MEDIA_ROWS + 1):
             url, type_, alt_text = media_row_fields(index)
             if cleaned.get(url):
@@ -230,6 +254,12 @@ class ScheduledPostForm(MediaAndPlatformFields, forms.ModelForm):
         for name, platform, key, _field in PLATFORM_OPTION_FIELDS:
             if cleaned.get(name):
                 platform_options.setdefault(platform, {})[key] = cleaned[name]
+        for name, platform in PLATFORM_MEDIA_FIELDS:
+            if cleaned.get(name):
+                platform_options.setdefault(platform, {})["media"] = [
+                    {"asset": use["asset"], **({"alt_text": use["alt_text"]} if use["alt_text"] else {})}
+                    for use in cleaned[name]
+                ]
         self.post_input = PostInput(
             content=cleaned.get("content", ""),
             account_ids=tuple(account.pk for account in cleaned.get("social_accounts", [])),
@@ -257,8 +287,17 @@ def split_metadata(metadata: Mapping[str, Any] | None) -> tuple[dict[str, Any], 
     rest = copy.deepcopy(dict(metadata or {}))
     fields: dict[str, Any] = {}
     media = rest.get("media")
-    if isinstance(media, list) and 0 < len(media) <= MEDIA_ROWS and all(map(_is_simple_media, media)):
-        for index, item in enumerate(media, start=1):
+    library = list(itertools.takewhile(_is_library_media, media)) if isinstance(media, list) else []
+    addresses = media[len(library) :] if isinstance(media, list) else []
+    if (
+        isinstance(media, list)
+        and media
+        and len(addresses) <= MEDIA_ROWS
+        and all(map(_is_simple_media, addresses))
+    ):
+        if library:
+            fields["library_media"] = [_library_use(item) for item in library]
+        for index, item in enumerate(addresses, start=1):
             url, type_, alt_text = media_row_fields(index)
             fields.update(
                 {url: item["url"], type_: item.get("type", "image"), alt_text: item.get("alt_text", "")}
@@ -266,6 +305,11 @@ def split_metadata(metadata: Mapping[str, Any] | None) -> tuple[dict[str, Any], 
         del rest["media"]
     platforms = rest.get("platforms")
     if isinstance(platforms, dict):
+        for name, platform in PLATFORM_MEDIA_FIELDS:
+            options = platforms.get(platform)
+            own = options.get("media") if isinstance(options, dict) else None
+            if isinstance(own, list) and own and all(map(_is_library_media, own)):
+                fields[name] = [_library_use(item) for item in options.pop("media")]
         for name, platform, key, field in PLATFORM_OPTION_FIELDS:
             options = platforms.get(platform)
             if not isinstance(options, dict) or not isinstance(options.get(key), str):
@@ -278,6 +322,21 @@ def split_metadata(metadata: Mapping[str, Any] | None) -> tuple[dict[str, Any], 
         if not platforms:
             del rest["platforms"]
     return fields, rest
+
+
+def _is_library_media(item: Any) -> bool:
+    """A metadata item the picker can show: a library asset, with at most its type and alt text."""
+    return (
+        isinstance(item, dict)
+        and set(item) <= {"asset", "type", "alt_text"}
+        and isinstance(item.get("asset"), int)
+        and not isinstance(item.get("asset"), bool)
+        and isinstance(item.get("alt_text", ""), str)
+    )
+
+
+def _library_use(item: dict[str, Any]) -> dict[str, Any]:
+    return {"asset": item["asset"], "alt_text": item.get("alt_text", "")}
 
 
 def _is_simple_media(item: Any) -> bool:

@@ -14,5 +14,6 @@ Service API for the rest of the product (keyword-only arguments; every refusal i
   ``media_public_url_check(url=, expected_size=)`` (raises ``MediaUnreachable``).
 - ``rules``: ``MediaRules``/``KindRules`` values, ``media_rules_check(asset=, rules=, platform=)``,
   ``media_rules_check_selection(...)``, ``media_rules_fix(problems)``; ``checking.media_asset_check_platforms``.
-- ``platform_rules.media_rules_for(platform)``: the per-platform values until they move into the specs.
+- ``platform_rules.media_rules_for(platform, account=None)``: the rules a platform's spec declares
+  (``PlatformLimits.media``), or one account's own (a Mastodon server's).
 """

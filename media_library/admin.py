@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
@@ -20,6 +20,8 @@ from django.views.decorators.http import require_POST
 from .checking import media_asset_check_platforms
 from .errors import MediaError
 from .models import MediaAsset
+from .picker import picker_assets, picker_check
+from .presenters import asset_card
 from .recipes import RenditionRecipe
 from .rules import media_location_note
 from .selectors import media_asset_blocking_posts, media_asset_usages
@@ -129,6 +131,8 @@ class MediaAssetAdmin(admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("upload/", wrap(self.upload_view), name=f"{info}_upload"),
+            path("picker/", wrap(self.picker_view), name=f"{info}_picker"),
+            path("picker/check/", wrap(self.picker_check_view), name=f"{info}_picker_check"),
             path(
                 "<path:object_id>/thumbnail/",
                 wrap(self.thumbnail_view, cacheable=True),
@@ -167,6 +171,18 @@ class MediaAssetAdmin(admin.ModelAdmin):
 
     upload_view.csrf_exempt = True  # library_upload checks CSRF itself, after setting its upload handlers
 
+    def picker_view(self, request: HttpRequest) -> HttpResponse:
+        """The post form's picker: the library page by page (JSON)."""
+        if not self.has_view_or_change_permission(request):
+            return HttpResponse(status=403)
+        return picker_assets(request)
+
+    def picker_check_view(self, request: HttpRequest) -> HttpResponse:
+        """The post form's picker: what the post's accounts would refuse of the picked assets (JSON)."""
+        if not self.has_view_or_change_permission(request):
+            return HttpResponse(status=403)
+        return picker_check(request)
+
     def thumbnail_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return stream_asset(request, self._viewable(request, object_id), thumbnail=True)
 
@@ -177,7 +193,10 @@ class MediaAssetAdmin(admin.ModelAdmin):
         return require_POST(self._rendition)(request, object_id)
 
     def _rendition(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Make (or reuse) a rendition. The asset's page posts a form and is redirected; the post form's
+        picker asks for JSON (``Accept: application/json``) and swaps the asset for the rendition."""
         asset = self._viewable(request, object_id)
+        wants_json = "application/json" in request.headers.get("Accept", "")
         back = reverse("admin:media_library_mediaasset_change", args=[asset.pk])
         if not self.has_change_permission(request, asset):
             return HttpResponse(status=403)
@@ -185,14 +204,24 @@ class MediaAssetAdmin(admin.ModelAdmin):
             recipe = RenditionRecipe.from_key(request.POST.get("recipe", ""))
             made = media_rendition_get_or_create(asset=asset, recipe=recipe, owner=request.user)
         except (ValueError, TypeError):
-            messages.error(request, "That rendition recipe is not valid.")
-            return HttpResponseRedirect(back)
+            refusal = "That rendition recipe is not valid."
         except MediaError as exc:
-            messages.error(request, str(exc))
-            return HttpResponseRedirect(back)
-        verb = "Made" if made.created else "Reusing the existing"
-        messages.success(request, f"{verb} rendition “{made.asset}”: {recipe.describe()}.")
-        return HttpResponseRedirect(reverse("admin:media_library_mediaasset_change", args=[made.asset.pk]))
+            refusal = str(exc)
+        else:
+            verb = "Made" if made.created else "Reusing the existing"
+            message = f"{verb} rendition “{made.asset}”: {recipe.describe()}."
+            if wants_json:
+                return JsonResponse(
+                    {"asset": asset_card(made.asset), "created": made.created, "message": message}
+                )
+            messages.success(request, message)
+            return HttpResponseRedirect(
+                reverse("admin:media_library_mediaasset_change", args=[made.asset.pk])
+            )
+        if wants_json:
+            return JsonResponse({"error": refusal}, status=400)
+        messages.error(request, refusal)
+        return HttpResponseRedirect(back)
 
     def _viewable(self, request: HttpRequest, object_id: str) -> MediaAsset:
         if not self.has_view_or_change_permission(request):

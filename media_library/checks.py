@@ -76,11 +76,11 @@ def _fetching_platform_connected() -> bool:
     """Whether an account of a platform that fetches media by URL is connected (no database yet: no)."""
     from social.models import SocialAccount
 
-    from .platform_rules import FETCHES_MEDIA_BY_URL
+    from .platform_rules import platforms_fetching_media_by_url
 
     try:
         if SocialAccount._meta.db_table not in connection.introspection.table_names():
             return False
-        return SocialAccount.objects.filter(platform__in=FETCHES_MEDIA_BY_URL).exists()
+        return SocialAccount.objects.filter(platform__in=platforms_fetching_media_by_url()).exists()
     except DatabaseError:
         return False

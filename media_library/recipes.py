@@ -7,42 +7,13 @@ for the same fix finds the rendition made the first time.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from fractions import Fraction
 
 from django.template.defaultfilters import filesizeformat
 
+# Aspect ratios are platform values (the specs' media rules); recipes crop into their ranges.
+from social.platforms.media_rules import AspectRatio
 
-@dataclass(frozen=True, order=True)
-class AspectRatio:
-    """Width:height as platforms write it (4:5, 1.91:1)."""
-
-    width: float
-    height: float
-
-    @property
-    def value(self) -> float:
-        return self.width / self.height
-
-    @property
-    def label(self) -> str:
-        return f"{_number(self.width)}:{_number(self.height)}"
-
-    @classmethod
-    def parse(cls, text: str) -> AspectRatio:
-        width, _, height = text.partition(":")
-        return cls(float(width), float(height or 1))
-
-    @staticmethod
-    def describe(value: float) -> str:
-        """A measured ratio as people read it: "0.56 (9:16)", or "0.61" when it is no small fraction."""
-        fraction = Fraction(value).limit_denominator(20)
-        if abs(float(fraction) - value) < 1e-9 and fraction.denominator > 1:
-            return f"{value:.2f} ({fraction.numerator}:{fraction.denominator})"
-        return f"{value:.2f}"
-
-
-def _number(value: float) -> str:
-    return f"{value:g}"
+__all__ = ["AspectRatio", "RenditionRecipe"]
 
 
 @dataclass(frozen=True)

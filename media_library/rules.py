@@ -1,20 +1,32 @@
-"""Platform media rules as values, and the checker that applies them to assets.
+"""The checker that applies platform media rules to assets.
 
-``MediaRules`` says what one platform accepts; ``media_rules_check`` lists every rule an asset breaks, each
-problem naming the platform and the rule, with the rendition that would fix it when the fix is mechanical.
-Nothing here touches the database or the files: the checker reads an asset's recorded facts.
+``MediaRules`` (declared by each platform's spec, ``social.platforms.media_rules``) says what one platform
+accepts; ``media_rules_check`` lists every rule an asset breaks, each problem naming the platform and the
+rule, with the rendition that would fix it when the fix is mechanical. Nothing here touches the database or the files: the checker reads an asset's recorded facts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from django.template.defaultfilters import filesizeformat
 
+from social.platforms.media_rules import AspectRatio, KindRules, MediaRules
+
 from .models import MediaKind
-from .recipes import AspectRatio, RenditionRecipe
+from .recipes import RenditionRecipe
+
+__all__ = [
+    "KindRules",
+    "MediaProblem",
+    "MediaRules",
+    "media_location_note",
+    "media_rules_check",
+    "media_rules_check_selection",
+    "media_rules_fix",
+]
 
 ERROR = "error"
 WARNING = "warning"
@@ -30,50 +42,6 @@ class MediaFactsLike(Protocol):
     height: int | None
     duration: float | None
     has_location: bool
-
-
-@dataclass(frozen=True)
-class KindRules:
-    """Limits for one kind of media (images, GIFs or videos) on one platform. None = no limit."""
-
-    mime_types: frozenset[str]
-    max_bytes: int | None = None
-    min_width: int | None = None
-    min_height: int | None = None
-    max_width: int | None = None
-    max_height: int | None = None
-    max_pixels: int | None = None
-    min_aspect: AspectRatio | None = None
-    max_aspect: AspectRatio | None = None
-    min_duration: float | None = None
-    max_duration: float | None = None
-
-
-@dataclass(frozen=True)
-class MediaRules:
-    """What a platform accepts in one post. A kind whose rules are None is not accepted at all; a GIF
-    without ``gif`` rules counts as an image when the image rules list ``image/gif``."""
-
-    image: KindRules | None = None
-    gif: KindRules | None = None
-    video: KindRules | None = None
-    max_items: int | None = None
-    max_videos: int | None = None
-    max_gifs: int | None = None
-    # False: a post's media are all of one kind (X: up to four images, or one GIF, or one video).
-    mixed_kinds: bool = True
-    notes: tuple[str, ...] = field(default=(), compare=False)
-
-    def for_kind(self, kind: str) -> KindRules | None:
-        if kind == MediaKind.IMAGE:
-            return self.image
-        if kind == MediaKind.VIDEO:
-            return self.video
-        if self.gif is not None:
-            return self.gif
-        if self.image is not None and "image/gif" in self.image.mime_types:
-            return self.image
-        return None
 
 
 @dataclass(frozen=True)

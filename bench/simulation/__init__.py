@@ -18,7 +18,18 @@ from .instagram import InstagramApi
 from .linkedin import LinkedInApi
 from .mastodon import MastodonApi
 from .twitter import Refresh, XApi
-from .world import Account, Config, CreateCall, Fault, HoldCall, PlatformApi, Post, Refuse, World
+from .world import (
+    Account,
+    Config,
+    CreateCall,
+    Fault,
+    FetchedMedia,
+    HoldCall,
+    PlatformApi,
+    Post,
+    Refuse,
+    World,
+)
 from .youtube import YouTubeApi
 
 # In routing order: Instagram last, its route for any Graph node comes after every other.
@@ -43,6 +54,7 @@ __all__ = [
     "Config",
     "CreateCall",
     "Fault",
+    "FetchedMedia",
     "Hold",
     "HoldCall",
     "PlatformApi",

@@ -54,6 +54,8 @@ class FacebookApi(GraphApi):
             return self.refuse_unauthorized(request, text)
         if photo and not form.get("url"):
             return self.error(400, "(#100) The parameter url is required")
+        if photo and (refused := self.media_not_fetched(form["url"])):
+            return refused
         if not photo and not text and not form.get("link"):
             return self.error(400, "(#100) The parameter message or link is required")
 

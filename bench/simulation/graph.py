@@ -51,5 +51,18 @@ class GraphApi(PlatformApi):
     def server_error(self) -> Response:
         return self.error(500, "An unexpected error has occurred. Please retry your request later.")
 
+    def media_not_fetched(self, url: str) -> Response | None:
+        """With ``fetch_media`` on: Meta's refusal of a media URL it could not fetch, else None."""
+        if not self.world.config.fetch_media or self.world.fetch_media(url).ok:
+            return None
+        return self.error(
+            400,
+            "Only photo or video can be accepted as media type.",
+            code=9004,
+            error_subcode=2207052,
+            error_user_title="Media download has failed.",
+            error_user_msg="The media could not be fetched from this uri.",
+        )
+
     def unsupported(self, node: str) -> Response:
         return self.error(400, f"(#100) Unsupported get request. Object with ID '{node}' does not exist")

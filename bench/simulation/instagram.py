@@ -69,6 +69,8 @@ class InstagramApi(GraphApi):
         form = request.form()
         if not (form.get("image_url") or form.get("video_url")):
             return self.error(400, "(#100) Only photo or video can be accepted as media type.")
+        if refused := self.media_not_fetched(form.get("image_url") or form.get("video_url")):
+            return refused
         container = Container(str(17_800_000_000_000_000 + self.next_id()), account, form.get("caption", ""))
         self.containers[container.id] = container
         return json_response(200, {"id": container.id})

@@ -8,11 +8,14 @@ every entry point takes its lock; handlers run under it and never wait.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import random
 import re
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, fields
@@ -40,6 +43,10 @@ class Config:
     # X refuses the same text twice from one account (403), as the real X does. Off in the bench, so a
     # post sent twice shows up in the counts instead of being hidden by the refusal.
     refuse_duplicate_text: bool = False
+    # Instagram and Facebook fetch each media URL they are given, as Meta does, and refuse what does not
+    # answer with a file. Off in the bench (its media URLs point nowhere); the scenarios with a live site
+    # turn it on. The fetch happens while the world's lock is held: only the site being fetched may answer.
+    fetch_media: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,21 @@ class HoldCall:
 
     seconds: float
     creates: bool
+
+
+@dataclass(frozen=True)
+class FetchedMedia:
+    """A media URL a platform fetched: what came back (status 0: no answer at all)."""
+
+    url: str
+    status: int
+    content_type: str = ""
+    size: int = 0
+    sha256: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200 and self.size > 0
 
 
 Fault = Refuse | HoldCall
@@ -191,6 +213,7 @@ class World:
             self.statuses: Counter[int] = Counter()
             self.faults: Counter[str] = Counter()
             self.duplicate_refusals = 0
+            self.fetched: list[FetchedMedia] = []
             self.ids = itertools.count(1)
             for api in self.apis.values():
                 api.reset()
@@ -282,6 +305,24 @@ class World:
             self.faults[TIMEOUT] += 1
             return HoldCall(config.hold_seconds, creates=self.rng.random() < config.timeout_creates)
         return None
+
+    def fetch_media(self, url: str) -> FetchedMedia:
+        """GET ``url`` as Meta's fetcher does (no credentials, redirects followed), read to the end."""
+        digest, size, status, content_type = hashlib.sha256(), 0, 0, ""
+        try:
+            with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310  (http(s) from the client)
+                status, content_type = answer.status, answer.headers.get("Content-Type", "")
+                while block := answer.read(64 * 1024):
+                    digest.update(block)
+                    size += len(block)
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        except (OSError, ValueError):
+            status = 0
+        fetched = FetchedMedia(url, status, content_type, size, digest.hexdigest() if size else "")
+        with self._lock:
+            self.fetched.append(fetched)
+        return fetched
 
     # --- what happened -----------------------------------------------------------------------------
     def record_call(self, platform: str, token: str, account: Account | None, text: str) -> None:

@@ -20,7 +20,13 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from ..access import post_change_allowed, posts_visible_to
-from ..forms import MEDIA_ROWS, PLATFORM_OPTION_FIELDS, ScheduledPostForm, media_row_fields
+from ..forms import (
+    MEDIA_ROWS,
+    PLATFORM_MEDIA_FIELDS,
+    PLATFORM_OPTION_FIELDS,
+    ScheduledPostForm,
+    media_row_fields,
+)
 from ..models import PostStatus, ScheduledPost
 from ..rules import post_edit_refusal
 from ..selectors import post_account_statuses, post_list_queryset
@@ -37,8 +43,17 @@ EDIT_FIELDSETS = [
     (
         "Media",
         {
-            "fields": [media_row_fields(index) for index in range(1, MEDIA_ROWS + 1)],
-            "description": "Images or videos by address; more than four go in the advanced JSON.",
+            "fields": ["library_media", *(media_row_fields(index) for index in range(1, MEDIA_ROWS + 1))],
+            "description": "Pick from the media library or drop files on it; or give addresses (more than "
+            "four go in the advanced JSON). The library's come first.",
+        },
+    ),
+    (
+        "Platform media",
+        {
+            "classes": ["collapse"],
+            "fields": [name for name, _platform in PLATFORM_MEDIA_FIELDS],
+            "description": "Media for one platform instead of the post's.",
         },
     ),
     (

@@ -48,6 +48,7 @@ from social.platforms import (
 from social.redaction import redact
 from social.services import social_account_mark_needs_reconnect, social_account_refresh_token
 
+from .media import MediaNotReady, payload_media_resolve, payload_media_unreachable
 from .recorder import (
     LOST,
     NOT_STARTED,
@@ -127,6 +128,8 @@ class AccountCall:
             return self._end_before_call(Verdict.FAILED, ErrorKind.INVALID, "The account is disabled.")
         try:
             payload = self._payload(account)
+        except MediaNotReady as exc:
+            return self._end_before_call(exc.verdict, exc.kind, exc.message)
         except (AttributeError, TypeError, ValueError) as exc:
             return self._end_before_call(
                 Verdict.FAILED, ErrorKind.INVALID, f"The post's metadata cannot be read: {exc}"
@@ -146,6 +149,10 @@ class AccountCall:
             )
         if problems:
             return self._end_before_call(Verdict.FAILED, ErrorKind.INVALID, "; ".join(problems))
+        # Library media a platform fetches by URL: fetched here first, so what it could not get is retried.
+        unreachable = payload_media_unreachable(payload, session=pool_http_session())
+        if unreachable:
+            return self._end_before_call(Verdict.RETRY, ErrorKind.TRANSIENT, unreachable)
 
         fresh = self._with_fresh_token(account, must_succeed=True)
         if fresh is None:
@@ -173,7 +180,7 @@ class AccountCall:
                 message=f"{cause}, and it cannot be checked: {self.target.account_problem}",
             )
         try:
-            payload = self._payload(account)
+            payload = self._payload(account, for_call=False)
         except (AttributeError, TypeError, ValueError) as exc:
             return self._record(
                 None,
@@ -472,12 +479,15 @@ class AccountCall:
         # Inside the run's pool the worker's session, so calls reuse its connections (workers.py).
         return client_for(account, on_progress=self._save_progress, session=pool_http_session())
 
-    def _payload(self, account: SocialAccount) -> PublishPayload:
-        return PublishPayload.for_platform(
+    def _payload(self, account: SocialAccount, *, for_call: bool = True) -> PublishPayload:
+        payload = PublishPayload.for_platform(
             content=self.post.content,
             metadata=self.post.metadata,
             platform=account.platform,
             idempotency_key=f"post-{self.post.post_id}-account-{account.pk}",
+        )
+        return payload_media_resolve(
+            payload, sources=self.post.media_sources, platform=account.platform, for_call=for_call
         )
 
     def _remember_secrets(self, account: SocialAccount) -> None:

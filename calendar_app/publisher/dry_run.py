@@ -67,7 +67,8 @@ def _dry_run_account_lines(post: ScheduledPost, pa: ScheduledPostAccount) -> lis
     lines.append(f"     text: {payload.text!r}")
     if payload.media:
         lines.extend(
-            f"     media: {item.type} {item.url}" + (f" (alt: {item.alt_text!r})" if item.alt_text else "")
+            f"     media: {item.type} {item.url or f'library asset {item.asset_id}'}"
+            + (f" (alt: {item.alt_text!r})" if item.alt_text else "")
             for item in payload.media
         )
     else:

@@ -47,6 +47,7 @@ from .dry_run import dry_run as _dry_run
 from .finalize import PostRound, post_finalize, post_release
 from .history import RunHistory
 from .leases import posts_claim_due, posts_claim_expired, posts_extend_lease
+from .media import media_sources_load
 from .recorder import BROKEN, AccountOutcome, Recorder
 from .sql import post_account_update_held
 from .summary import PublishRunSummary
@@ -235,6 +236,7 @@ class _Run:
         if not posts:
             return []
         post_accounts, problems = _post_accounts_load([post.pk for post in posts])
+        media_sources = media_sources_load(posts)
         in_doubt = [pa.pk for pa in post_accounts if pa.status == AccountStatus.PUBLISHING]
         call_started: dict[int, datetime] = {}
         if in_doubt:
@@ -262,6 +264,7 @@ class _Run:
                     content=post.content,
                     metadata=post.metadata or {},
                     lease_token=self.lease_token,
+                    media_sources=media_sources.get(post.pk, {}),
                 ),
                 targets=targets[post.pk],
             )

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from social.models import SocialAccount
+
+if TYPE_CHECKING:
+    from media_library.sources import AssetSource
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,8 @@ class PostRef:
     content: str
     metadata: Mapping[str, Any]
     lease_token: UUID
+    # The library assets the metadata names, loaded with the post: read on call threads without the ORM.
+    media_sources: Mapping[int, AssetSource] = field(default_factory=dict)
 
 
 @dataclass

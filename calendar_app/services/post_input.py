@@ -27,6 +27,7 @@ from social.platforms import (
 from ..models import PostStatus, PublishAttempt, ScheduledPost
 from ..rules import post_savable_statuses
 from ..timezones import format_in_zone, timezone_names, wall_time_to_utc
+from .post_media import media_assets_by_id, metadata_asset_ids, metadata_with_asset_kinds, post_media_check
 
 # Times are entered to the minute: the current minute is not "in the past" yet.
 PAST_TIME_GRACE = timedelta(minutes=1)
@@ -43,8 +44,10 @@ class PostInput:
     local_time: datetime | None
     status: str = PostStatus.DRAFT
     publish_now: bool = False
+    # The post's media: library assets (``asset_id``) and URLs, in order.
     media: tuple[MediaItem, ...] = ()
-    # {"TWITTER": {"content": "..."}, "YOUTUBE": {"title": "...", "privacy_status": "unlisted"}}
+    # {"TWITTER": {"content": "..."}, "YOUTUBE": {"title": "...", "privacy_status": "unlisted"}}; a
+    # platform's "media" is a list of metadata items ({"asset": 12, "alt_text": "..."}).
     platform_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # The "advanced" JSON: anything else of the metadata shape (docs/architecture.md).
     extra_metadata: Mapping[str, Any] = field(default_factory=dict)
@@ -58,8 +61,9 @@ class PostInput:
 class PostCheck:
     """The outcome of checking a ``PostInput``.
 
-    ``errors`` are keyed by the ``PostInput`` field they concern (or NON_FIELD_ERRORS); ``platform_problems``
-    are the clients' validation messages, errors when scheduling and warnings on a draft.
+    ``errors`` are keyed by the ``PostInput`` field they concern (or NON_FIELD_ERRORS; "media" for the
+    library media); ``platform_problems`` are the clients' validation messages and what each platform's
+    media rules refuse of the library media, errors when scheduling and warnings on a draft.
     """
 
     errors: dict[str, list[str]]
@@ -80,7 +84,12 @@ def post_metadata_build(
     metadata = copy.deepcopy(dict(extra_metadata or {}))
     if media:
         metadata["media"] = [
-            {"url": item.url, "type": item.type, **({"alt_text": item.alt_text} if item.alt_text else {})}
+            {
+                **({"asset": item.asset_id} if item.asset_id is not None else {"url": item.url}),
+                # An asset item's type is its asset's kind (set by post_input_check).
+                "type": item.type or "image",
+                **({"alt_text": item.alt_text} if item.alt_text else {}),
+            }
             for item in media
         ]
     for platform, options in (platform_options or {}).items():
@@ -116,17 +125,28 @@ def _media_problems(media: Any, *, where: str) -> list[str]:
     if media is None:
         return []
     if not isinstance(media, list):
-        return [f'{where} must be a list of {{"url", "type", "alt_text"}} objects.']
+        return [
+            f'{where} must be a list of {{"url", "type", "alt_text"}} or {{"asset", "alt_text"}} objects.'
+        ]
     problems = []
     validate_url = URLValidator(schemes=["http", "https"])
     for index, item in enumerate(media, start=1):
-        if not isinstance(item, Mapping) or not isinstance(item.get("url"), str):
-            problems.append(f'{where} item {index} must be an object with a "url".')
+        if isinstance(item, Mapping) and "asset" in item:
+            asset = item["asset"]
+            if isinstance(asset, bool) or not isinstance(asset, int):
+                problems.append(f'{where} item {index}: "asset" must be a media library asset id (a number).')
+            if "url" in item:
+                problems.append(f'{where} item {index} has both an "asset" and a "url"; keep one.')
+        elif not isinstance(item, Mapping) or not isinstance(item.get("url"), str):
+            problems.append(f'{where} item {index} must be an object with a "url" or an "asset".')
             continue
-        try:
-            validate_url(item["url"])
-        except ValidationError:
-            problems.append(f"{where} item {index}: {item['url']!r} is not an http(s) URL.")
+        else:
+            try:
+                validate_url(item["url"])
+            except ValidationError:
+                problems.append(f"{where} item {index}: {item['url']!r} is not an http(s) URL.")
+        if not isinstance(item.get("alt_text", ""), str):
+            problems.append(f"{where} item {index}: alt_text must be text.")
         if item.get("type", "image") not in MEDIA_TYPES:
             problems.append(f"{where} item {index}: type must be one of {', '.join(MEDIA_TYPES)}.")
     return problems
@@ -254,12 +274,18 @@ def post_input_check(
     metadata = post_metadata_build(
         media=data.media, platform_options=data.platform_options, extra_metadata=extra
     )
+    assets = media_assets_by_id(metadata_asset_ids(metadata))
+    metadata = metadata_with_asset_kinds(metadata, assets)
     if data.is_scheduling and not data.content.strip() and not _has_any_media(metadata):
         errors["content"].append("Write something or add media before scheduling.")
 
-    platform_problems = post_platform_problems(content=data.content, metadata=metadata, accounts=accounts)
+    client_problems = post_platform_problems(content=data.content, metadata=metadata, accounts=accounts)
+    media = post_media_check(metadata=metadata, accounts=accounts, assets=assets)
+    errors["media"] += media.missing
     if data.is_scheduling:
-        errors[NON_FIELD_ERRORS] += platform_problems
+        errors[NON_FIELD_ERRORS] += client_problems
+        errors["media"] += media.problems
+    platform_problems = client_problems + media.problems
     return PostCheck(
         errors={key: messages for key, messages in errors.items() if messages},
         platform_problems=platform_problems,

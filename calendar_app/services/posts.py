@@ -36,6 +36,7 @@ from .post_input import (
     post_platform_problems,
     same_minute,
 )
+from .post_media import post_media_missing_refusal, post_media_usage_sync
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -84,6 +85,7 @@ def post_create(*, created_by: AbstractBaseUser, data: PostInput) -> ScheduledPo
             ScheduledPostAccount(post=post, account_id=account_id)
             for account_id in dict.fromkeys(data.account_ids)
         )
+        post_media_usage_sync(post=post)
     return post
 
 
@@ -111,6 +113,7 @@ def post_update(*, post_id: int, data: PostInput) -> ScheduledPost:
         if scheduled_at != post.scheduled_at or new_status != post.status:
             post.next_attempt_at = None
             post.retry_count = 0
+        previous_metadata = post.metadata
         post.content = data.content
         post.metadata = check.metadata
         post.timezone = data.timezone_name
@@ -136,6 +139,7 @@ def post_update(*, post_id: int, data: PostInput) -> ScheduledPost:
             for account_id in wanted
             if account_id not in current
         )
+        post_media_usage_sync(post=post, previous_metadata=previous_metadata)
     return post
 
 
@@ -153,6 +157,7 @@ def post_publish_now(*, post_id: int) -> ScheduledPost:
         post = _lock_post(post_id)
         post_accounts = list(post.post_accounts.with_account())
         _refuse(post_publish_now_refusal(post=post, account_statuses={pa.status for pa in post_accounts}))
+        _refuse(post_media_missing_refusal(post=post))
         pending = [pa.account for pa in post_accounts if pa.status == AccountStatus.PENDING]
         problems = inactive_account_problems(pending) + post_platform_problems(
             content=post.content, metadata=post.metadata, accounts=pending
@@ -178,6 +183,7 @@ def post_retry_failed_accounts(*, post_id: int) -> int:
         post = _lock_post(post_id)
         post_accounts = list(post.post_accounts.with_account())
         _refuse(post_retry_refusal(post=post, account_statuses={pa.status for pa in post_accounts}))
+        _refuse(post_media_missing_refusal(post=post))
         failed = [pa.account for pa in post_accounts if pa.status == AccountStatus.FAILED]
         invalid = post_platform_problems(content=post.content, metadata=post.metadata, accounts=failed)
         if invalid:
@@ -232,6 +238,7 @@ def post_duplicate(*, post_id: int, created_by: AbstractBaseUser) -> ScheduledPo
             ScheduledPostAccount(post=copy_, account_id=account_id)
             for account_id in source.post_accounts.values_list("account_id", flat=True)
         )
+        post_media_usage_sync(post=copy_, skip_missing=True)
     return copy_
 
 
@@ -300,6 +307,7 @@ def post_account_send_again(*, post_account_id: int) -> ScheduledPostAccount:
     with transaction.atomic():
         post, post_account = _lock_post_account(post_account_id)
         _refuse(post_account_send_again_refusal(post=post, post_account=post_account))
+        _refuse(post_media_missing_refusal(post=post))
         problems = inactive_account_problems([post_account.account])
         if problems:
             raise ValidationError(problems)

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 
 from django.utils.module_loading import import_string
 
+from .media_rules import MediaRules
+
 if TYPE_CHECKING:
     from .base.client import BaseClient
     from .base.oauth import OAuthProvider
@@ -73,11 +75,14 @@ class OptionField:
 class PlatformLimits:
     """What a post may be on this platform, for people and tools to read before the client checks it.
 
-    The home of the platform's limits as they move out of the clients: next, how text is counted,
-    media rules and posting quotas.
+    The home of the platform's limits as they move out of the clients: next, how text is counted and
+    posting quotas.
     """
 
     text_length: int | None = None  # the most characters of text, as the platform counts them
+    # The media one post may carry, checked against library assets where a post is saved (and offered a
+    # rendition where the fix is mechanical). None: the platform takes no media through this scheduler.
+    media: MediaRules | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,13 @@ class PlatformSpec:
     # Dotted path of a view that starts connecting instead of the OAuth redirect (a form first): called as
     # ``view(request, provider)`` for GET and POST of /social/connect/<platform>/, staff only.
     connect_view: str | None = None
+    # True: the platform fetches media from a public URL itself (Instagram, Threads, Facebook), so a
+    # library asset goes to it as a signed, expiring URL checked reachable first; False: its client
+    # uploads the bytes, streamed from the library's storage.
+    fetches_media_by_url: bool = False
+    # Dotted path of ``rules(account, media_rules) -> MediaRules``: the media rules of one account where
+    # they differ per account (Mastodon's server limits, cached on the account); reads only what is loaded.
+    account_media_rules: str | None = None
     # Dotted path of ``refresh(account) -> None``: brings up to date, and saves, the facts about an account
     # its client's validation reads from ``account.extra`` (Mastodon's per-server limits). Called where a
     # person saves a post; never from a publisher's platform call, which only reads what is loaded.

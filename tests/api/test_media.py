@@ -103,11 +103,6 @@ def test_post_with_a_hidden_asset_is_refused_by_field(api, author):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the post services take {'asset': id} media items once the media wiring (helper mediawire) lands; "
-    "then remove this marker",
-)
 def test_post_with_an_asset_passes_it_through_to_the_post(media_api, librarian, tmp_path):
     asset_id = _upload(media_api, make_png(tmp_path / "a.png")).json()["id"]
     account = make_account(librarian)

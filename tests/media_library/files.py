@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 import struct
 import subprocess
+import tracemalloc
+import zlib
 from pathlib import Path
 
 from PIL import Image
@@ -100,3 +102,23 @@ def make_large_mp4(path: Path, total_bytes: int) -> Path:
         handle.write(struct.pack(">I4s", 1, b"free") + struct.pack(">Q", padding))  # 64-bit box size
         handle.truncate(total_bytes)
     return path
+
+
+def file_crc(path: Path) -> int:
+    """CRC-32 of a file, read in 1 MiB blocks."""
+    crc = 0
+    with path.open("rb") as handle:
+        while block := handle.read(1024 * 1024):
+            crc = zlib.crc32(block, crc)
+    return crc
+
+
+def traced(action):
+    """``action()``'s result and the peak of Python's memory while it ran (every thread's)."""
+    tracemalloc.start()
+    try:
+        result = action()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return result, peak

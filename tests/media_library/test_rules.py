@@ -6,7 +6,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from media_library.platform_rules import MEDIA_RULES, media_rules_for
+from media_library.platform_rules import (
+    media_rules_for,
+    platforms_fetching_media_by_url,
+    platforms_with_media_rules,
+)
 from media_library.recipes import AspectRatio, RenditionRecipe
 from media_library.rules import (
     KindRules,
@@ -16,6 +20,8 @@ from media_library.rules import (
     media_rules_check_selection,
     media_rules_fix,
 )
+from social.models import SocialAccount
+from social.platforms import platform_specs
 
 
 @dataclass
@@ -53,20 +59,21 @@ def test_media_rules_check__instagram_png_is_offered_a_jpeg():
 def test_media_rules_check__limits_at_the_edge_are_accepted():
     assert check("INSTAGRAM", "Instagram", Facts(width=1080, height=1350, size=8_000_000)) == []
     assert check("INSTAGRAM", "Instagram", Facts(width=1910, height=1000)) == []
-    assert check("BLUESKY", "Bluesky", Facts(size=1_000_000)) == []
+    assert check("BLUESKY", "Bluesky", Facts(size=2_000_000)) == []
     assert (
         check("TWITTER", "X", Facts(kind="video", mime_type="video/mp4", duration=140, size=512_000_000))
         == []
     )
 
 
-def test_media_rules_check__bluesky_image_over_one_million_bytes():
-    problems = check("BLUESKY", "Bluesky", Facts(size=1_000_001))
+def test_media_rules_check__bluesky_image_over_two_million_bytes():
+    # app.bsky.embed.images: 2,000,000 bytes per image since April 2026 (1,000,000 before).
+    problems = check("BLUESKY", "Bluesky", Facts(size=2_000_001))
 
     assert [str(problem) for problem in problems] == [
-        "Bluesky: the image is 976.6\xa0KB (1,000,001 bytes), the limit is 976.6\xa0KB (1,000,000 bytes)"
+        "Bluesky: the image is 1.9\xa0MB (2,000,001 bytes), the limit is 1.9\xa0MB (2,000,000 bytes)"
     ]
-    assert problems[0].fix == RenditionRecipe(max_bytes=1_000_000)
+    assert problems[0].fix == RenditionRecipe(max_bytes=2_000_000)
 
 
 def test_media_rules_check__x_video_limits_have_no_automatic_fix():
@@ -128,7 +135,7 @@ def test_media_rules_check_selection__x_takes_four_images_or_one_video_not_both(
     image, video = Facts(), Facts(kind="video", mime_type="video/mp4", duration=10)
 
     problems = media_rules_check_selection(
-        assets=[image] * 4 + [video, video], rules=MEDIA_RULES["TWITTER"], platform="X"
+        assets=[image] * 4 + [video, video], rules=media_rules_for("TWITTER"), platform="X"
     )
 
     assert [str(problem) for problem in problems] == [
@@ -185,8 +192,9 @@ def test_rendition_recipe__unknown_step_is_refused():
         RenditionRecipe.from_key("sharpen=2")
 
 
-def test_platform_rules__every_platform_of_the_product_has_rules():
-    assert set(MEDIA_RULES) == {
+def test_platform_rules__every_platform_declares_its_rules_on_its_spec():
+    assert platforms_with_media_rules() == [spec.platform for spec in platform_specs()]
+    assert set(platforms_with_media_rules()) >= {
         "TWITTER",
         "FACEBOOK",
         "INSTAGRAM",
@@ -194,5 +202,53 @@ def test_platform_rules__every_platform_of_the_product_has_rules():
         "YOUTUBE",
         "MASTODON",
         "BLUESKY",
-        "THREADS",
     }
+    for spec in platform_specs():
+        assert media_rules_for(spec.platform) is spec.limits.media
+    assert media_rules_for("NOT_A_PLATFORM") is None
+
+
+def test_platform_rules__platforms_that_fetch_by_url_are_flagged_on_their_specs():
+    assert set(platforms_fetching_media_by_url()) == {"INSTAGRAM", "FACEBOOK"} | (
+        {"THREADS"} if "THREADS" in {spec.platform for spec in platform_specs()} else set()
+    )
+
+
+def test_platform_rules__a_mastodon_account_gets_its_servers_limits():
+    account = SocialAccount(
+        platform="MASTODON",
+        extra={
+            "server_url": "https://small.example",
+            "instance": {
+                "max_media_attachments": 2,
+                "image_size_limit": 8 * 1024 * 1024,
+                "video_size_limit": 40 * 1024 * 1024,
+                "supported_mime_types": ["image/jpeg", "image/png", "video/mp4"],
+                "fetched_at": "2026-11-30T10:00:00+00:00",
+            },
+        },
+    )
+
+    rules = media_rules_for("MASTODON", account=account)
+
+    assert rules.max_items == 2 and rules.max_videos == 1
+    assert rules.image.mime_types == {"image/jpeg", "image/png"} and rules.image.max_bytes == 8 * 1024 * 1024
+    assert rules.gif is None  # the server lists its types, and GIFs are not among them
+    assert rules.video.mime_types == {"video/mp4"} and rules.video.max_bytes == 40 * 1024 * 1024
+    big = Facts(size=9 * 1024 * 1024, mime_type="image/png")
+    assert [str(problem) for problem in media_rules_check(asset=big, rules=rules, platform="Mastodon")] == [
+        "Mastodon: the image is 9.0\xa0MB (9,437,184 bytes), the limit is 8.0\xa0MB (8,388,608 bytes)"
+    ]
+    assert [
+        str(problem)
+        for problem in media_rules_check_selection(assets=[Facts()] * 3, rules=rules, platform="Mastodon")
+    ] == ["Mastodon: 3 media attached, at most 2 per post"]
+
+
+def test_platform_rules__a_mastodon_server_never_read_keeps_mastodons_defaults():
+    account = SocialAccount(platform="MASTODON", extra={"server_url": "https://new.example"})
+
+    rules = media_rules_for("MASTODON", account=account)
+
+    assert rules == media_rules_for("MASTODON")
+    assert rules.image.max_bytes == 16 * 1024 * 1024 and rules.max_items == 4

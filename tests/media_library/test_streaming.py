@@ -4,7 +4,6 @@ system and on S3, and read back through the streaming API, never needs more than
 from __future__ import annotations
 
 import io
-import tracemalloc
 import zlib
 
 import pytest
@@ -15,7 +14,7 @@ from django.test import Client
 from media_library.models import MediaAsset
 from media_library.services.assets import media_asset_create, media_asset_open
 
-from .files import make_large_mp4
+from .files import file_crc, make_large_mp4, traced
 
 MIB = 1024 * 1024
 VIDEO_BYTES = 200 * MIB
@@ -26,14 +25,6 @@ PEAK_LIMIT = 4 * CHUNK
 # Storing on S3 holds a few 5 MiB parts (two in flight, two read ahead, their request buffers).
 STORE_PEAK_LIMIT = 48 * MIB
 UPLOAD_PEAK_LIMIT = 16 * MIB
-
-
-def file_crc(path) -> int:
-    crc = 0
-    with path.open("rb") as handle:
-        while block := handle.read(MIB):
-            crc = zlib.crc32(block, crc)
-    return crc
 
 
 class MultipartBody:
@@ -59,16 +50,6 @@ class MultipartBody:
                 return data
             self._parts.pop(0).close()
         return b""
-
-
-def traced(action):
-    tracemalloc.start()
-    try:
-        result = action()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return result, peak
 
 
 @pytest.fixture

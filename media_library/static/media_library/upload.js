@@ -1,6 +1,32 @@
-// The library page's upload: drop files or pick them; each goes up in its own request so its progress
-// shows on its own bar (XHR upload progress events), two at a time; a thumbnail replaces the bar when done.
+// Uploading files into the library: each goes up in its own request so its progress can show (XHR upload
+// progress events). ``MediaLibraryUpload.send`` is shared by the library page (below) and the post form's
+// picker (picker.js); the library page sends two at a time and shows a thumbnail when each is in.
 "use strict";
+window.MediaLibraryUpload = {
+  // Send one file to the library's upload endpoint. ``onProgress(percent)``, then ``onDone(asset)`` with
+  // the asset's summary, or ``onError(message)`` with one line naming what went wrong.
+  send(file, { url, csrf, onProgress, onDone, onError }) {
+    const form = new FormData();
+    form.append("files", file, file.name);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", url);
+    xhr.setRequestHeader("X-CSRFToken", csrf);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) onProgress(Math.floor((event.loaded / event.total) * 100));
+    });
+    xhr.addEventListener("load", () => {
+      let answer = null;
+      try { answer = JSON.parse(xhr.responseText); } catch (error) { answer = null; }
+      if (!answer) return onError("Upload failed (" + xhr.status + ").");
+      if (answer.errors && answer.errors.length) return onError(answer.errors[0].error);
+      onDone(answer.assets[0]);
+    });
+    xhr.addEventListener("error", () => onError("Upload failed: the connection broke off."));
+    xhr.send(form);
+  },
+};
+
 (function () {
   const section = document.getElementById("media-upload");
   if (!section) return;
@@ -53,46 +79,36 @@
   }
 
   function send(job) {
-    const form = new FormData();
-    form.append("files", job.file, job.file.name);
-    const xhr = new XMLHttpRequest();
-    xhr.open("POST", url);
-    xhr.setRequestHeader("X-CSRFToken", csrf);
-    xhr.setRequestHeader("Accept", "application/json");
-    xhr.upload.addEventListener("progress", (event) => {
-      if (!event.lengthComputable) return;
-      const percent = Math.floor((event.loaded / event.total) * 100);
-      job.bar.value = percent;
-      job.status.textContent = percent < 100 ? percent + "%" : "checking…";
-    });
-    xhr.addEventListener("load", () => {
-      let answer = null;
-      try { answer = JSON.parse(xhr.responseText); } catch (error) { answer = null; }
-      if (!answer) return finish(job, "failed", "Upload failed (" + xhr.status + ").");
-      if (answer.errors && answer.errors.length) return finish(job, "failed", answer.errors[0].error);
-      const asset = answer.assets[0];
-      job.bar.value = 100;
-      if (asset.thumbnail_url) {
-        const thumb = element("img", "media-thumb");
-        thumb.src = asset.thumbnail_url;
-        thumb.alt = "";
-        job.item.prepend(thumb);
-      }
-      const link = element("a", "", asset.existing ? "already in the library" : "added");
-      link.href = asset.change_url;
-      job.status.textContent = "";
-      job.status.append(link);
-      const refusals = Object.entries(asset.platforms).filter(([, problems]) => problems.length);
-      if (refusals.length) {
-        const notes = element("ul", "media-upload-problems");
-        for (const [, problems] of refusals) notes.append(element("li", "", problems[0]));
-        job.item.append(notes);
-      }
-      finish(job, "uploaded", null);
-    });
-    xhr.addEventListener("error", () => finish(job, "failed", "Upload failed: the connection broke off."));
     job.status.textContent = "0%";
-    xhr.send(form);
+    window.MediaLibraryUpload.send(job.file, {
+      url,
+      csrf,
+      onProgress(percent) {
+        job.bar.value = percent;
+        job.status.textContent = percent < 100 ? percent + "%" : "checking…";
+      },
+      onError(message) { finish(job, "failed", message); },
+      onDone(asset) {
+        job.bar.value = 100;
+        if (asset.thumbnail_url) {
+          const thumb = element("img", "media-thumb");
+          thumb.src = asset.thumbnail_url;
+          thumb.alt = "";
+          job.item.prepend(thumb);
+        }
+        const link = element("a", "", asset.existing ? "already in the library" : "added");
+        link.href = asset.change_url;
+        job.status.textContent = "";
+        job.status.append(link);
+        const refusals = Object.entries(asset.platforms).filter(([, problems]) => problems.length);
+        if (refusals.length) {
+          const notes = element("ul", "media-upload-problems");
+          for (const [, problems] of refusals) notes.append(element("li", "", problems[0]));
+          job.item.append(notes);
+        }
+        finish(job, "uploaded", null);
+      },
+    });
   }
 
   input.addEventListener("change", () => { add(input.files); input.value = ""; });

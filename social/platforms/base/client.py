@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import requests
 from django.conf import settings
 from django.db import models
 
 from ..registry import platform_spec
+from .text import is_web_url
 
 if TYPE_CHECKING:
     from social.models import SocialAccount
@@ -26,11 +27,65 @@ class ErrorKind(models.TextChoices):
     UNKNOWN = "UNKNOWN", "Unknown outcome"
 
 
+class MediaSourceError(Exception):
+    """A library asset's bytes cannot be read now (its storage failed); one line, no secret."""
+
+
+class MediaSourceReader(Protocol):
+    """An open library asset: its size, and its bytes in exact chunks (only one held at a time)."""
+
+    total_bytes: int
+
+    def chunks(self, chunk_size: int) -> Iterator[bytes]: ...
+
+    def close(self) -> None: ...
+
+
+class MediaSource(Protocol):
+    """Where a library asset's bytes are, resolved before the call: reading needs no database.
+
+    ``open()`` and the reader's ``chunks()`` raise ``MediaSourceError`` when the storage fails.
+    """
+
+    asset_id: int
+    kind: str  # "image" | "video" | "gif"
+    content_type: str
+    size: int
+    alt_text: str
+
+    def open(self) -> MediaSourceReader: ...
+
+
 @dataclass(frozen=True)
 class MediaItem:
-    url: str
-    type: str  # "image" | "video" | "gif"
+    """One media item of a post: by ``url``, or a media-library asset (``asset_id``).
+
+    At publish time an asset item carries its ``source``: clients that upload read the bytes from it
+    (``HttpClient.stream_media``); for a platform that fetches by URL, ``url`` is the asset's signed URL.
+    """
+
+    url: str = ""
+    # "image" | "video" | "gif"; "" only on input, for an asset item: the asset's own kind.
+    type: str = "image"
     alt_text: str = ""
+    asset_id: int | None = None
+    source: MediaSource | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def is_located(self) -> bool:
+        """It says where its bytes are: a library asset, or an http(s) URL."""
+        return self.asset_id is not None or is_web_url(self.url)
+
+    @property
+    def identity(self) -> str:
+        """What the item is, the same on every try (an asset's signed URL changes; the asset does not)."""
+        return f"asset:{self.asset_id}" if self.asset_id is not None else self.url
+
+    def with_source(self, source: MediaSource, *, url: str = "") -> MediaItem:
+        """The item at publish time: the asset's bytes, its kind, its alt text unless this use has its own."""
+        return replace(
+            self, source=source, url=url, type=source.kind, alt_text=self.alt_text or source.alt_text
+        )
 
 
 @dataclass(frozen=True)
@@ -58,15 +113,23 @@ class PublishPayload:
             media = metadata.get("media") or []
         return cls(
             text=content if text is None else text,
-            media=tuple(
-                MediaItem(
-                    url=item.get("url", ""), type=item.get("type", "image"), alt_text=item.get("alt_text", "")
-                )
-                for item in media
-            ),
+            media=tuple(media_item_from_metadata(item) for item in media),
             options=overrides,
             idempotency_key=idempotency_key,
         )
+
+
+def media_item_from_metadata(item: Mapping[str, Any]) -> MediaItem:
+    """One item of ``metadata.media``: ``{"url", "type", "alt_text"}``, or ``{"asset": id, ...}`` for a
+    media-library asset (its type, when missing, is the asset's kind: set at publish time)."""
+    asset = item.get("asset")
+    if asset is not None:
+        if isinstance(asset, bool) or not isinstance(asset, int):
+            raise ValueError(f"a media item's asset must be an asset id (a number), not {asset!r}")
+        return MediaItem(type=item.get("type", ""), alt_text=item.get("alt_text", ""), asset_id=asset)
+    return MediaItem(
+        url=item.get("url", ""), type=item.get("type", "image"), alt_text=item.get("alt_text", "")
+    )
 
 
 @dataclass(frozen=True)

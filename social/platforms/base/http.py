@@ -1,4 +1,5 @@
-"""HTTP plumbing every platform client shares: timeouts, error kinds, safe JSON, Retry-After, media.
+"""HTTP plumbing every platform client shares: timeouts, error kinds, safe JSON, Retry-After, media (read
+from its URL, or from the media library's storage for an asset).
 
 Each platform module subclasses ``HttpClient`` and overrides ``error_from_response`` to read its own error
 shape; everything about the wire that is the same everywhere lives here once.
@@ -21,7 +22,7 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnection
 
 from social.redaction import redact
 
-from .client import BaseClient, ErrorKind, MediaItem, PublishError, PublishPayload
+from .client import BaseClient, ErrorKind, MediaItem, MediaSourceError, PublishError, PublishPayload
 
 if TYPE_CHECKING:
     from social.models import SocialAccount
@@ -167,6 +168,39 @@ class MediaStream:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class SourceStream(MediaStream):
+    """A library asset read from its storage (local files or S3) instead of downloaded: the same interface
+    as ``MediaStream`` (size, type, exact chunks), one chunk held at a time. A storage failure is
+    ``TRANSIENT``: nothing was sent, and the file is still there to send later."""
+
+    def __init__(self, client: HttpClient, item: MediaItem, label: str) -> None:
+        self._client = client
+        self._item = item
+        self._label = label
+        source = item.source
+        assert source is not None
+        try:
+            self._reader = source.open()
+        except MediaSourceError as exc:
+            raise self._failure(exc) from exc
+        self.content_type = source.content_type
+        self.total_bytes = self._reader.total_bytes
+
+    def chunks(self, chunk_size: int) -> Iterator[bytes]:
+        try:
+            yield from self._reader.chunks(chunk_size)
+        except MediaSourceError as exc:
+            raise self._failure(exc) from exc
+
+    def close(self) -> None:
+        self._reader.close()
+
+    def _failure(self, exc: MediaSourceError) -> PublishError:
+        return self._client.fail(
+            ErrorKind.TRANSIENT, f"{self._label} cannot be read from the media library: {exc}"
+        )
 
 
 class HttpClient(BaseClient):
@@ -333,7 +367,7 @@ class HttpClient(BaseClient):
 
     def download_media(self, item: MediaItem, *, label: str, max_bytes: int) -> DownloadedMedia:
         """Fetch a (small) media file into memory, refusing one over ``max_bytes`` before or while reading."""
-        with MediaStream(self, item, label, self._open_media(item, label)) as stream:
+        with self.stream_media(item, label=label) as stream:
             if stream.total_bytes is not None and stream.total_bytes > max_bytes:
                 raise self._too_big(label, max_bytes)
             content = bytearray()
@@ -349,7 +383,10 @@ class HttpClient(BaseClient):
         )
 
     def stream_media(self, item: MediaItem, *, label: str) -> MediaStream:
-        """Open a (large) media file for reading in chunks; the caller closes it."""
+        """Open a (large) media file for reading in chunks, from the library's storage for an asset, else
+        from its URL; the caller closes it."""
+        if item.source is not None:
+            return SourceStream(self, item, label)
         return MediaStream(self, item, label, self._open_media(item, label))
 
 

@@ -1,6 +1,7 @@
 """Bluesky (AT Protocol): posts as ``app.bsky.feed.post`` records in the account's repository, accounts
 connected with their handle and an app password (a form, not OAuth)."""
 
+from social.platforms.media_rules import KindRules, MediaRules
 from social.platforms.spec import OptionField, PlatformLimits, PlatformSpec, Setting
 
 # The post record's text: at most 300 grapheme clusters and 3,000 UTF-8 bytes (app.bsky.feed.post).
@@ -8,6 +9,13 @@ MAX_GRAPHEMES = 300
 MAX_TEXT_BYTES = 3_000
 # Languages of the text, as BCP-47 tags ("en, pt-BR"): the record's ``langs``, at most three.
 LANGUAGES = OptionField("langs", "Bluesky languages (e.g. en, pt-BR)")
+# Each image blob at most 2,000,000 bytes, at most 4 per post (app.bsky.embed.images, since April 2026;
+# formerly 1,000,000: docs/platforms.md, Bluesky). Our client posts images only, not videos.
+IMAGE_MAX_BYTES = 2_000_000
+MEDIA_RULES = MediaRules(
+    image=KindRules(frozenset({"image/jpeg", "image/png", "image/webp"}), max_bytes=IMAGE_MAX_BYTES),
+    max_items=4,
+)
 
 SPEC = PlatformSpec(
     platform="BLUESKY",
@@ -24,5 +32,5 @@ SPEC = PlatformSpec(
         # every account Bluesky hosts.
         Setting("PDS_URL", "https://bsky.social"),
     ),
-    limits=PlatformLimits(text_length=MAX_GRAPHEMES),
+    limits=PlatformLimits(text_length=MAX_GRAPHEMES, media=MEDIA_RULES),
 )

@@ -44,9 +44,8 @@ from social.platforms.base.http import (
     safe_json,
     seconds_until_epoch,
 )
-from social.platforms.base.text import is_web_url
 
-from . import MAX_GRAPHEMES, MAX_TEXT_BYTES
+from . import IMAGE_MAX_BYTES, MAX_GRAPHEMES, MAX_TEXT_BYTES
 from .linkcard import LinkCardReader
 from .media import ImageSize, StreamedBody
 from .richtext import facets, first_link, grapheme_count, mentioned_handles, utf8_length
@@ -56,8 +55,6 @@ logger = logging.getLogger(__name__)
 
 POST_COLLECTION = "app.bsky.feed.post"
 MAX_IMAGES = 4
-# app.bsky.embed.images#image.image maxSize: 2,000,000 bytes since April 2026 (1,000,000 before).
-IMAGE_MAX_BYTES = 2_000_000
 MAX_LANGS = 3
 MAX_RESOLVED_MENTIONS = 20
 UPLOAD_CHUNK_BYTES = 64 * KIB
@@ -112,7 +109,7 @@ class BlueskyClient(HttpClient):
                 problems.append(
                     f"media {index} is a {item.type}; this scheduler posts images to Bluesky, not videos or GIFs"
                 )
-            if not is_web_url(item.url):
+            if not item.is_located:
                 problems.append(f"media {index} needs an http(s) URL")
         if len(payload.media) > MAX_IMAGES:
             problems.append(f"{len(payload.media)} images, the limit is {MAX_IMAGES}")

@@ -1,8 +1,15 @@
 """Facebook Pages: posts through the Graph API with a Page token, Pages picked after Facebook Login."""
 
+from social.platforms.media_rules import MB, KindRules, MediaRules
 from social.platforms.spec import OptionField, PlatformLimits, PlatformSpec, Setting, oauth_app_settings
 
 MAX_TEXT_LENGTH = 63_206
+# One photo per Page post (our client posts it through /{page}/photos), at most 4 MB as Facebook refuses
+# larger ones (docs/platforms.md, Facebook Pages). Facebook fetches it from a public URL.
+MEDIA_RULES = MediaRules(
+    image=KindRules(frozenset({"image/jpeg", "image/png", "image/bmp", "image/tiff"}), max_bytes=4 * MB),
+    max_items=1,
+)
 
 SPEC = PlatformSpec(
     platform="FACEBOOK",
@@ -23,5 +30,6 @@ SPEC = PlatformSpec(
             "https://graph.facebook.com/{FACEBOOK_API_VERSION}/oauth/access_token",
         ),
     ),
-    limits=PlatformLimits(text_length=MAX_TEXT_LENGTH),
+    limits=PlatformLimits(text_length=MAX_TEXT_LENGTH, media=MEDIA_RULES),
+    fetches_media_by_url=True,
 )

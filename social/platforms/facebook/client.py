@@ -57,7 +57,7 @@ class FacebookClient(GraphClient):
         for index, item in enumerate(payload.media, start=1):
             if item.type not in SUPPORTED_MEDIA:
                 problems.append(f"media {index} is a {item.type}; Page posts here take an image only")
-            if not is_web_url(item.url):
+            if not item.is_located:
                 problems.append(f"media {index} needs a public http(s) URL")
         if payload.media and link:
             problems.append("a post with an image cannot also carry a link; put the link in the text")

@@ -25,7 +25,7 @@ from social.platforms.base.client import (
 )
 from social.platforms.base.graph import GraphClient
 from social.platforms.base.http import Step
-from social.platforms.base.text import is_web_url, same_text
+from social.platforms.base.text import same_text
 
 from . import MAX_CAPTION_LENGTH
 
@@ -67,7 +67,7 @@ class InstagramClient(GraphClient):
         for index, item in enumerate(payload.media, start=1):
             if item.type not in SUPPORTED_MEDIA:
                 problems.append(f"media {index} is a {item.type}; Instagram takes an image or a video")
-            if not is_web_url(item.url):
+            if not item.is_located:
                 problems.append(f"media {index} needs a public http(s) URL (Instagram fetches it)")
         return problems
 

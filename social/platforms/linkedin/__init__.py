@@ -1,8 +1,17 @@
 """LinkedIn: posts through the Posts API, members connected by OpenID Connect with ``w_member_social``."""
 
+from social.platforms.media_rules import MIB, KindRules, MediaRules
 from social.platforms.spec import OptionField, PlatformLimits, PlatformSpec, Setting, oauth_app_settings
 
 MAX_COMMENTARY_LENGTH = 3_000
+# One image per post (our client uploads it through the Images API): JPEG, PNG or GIF, fewer than
+# 36,152,320 pixels (docs/platforms.md, LinkedIn); our client holds it whole for its one PUT, up to 20 MiB.
+MEDIA_RULES = MediaRules(
+    image=KindRules(
+        frozenset({"image/jpeg", "image/png", "image/gif"}), max_bytes=20 * MIB, max_pixels=36_152_319
+    ),
+    max_items=1,
+)
 # Who sees a post (the Posts API's ``visibility``); the first is the default.
 VISIBILITY = OptionField(
     "visibility",
@@ -31,5 +40,5 @@ SPEC = PlatformSpec(
             "https://www.linkedin.com/oauth/v2/accessToken",
         ),
     ),
-    limits=PlatformLimits(text_length=MAX_COMMENTARY_LENGTH),
+    limits=PlatformLimits(text_length=MAX_COMMENTARY_LENGTH, media=MEDIA_RULES),
 )

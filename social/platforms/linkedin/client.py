@@ -28,7 +28,6 @@ from social.platforms.base.client import (
     PublishResult,
 )
 from social.platforms.base.http import MIB, HttpClient, Step, excerpt, media_label, safe_json
-from social.platforms.base.text import is_web_url
 
 from . import MAX_COMMENTARY_LENGTH, VISIBILITY
 
@@ -102,7 +101,7 @@ class LinkedInClient(HttpClient):
                 problems.append(f"media {index} is a video; LinkedIn video posts are not supported here yet")
             elif item.type != "image":
                 problems.append(f"media {index} is a {item.type}; LinkedIn posts here take one image")
-            if not is_web_url(item.url):
+            if not item.is_located:
                 problems.append(f"media {index} needs an http(s) URL")
         if not payload.text.strip() and not payload.media:
             problems.append("the post has no text and no image")

@@ -73,7 +73,7 @@ def status_idempotency_key(payload: PublishPayload) -> str:
     sent = {
         "post": payload.idempotency_key,
         "text": payload.text,
-        "media": [[item.url, item.type, item.alt_text] for item in payload.media],
+        "media": [[item.identity, item.type, item.alt_text] for item in payload.media],
         "options": {key: payload.options.get(key) for key in ("visibility", "spoiler_text", "language")},
     }
     return hashlib.sha256(json.dumps(sent, sort_keys=True).encode()).hexdigest()
@@ -138,7 +138,7 @@ class MastodonClient(HttpClient):
         for index, item in enumerate(media, start=1):
             if item.type not in MEDIA_TYPES:
                 problems.append(f"media {index} is a {item.type}; Mastodon takes images, GIFs and videos")
-            if not is_web_url(item.url):
+            if not item.is_located:
                 problems.append(f"media {index} needs an http(s) URL")
             if len(item.alt_text) > limits.description_limit:
                 problems.append(

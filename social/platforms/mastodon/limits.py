@@ -10,16 +10,24 @@ back to Mastodon's defaults.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 from django.utils import timezone
 
-from social.platforms.base.http import MIB
+from social.platforms.media_rules import KindRules, MediaRules
 
-from . import DEFAULT_MAX_CHARACTERS
+from . import (
+    DEFAULT_IMAGE_SIZE_LIMIT,
+    DEFAULT_MAX_CHARACTERS,
+    DEFAULT_MAX_MEDIA_ATTACHMENTS,
+    DEFAULT_VIDEO_SIZE_LIMIT,
+)
+
+if TYPE_CHECKING:
+    from social.models import SocialAccount
 
 MAX_AGE = timedelta(hours=24)
 EXTRA_KEY = "instance"
@@ -35,9 +43,9 @@ class ServerLimits:
 
     max_characters: int = DEFAULT_MAX_CHARACTERS
     characters_reserved_per_url: int = 23
-    max_media_attachments: int = 4
-    image_size_limit: int = 16 * MIB
-    video_size_limit: int = 99 * MIB
+    max_media_attachments: int = DEFAULT_MAX_MEDIA_ATTACHMENTS
+    image_size_limit: int = DEFAULT_IMAGE_SIZE_LIMIT
+    video_size_limit: int = DEFAULT_VIDEO_SIZE_LIMIT
     description_limit: int = 1_500
     # Empty: the server did not say, so no type is refused before the upload.
     supported_mime_types: tuple[str, ...] = ()
@@ -90,6 +98,34 @@ class ServerLimits:
 
     def size_limit(self, media_type: str) -> int:
         return self.video_size_limit if media_type == "video" else self.image_size_limit
+
+    def media_rules(self, rules: MediaRules) -> MediaRules:
+        """Mastodon's media rules (the spec's) with this server's sizes, count and, when it lists them,
+        types: what the server says wins, what it does not say keeps Mastodon's default."""
+        types = set(self.supported_mime_types)
+
+        def kind(rules_of_kind: KindRules | None, size: int, accepts) -> KindRules | None:
+            if rules_of_kind is None:
+                return None
+            mime_types = frozenset(filter(accepts, types)) if types else rules_of_kind.mime_types
+            if not mime_types:
+                return None  # the server lists its types and takes none of this kind
+            return replace(rules_of_kind, mime_types=mime_types, max_bytes=size)
+
+        return replace(
+            rules,
+            image=kind(
+                rules.image, self.image_size_limit, lambda t: t.startswith("image/") and t != "image/gif"
+            ),
+            gif=kind(rules.gif, self.image_size_limit, lambda t: t == "image/gif"),
+            video=kind(rules.video, self.video_size_limit, lambda t: t.startswith("video/")),
+            max_items=self.max_media_attachments,
+        )
+
+
+def mastodon_account_media_rules(account: SocialAccount, rules: MediaRules) -> MediaRules:
+    """The media rules of one account: its server's limits as last read (``extra["instance"]``)."""
+    return ServerLimits.of_account(account.extra).media_rules(rules)
 
 
 def server_limits_fetch(

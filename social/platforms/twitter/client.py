@@ -37,7 +37,7 @@ from social.platforms.base.http import (
     safe_json,
     seconds_until_epoch,
 )
-from social.platforms.base.text import is_web_url, normalize_text
+from social.platforms.base.text import normalize_text
 
 from . import MAX_WEIGHTED_LENGTH
 from .twitter_text import LONG_POST_MAX_WEIGHTED_LENGTH, invalid_characters, parse_tweet, url_spans
@@ -76,7 +76,7 @@ class TwitterClient(HttpClient):
         for index, item in enumerate(payload.media, start=1):
             if item.type not in ("image", "gif", "video"):
                 problems.append(f"media {index} is a {item.type}; X takes images, a GIF or a video")
-            if not is_web_url(item.url):
+            if not item.is_located:
                 problems.append(f"media {index} needs an http(s) URL")
         if ("gif" in kinds or "video" in kinds) and len(kinds) > 1:
             problems.append("a GIF or a video must be the post's only media item")

@@ -1,11 +1,30 @@
 """YouTube: a resumable ``videos.insert`` streamed from the video's URL; the channel connected by Google
 OAuth with offline access."""
 
+from social.platforms.media_rules import GB, KindRules, MediaRules
 from social.platforms.spec import OptionField, PlatformLimits, PlatformSpec, Setting, oauth_app_settings
 
 # The post's text is the video's description.
 MAX_DESCRIPTION_LENGTH = 5_000
 MAX_TITLE_LENGTH = 100
+# One video per upload, in a container YouTube lists, files at most 256 GB [3p] (docs/platforms.md,
+# YouTube); streamed from the library in 8 MiB chunks.
+MEDIA_RULES = MediaRules(
+    video=KindRules(
+        frozenset(
+            {
+                "video/mp4",
+                "video/quicktime",
+                "video/webm",
+                "video/x-matroska",
+                "video/x-msvideo",
+                "video/mp2t",
+            }
+        ),
+        max_bytes=256 * GB,
+    ),
+    max_items=1,
+)
 # The video's ``status.privacyStatus``; the first is the default.
 PRIVACY_STATUS = OptionField(
     "privacy_status",
@@ -35,5 +54,5 @@ SPEC = PlatformSpec(
             "https://oauth2.googleapis.com/token",
         ),
     ),
-    limits=PlatformLimits(text_length=MAX_DESCRIPTION_LENGTH),
+    limits=PlatformLimits(text_length=MAX_DESCRIPTION_LENGTH, media=MEDIA_RULES),
 )

@@ -38,7 +38,6 @@ from social.platforms.base.http import (
     retry_after_seconds,
     safe_json,
 )
-from social.platforms.base.text import is_web_url
 
 from . import MAX_DESCRIPTION_LENGTH, MAX_TITLE_LENGTH, PRIVACY_STATUS
 
@@ -102,7 +101,7 @@ class YouTubeClient(HttpClient):
         if len(payload.media) != 1 or len(videos) != 1:
             problems.append("a YouTube post needs exactly one video and no other media")
         for index, item in enumerate(payload.media, start=1):
-            if not is_web_url(item.url):
+            if not item.is_located:
                 problems.append(f"media {index} needs an http(s) URL")
         return problems
 
