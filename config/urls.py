@@ -1,9 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from social.platforms import platform_specs
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/cron/", include("calendar_app.urls")),
     path("social/", include("social.urls")),
     path("media-library/", include("media_library.urls")),
 ]
+
+# A platform with pages of its own (the Sandbox's network at /sandbox/), only while it is enabled.
+urlpatterns += [path(f"{spec.slug}/", include(spec.urls)) for spec in platform_specs() if spec.urls]
