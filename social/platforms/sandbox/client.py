@@ -151,7 +151,7 @@ class SandboxClient(HttpClient):
         limits = MEDIA_LIMITS[item.type]
         with self.stream_media(item, label=label) as source:
             if source.total_bytes is not None and source.total_bytes > limits.max_bytes:
-                raise self._too_big(label, limits.max_bytes)
+                raise self._over_limit(label, item.type, limits.max_bytes)
             if source.content_type not in limits.content_types:
                 raise self.fail(
                     ErrorKind.INVALID,
@@ -173,17 +173,18 @@ class SandboxClient(HttpClient):
                 raise self.fail(
                     ErrorKind.TRANSIENT, f"the Sandbox answered the upload of {label} without an id"
                 )
-            self._send_pieces(str(media["id"]), source, label, limits.max_bytes)
+            self._send_pieces(str(media["id"]), source, item, label)
         return str(media["id"])
 
-    def _send_pieces(self, media_id: str, source: MediaStream, label: str, max_bytes: int) -> None:
+    def _send_pieces(self, media_id: str, source: MediaStream, item: MediaItem, label: str) -> None:
         """PUT the file in pieces; each but the last says ``/*`` when the total is not known yet."""
         step = Step(f"upload {label}")
         url = f"{self.api_url}/media/{media_id}/content"
+        max_bytes = MEDIA_LIMITS[item.type].max_bytes
         sent = 0
         for piece, is_last in _with_last(source.chunks(UPLOAD_PIECE_BYTES)):
             if sent + len(piece) > max_bytes:
-                raise self._too_big(label, max_bytes)
+                raise self._over_limit(label, item.type, max_bytes)
             total = str(sent + len(piece)) if is_last else str(source.total_bytes or "*")
             response = self.call(
                 "PUT",
@@ -206,6 +207,11 @@ class SandboxClient(HttpClient):
                 )
         if not sent:
             raise self.fail(ErrorKind.INVALID, f"{label} at its URL is empty")
+
+    def _over_limit(self, label: str, kind: str, max_bytes: int) -> PublishError:
+        return self.fail(
+            ErrorKind.INVALID, f"{label} is larger than {max_bytes:,} bytes, the Sandbox's limit for a {kind}"
+        )
 
 
 def _with_last(pieces: Iterator[bytes]) -> Iterator[tuple[bytes, bool]]:
