@@ -77,7 +77,9 @@ def test_registry__names_in_messages_come_from_the_specs():
 
 
 # Mastodon and the Sandbox call the address kept on each account (its server; this site's own address).
-@pytest.mark.parametrize("platform", [value for value in Platform.values if value not in ("MASTODON", "SANDBOX")])
+@pytest.mark.parametrize(
+    "platform", [value for value in Platform.values if value not in ("MASTODON", "SANDBOX")]
+)
 def test_each_client_reads_an_existing_api_url_setting(platform):
     spec = platform_spec(platform)
     client_class = spec.client_class

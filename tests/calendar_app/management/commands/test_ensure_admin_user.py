@@ -38,7 +38,9 @@ def test_ensure_admin_user__leaves_an_existing_superuser_alone(monkeypatch):
     assert list(get_user_model().objects.values_list("username", flat=True)) == ["owner"]
 
 
-def test_ensure_admin_user__with_the_sandbox_on_the_admin_link_is_followed_by_the_first_run(monkeypatch, settings):
+def test_ensure_admin_user__with_the_sandbox_on_the_admin_link_is_followed_by_the_first_run(
+    monkeypatch, settings
+):
     settings.SANDBOX_PLATFORM = True
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a-long-dev-password")
 
