@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -31,3 +33,15 @@ def sandbox_account_create(*, handle: str, display_name: str = "") -> SandboxAcc
             return SandboxAccount.objects.create(handle=handle, display_name=display_name.strip() or handle)
     except IntegrityError:
         raise ValueError(f"@{handle} is taken; pick it from the list or choose another.") from None
+
+
+def handle_suggestion(name: str) -> str:
+    """A free handle made from ``name`` (the person's username), so connecting can be a single click."""
+    base = re.sub(r"[^a-z0-9_]", "", name.lower())[:26]
+    if len(base) < 2 or base in RESERVED_HANDLES:
+        base = "demo"
+    for number in range(1, 1000):
+        handle = base if number == 1 else f"{base}{number}"
+        if not handle_problem(handle):
+            return handle
+    return ""

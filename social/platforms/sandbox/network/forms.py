@@ -20,7 +20,7 @@ class ConsentForm(forms.Form):
     )
     new_display_name = forms.CharField(label="Name", required=False, max_length=60)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, suggested_handle: str = "", suggested_name: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         accounts = list(SandboxAccount.objects.order_by("handle"))
         self.accounts = {account.handle: account for account in accounts}
@@ -29,6 +29,9 @@ class ConsentForm(forms.Form):
             (NEW, "A new Sandbox account"),
         ]
         self.fields["account"].initial = accounts[0].handle if accounts else NEW
+        # Filled in, so a first connect is one click on Allow.
+        self.fields["new_handle"].initial = suggested_handle
+        self.fields["new_display_name"].initial = suggested_name
 
     def clean(self):
         cleaned = super().clean()

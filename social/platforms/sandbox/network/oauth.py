@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..endpoints import APP_NAME, CLIENT_ID, origin_of
-from .accounts import sandbox_account_create
+from .accounts import handle_suggestion, sandbox_account_create
 from .forms import NEW, ConsentForm
 from .tokens import GrantError, authorization_issue, authorization_redeem, client_is_this_site, grant_refresh
 
@@ -72,7 +72,11 @@ def authorize(request: HttpRequest) -> HttpResponse:
             error_description="PKCE with code_challenge_method=S256 is required.",
             state=state,
         )
-    form = ConsentForm(request.POST if request.method == "POST" else None)
+    form = ConsentForm(
+        request.POST if request.method == "POST" else None,
+        suggested_handle=handle_suggestion(request.user.get_username()),
+        suggested_name=request.user.get_full_name() or request.user.get_username().title(),
+    )
     if request.method == "POST" and request.POST.get("decision") == "deny":
         return back_to_app(
             params["redirect_uri"],

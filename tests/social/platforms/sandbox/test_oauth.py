@@ -303,3 +303,12 @@ def test_refresh__the_publisher_refreshes_an_expired_token_then_publishes(
     account.refresh_from_db()
     assert account.token_expires_at > timezone.now() + timedelta(minutes=110)
     assert len(network.calls_to("POST", "/sandbox/oauth/token/")) == 1
+
+
+def test_consent__a_first_connect_is_one_click_a_free_handle_is_filled_in(staff, on_network):
+    on_network("staff")
+
+    page = staff.get("/sandbox/oauth/authorize/", consent_params()).content.decode()
+
+    assert 'name="new_handle" value="staff2"' in page
+    assert 'name="new_display_name" value="Staff"' in page
