@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 import time
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.signals import post_delete
@@ -19,6 +20,11 @@ from django.utils import timezone
 # the network's own paths.
 HANDLE_PATTERN = r"[a-z0-9_]{2,30}"
 RESERVED_HANDLES = frozenset({"api", "oauth", "media", "static", "admin", "about", "help"})
+
+
+def validate_handle_not_reserved(handle: str) -> None:
+    if handle in RESERVED_HANDLES:
+        raise ValidationError(f"@{handle} is one of the Sandbox's own paths; choose another.")
 
 
 def time_ordered_id(prefix: str) -> str:
@@ -56,7 +62,8 @@ class SandboxAccount(models.Model):
         max_length=30,
         unique=True,
         validators=[
-            RegexValidator(f"^{HANDLE_PATTERN}$", "2 to 30 lower-case letters, digits or underscores.")
+            RegexValidator(f"^{HANDLE_PATTERN}$", "2 to 30 lower-case letters, digits or underscores."),
+            validate_handle_not_reserved,
         ],
     )
     display_name = models.CharField(max_length=60)

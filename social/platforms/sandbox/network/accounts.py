@@ -17,8 +17,6 @@ def handle_problem(handle: str) -> str:
         account.full_clean(validate_unique=False)
     except ValidationError as exc:
         return " ".join(exc.message_dict.get("handle", exc.messages))
-    if handle in RESERVED_HANDLES:
-        return f"@{handle} is one of the Sandbox's own paths; choose another."
     if SandboxAccount.objects.filter(handle=handle).exists():
         return f"@{handle} is taken; pick it from the list or choose another."
     return ""

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
 from django.core.files import File
 from django.db.models import F
+from django.utils import timezone
 
 from media_library.probing import ProbeError, probe_file
 
@@ -24,6 +26,8 @@ from ..limits import MEDIA_LIMITS, UPLOAD_PIECE_BYTES
 from ..models import SandboxAccount, SandboxMedia
 
 PARTS_DIR = Path(tempfile.gettempdir()) / "social-scheduler-sandbox-uploads"
+# An upload not completed within this long is dropped, with the pieces it left.
+ABANDONED_AFTER = timedelta(days=1)
 CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 EXTENSIONS = {
     "image/jpeg": ".jpg",
@@ -65,6 +69,7 @@ def media_begin(
         )
     if len(alt_text) > ALT_TEXT_LIMIT:
         raise UploadRefused(422, "invalid_media", f"alt text may have {ALT_TEXT_LIMIT:,} characters at most")
+    _drop_abandoned(account)
     return SandboxMedia.objects.create(
         account=account, kind=kind, content_type=content_type, total_bytes=total_bytes, alt_text=alt_text
     )
@@ -107,6 +112,16 @@ def media_receive(*, media: SandboxMedia, content_range: str, body: BinaryIO, le
     if media.total_bytes is not None and media.received_bytes >= media.total_bytes:
         _finish(media)
     return media
+
+
+def _drop_abandoned(account: SandboxAccount) -> None:
+    """The account's uploads left incomplete for a day go, pieces and all (as real upload sessions expire)."""
+    stale = SandboxMedia.objects.filter(
+        account=account, file="", created_at__lt=timezone.now() - ABANDONED_AFTER
+    )
+    for media in stale:
+        _part_path(media).unlink(missing_ok=True)
+        media.delete()
 
 
 def _part_path(media: SandboxMedia) -> Path:

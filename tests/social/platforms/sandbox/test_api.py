@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from social.platforms.sandbox.models import Fault, SandboxGrant, SandboxMedia, SandboxPost
-from social.platforms.sandbox.network import api
+from social.platforms.sandbox.network import api, uploads
 from social.platforms.sandbox.network.tokens import digest, grant_issue
 from tests.media_library.files import make_png
 
@@ -306,3 +306,16 @@ def test_uploads__another_accounts_upload_cannot_be_written_or_attached(client, 
 
     assert piece(client, bearer, media_id, b"12345", "bytes 0-4/5").status_code == 404
     assert "not one of this account's uploads" in create(client, bearer, "x", [media_id]).json()["message"]
+
+
+def test_uploads__one_left_incomplete_for_a_day_is_dropped_with_its_pieces(client, acme, bearer):
+    media_id = announce(client, bearer, size=10).json()["id"]
+    piece(client, bearer, media_id, b"12345", "bytes 0-4/10")
+    part = uploads.PARTS_DIR / f"{media_id}.part"
+    assert part.exists()
+    SandboxMedia.objects.filter(pk=media_id).update(created_at=timezone.now() - timedelta(days=1, seconds=1))
+
+    fresh = announce(client, bearer).json()["id"]
+
+    assert list(SandboxMedia.objects.values_list("pk", flat=True)) == [fresh]
+    assert not part.exists()

@@ -61,6 +61,14 @@ def test_timeline__shows_each_post_in_the_viewers_zone_with_its_id_and_the_recor
     assert account.access_token not in page and account.refresh_token not in page
 
 
+def test_timeline__shows_text_as_text(staff, acme):
+    SandboxPost.objects.create(account=acme, text="<script>alert(1)</script>")
+
+    page = staff.get("/sandbox/acme/").content.decode()
+
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
 def test_timeline__says_which_fault_the_account_has(staff, on_network):
     on_network("flaky", fault=Fault.LOSE_ANSWER, fault_remaining=2)
 
