@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from api.v1 import api as api_v1
+from social.platforms import platform_specs
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -10,3 +11,6 @@ urlpatterns = [
     path("social/", include("social.urls")),
     path("media-library/", include("media_library.urls")),
 ]
+
+# A platform with pages of its own (the Sandbox's network at /sandbox/), only while it is enabled.
+urlpatterns += [path(f"{spec.slug}/", include(spec.urls)) for spec in platform_specs() if spec.urls]

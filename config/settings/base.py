@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from social.platforms.conf import platform_settings
+from social.platforms.conf import platform_configuration
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -273,9 +273,15 @@ PLANNING_IMPORT_MAX_ROWS = env_number("PLANNING_IMPORT_MAX_ROWS", int, 5000)
 PLATFORM_CONNECT_TIMEOUT = env_number("PLATFORM_CONNECT_TIMEOUT", float, 5)
 PLATFORM_READ_TIMEOUT = env_number("PLATFORM_READ_TIMEOUT", float, 30)
 
+# The Sandbox (README, "The Sandbox"): a local simulation of a social network that this site serves under
+# /sandbox/ and publishes to, for trying the product without any platform's credentials. Off unless turned
+# on here; development settings turn it on by default. Off, none of its code is imported.
+SANDBOX_PLATFORM = env.bool("SANDBOX_PLATFORM", default=False)
+
 # Each platform's <P>_* settings (API_URL, CLIENT_ID, CLIENT_SECRET, AUTHORIZE_URL, TOKEN_URL, ...) and
-# their defaults are declared by its package, social/platforms/<name>/ (README.md lists them).
-globals().update(platform_settings(env, globals()))
+# their defaults are declared by its package, social/platforms/<name>/ (README.md lists them); so is the
+# Django app of a platform that has one, installed only while the platform is on.
+globals().update(platform_configuration(env, globals()))
 
 # Scheme and host of the OAuth redirect URIs when the app runs behind a proxy that hides them, e.g.
 # https://scheduler.example.com; unset = taken from each request.

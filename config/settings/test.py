@@ -5,6 +5,8 @@ from .development import *  # noqa: F403
 ENCRYPTION_KEY = "11" * 32
 CRON_SECRET = ""
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The Sandbox (on, as in development) answers at once; a test that wants latency sets it.
+SANDBOX_LATENCY_MS = "0"
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     import os

@@ -46,7 +46,10 @@ def check_platform_urls(app_configs=None, **kwargs):
             if not setting.suffix.endswith("URL"):
                 continue
             name = spec.setting_name(setting.suffix)
-            parts = urlsplit(str(getattr(settings, name, "") or ""))
+            value = str(getattr(settings, name, "") or "")
+            if not value and not setting.default:
+                continue  # declared without a default: unset means worked out at run time (SANDBOX_URL)
+            parts = urlsplit(value)
             if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
                 messages.append(
                     Error(

@@ -1,7 +1,9 @@
-"""The ``<P>_*`` settings, as each platform's spec declares them; read by ``config/settings/base.py``.
+"""The settings that depend on which platforms are enabled, as their specs declare them: each one's
+``<P>_*`` settings, and the Django apps of those that have one. Read by ``config/settings/base.py`` (and
+again by ``development.py``, which turns the Sandbox on by default).
 
-Runs while the settings module is being read: it imports the platforms' specs (plain data) and nothing of
-their code, and reads no Django setting.
+Runs while the settings module is being read: it imports the enabled platforms' specs (plain data) and
+nothing of their code, and reads no Django setting.
 """
 
 from __future__ import annotations
@@ -26,3 +28,19 @@ def platform_settings(env: environ.Env, defined: Mapping[str, Any]) -> dict[str,
             name = spec.setting_name(setting.suffix)
             values[name] = env.str(name, default=setting.default.format_map({**defined, **values}))
     return values
+
+
+def platform_apps(defined: Mapping[str, Any]) -> list[str]:
+    """The Django app of every enabled platform that has one (the Sandbox's network), in registry order."""
+    specs = map(spec_of, enabled_entries(lambda name: defined.get(name, False)))
+    return [spec.django_app for spec in specs if spec.django_app]
+
+
+def platform_configuration(env: environ.Env, defined: Mapping[str, Any]) -> dict[str, Any]:
+    """What the enabled platforms add to the settings read so far (``defined``): their ``<P>_*`` settings and
+    ``INSTALLED_APPS`` with their apps. Applying it again after turning a platform on adds that one's."""
+    installed = list(defined.get("INSTALLED_APPS", []))
+    return {
+        **platform_settings(env, defined),
+        "INSTALLED_APPS": installed + [app for app in platform_apps(defined) if app not in installed],
+    }

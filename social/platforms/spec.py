@@ -11,7 +11,9 @@ How the kinds of platform fit:
   settings, and ``connect_view`` asks for the server before the redirect.
 - A form instead of OAuth (Bluesky's handle and app password): ``connect_view`` shows the form and stores
   the account; ``provider`` still refreshes its tokens.
-- Off unless a setting says so (the Sandbox): the registry line carries ``enabled_by``.
+- Off unless a setting says so (the Sandbox): the registry line carries ``enabled_by``. A platform that
+  serves pages and keeps tables (the Sandbox's simulated network) names its Django app and URLconf, which
+  are installed only while it is on.
 """
 
 from __future__ import annotations
@@ -117,6 +119,11 @@ class PlatformSpec:
     # its client's validation reads from ``account.extra`` (Mastodon's per-server limits). Called where a
     # person saves a post; never from a publisher's platform call, which only reads what is loaded.
     account_refresh: str | None = None
+    # A platform with tables and pages of its own (the Sandbox, a simulated network): the dotted path of
+    # its Django app, added to INSTALLED_APPS only while the platform is enabled, and of the URLconf served
+    # under /<slug>/. None for platforms that are only a client and a provider.
+    django_app: str | None = None
+    urls: str | None = None
 
     @property
     def slug(self) -> str:

@@ -28,6 +28,8 @@ from social.platforms.linkedin.client import LinkedInClient
 from social.platforms.linkedin.oauth import LinkedInProvider
 from social.platforms.mastodon.client import MastodonClient
 from social.platforms.mastodon.oauth import MastodonProvider
+from social.platforms.sandbox.client import SandboxClient
+from social.platforms.sandbox.oauth import SandboxProvider
 from social.platforms.twitter.client import TwitterClient
 from social.platforms.twitter.oauth import TwitterProvider
 from social.platforms.youtube.client import YouTubeClient
@@ -49,6 +51,8 @@ def test_registry__each_spec_names_its_platforms_client_and_provider():
         "YOUTUBE": (YouTubeClient, YouTubeProvider),
         "MASTODON": (MastodonClient, MastodonProvider),
         "BLUESKY": (BlueskyClient, BlueskyProvider),
+        # On in the test settings, as in development (SANDBOX_PLATFORM).
+        "SANDBOX": (SandboxClient, SandboxProvider),
     }
     for spec in platform_specs():
         assert spec.client_class.platform == spec.platform
@@ -65,13 +69,17 @@ def test_registry__names_in_messages_come_from_the_specs():
         ("YOUTUBE", "YouTube"),
         ("MASTODON", "Mastodon"),
         ("BLUESKY", "Bluesky"),
+        ("SANDBOX", "Sandbox"),
     ]
     assert client_for(account).display_name == "X"
     assert get_provider("FACEBOOK").display_name == "Facebook"
     assert get_provider("FACEBOOK").account_noun == "Page"
 
 
-@pytest.mark.parametrize("platform", [value for value in Platform.values if value != "MASTODON"])
+# Mastodon and the Sandbox call the address kept on each account (its server; this site's own address).
+@pytest.mark.parametrize(
+    "platform", [value for value in Platform.values if value not in ("MASTODON", "SANDBOX")]
+)
 def test_each_client_reads_an_existing_api_url_setting(platform):
     spec = platform_spec(platform)
     client_class = spec.client_class

@@ -1,0 +1,41 @@
+"""The Sandbox: a local simulation of a social network that this site serves under ``/sandbox/`` and
+publishes to like any platform, so the product can be tried without any platform's credentials.
+
+On in development, off elsewhere unless ``SANDBOX_PLATFORM=true``; while off, nothing here is imported (this
+spec is only read once the setting is on). Two halves:
+
+- the platform as the product meets it, like every other package: ``client.py`` (publishing over HTTP) and
+  ``oauth.py`` (connecting by the OAuth code flow with PKCE, refreshing tokens);
+- the network it talks to, a Django app of its own (``apps.py``, label ``sandbox``, with its own tables and
+  migrations): ``network/`` answers the OAuth consent page, the token endpoint and the API, and shows each
+  account's timeline; the faults and latency chosen per account in the admin make retries, partial failures
+  and reconciliation visible.
+"""
+
+from social.platforms.spec import OptionField, PlatformLimits, PlatformSpec, Setting
+
+# What the network takes (the client checks the same numbers before sending anything).
+TEXT_LIMIT = 500
+ALT_TEXT_LIMIT = 1500
+MAX_IMAGES = 4
+
+SPEC = PlatformSpec(
+    platform="SANDBOX",
+    name="Sandbox",
+    badge="Sandbox",
+    color="#b45309",
+    connect_label="Connect Sandbox account",
+    client="social.platforms.sandbox.client.SandboxClient",
+    provider="social.platforms.sandbox.oauth.SandboxProvider",
+    options=(OptionField("content", "Text for the Sandbox", multiline=True),),
+    settings=(
+        # Where the publisher and the connect flow reach the Sandbox (this site), e.g. http://127.0.0.1:8000.
+        # Unset: SITE_URL when set, else the address the account was connected through, kept on the account.
+        Setting("URL", ""),
+        # How long the network takes to answer each API call, unless an account sets its own.
+        Setting("LATENCY_MS", "150"),
+    ),
+    limits=PlatformLimits(text_length=TEXT_LIMIT),
+    django_app="social.platforms.sandbox.apps.SandboxConfig",
+    urls="social.platforms.sandbox.urls",
+)
