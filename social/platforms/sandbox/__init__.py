@@ -12,12 +12,23 @@ spec is only read once the setting is on). Two halves:
   and reconciliation visible.
 """
 
+from social.platforms.media_rules import MB, KindRules, MediaRules
 from social.platforms.spec import OptionField, PlatformLimits, PlatformSpec, Setting
 
 # What the network takes (the client checks the same numbers before sending anything).
 TEXT_LIMIT = 500
 ALT_TEXT_LIMIT = 1500
 MAX_IMAGES = 4
+# Up to four images, or one GIF or one video alone (like X), so the library's checks and renditions apply.
+MEDIA_RULES = MediaRules(
+    image=KindRules(frozenset({"image/jpeg", "image/png", "image/webp"}), max_bytes=8 * MB),
+    gif=KindRules(frozenset({"image/gif"}), max_bytes=15 * MB),
+    video=KindRules(frozenset({"video/mp4", "video/quicktime", "video/webm"}), max_bytes=200 * MB),
+    max_items=MAX_IMAGES,
+    max_videos=1,
+    max_gifs=1,
+    mixed_kinds=False,
+)
 
 SPEC = PlatformSpec(
     platform="SANDBOX",
@@ -35,7 +46,7 @@ SPEC = PlatformSpec(
         # How long the network takes to answer each API call, unless an account sets its own.
         Setting("LATENCY_MS", "150"),
     ),
-    limits=PlatformLimits(text_length=TEXT_LIMIT),
+    limits=PlatformLimits(text_length=TEXT_LIMIT, media=MEDIA_RULES),
     django_app="social.platforms.sandbox.apps.SandboxConfig",
     urls="social.platforms.sandbox.urls",
 )

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import ALT_TEXT_LIMIT, MAX_IMAGES, TEXT_LIMIT
+from . import ALT_TEXT_LIMIT, MAX_IMAGES, MEDIA_RULES, TEXT_LIMIT
 
-MB = 1_000_000
 # Uploads go in pieces of this size (the last may be shorter), each its own request.
 UPLOAD_PIECE_BYTES = 2 * 1024 * 1024
 
@@ -18,10 +17,10 @@ class KindLimits:
     max_bytes: int
 
 
+# The spec's media rules, as the network checks each upload.
 MEDIA_LIMITS = {
-    "image": KindLimits(frozenset({"image/jpeg", "image/png", "image/webp"}), 8 * MB),
-    "gif": KindLimits(frozenset({"image/gif"}), 15 * MB),
-    "video": KindLimits(frozenset({"video/mp4", "video/quicktime", "video/webm"}), 200 * MB),
+    kind: KindLimits(rules.mime_types, rules.max_bytes)
+    for kind, rules in (("image", MEDIA_RULES.image), ("gif", MEDIA_RULES.gif), ("video", MEDIA_RULES.video))
 }
 
 
