@@ -26,6 +26,7 @@ from ..selectors import post_account_statuses, post_list_queryset
 from ..services.posts import post_create, post_delete, post_update
 from ..timezones import format_in_zone
 from .actions import POST_ACTIONS
+from .composer import post_text_counts_view
 from .display import platform_badges, retry_state, status_badge
 from .filters import AccountFilter, NeedsAttentionFilter, PlatformFilter
 from .views import change_url, post_calendar_view, post_page_context, post_review_view
@@ -240,6 +241,11 @@ class ScheduledPostAdmin(admin.ModelAdmin):
         return [
             path("calendar/", self.admin_site.admin_view(self.calendar_view), name=f"{prefix}_calendar"),
             path(
+                "text-counts/",
+                self.admin_site.admin_view(self.text_counts_view),
+                name=f"{prefix}_text_counts",
+            ),
+            path(
                 "<int:object_id>/review/<int:post_account_id>/",
                 self.admin_site.admin_view(self.review_view),
                 name=f"{prefix}_review",
@@ -252,3 +258,6 @@ class ScheduledPostAdmin(admin.ModelAdmin):
 
     def calendar_view(self, request: HttpRequest) -> HttpResponse:
         return post_calendar_view(self, request)
+
+    def text_counts_view(self, request: HttpRequest) -> HttpResponse:
+        return post_text_counts_view(self, request)
