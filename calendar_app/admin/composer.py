@@ -19,10 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
 
 from planning.services.queue import queue_next_free_slot, schedule_for_post_accounts
 from social.platforms import MediaItem
 
+from ..forms import PLATFORM_OPTION_FIELDS
+from ..models import ScheduledPost
 from ..services.post_input import MEDIA_TYPES, post_metadata_build
 from ..services.text_counts import post_text_counts
 from ..timezones import format_in_zone, timezone_names
@@ -44,6 +47,21 @@ def problem_response(status: int, title: str, detail: str, errors: list[str] | N
     if errors:
         body["errors"] = errors
     return JsonResponse(body, status=status, content_type="application/problem+json")
+
+
+def composer_context(*, post: ScheduledPost | None) -> dict[str, Any]:
+    """What the post form's template needs for the composer and the "Save and add to queue" button."""
+    return {
+        "composer": {
+            "url": reverse("admin:calendar_app_scheduledpost_text_counts"),
+            "post_id": post.pk if post is not None else None,
+            "option_fields": [
+                {"name": name, "platform": platform, "key": key}
+                for name, platform, key, _field in PLATFORM_OPTION_FIELDS
+            ],
+        },
+        "queue_button": True,
+    }
 
 
 def post_text_counts_view(model_admin: ScheduledPostAdmin, request: HttpRequest) -> JsonResponse:
