@@ -29,11 +29,12 @@ from ..selectors import post_account_statuses, post_list_queryset
 from ..services.posts import post_create, post_delete, post_update
 from ..timezones import format_in_zone
 from .actions import POST_ACTIONS
+from .calendar_page import post_calendar_view, post_move_view
 from .composer import composer_context, post_text_counts_view
 from .display import platform_badges, retry_state, status_badge
 from .filters import AccountFilter, NeedsAttentionFilter, PlatformFilter
 from .queue import QUEUE_SUBMIT, post_queued_where, queue_form
-from .views import change_url, post_calendar_view, post_page_context, post_review_view
+from .views import change_url, post_page_context, post_review_view
 
 EDIT_FIELDSETS = [
     (None, {"fields": ["content", "social_accounts"]}),
@@ -265,6 +266,7 @@ class ScheduledPostAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.text_counts_view),
                 name=f"{prefix}_text_counts",
             ),
+            path("<int:object_id>/move/", self.admin_site.admin_view(self.move_view), name=f"{prefix}_move"),
             path(
                 "<int:object_id>/review/<int:post_account_id>/",
                 self.admin_site.admin_view(self.review_view),
@@ -278,6 +280,9 @@ class ScheduledPostAdmin(admin.ModelAdmin):
 
     def calendar_view(self, request: HttpRequest) -> HttpResponse:
         return post_calendar_view(self, request)
+
+    def move_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        return post_move_view(self, request, object_id)
 
     def text_counts_view(self, request: HttpRequest) -> HttpResponse:
         return post_text_counts_view(self, request)
