@@ -150,7 +150,9 @@ def test_text_count__over_the_limit_exactly_when_validation_refuses_the_length(u
     account = make_account(user, platform=spec.platform, extra=MASTODON_SERVER)
     client = client_for(account)
     limit = client.text_count(PublishPayload(text="")).limit
-    assert limit is not None, f"{spec.platform}: a platform's spec declares its text limit (limits.text_length)"
+    assert limit is not None, (
+        f"{spec.platform}: a platform's spec declares its text limit (limits.text_length)"
+    )
     assert limit == spec.limits.text_length or spec.platform in ("TWITTER", "MASTODON")
 
     def length_refused(text: str) -> bool:
