@@ -132,15 +132,24 @@ class CalendarDay:
     in_period: bool
     is_today: bool
     entries: list[Any] = field(default_factory=list)
+    free_slots: list[Any] = field(default_factory=list)
 
 
 def calendar_weeks(
-    *, period: CalendarPeriod, today: date, entries: dict[date, list[Any]]
+    *,
+    period: CalendarPeriod,
+    today: date,
+    entries: dict[date, list[Any]],
+    free_slots: dict[date, list[Any]] | None = None,
 ) -> list[list[CalendarDay]]:
-    """The days shown for ``period``, seven to a row, each with its ``entries``."""
+    """The days shown for ``period``, seven to a row, each with its ``entries`` and ``free_slots``."""
     days = [
         CalendarDay(
-            day=day, in_period=period.contains(day), is_today=day == today, entries=entries.get(day, [])
+            day=day,
+            in_period=period.contains(day),
+            is_today=day == today,
+            entries=entries.get(day, []),
+            free_slots=(free_slots or {}).get(day, []),
         )
         for day in period.days()
     ]

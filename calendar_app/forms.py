@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -141,6 +141,10 @@ MediaAndPlatformFields = type("MediaAndPlatformFields", (forms.Form,), _media_an
 class ScheduledPostForm(MediaAndPlatformFields, forms.ModelForm):
     """A post as people write it. ``clean()`` runs the same check the services apply when saving."""
 
+    # Set by the admin when the post is saved into its queue: gives the entered post its slot's time
+    # (ValidationError when it has none), so the check runs at that time and no time need be typed.
+    queue_input: Callable[[PostInput], PostInput] | None = None
+
     social_accounts = AccountsField(
         label="Accounts",
         queryset=SocialAccount.objects.none(),
@@ -271,6 +275,12 @@ class ScheduledPostForm(MediaAndPlatformFields, forms.ModelForm):
             platform_options=platform_options,
             extra_metadata=cleaned.get("advanced_metadata") or {},
         )
+        if self.queue_input is not None:
+            try:
+                self.post_input = self.queue_input(self.post_input)
+            except ValidationError as exc:
+                self.add_error("social_accounts", exc)
+                return cleaned
         self.post_check = post_input_check(
             data=self.post_input, post=self.instance if self.instance.pk else None
         )

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Collection, Iterable
+from datetime import datetime
 from enum import StrEnum
+
+from django.utils import timezone
 
 from .models import AccountStatus, PostStatus, ScheduledPost, ScheduledPostAccount
 
@@ -85,6 +88,8 @@ GONE_OUT_ACCOUNT_STATUSES = frozenset(
 )
 CANCELLABLE_POST_STATUSES = frozenset({PostStatus.DRAFT, PostStatus.SCHEDULED})
 ENDED_WITH_FAILURES_POST_STATUSES = frozenset({PostStatus.FAILED, PostStatus.PARTIALLY_PUBLISHED})
+# A post may take another time (a queue slot, another day) while it waits: a draft, or scheduled.
+RESCHEDULABLE_POST_STATUSES = frozenset({PostStatus.DRAFT, PostStatus.SCHEDULED})
 # An account sent again goes with the post's next round: a post waiting for one, or one that ended.
 SEND_AGAIN_POST_STATUSES = frozenset({PostStatus.SCHEDULED, *ENDED_WITH_FAILURES_POST_STATUSES})
 
@@ -129,6 +134,24 @@ def post_retry_refusal(*, post: ScheduledPost, account_statuses: Collection[str]
     if AccountStatus.FAILED not in account_statuses:
         return f"{post} has no failed accounts to retry."
     return None
+
+
+def post_reschedule_refusal(
+    *, post: ScheduledPost, account_statuses: Collection[str], now: datetime | None = None
+) -> str | None:
+    """Why ``post`` keeps its time (no queue slot, no other day): only a draft, or a scheduled post not yet
+    due, with nothing sent. A draft's time is a placeholder, so a draft whose time has passed may move."""
+    if post.status == PostStatus.PUBLISHING:
+        why = "is being published right now"
+    elif post.status not in RESCHEDULABLE_POST_STATUSES:
+        why = f"is {post.get_status_display().lower()}"
+    elif post.status == PostStatus.SCHEDULED and post.scheduled_at <= (now or timezone.now()):
+        why = "is due already"
+    elif GONE_OUT_ACCOUNT_STATUSES.intersection(account_statuses):
+        why = "has accounts it was already sent to"
+    else:
+        return None
+    return f"{post} {why}, so it keeps its time."
 
 
 def post_cancel_refusal(*, post: ScheduledPost, account_statuses: Collection[str]) -> str | None:

@@ -28,6 +28,14 @@ Feature: Importing a month of posts from a CSV file
     When the file is checked with a dry run
     Then the report names row 2 on X (Twitter): "characters"
 
+  Scenario: A row's per-platform text, media address and alt text go to each platform
+    Given the CSV file:
+      | text                                 | accounts                    | time             | timezone     | twitter_text      | media_url                        | alt_text                |
+      | Our spring collection is out, see it | x:@acme; linkedin:Acme Inc. | 2030-04-01 09:00 | Europe/Paris | Spring is here 🌷 | https://cdn.example.com/spring.jpg | Three cups on a table |
+    When the file is imported
+    Then the post "Our spring collection is out, see it" goes to X as "Spring is here 🌷" with the image "https://cdn.example.com/spring.jpg" described as "Three cups on a table"
+    And the post "Our spring collection is out, see it" goes to LinkedIn as "Our spring collection is out, see it" with the image "https://cdn.example.com/spring.jpg" described as "Three cups on a table"
+
   Scenario: A file with a bad row imports nothing, unless the planner skips the bad rows
     Given the CSV file:
       | text          | accounts     | time             | timezone     |

@@ -28,6 +28,36 @@ Feature: Posting slots and the queue
     When 2 posts to "@night_owl" are added to the queue
     Then they are scheduled for "2030-03-10 03:00 EDT" and "2030-03-17 02:30 EDT"
 
+  Scenario: A slot in the hour that happens twice is used once
+    Given an X account "@night_owl"
+    And "@night_owl" posts on Sundays at 01:30 in "America/New_York"
+    And it is 2030-11-02 12:00 in "America/New_York"
+    When 2 posts to "@night_owl" are added to the queue
+    Then they are scheduled for "2030-11-03 01:30 EDT" and "2030-11-10 01:30 EST"
+
+  Scenario: Moving a post down swaps it with the one after it
+    Given it is 2030-03-29 12:00 in "Europe/Paris"
+    And 3 posts to "@acme" are added to the queue
+    When "Queued 1" is moved down
+    Then "Queued 1" is scheduled for "2030-03-31 09:00 CEST"
+    And "Queued 2" is scheduled for "2030-03-30 09:00 CET"
+
+  Scenario: Shuffling deals the waiting posts over their own slots and leaves a published one where it is
+    Given 3 posts to "@acme" are added to the queue
+    And the slot of "Queued 1" has come
+    When the publisher runs
+    And the queue of "Acme" is shuffled
+    Then the post "Queued 1" is "PUBLISHED"
+    And "Queued 1" is still at the time it was published
+    And "Queued 2" and "Queued 3" swapped their slots
+
+  Scenario: Add to queue in the post admin says which slot the post took
+    Given "@acme" posts every day at 09:00 in "Europe/Paris"
+    And a draft "From the admin" to "@acme"
+    When the author adds "From the admin" to the queue from the admin's post list
+    Then the admin says "From the admin" was added to the queue of "@acme" at its slot
+    And "From the admin" is in the next 09:00 slot in "Europe/Paris"
+
   Scenario: Moving a post up swaps it with the one before it
     Given it is 2030-03-29 12:00 in "Europe/Paris"
     And 3 posts to "@acme" are added to the queue

@@ -16,6 +16,15 @@ Feature: Recurring posts
       | Tip #2 of the week  | 2030-04-01 09:00 CEST | SCHEDULED |
       | Tip #3 of the week  | 2030-04-08 09:00 CEST | SCHEDULED |
 
+  Scenario: A series that ends on a date makes its last post on that date, across the autumn change
+    Given it is 2030-10-25 08:00 in "America/New_York"
+    And a series "Recap" to "@acme" with the rule "FREQ=WEEKLY;BYDAY=MO,WE" at 09:00 in "America/New_York" from 2030-10-28 until 2030-11-04, saying "Recap {n}"
+    Then the series has these posts:
+      | text    | time                  | status    |
+      | Recap 1 | 2030-10-28 09:00 EDT  | SCHEDULED |
+      | Recap 2 | 2030-10-30 09:00 EDT  | SCHEDULED |
+      | Recap 3 | 2030-11-04 09:00 EST  | SCHEDULED |
+
   Scenario: Text variants are used in turn
     Given it is 2030-03-25 08:00 in "Europe/Paris"
     And a series "Daily" to "@acme" with the rule "FREQ=DAILY" at 18:00 in "Europe/Paris" from 2030-03-25 for 4 posts, saying in turn "Morning news" / "Evening news {date}"

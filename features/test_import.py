@@ -14,6 +14,7 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from calendar_app.models import ScheduledPost
 from calendar_app.timezones import format_in_zone
 from planning.services.imports import import_run
+from social.platforms import MediaItem, PublishPayload
 
 from .conftest import Plan, Story, moment
 from .platforms import PLATFORM_NAMES, SimulatedPlatforms
@@ -155,3 +156,17 @@ def _(name: str, status: str, platform: str, story: Story, platforms: SimulatedP
     [made] = platforms.posts_made(platform=platform, account=name)
     assert PLATFORM_NAMES[platform] == account.platform
     assert [(row["account_status"], row["link"]) for row in rows] == [(status, made.url)]
+
+
+@then(
+    parsers.re(
+        r'the post "(?P<text>[^"]+)" goes to (?P<platform>\w+) as "(?P<sent>[^"]+)" with the image "(?P<url>[^"]+)" '
+        r'described as "(?P<alt>[^"]+)"$'
+    )
+)
+def _(text: str, platform: str, sent: str, url: str, alt: str) -> None:
+    post = ScheduledPost.objects.get(content=text)
+    payload = PublishPayload.for_platform(
+        content=post.content, metadata=post.metadata, platform=PLATFORM_NAMES[platform]
+    )
+    assert (payload.text, payload.media) == (sent, (MediaItem(url=url, type="image", alt_text=alt),))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import random
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +16,7 @@ from calendar_app.models import PostStatus, ScheduledPost
 from calendar_app.services.post_input import PostInput
 from calendar_app.services.posts import post_create
 from calendar_app.timezones import format_in_zone
-from planning.services.queue import queue_add, queue_move, schedule_pause, schedule_resume
+from planning.services.queue import queue_add, queue_move, queue_shuffle, schedule_pause, schedule_resume
 
 from .conftest import Plan, Story
 
@@ -152,3 +153,54 @@ def _(name: str, plan: Plan) -> None:
 def _(first: str, second: str, story: Story, plan: Plan) -> None:
     for text in (first, second):
         assert story.the_post(text).scheduled_at == plan.slots_before[text]
+
+
+@when(parsers.parse('the queue of "{name}" is shuffled'))
+def _(name: str, story: Story, plan: Plan) -> None:
+    plan.slots_before = {text: story.the_post(text).scheduled_at for text in story.posts}
+    queue_shuffle(schedule_id=plan.schedules[name].pk, rng=random.Random(18), now=plan.clock())
+
+
+@then(parsers.parse('"{text}" is still at the time it was published'))
+def _(text: str, story: Story, plan: Plan) -> None:
+    assert story.the_post(text).scheduled_at == plan.slots_before[text]
+
+
+@then(parsers.parse('"{first}" and "{second}" swapped their slots'))
+def _(first: str, second: str, story: Story, plan: Plan) -> None:
+    assert story.the_post(first).scheduled_at == plan.slots_before[second]
+    assert story.the_post(second).scheduled_at == plan.slots_before[first]
+
+
+@given(parsers.parse('a draft "{text}" to {to}'))
+def _(text: str, to: str, story: Story, author) -> None:
+    draft(story, author, text, to)
+
+
+@when(parsers.parse('the author adds "{text}" to the queue from the admin\'s post list'))
+def _(text: str, story: Story, client, author) -> None:
+    author.is_staff = author.is_superuser = True
+    author.save(update_fields=["is_staff", "is_superuser"])
+    client.force_login(author)
+    response = client.post(
+        "/admin/calendar_app/scheduledpost/",
+        {"action": "add_to_queue", "_selected_action": [story.the_post(text).pk]},
+        follow=True,
+    )
+    story.messages = [str(message) for message in response.context["messages"]]
+
+
+@then(parsers.parse('the admin says "{text}" was added to the queue of "{name}" at its slot'))
+def _(text: str, name: str, story: Story) -> None:
+    post = story.the_post(text)
+    assert story.messages == [f"{post}: added to the queue of {name}, at {shown(story, text)}."]
+
+
+@then(parsers.parse('"{text}" is in the next {clock} slot in "{zone}"'))
+def _(text: str, clock: str, zone: str, story: Story) -> None:
+    now, day = timezone.now(), timezone.now().astimezone(ZoneInfo(zone)).date()
+    wall = datetime.strptime(clock, "%H:%M").time()
+    while (slot := datetime.combine(day, wall, tzinfo=ZoneInfo(zone))) <= now:
+        day += timedelta(days=1)
+    post = story.the_post(text)
+    assert (post.status, post.scheduled_at) == (PostStatus.SCHEDULED, slot)

@@ -39,12 +39,12 @@ def the_series() -> RecurringSeries:
 @given(
     parsers.re(
         r'a series "(?P<name>[^"]+)" to (?P<to>.+?) with the rule "(?P<rule>[^"]+)" at (?P<clock>\d\d:\d\d) in '
-        r'"(?P<zone>[^"]+)" from (?P<start>tomorrow|\d{4}-\d\d-\d\d) for (?P<count>\d+) posts, saying '
+        r'"(?P<zone>[^"]+)" from (?P<start>tomorrow|\d{4}-\d\d-\d\d) '
+        r"(?:for (?P<count>\d+) posts|until (?P<until>\d{4}-\d\d-\d\d)), saying "
         r'(?P<texts>in turn .+|"[^"]+")$'
     ),
-    converters={"count": int},
 )
-def _(name, to, rule, clock, zone, start, count, texts, story: Story, plan: Plan, author) -> None:
+def _(name, to, rule, clock, zone, start, count, until, texts, story: Story, plan: Plan, author) -> None:
     quoted = re.findall(r'"([^"]+)"', texts)
     in_turn = texts.startswith("in turn")
     data = SeriesInput(
@@ -58,7 +58,8 @@ def _(name, to, rule, clock, zone, start, count, texts, story: Story, plan: Plan
         else date.fromisoformat(start),
         time=datetime.strptime(clock, "%H:%M").time(),
         rule=rule,
-        count=count,
+        count=int(count) if count else None,
+        ends_on=date.fromisoformat(until) if until else None,
     )
     # Without a planner's clock the series was written two weeks ago and made nothing yet (it starts
     # tomorrow): its coming window is left to the command, as in production.

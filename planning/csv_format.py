@@ -21,13 +21,14 @@ from django.core.validators import URLValidator
 from calendar_app.models import PostStatus
 from calendar_app.services.post_input import MEDIA_TYPES
 from calendar_app.timezones import timezone_names
+from media_library.models import MediaAsset
 from social.models import Platform, SocialAccount
 from social.platforms import MediaItem
 
 from .models import AccountGroup
 
 KEY, TEXT, ACCOUNTS, TIME, TIMEZONE, STATUS = "key", "text", "accounts", "time", "timezone", "status"
-MEDIA_URL, MEDIA_TYPE, ALT_TEXT = "media_url", "media_type", "alt_text"
+MEDIA_URL, MEDIA_TYPE, ALT_TEXT, MEDIA_ASSET = "media_url", "media_type", "alt_text", "media_asset"
 QUEUE = "queue"
 # Platform names as a CSV writes them: the lower-case platform, and "x" for X.
 PLATFORM_NAMES: dict[str, str] = {platform.lower(): platform for platform in Platform.values} | {
@@ -50,6 +51,7 @@ COLUMNS = (
     MEDIA_URL,
     MEDIA_TYPE,
     ALT_TEXT,
+    MEDIA_ASSET,
     *PLATFORM_TEXT_COLUMNS,
     *PLATFORM_OPTION_COLUMNS,
 )
@@ -91,6 +93,8 @@ class CsvRow:
     is_queue: bool = False
     status: str = PostStatus.SCHEDULED
     media: tuple[MediaItem, ...] = ()
+    # Media-library assets as the post's metadata holds them: {"asset": id, "type": kind, "alt_text": ...}.
+    media_assets: tuple[dict[str, Any], ...] = ()
     platform_options: dict[str, dict[str, str]] = field(default_factory=dict)
     problems: list[RowProblem] = field(default_factory=list)
 
@@ -152,7 +156,13 @@ def header_names(record: list[str]) -> list[str]:
 class AccountDirectory:
     """Every account and account group, read once, to resolve the ``accounts`` cells of a whole file."""
 
-    def __init__(self, accounts: Iterable[SocialAccount], groups: Iterable[AccountGroup]) -> None:
+    def __init__(
+        self,
+        accounts: Iterable[SocialAccount],
+        groups: Iterable[AccountGroup],
+        assets: Iterable[MediaAsset] = (),
+    ) -> None:
+        self.assets: dict[int, MediaAsset] = {asset.pk: asset for asset in assets}
         self.by_id: dict[int, SocialAccount] = {}
         self.by_name: dict[tuple[str, str], list[SocialAccount]] = defaultdict(list)
         for account in accounts:
@@ -261,7 +271,7 @@ def row_read(
         row.problem(STATUS, f"{cells[STATUS]!r} is not a status: write scheduled (the default) or draft.")
     row.status = STATUSES.get(status, PostStatus.SCHEDULED)
 
-    row.media = _read_media(row)
+    row.media, row.media_assets = _read_media(row, directory.assets)
     for column, platform in PLATFORM_TEXT_COLUMNS.items():
         if cells.get(column):
             row.platform_options.setdefault(platform, {})["content"] = cells[column]
@@ -280,8 +290,16 @@ def _parse_time(value: str) -> datetime | None:
     return None
 
 
-def _read_media(row: CsvRow) -> tuple[MediaItem, ...]:
+def asset_ids_named(cell: str) -> list[int]:
+    """The asset ids a ``media_asset`` cell names (the rest is reported when the row is read)."""
+    return [int(part) for part in cell.split() if part.isdigit()]
+
+
+def _read_media(
+    row: CsvRow, assets: Mapping[int, MediaAsset]
+) -> tuple[tuple[MediaItem, ...], tuple[dict[str, Any], ...]]:
     urls = row.cells.get(MEDIA_URL, "").split()
+    asset_refs = row.cells.get(MEDIA_ASSET, "").split()
     alt_texts = (
         [text.strip() for text in row.cells.get(ALT_TEXT, "").split("|")] if row.cells.get(ALT_TEXT) else []
     )
@@ -289,10 +307,11 @@ def _read_media(row: CsvRow) -> tuple[MediaItem, ...]:
     if given_type and given_type not in MEDIA_TYPES:
         row.problem(MEDIA_TYPE, f"{given_type!r} is not a media type: write {', '.join(MEDIA_TYPES)}.")
         given_type = ""
-    if len(alt_texts) > len(urls):
+    if len(alt_texts) > len(urls) + len(asset_refs):
         row.problem(
             ALT_TEXT,
-            f"{len(alt_texts)} alt texts for {len(urls)} media; separate them with |, one per media.",
+            f"{len(alt_texts)} alt texts for {len(urls) + len(asset_refs)} media; separate them with |, one per "
+            "media.",
         )
     validate = URLValidator(schemes=["http", "https"])
     media = []
@@ -304,7 +323,19 @@ def _read_media(row: CsvRow) -> tuple[MediaItem, ...]:
             continue
         alt_text = alt_texts[index] if index < len(alt_texts) else ""
         media.append(MediaItem(url=url, type=media_type_of(url, given_type), alt_text=alt_text))
-    return tuple(media)
+    library = []
+    for index, reference in enumerate(asset_refs, start=len(urls)):
+        asset = assets.get(int(reference)) if reference.isdigit() else None
+        if asset is None:
+            row.problem(
+                MEDIA_ASSET,
+                f"No media asset has the id {reference!r}: write the ids shown in the media library, separated "
+                "by spaces.",
+            )
+            continue
+        alt_text = (alt_texts[index] if index < len(alt_texts) else "") or asset.alt_text
+        library.append({"asset": asset.pk, "type": str(asset.kind), "alt_text": alt_text})
+    return tuple(media), tuple(library)
 
 
 def neutralize_formula(value: Any) -> str:

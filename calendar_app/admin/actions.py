@@ -17,8 +17,15 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 
 from ..models import ScheduledPost
-from ..rules import post_cancel_refusal, post_duplicate_refusal, post_publish_now_refusal, post_retry_refusal
+from ..rules import (
+    post_cancel_refusal,
+    post_duplicate_refusal,
+    post_publish_now_refusal,
+    post_reschedule_refusal,
+    post_retry_refusal,
+)
 from ..services.posts import post_cancel, post_duplicate, post_publish_now, post_retry_failed_accounts
+from .queue import post_add_to_queue
 
 Service = Callable[[HttpRequest, ScheduledPost], Any]
 
@@ -94,6 +101,14 @@ POST_ACTIONS = [
         rule=post_publish_now_refusal,
         service=lambda request, post: post_publish_now(post_id=post.pk),
         done="{post}: goes out with the next publisher run (within a minute).",
+    ),
+    post_action(
+        "add_to_queue",
+        description="Add to queue",
+        description_plural="Add the selected posts to their queues",
+        rule=post_reschedule_refusal,
+        service=lambda request, post: post_add_to_queue(post),
+        done="{post}: added to {result}.",
     ),
     post_action(
         "retry_failed_accounts",

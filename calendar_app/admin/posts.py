@@ -14,10 +14,13 @@ from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+
+from planning.services.queue import queue_add
 
 from ..access import post_change_allowed, posts_visible_to
 from ..forms import (
@@ -33,9 +36,12 @@ from ..selectors import post_account_statuses, post_list_queryset
 from ..services.posts import post_create, post_delete, post_update
 from ..timezones import format_in_zone
 from .actions import POST_ACTIONS
+from .calendar_page import post_calendar_view, post_move_view
+from .composer import composer_context, post_text_counts_view
 from .display import platform_badges, retry_state, status_badge
 from .filters import AccountFilter, NeedsAttentionFilter, PlatformFilter
-from .views import change_url, post_calendar_view, post_page_context, post_review_view
+from .queue import QUEUE_SUBMIT, post_queued_where, queue_form
+from .views import change_url, post_page_context, post_review_view
 
 EDIT_FIELDSETS = [
     (None, {"fields": ["content", "social_accounts"]}),
@@ -180,14 +186,21 @@ class ScheduledPostAdmin(admin.ModelAdmin):
             kwargs["form"] = django_forms.ModelForm  # view only: nothing to enter
         form = super().get_form(request, obj, change=change, **kwargs)
         # The accounts offered are the ones this person may post to (calendar_app.access).
-        return type(form.__name__, (form,), {"acting_user": request.user})
+        form = type(form.__name__, (form,), {"acting_user": request.user})
+        if request.method == "POST" and QUEUE_SUBMIT in request.POST:
+            form = queue_form(form, post_id=obj.pk if obj is not None else None)
+        return form
 
     def save_model(self, request, obj, form, change):
+        into_queue = QUEUE_SUBMIT in request.POST
         try:
-            if change:
-                post = post_update(post_id=obj.pk, data=form.post_input)
-            else:
-                post = post_create(created_by=request.user, data=form.post_input)
+            with transaction.atomic():
+                if change:
+                    post = post_update(post_id=obj.pk, data=form.post_input)
+                else:
+                    post = post_create(created_by=request.user, data=form.post_input)
+                if into_queue:
+                    post = queue_add(post_id=post.pk)
         except ValidationError as exc:
             # The form was checked a moment ago; only a change in between (a publisher run claimed the
             # post) lands here. Nothing was saved; say so instead of pretending.
@@ -206,6 +219,8 @@ class ScheduledPostAdmin(admin.ModelAdmin):
             )
         if form.post_input.publish_now:
             self.message_user(request, f"{post} goes out with the next publisher run (within a minute).")
+        if into_queue:
+            self.message_user(request, f"{post}: added to {post_queued_where(post)}.", messages.SUCCESS)
 
     def save_related(self, request, form, formsets, change):
         """The service already set the post's accounts; the form itself has no relations to save."""
@@ -244,16 +259,29 @@ class ScheduledPostAdmin(admin.ModelAdmin):
 
     # -- The post page and the post's own pages ------------------------------------------------------------
 
+    def add_view(self, request, form_url="", extra_context=None):
+        if self.has_add_permission(request):
+            extra_context = {**(extra_context or {}), **composer_context(post=None)}
+        return super().add_view(request, form_url, extra_context)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         post = self.get_object(request, unquote(object_id))
         if post is not None and self.has_view_or_change_permission(request, post):
             extra_context = {**(extra_context or {}), "post_page": post_page_context(self, request, post)}
+            if self.has_change_permission(request, post):
+                extra_context.update(composer_context(post=post))
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         return [
             path("calendar/", self.admin_site.admin_view(self.calendar_view), name=f"{prefix}_calendar"),
+            path(
+                "text-counts/",
+                self.admin_site.admin_view(self.text_counts_view),
+                name=f"{prefix}_text_counts",
+            ),
+            path("<int:object_id>/move/", self.admin_site.admin_view(self.move_view), name=f"{prefix}_move"),
             path(
                 "<int:object_id>/review/<int:post_account_id>/",
                 self.admin_site.admin_view(self.review_view),
@@ -267,3 +295,9 @@ class ScheduledPostAdmin(admin.ModelAdmin):
 
     def calendar_view(self, request: HttpRequest) -> HttpResponse:
         return post_calendar_view(self, request)
+
+    def move_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        return post_move_view(self, request, object_id)
+
+    def text_counts_view(self, request: HttpRequest) -> HttpResponse:
+        return post_text_counts_view(self, request)

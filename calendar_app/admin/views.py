@@ -1,11 +1,9 @@
-"""The admin's own pages for posts: the publishing part of the post page, the review of an account whose
-outcome is unknown, and the calendar. Each reads through selectors and writes through services."""
+"""The admin's own pages for posts: the publishing part of the post page and the review of an account whose
+outcome is unknown (the calendar is ``calendar_page``). Each reads through selectors and writes through
+services."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
@@ -14,18 +12,15 @@ from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 
-from ..access import posts_visible_to
-from ..calendar import WEEKDAY_NAMES, CalendarPeriod, calendar_weeks
 from ..forms import MarkPublishedForm, SendAgainForm
-from ..models import PostStatus, ScheduledPost
+from ..models import ScheduledPost
 from ..rules import post_account_review_refusal, post_account_send_again_refusal
-from ..selectors import post_account_history, post_account_with_history, post_calendar_list
+from ..selectors import post_account_history, post_account_with_history
 from ..services.posts import post_account_mark_published, post_account_send_again
 from ..timezones import format_in_zone
 from .actions import POST_ACTIONS
-from .display import platform_badges, retry_state, status_badge
+from .display import retry_state, status_badge
 
 if TYPE_CHECKING:
     from .posts import ScheduledPostAdmin
@@ -138,52 +133,3 @@ def post_review_view(
         "media": model_admin.media,
     }
     return TemplateResponse(request, "admin/calendar_app/scheduledpost/review.html", context)
-
-
-@dataclass(frozen=True)
-class CalendarEntry:
-    post: ScheduledPost
-    time: str
-    url: str
-    platforms: str
-
-
-def post_calendar_view(model_admin: ScheduledPostAdmin, request: HttpRequest) -> HttpResponse:
-    """Posts by day in the viewer's zone: a month (``?month=YYYY-MM``) or a week (``?week=YYYY-Www``)."""
-    if not model_admin.has_view_or_change_permission(request):
-        raise PermissionDenied
-    zone = timezone.get_current_timezone()
-    today = timezone.localdate()
-    try:
-        period = CalendarPeriod.parse(
-            month=request.GET.get("month"), week=request.GET.get("week"), today=today
-        )
-    except ValueError as exc:
-        model_admin.message_user(request, str(exc), messages.ERROR)
-        period = CalendarPeriod.parse(month=None, week=None, today=today)
-    posts = post_calendar_list(
-        start=datetime.combine(period.start, time.min, tzinfo=zone),
-        end=datetime.combine(period.end, time.min, tzinfo=zone),
-        queryset=posts_visible_to(user=request.user),
-    )
-    entries: dict[date, list[CalendarEntry]] = defaultdict(list)
-    for post in posts:
-        local = timezone.localtime(post.scheduled_at, zone)
-        entries[local.date()].append(
-            CalendarEntry(
-                post=post, time=f"{local:%H:%M}", url=change_url(post.pk), platforms=platform_badges(post)
-            )
-        )
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.opts,
-        "title": f"Calendar: {period.title}",
-        "period": period,
-        "weeks": calendar_weeks(period=period, today=today, entries=entries),
-        "week_param": period.week_param_from(today),
-        "weekday_names": WEEKDAY_NAMES,
-        "zone_name": timezone.get_current_timezone_name(),
-        "statuses": [(status.lower(), label) for status, label in PostStatus.choices],
-        "media": model_admin.media,
-    }
-    return TemplateResponse(request, "admin/calendar_app/scheduledpost/calendar.html", context)

@@ -27,11 +27,13 @@ from django.utils import timezone
 from calendar_app.models import PostStatus
 from calendar_app.services.post_input import PostInput, post_input_check
 from calendar_app.services.posts import post_create
+from media_library.models import MediaAsset
 from social.models import Platform, SocialAccount
-from social.platforms import UnknownPlatformError, platform_spec
+from social.platforms import MediaItem, UnknownPlatformError, platform_spec
 
 from ..csv_format import (
     ACCOUNTS,
+    MEDIA_ASSET,
     STATUS,
     TEXT,
     TIME,
@@ -39,6 +41,7 @@ from ..csv_format import (
     AccountDirectory,
     CsvRow,
     RowProblem,
+    asset_ids_named,
     csv_records,
     header_names,
     header_problems,
@@ -63,7 +66,7 @@ COLUMN_OF = {
     "timezone_name": TIMEZONE,
     "local_time": TIME,
     "status": STATUS,
-    "extra_metadata": "",
+    "extra_metadata": MEDIA_ASSET,
     NON_FIELD_ERRORS: "",
 }
 
@@ -190,9 +193,16 @@ def _read_rows(text: str, *, default_timezone: str) -> ImportReport:
         )
     if report.file_problems:
         return report
+    asset_column = header.index(MEDIA_ASSET) if MEDIA_ASSET in header else None
+    asset_ids = (
+        {asset_id for record in records[1:] for asset_id in asset_ids_named(_cell(record, asset_column))}
+        if asset_column is not None
+        else set()
+    )
     directory = AccountDirectory(
         SocialAccount.objects.without_tokens(),
         AccountGroup.objects.prefetch_related("accounts"),
+        MediaAsset.objects.filter(pk__in=asset_ids).only("pk", "kind", "alt_text") if asset_ids else (),
     )
     for number, record in enumerate(records[1:], start=2):
         cells = {
@@ -203,6 +213,10 @@ def _read_rows(text: str, *, default_timezone: str) -> ImportReport:
             row.problem("", f"The row has {len(record)} cells but the header names {len(header)} columns.")
         report.rows.append(PlannedRow(row=row))
     return report
+
+
+def _cell(record: list[str], index: int) -> str:
+    return record[index] if index < len(record) else ""
 
 
 def _mark_known_keys(report: ImportReport) -> None:
@@ -280,9 +294,17 @@ def _post_input(planned: PlannedRow) -> PostInput:
         timezone_name=zone_name,
         local_time=local_time,
         status=PostStatus.DRAFT if held else row.status,
-        media=row.media,
+        media=() if row.media_assets else row.media,
         platform_options=row.platform_options,
+        # Library assets go in the metadata's media list as they are, after the row's URLs (in this order).
+        extra_metadata={"media": [*map(_as_metadata, row.media), *row.media_assets]}
+        if row.media_assets
+        else {},
     )
+
+
+def _as_metadata(item: MediaItem) -> dict[str, str]:
+    return {"url": item.url, "type": item.type, **({"alt_text": item.alt_text} if item.alt_text else {})}
 
 
 def _check_posts(report: ImportReport, *, now: datetime, queued: bool) -> None:

@@ -9,6 +9,7 @@ with accounts it was already sent to is never moved: its time is history.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Collection
 from datetime import datetime
@@ -18,6 +19,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from calendar_app.models import PostStatus, ScheduledPost, ScheduledPostAccount
+from calendar_app.rules import post_reschedule_refusal
+from calendar_app.selectors import post_account_statuses
+from calendar_app.services.post_input import PostInput
 from calendar_app.services.posts import post_is_editable
 
 from ..models import PostingSchedule, QueueEntry
@@ -34,7 +38,7 @@ from ..selectors import (
 )
 from ..slots import SEARCH_DAYS, first_free_slot, minute_of
 from ..wall_clock import utc_now
-from .post_changes import post_reschedule
+from .post_changes import post_reschedule, wall_time_for
 
 Direction = Literal["up", "down"]
 # Tries to make a shuffle differ from the order it started from (two posts: one try in two is the same).
@@ -101,6 +105,26 @@ def queue_next_free_slot(
     )
 
 
+def queue_post_input(
+    *, data: PostInput, post_id: int | None = None, now: datetime | None = None
+) -> tuple[PostInput, PostingSchedule]:
+    """``data`` scheduled at the next slot free for all its accounts, and the schedule of that slot: what
+    "Save and add to queue" checks before it saves (``queue_add`` then takes the slot, under its locks).
+    ValidationError when no schedule covers the accounts or it has no free slot."""
+    schedule = schedule_for_post_accounts(account_ids=data.account_ids)
+    slot = queue_next_free_slot(
+        account_ids=data.account_ids,
+        schedule_id=schedule.pk,
+        after=now,
+        exclude_post_ids=[post_id] if post_id is not None else (),
+    )
+    zone_name, wall = wall_time_for(slot, zone_name=data.timezone_name, fallback_zone_name=schedule.timezone)
+    queued = dataclasses.replace(
+        data, timezone_name=zone_name, local_time=wall, status=PostStatus.SCHEDULED, publish_now=False
+    )
+    return queued, schedule
+
+
 def schedules_lock(
     *, account_ids: Collection[int], schedule_ids: Collection[int] = ()
 ) -> list[PostingSchedule]:
@@ -116,21 +140,11 @@ def _lock_posts(post_ids: Collection[int]) -> dict[int, ScheduledPost]:
 
 
 def refuse_unless_movable(post: ScheduledPost, *, now: datetime) -> None:
-    """A post may get another time only while it is a draft or scheduled, not yet due, nothing sent.
-
-    A draft's time is only a placeholder: a draft whose time has passed may still be queued.
-    """
-    if post.status == PostStatus.PUBLISHING:
-        why = "is being published right now"
-    elif post.status not in (PostStatus.DRAFT, PostStatus.SCHEDULED):
-        why = f"is {post.get_status_display().lower()}"
-    elif post.status == PostStatus.SCHEDULED and post.scheduled_at <= now:
-        why = "is due already"
-    elif not post_is_editable(post=post):
-        why = "has accounts it was already sent to"
-    else:
-        return
-    raise ValidationError(f"{post} {why}, so it keeps its time.", code="not_movable")
+    """A post may get another time only while it is a draft or scheduled, not yet due, nothing sent
+    (calendar_app.rules.post_reschedule_refusal)."""
+    statuses = post_account_statuses(post_id=post.pk)
+    if refusal := post_reschedule_refusal(post=post, account_statuses=statuses, now=now):
+        raise ValidationError(refusal, code="not_movable")
 
 
 def queue_add(*, post_id: int, schedule_id: int | None = None, now: datetime | None = None) -> ScheduledPost:

@@ -8,6 +8,7 @@ account provider speak in.
 from .base.client import (
     BaseClient,
     CannotTell,
+    CountedLink,
     ErrorKind,
     Found,
     InDoubtAttempt,
@@ -17,6 +18,7 @@ from .base.client import (
     PublishPayload,
     PublishResult,
     ReconcileResult,
+    TextCount,
 )
 from .base.oauth import (
     ConnectableAccount,
@@ -43,6 +45,7 @@ __all__ = [
     "BaseClient",
     "CannotTell",
     "ConnectableAccount",
+    "CountedLink",
     "ErrorKind",
     "Found",
     "InDoubtAttempt",
@@ -58,6 +61,7 @@ __all__ = [
     "PublishResult",
     "ReconcileResult",
     "Setting",
+    "TextCount",
     "TokenRefreshError",
     "TokenRevokedError",
     "TokenSet",

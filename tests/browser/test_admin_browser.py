@@ -86,7 +86,7 @@ def test_schedule_a_post_to_two_accounts__fix_the_x_error__see_it_in_list_page_a
     expect(page.locator(".post-accounts-table tbody tr")).to_have_count(2)
     expect(page.locator(".post-accounts-table")).to_contain_text("X (Twitter): @acme")
     expect(page.locator(".post-actions button")).to_have_text(
-        ["Publish now", "Cancel", "Duplicate as a new draft"]
+        ["Publish now", "Add to queue", "Cancel", "Duplicate as a new draft"]
     )
     screenshot(page, "03-scheduled-post-page.png")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time, timedelta
 
 import pytest
@@ -117,3 +118,40 @@ def test_a_recurring_series__skip_one_occurrence_from_its_page(page: Page, plann
     expect(page.locator("button.skip-occurrence")).to_have_count(2)
     screenshot(page, "planning-03-series.png")
     assert ScheduledPost.objects.get(content="Tip 2").status == PostStatus.CANCELLED
+
+
+def test_import_a_csv_whose_bad_rows_are_a_platform_s_limit_and_a_missing_asset__see_each_named(
+    page: Page, planner, tmp_path
+):
+    make_account(planner, platform=Platform.TWITTER, name="@acme")
+    links = " ".join(["https://example.com/spring/collection/2030"] * 13)  # 13 x 23 + 12 = 311 on X
+    path = tmp_path / "may.csv"
+    path.write_text(
+        "text,accounts,time,timezone,media_asset\n"
+        "A good one,x:@acme,2030-05-01 09:00,Europe/Paris,\n"
+        f"{links},x:@acme,2030-05-02 09:00,Europe/Paris,\n"
+        "With a photo,x:@acme,2030-05-03 09:00,Europe/Paris,424242\n"
+    )
+    log_in(page, "planner", PASSWORD)
+    page.goto("/admin/planning/postimport/add/")
+    page.set_input_files("#id_file", str(path))
+    page.click("text=Check the file")
+
+    expect(page.locator("#import-summary")).to_have_text(
+        "Checked 3 rows: 1 to import, 0 already imported, 2 with problems."
+    )
+    problems = page.locator("#import-problems tbody tr")
+    expect(problems).to_have_count(2)
+    expect(problems.nth(0).locator("td")).to_have_text(
+        ["3", "", "X (Twitter)", re.compile(r"^311 characters as X counts them \(links 23")]
+    )
+    expect(problems.nth(1).locator("td")).to_have_text(
+        [
+            "4",
+            "media_asset",
+            "",
+            "No media asset has the id '424242': write the ids shown in the media library, separated by spaces.",
+        ]
+    )
+    screenshot(page, "planning-04-import-platform-and-asset.png")
+    assert not ScheduledPost.objects.exists()

@@ -1,7 +1,7 @@
 import functools
 import itertools
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -24,7 +24,9 @@ from calendar_app.services.posts import (
     post_retry_failed_accounts,
     post_update,
 )
+from planning.services.queue import queue_add
 
+from ..planning.factories import every_day, make_group, make_schedule
 from .factories import make_account, make_post, post_input
 
 
@@ -145,6 +147,7 @@ def accepted_by_the_services(post, staff_user) -> dict[str, bool]:
         "retry_failed_accounts": lambda: post_retry_failed_accounts(post_id=post.pk),
         "cancel_posts": lambda: post_cancel(post_id=post.pk),
         "duplicate_as_draft": lambda: post_duplicate(post_id=post.pk, created_by=staff_user),
+        "add_to_queue": lambda: queue_add(post_id=post.pk),
         "edit": lambda: post_update(post_id=post.pk, data=post_input(account_ids=account_ids)),
         "delete": lambda: post_delete(post_id=post.pk),
     }
@@ -167,6 +170,9 @@ def test_post_actions__the_admin_offers_exactly_what_the_services_accept(client,
             status=post_status,
             scheduled_at=timezone.now() + timedelta(hours=1),
         )
+        # A schedule for the post's accounts: whether it may be queued is then the post's state alone.
+        group = make_group(f"Accounts of post {post.pk}", *(row.account for row in post.post_accounts.all()))
+        make_schedule(group=group, slots=every_day(time(9, 0)))
         offered = offered_on_the_post_page(client, post)
         accepted = accepted_by_the_services(post, staff_user)
         assert offered == accepted, (post_status, mix)

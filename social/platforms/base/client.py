@@ -133,6 +133,34 @@ def media_item_from_metadata(item: Mapping[str, Any]) -> MediaItem:
 
 
 @dataclass(frozen=True)
+class CountedLink:
+    """A link in a counted text: ``TextCount.text[start:end]`` (code points), and what it counts as
+    (``weight``; None: as written)."""
+
+    start: int
+    end: int
+    weight: int | None = None
+
+
+@dataclass(frozen=True)
+class TextCount:
+    """A payload's text as its platform counts it, against the account's limit (None: no limit).
+
+    ``text`` is the text as counted (X counts the NFC form), which ``links`` index into.
+    """
+
+    count: int
+    limit: int | None
+    text: str
+    unit: str = "characters"  # how people should read ``count``: "characters as X counts them"
+    links: tuple[CountedLink, ...] = ()
+
+    @property
+    def over(self) -> bool:
+        return self.limit is not None and self.count > self.limit
+
+
+@dataclass(frozen=True)
 class PublishResult:
     platform_post_id: str
     platform_post_url: str = ""
@@ -231,6 +259,19 @@ class BaseClient:
 
     def validate(self, payload: PublishPayload) -> list[str]:
         raise NotImplementedError
+
+    def text_count(self, payload: PublishPayload) -> TextCount:
+        """The payload's text as this platform counts it, with the account's limit: what ``validate``
+        checks the text's length against. By default, characters (code points) against the spec's
+        ``limits.text_length``; a platform that counts otherwise (weighted, graphemes, links as a fixed
+        length) or whose limit depends on the account overrides it."""
+        return TextCount(
+            count=len(payload.text), limit=platform_spec(self.platform).limits.text_length, text=payload.text
+        )
+
+    def preview_notes(self, payload: PublishPayload) -> list[str]:
+        """What the platform will show with the post that its text and media do not (a link card)."""
+        return []
 
     def publish(self, payload: PublishPayload) -> PublishResult:
         raise NotImplementedError

@@ -25,6 +25,7 @@ from django.conf import settings
 from social.models import Platform
 from social.platforms.base.client import (
     CannotTell,
+    CountedLink,
     ErrorKind,
     Found,
     InDoubtAttempt,
@@ -33,6 +34,7 @@ from social.platforms.base.client import (
     PublishError,
     PublishPayload,
     PublishResult,
+    TextCount,
 )
 from social.platforms.base.http import (
     KIB,
@@ -48,7 +50,7 @@ from social.platforms.base.http import (
 from . import IMAGE_MAX_BYTES, MAX_GRAPHEMES, MAX_TEXT_BYTES
 from .linkcard import LinkCardReader
 from .media import ImageSize, StreamedBody
-from .richtext import facets, first_link, grapheme_count, mentioned_handles, utf8_length
+from .richtext import facets, find_spans, first_link, grapheme_count, mentioned_handles, utf8_length
 from .tid import is_tid, new_tid
 
 logger = logging.getLogger(__name__)
@@ -92,13 +94,34 @@ class BlueskyClient(HttpClient):
 
     # --- Checking ------------------------------------------------------------------------------------
 
+    def text_count(self, payload: PublishPayload) -> TextCount:
+        """Grapheme clusters, links as written (the byte limit is a separate check of ``validate``)."""
+        return TextCount(
+            count=grapheme_count(payload.text),
+            limit=MAX_GRAPHEMES,
+            text=payload.text,
+            unit="characters (graphemes, as Bluesky counts them)",
+            links=tuple(
+                CountedLink(span.start, span.end) for span in find_spans(payload.text) if span.kind == "link"
+            ),
+        )
+
+    def preview_notes(self, payload: PublishPayload) -> list[str]:
+        url = None if payload.media else first_link(payload.text)
+        if url is None:
+            return []
+        return [
+            f"Bluesky shows a link card for {url}: its title, description and image are read from the page "
+            "when the post goes out (no card if the page has none)."
+        ]
+
     def validate(self, payload: PublishPayload) -> list[str]:
         problems = []
         text = payload.text
-        graphemes, size = grapheme_count(text), utf8_length(text)
-        if graphemes > MAX_GRAPHEMES:
+        count, size = self.text_count(payload), utf8_length(text)
+        if count.over:
             problems.append(
-                f"{graphemes} characters (grapheme clusters, as Bluesky counts them), the limit is {MAX_GRAPHEMES}"
+                f"{count.count} characters (grapheme clusters, as Bluesky counts them), the limit is {count.limit}"
             )
         if size is None:
             problems.append("the text holds a character that cannot be encoded (a lone surrogate)")

@@ -26,6 +26,7 @@ from requests_toolbelt import MultipartEncoder
 from social.models import Platform
 from social.platforms.base.client import (
     CannotTell,
+    CountedLink,
     ErrorKind,
     Found,
     InDoubtAttempt,
@@ -34,6 +35,7 @@ from social.platforms.base.client import (
     PublishError,
     PublishPayload,
     PublishResult,
+    TextCount,
 )
 from social.platforms.base.http import (
     KIB,
@@ -50,7 +52,7 @@ from social.platforms.base.text import is_web_url, normalize_text
 from . import VISIBILITY
 from .limits import ServerLimits
 from .server import host_of
-from .text import is_same_status_text, status_length
+from .text import is_same_status_text, status_length, url_spans
 
 VISIBILITIES = VISIBILITY.values()
 LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z]{2,4})?")
@@ -104,6 +106,24 @@ class MastodonClient(HttpClient):
 
     # --- validation --------------------------------------------------------------------------------
 
+    def text_count(self, payload: PublishPayload) -> TextCount:
+        """As the account's server counts (the content warning included, every link its URL weight),
+        against that server's limit, both from its cached instance configuration."""
+        limits = self.server_limits
+        spoiler_text = payload.options.get("spoiler_text") or ""
+        url_weight = limits.characters_reserved_per_url
+        return TextCount(
+            count=status_length(
+                payload.text,
+                spoiler_text=spoiler_text if isinstance(spoiler_text, str) else "",
+                url_weight=url_weight,
+            ),
+            limit=limits.max_characters,
+            text=payload.text,
+            unit="characters as Mastodon counts them",
+            links=tuple(CountedLink(start, end, url_weight) for start, end in url_spans(payload.text)),
+        )
+
     def validate(self, payload: PublishPayload) -> list[str]:
         limits = self.server_limits
         options = payload.options
@@ -111,10 +131,7 @@ class MastodonClient(HttpClient):
         spoiler_text = options.get("spoiler_text") or ""
         if not isinstance(spoiler_text, str):
             problems.append("the content warning (spoiler_text) must be text")
-            spoiler_text = ""
-        length = status_length(
-            payload.text, spoiler_text=spoiler_text, url_weight=limits.characters_reserved_per_url
-        )
+        length = self.text_count(payload).count
         if length > limits.max_characters:
             where = f"on {self._host()}" if self._host() else "here"
             problems.append(

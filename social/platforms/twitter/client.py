@@ -18,6 +18,7 @@ import requests
 from social.models import Platform
 from social.platforms.base.client import (
     CannotTell,
+    CountedLink,
     ErrorKind,
     Found,
     InDoubtAttempt,
@@ -26,6 +27,7 @@ from social.platforms.base.client import (
     PublishError,
     PublishPayload,
     PublishResult,
+    TextCount,
 )
 from social.platforms.base.http import (
     MIB,
@@ -41,6 +43,7 @@ from social.platforms.base.text import normalize_text
 
 from . import MAX_WEIGHTED_LENGTH
 from .twitter_text import LONG_POST_MAX_WEIGHTED_LENGTH, invalid_characters, parse_tweet, url_spans
+from .twitter_text.data import CONFIG_V3
 
 # --- The client ---------------------------------------------------------------------------------------
 
@@ -70,8 +73,21 @@ class TwitterClient(HttpClient):
     def max_weighted_length(self) -> int:
         return LONG_POST_MAX_WEIGHTED_LENGTH if self.account.long_posts else MAX_WEIGHTED_LENGTH
 
+    def text_count(self, payload: PublishPayload) -> TextCount:
+        """Weighted as twitter-text counts (every link 23), against 280 or the account's long-post limit."""
+        limit = self.max_weighted_length
+        return TextCount(
+            count=parse_tweet(payload.text, max_weighted_length=limit).weighted_length,
+            limit=limit,
+            text=unicodedata.normalize("NFC", payload.text),
+            unit="characters as X counts them",
+            links=tuple(
+                CountedLink(start, end, CONFIG_V3.url_length) for start, end in url_spans(payload.text)
+            ),
+        )
+
     def validate(self, payload: PublishPayload) -> list[str]:
-        problems = _text_problems(payload.text, limit=self.max_weighted_length)
+        problems = _text_problems(self.text_count(payload))
         kinds = [item.type for item in payload.media]
         for index, item in enumerate(payload.media, start=1):
             if item.type not in ("image", "gif", "video"):
@@ -295,11 +311,11 @@ def _rate_limit_wait(response: requests.Response) -> float | None:
     return seconds_until_epoch(headers.get("x-rate-limit-reset")) or retry_after_seconds(headers)
 
 
-def _text_problems(text: str, *, limit: int) -> list[str]:
+def _text_problems(count: TextCount) -> list[str]:
     """What X's counting (twitter-text 3.1.0) refuses: over the limit, or characters it does not take."""
     problems = []
-    length = parse_tweet(text, max_weighted_length=limit).weighted_length
-    if length > limit:
+    length, limit = count.count, count.limit
+    if count.over:
         premium = (
             f" ({LONG_POST_MAX_WEIGHTED_LENGTH:,} if the account has X Premium and long posts turned on)"
             if limit < LONG_POST_MAX_WEIGHTED_LENGTH and length <= LONG_POST_MAX_WEIGHTED_LENGTH
@@ -309,7 +325,7 @@ def _text_problems(text: str, *, limit: int) -> list[str]:
             f"{length:,} characters as X counts them (links 23, emoji and wide characters 2), "
             f"the limit is {limit:,}{premium}"
         )
-    if refused := invalid_characters(text):
+    if refused := invalid_characters(count.text):
         codes = ", ".join(f"U+{ord(char):04X}" for char in refused)
         problems.append(
             f"the text contains {codes}, which X refuses (an invisible character, often pasted in "

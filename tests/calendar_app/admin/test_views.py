@@ -124,8 +124,16 @@ def test_post_page__never_shows_a_token(staff_client, staff_user):
 @pytest.mark.parametrize(
     ("post_status", "account_status", "buttons"),
     [
-        (PostStatus.DRAFT, AccountStatus.PENDING, ["Publish now", "Cancel", "Duplicate as a new draft"]),
-        (PostStatus.SCHEDULED, AccountStatus.PENDING, ["Publish now", "Cancel", "Duplicate as a new draft"]),
+        (
+            PostStatus.DRAFT,
+            AccountStatus.PENDING,
+            ["Publish now", "Add to queue", "Cancel", "Duplicate as a new draft"],
+        ),
+        (
+            PostStatus.SCHEDULED,
+            AccountStatus.PENDING,
+            ["Publish now", "Add to queue", "Cancel", "Duplicate as a new draft"],
+        ),
         (PostStatus.PUBLISHING, AccountStatus.PUBLISHING, ["Duplicate as a new draft"]),
         (PostStatus.FAILED, AccountStatus.FAILED, ["Retry failed accounts", "Duplicate as a new draft"]),
         (PostStatus.PUBLISHED, AccountStatus.PUBLISHED, ["Duplicate as a new draft"]),

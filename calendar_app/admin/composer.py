@@ -1,0 +1,165 @@
+"""The post form's composer: a JSON endpoint the form's script asks, as the author types, for each chosen
+platform's count, limit, problems and preview (``services.text_counts``), and the queue's next free slot.
+
+``POST /admin/calendar_app/scheduledpost/text-counts/`` (staff with the add or change permission, the
+admin's CSRF token in ``X-CSRFToken``) with the form's parts as JSON::
+
+    {"content": "...", "account_ids": [1, 2], "media": [{"url": "...", "type": "image", "alt_text": ""}],
+     "platform_options": {"TWITTER": {"content": "..."}}, "metadata": {...the advanced JSON...}}
+
+answers ``{"platforms": [...], "queue": {"slot": "...", "schedule": "..."} | {"problem": "..."}}``; a
+request it cannot read gets a problem-details JSON (RFC 9457) with status 400.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
+
+from planning.services.queue import queue_next_free_slot, schedule_for_post_accounts
+from social.platforms import MediaItem
+
+from ..forms import PLATFORM_OPTION_FIELDS
+from ..models import ScheduledPost
+from ..services.post_input import MEDIA_TYPES, post_metadata_build
+from ..services.text_counts import post_text_counts
+from ..timezones import format_in_zone, timezone_names
+
+if TYPE_CHECKING:
+    from .posts import ScheduledPostAdmin
+
+# A form has a few accounts; a request naming thousands is not a form's.
+MAX_ACCOUNTS = 200
+MAX_BODY_BYTES = 1_000_000
+
+
+class BadComposerRequest(Exception):
+    pass
+
+
+def problem_response(status: int, title: str, detail: str, errors: list[str] | None = None) -> JsonResponse:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    return JsonResponse(body, status=status, content_type="application/problem+json")
+
+
+def composer_context(*, post: ScheduledPost | None) -> dict[str, Any]:
+    """What the post form's template needs for the composer and the "Save and add to queue" button."""
+    return {
+        "composer": {
+            "url": reverse("admin:calendar_app_scheduledpost_text_counts"),
+            "post_id": post.pk if post is not None else None,
+            "option_fields": [
+                {"name": name, "platform": platform, "key": key}
+                for name, platform, key, _field in PLATFORM_OPTION_FIELDS
+            ],
+        },
+        "queue_button": True,
+    }
+
+
+def post_text_counts_view(model_admin: ScheduledPostAdmin, request: HttpRequest) -> JsonResponse:
+    if request.method != "POST":
+        response = problem_response(405, "Method not allowed", "Send the form's parts with POST.")
+        response["Allow"] = "POST"
+        return response
+    if not (model_admin.has_add_permission(request) or model_admin.has_change_permission(request)):
+        raise PermissionDenied
+    try:
+        parts = _read_parts(request)
+        metadata = post_metadata_build(
+            media=parts["media"], platform_options=parts["platform_options"], extra_metadata=parts["metadata"]
+        )
+        counts = post_text_counts(
+            content=parts["content"], metadata=metadata, account_ids=parts["account_ids"]
+        )
+    except BadComposerRequest as exc:
+        return problem_response(400, "Bad request", str(exc))
+    except ValidationError as exc:
+        return problem_response(400, "The post cannot be counted", " ".join(exc.messages), exc.messages)
+    body: dict[str, Any] = {"platforms": [count.as_json() for count in counts]}
+    if parts["queue"]:
+        body["queue"] = _next_slot(parts["account_ids"], post_id=parts["post_id"], zone=parts["timezone"])
+    return JsonResponse(body)
+
+
+def _next_slot(account_ids: list[int], *, post_id: int | None, zone: str) -> dict[str, str]:
+    """Where "Save and add to queue" would put the post now: a preview; saving takes the slot."""
+    try:
+        schedule = schedule_for_post_accounts(account_ids=account_ids)
+        slot = queue_next_free_slot(
+            account_ids=account_ids, schedule_id=schedule.pk, exclude_post_ids=[post_id] if post_id else []
+        )
+    except ValidationError as exc:
+        return {"problem": " ".join(exc.messages)}
+    shown_in = zone if zone in timezone_names() else schedule.timezone
+    return {"slot": format_in_zone(slot, shown_in), "schedule": str(schedule)}
+
+
+def _read_parts(request: HttpRequest) -> dict[str, Any]:
+    if len(request.body) > MAX_BODY_BYTES:
+        raise BadComposerRequest(f"The request has more than {MAX_BODY_BYTES:,} bytes.")
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        raise BadComposerRequest("The request body is not JSON.") from None
+    if not isinstance(body, Mapping):
+        raise BadComposerRequest("Send a JSON object.")
+    content = body.get("content", "")
+    if not isinstance(content, str):
+        raise BadComposerRequest('"content" must be text.')
+    account_ids = body.get("account_ids", [])
+    if not isinstance(account_ids, list) or not all(
+        isinstance(value, int) and not isinstance(value, bool) for value in account_ids
+    ):
+        raise BadComposerRequest('"account_ids" must be a list of account ids.')
+    if len(account_ids) > MAX_ACCOUNTS:
+        raise BadComposerRequest(f"At most {MAX_ACCOUNTS} accounts are counted at once.")
+    post_id = body.get("post_id")
+    if post_id is not None and (not isinstance(post_id, int) or isinstance(post_id, bool)):
+        raise BadComposerRequest('"post_id" must be a post id.')
+    timezone_name = body.get("timezone", "")
+    metadata = body.get("metadata") or {}
+    if not isinstance(metadata, Mapping):
+        raise BadComposerRequest('"metadata" must be a JSON object.')
+    return {
+        "content": content,
+        "account_ids": list(dict.fromkeys(account_ids)),
+        "media": _read_media(body.get("media", [])),
+        "platform_options": _read_platform_options(body.get("platform_options", {})),
+        "metadata": metadata,
+        "queue": bool(body.get("queue")),
+        "post_id": post_id,
+        "timezone": timezone_name if isinstance(timezone_name, str) else "",
+    }
+
+
+def _read_media(media: Any) -> list[MediaItem]:
+    if not isinstance(media, list):
+        raise BadComposerRequest('"media" must be a list.')
+    items = []
+    for item in media:
+        if not isinstance(item, Mapping) or not all(
+            isinstance(item.get(key, ""), str) for key in ("url", "type", "alt_text")
+        ):
+            raise BadComposerRequest('Each "media" item is {"url", "type", "alt_text"}, each text.')
+        kind = item.get("type") or "image"
+        if kind not in MEDIA_TYPES:
+            raise BadComposerRequest(f"A media type is one of {', '.join(MEDIA_TYPES)}.")
+        items.append(MediaItem(url=item.get("url", ""), type=kind, alt_text=item.get("alt_text", "")))
+    return items
+
+
+def _read_platform_options(options: Any) -> dict[str, dict[str, str]]:
+    if not isinstance(options, Mapping) or not all(
+        isinstance(values, Mapping) and all(isinstance(value, str) for value in values.values())
+        for values in options.values()
+    ):
+        raise BadComposerRequest('"platform_options" must be {"PLATFORM": {"option": "text"}}.')
+    return {str(platform): dict(values) for platform, values in options.items()}
