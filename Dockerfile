@@ -5,10 +5,14 @@ WORKDIR /app
 # ffprobe and ffmpeg describe videos and make their thumbnails in the media library.
 RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./
+# Every top-level package of the project (pyproject's packages; tests/test_packaging.py keeps them in step).
 COPY config ./config
 COPY social ./social
 COPY calendar_app ./calendar_app
 COPY media_library ./media_library
+COPY notifications ./notifications
+COPY planning ./planning
+COPY api ./api
 COPY manage.py ./
 RUN pip install --no-cache-dir . \
  && SECRET_KEY=build-only-collectstatic-key-not-used-at-run-time-0123456789 \
