@@ -6,6 +6,8 @@ account provider speak in.
 """
 
 from .base.client import (
+    LIMIT_ACCOUNT,
+    LIMIT_APP,
     BaseClient,
     CannotTell,
     ErrorKind,
@@ -17,6 +19,8 @@ from .base.client import (
     PublishPayload,
     PublishResult,
     ReconcileResult,
+    StillProcessing,
+    client_resumes,
 )
 from .base.oauth import (
     ConnectableAccount,
@@ -26,6 +30,7 @@ from .base.oauth import (
     TokenRevokedError,
     TokenSet,
 )
+from .quotas import account_quota_rules
 from .registry import (
     UnknownOAuthProviderError,
     UnknownPlatformError,
@@ -37,9 +42,11 @@ from .registry import (
     platform_specs,
     validation_problems,
 )
-from .spec import OptionField, PlatformLimits, PlatformSpec, Setting
+from .spec import OptionField, PlatformLimits, PlatformSpec, QuotaRule, Setting
 
 __all__ = [
+    "LIMIT_ACCOUNT",
+    "LIMIT_APP",
     "BaseClient",
     "CannotTell",
     "ConnectableAccount",
@@ -56,15 +63,19 @@ __all__ = [
     "PublishError",
     "PublishPayload",
     "PublishResult",
+    "QuotaRule",
     "ReconcileResult",
     "Setting",
+    "StillProcessing",
     "TokenRefreshError",
     "TokenRevokedError",
     "TokenSet",
     "UnknownOAuthProviderError",
     "UnknownPlatformError",
     "account_facts_refresh",
+    "account_quota_rules",
     "client_for",
+    "client_resumes",
     "get_provider",
     "oauth_providers",
     "platform_spec",

@@ -1,9 +1,19 @@
 """Instagram business accounts: a media container, then ``media_publish``, through the Graph API; the
 account is the one linked to a Page picked after Facebook Login."""
 
-from social.platforms.spec import OptionField, PlatformLimits, PlatformSpec, Setting, oauth_app_settings
+from social.platforms.spec import (
+    OptionField,
+    PlatformLimits,
+    PlatformSpec,
+    QuotaRule,
+    Setting,
+    oauth_app_settings,
+)
 
 MAX_CAPTION_LENGTH = 2_200
+# What GET /{ig-user}/content_publishing_limit last said of the account (``extra``): its ``config``
+# (``quota_total``, ``quota_duration``) and ``quota_usage``, with when it was read.
+PUBLISHING_LIMIT = "publishing_limit"
 
 SPEC = PlatformSpec(
     platform="INSTAGRAM",
@@ -26,5 +36,18 @@ SPEC = PlatformSpec(
             "{FACEBOOK_CLIENT_SECRET}",
         ),
     ),
-    limits=PlatformLimits(text_length=MAX_CAPTION_LENGTH),
+    limits=PlatformLimits(
+        text_length=MAX_CAPTION_LENGTH,
+        # 50 published posts per moving 24 hours per account, enforced on media_publish; the account's own
+        # figure, when read, replaces 50.
+        quotas=(
+            QuotaRule(
+                50,
+                window_seconds=24 * 3600,
+                limit_setting=PUBLISHING_LIMIT,
+                source="https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/content_publishing_limit",
+            ),
+        ),
+    ),
+    account_refresh="social.platforms.instagram.limits.instagram_account_refresh_publishing_limit",
 )

@@ -1,9 +1,17 @@
 """X (Twitter): posts through the X API v2, accounts connected by OAuth 2.0 with PKCE."""
 
-from social.platforms.spec import OptionField, PlatformLimits, PlatformSpec, Setting, oauth_app_settings
+from social.platforms.spec import (
+    OptionField,
+    PlatformLimits,
+    PlatformSpec,
+    QuotaRule,
+    Setting,
+    oauth_app_settings,
+)
 
 # Characters as X weighs them (links 23, emoji and wide characters 2).
 MAX_WEIGHTED_LENGTH = 280
+RATE_LIMITS = "https://docs.x.com/x-api/fundamentals/rate-limits"
 
 SPEC = PlatformSpec(
     platform="TWITTER",
@@ -21,5 +29,12 @@ SPEC = PlatformSpec(
             "https://api.x.com/2/oauth2/token",
         ),
     ),
-    limits=PlatformLimits(text_length=MAX_WEIGHTED_LENGTH),
+    limits=PlatformLimits(
+        text_length=MAX_WEIGHTED_LENGTH,
+        quotas=(
+            # POST /2/tweets: 100 per 15 minutes per user, 10,000 per 24 hours per app.
+            QuotaRule(100, window_seconds=15 * 60, source=RATE_LIMITS),
+            QuotaRule(10_000, window_seconds=24 * 3600, per_app=True, source=RATE_LIMITS),
+        ),
+    ),
 )

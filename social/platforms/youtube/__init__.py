@@ -1,11 +1,20 @@
 """YouTube: a resumable ``videos.insert`` streamed from the video's URL; the channel connected by Google
 OAuth with offline access."""
 
-from social.platforms.spec import OptionField, PlatformLimits, PlatformSpec, Setting, oauth_app_settings
+from social.platforms.spec import (
+    OptionField,
+    PlatformLimits,
+    PlatformSpec,
+    QuotaRule,
+    Setting,
+    oauth_app_settings,
+)
 
 # The post's text is the video's description.
 MAX_DESCRIPTION_LENGTH = 5_000
 MAX_TITLE_LENGTH = 100
+# YouTube's daily quotas reset at midnight Pacific time.
+QUOTA_ZONE = "America/Los_Angeles"
 # The video's ``status.privacyStatus``; the first is the default.
 PRIVACY_STATUS = OptionField(
     "privacy_status",
@@ -35,5 +44,16 @@ SPEC = PlatformSpec(
             "https://oauth2.googleapis.com/token",
         ),
     ),
-    limits=PlatformLimits(text_length=MAX_DESCRIPTION_LENGTH),
+    limits=PlatformLimits(
+        text_length=MAX_DESCRIPTION_LENGTH,
+        # videos.insert has its own bucket: 100 calls per day per API project, reset at midnight Pacific.
+        quotas=(
+            QuotaRule(
+                100,
+                per_app=True,
+                daily_reset_zone=QUOTA_ZONE,
+                source="https://developers.google.com/youtube/v3/determine_quota_cost",
+            ),
+        ),
+    ),
 )

@@ -40,7 +40,7 @@ from social.platforms.base.http import (
 )
 from social.platforms.base.text import is_web_url
 
-from . import MAX_DESCRIPTION_LENGTH, MAX_TITLE_LENGTH, PRIVACY_STATUS
+from . import MAX_DESCRIPTION_LENGTH, MAX_TITLE_LENGTH, PRIVACY_STATUS, QUOTA_ZONE
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ PRIVACY_STATUSES = PRIVACY_STATUS.values()
 CHUNK_UNIT = 256 * KIB
 RESUME_INCOMPLETE = 308
 SESSION_GONE = (404, 410)  # an upload session that expired or was cancelled
-PACIFIC = ZoneInfo("America/Los_Angeles")
+PACIFIC = ZoneInfo(QUOTA_ZONE)
 RETRY_LATER_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "backendError"})
 AUTH_REASONS = frozenset({"authError", "invalidCredentials", "unauthorized"})
 _RANGE = re.compile(r"bytes=0-(\d+)")
