@@ -125,6 +125,7 @@ def test_threads__every_worker_closes_its_connection(
 
 def test_race__overlapping_runs_in_threads_send_each_account_once(user, make_account, settings):
     settings.PUBLISH_RETRY_BASE_SECONDS = 0  # retries are due at once, so overlapping runs race for them too
+    settings.PUBLISH_QUOTAS = False  # 240 posts to one X account: over X's quota (test_quotas.py races it)
     accounts = [make_account("TWITTER"), make_account("FACEBOOK"), make_account("LINKEDIN")]
     posts = make_backlog(user, posts=240, accounts=accounts)
     platform = FakePlatform(latency=0.002)
@@ -160,7 +161,12 @@ def test_race__overlapping_runs_in_processes_send_each_account_once(user, make_a
     accounts = [make_account("TWITTER"), make_account("FACEBOOK"), make_account("LINKEDIN")]
     posts = make_backlog(user, posts=240, accounts=accounts)
     sends_file = tmp_path / "sends.log"
-    env = subprocess_env(FAKE_SENDS_FILE=str(sends_file), FAKE_LATENCY="0.002", RACE_CONCURRENCY="8")
+    env = subprocess_env(
+        FAKE_SENDS_FILE=str(sends_file),
+        FAKE_LATENCY="0.002",
+        RACE_CONCURRENCY="8",
+        PUBLISH_QUOTAS="false",  # 240 posts to one X account: over X's quota (test_quotas.py races it)
+    )
     results = run_together(
         "tests.calendar_app.publisher.race_process", count=4, env=env, barrier=tmp_path / "barrier"
     )
