@@ -21,6 +21,11 @@ PRIVACY_STATUS = OptionField(
     "YouTube privacy",
     choices=(("public", "Public"), ("unlisted", "Unlisted"), ("private", "Private")),
 )
+# Upload ahead, public later: the upload starts at the post's time and YouTube makes the video public at
+# this time (``status.publishAt``), so a large video is live at its time, not an upload later.
+PUBLISH_AT = OptionField(
+    "publish_at", "YouTube public at (ISO time with its offset, e.g. 2026-03-03T18:00+01:00)"
+)
 
 SPEC = PlatformSpec(
     platform="YOUTUBE",
@@ -35,6 +40,7 @@ SPEC = PlatformSpec(
         OptionField("title", "YouTube title"),
         OptionField("content", "YouTube description", multiline=True),
         PRIVACY_STATUS,
+        PUBLISH_AT,
     ),
     settings=(
         Setting("API_URL", "https://www.googleapis.com"),
