@@ -191,6 +191,8 @@ class ScheduledPostAdmin(admin.ModelAdmin):
             )
         if form.post_input.publish_now:
             self.message_user(request, f"{post} goes out with the next publisher run (within a minute).")
+        for warning in form.post_check.warnings:
+            self.message_user(request, warning, messages.WARNING)
 
     def save_related(self, request, form, formsets, change):
         """The service already set the post's accounts; the form itself has no relations to save."""
