@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from calendar_app.models import (
@@ -252,3 +253,26 @@ def test_processing__a_resume_whose_answer_is_lost_is_reconciled_at_once(platfor
     assert post.status == PostStatus.PUBLISHED
     assert platform.texts_sent_to(instagram) == [post.content]
     assert [account_id for account_id, _ in platform.reconciles] == [instagram.pk]
+
+
+# A resumed post costs its recovery (4) and load (3 + the last-call lookup 1), the resume's start and its
+# result (1 each on PostgreSQL; elsewhere a savepoint, the two writes and the release: 4 each), and its
+# finalize (1).
+QUERIES_PER_RESUMED_POST = 4 + 4 + 2 * {"postgresql": 1}.get(connection.vendor, 4) + 1
+QUERIES_PER_RUN = 10
+
+
+def test_processing__a_resumed_post_costs_a_fixed_number_of_queries(
+    platform, make_account, make_post, django_assert_max_num_queries
+):
+    accounts = [make_account("INSTAGRAM") for _ in range(6)]
+    posts = [make_post(account) for account in accounts]
+    for account in accounts:
+        platform.will(account, processing(CONTAINER))
+    run()
+    ScheduledPost.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+
+    with django_assert_max_num_queries(QUERIES_PER_RUN + len(posts) * QUERIES_PER_RESUMED_POST):
+        summary = run()
+
+    assert summary.recovered == summary.succeeded == len(posts)

@@ -227,3 +227,28 @@ def test_quota__overlapping_runs_together_never_exceed_an_accounts_limit(user, m
     assert statuses.count(PostStatus.SCHEDULED) == 30
     assert QuotaSlot.objects.filter(account=x).count() == 100
     assert not ScheduledPost.objects.filter(retry_count__gt=0).exists()
+
+
+# With concurrency 1 each post is claimed alone. A deferred post costs its claim (4) and load (3), its
+# start (the scopes' lock, the count, the frees-at lookup of the full window; a savepoint and its release
+# in tests: 5; no mark, no slot), its deferral's write (2 on PostgreSQL, elsewhere a savepoint, the write
+# and the release: 3) and its finalize (1); a run costs what test_run.py counts (10).
+QUERIES_PER_DEFERRED_POST = 4 + 3 + 5 + {"postgresql": 1}.get(connection.vendor, 3) + 1
+QUERIES_PER_RUN = 10
+
+
+def test_quota__a_deferred_post_costs_a_fixed_number_of_queries(
+    fake_platform, make_account, make_post, django_assert_max_num_queries
+):
+    x = make_account("TWITTER")
+    fill(x, 100)
+    for posts in (5, 20):
+        ScheduledPost.objects.update(next_attempt_at=None)
+        for _ in range(posts):
+            make_post(x)
+        with django_assert_max_num_queries(
+            QUERIES_PER_RUN + ScheduledPost.objects.count() * QUERIES_PER_DEFERRED_POST
+        ):
+            summary = run()
+        assert summary.deferred == ScheduledPost.objects.count()
+    assert fake_platform.calls == []
