@@ -165,7 +165,9 @@ class CallWrites:
             )
         )
 
-    def _end_before_call(self, verdict: Verdict, kind: str, message: str) -> None:
+    def _end_before_call(
+        self, verdict: Verdict, kind: str, message: str, *, wait: float | None = None
+    ) -> None:
         """An outcome known without calling the platform: no attempt row, the account was never sent."""
         if self.context.stopping():
             raise NotStarted
@@ -178,6 +180,7 @@ class CallWrites:
                 from_status=AccountStatus.PENDING,
                 kind=kind,
                 message=self._safe(message),
+                wait=wait,
             )
         )
 
@@ -211,20 +214,7 @@ class CallWrites:
 
     def _record_deferral(self, deferral: Deferral) -> None:
         """Over a quota: no call, no attempt; the account waits PENDING with the reason."""
-        self.context.recorder.record(
-            Result(
-                post=self.post,
-                target=self.target,
-                verdict=Verdict.DEFERRED,
-                attempt=None,
-                from_status=AccountStatus.PENDING,
-                kind=ErrorKind.QUOTA,
-                message=self._safe(deferral.message),
-                wait=deferral.seconds,
-            )
-        )
-
-    # --- helpers ------------------------------------------------------------------------------------
+        self._end_before_call(Verdict.DEFERRED, ErrorKind.QUOTA, deferral.message, wait=deferral.seconds)
 
     def _client(self, account: SocialAccount) -> BaseClient:
         # Inside the run's pool the worker's session, so calls reuse its connections (workers.py).

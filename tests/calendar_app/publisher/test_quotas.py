@@ -3,8 +3,6 @@ retry round; overlapping runs together never exceed a limit; a call that made no
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,11 +19,10 @@ from calendar_app.models import (
     QuotaSlot,
     ScheduledPost,
 )
-from calendar_app.publisher import publish_due_posts
 from social.platforms import CannotTell, NotFound
 from tests.fakes import FakePlatform, created_then_lost, fail, lost_before_creating
 
-from .helpers import make_due_again, post_account, run
+from .helpers import make_due_again, post_account, run, runs_at_once
 
 
 def fill(account, count: int, *, ago: timedelta = timedelta(minutes=5)) -> None:
@@ -208,17 +205,9 @@ def test_quota__overlapping_runs_together_never_exceed_an_accounts_limit(user, m
     fill(x, 90)
     posts = [make_post(x) for _ in range(40)]
     platform = FakePlatform(latency=0.002)
-    start = threading.Barrier(4)
 
-    def one_run(_):
-        start.wait()
-        try:
-            return publish_due_posts(concurrency=8)
-        finally:
-            connection.close()
-
-    with platform.registered(), ThreadPoolExecutor(max_workers=4) as runs:
-        summaries = list(runs.map(one_run, range(4)))
+    with platform.registered():
+        summaries = runs_at_once(4, concurrency=8)
 
     assert len(platform.sends) == 10, "90 made before, 10 more fit in X's 100 per 15 minutes"
     assert sum(s.claimed for s in summaries) == 40 and sum(1 for s in summaries if s.claimed) >= 2

@@ -10,7 +10,6 @@ import json
 import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from social.models import SocialAccount
 from tests.fakes import FakePlatform, created_then_lost, fail, lost_before_creating, ok, slow
 from tests.subprocesses import subprocess_env
 
+from .helpers import runs_at_once
 from .processes import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -132,17 +132,8 @@ def test_race__overlapping_runs_in_threads_send_each_account_once(user, make_acc
     # A few calls go wrong on the way: the answer is lost after the post was made, or before; a 503.
     platform.will(accounts[0], created_then_lost, ok, created_then_lost)
     platform.will(accounts[1], lost_before_creating, fail("TRANSIENT", "503"), lost_before_creating)
-    start = threading.Barrier(4)
-
-    def one_run(_):
-        start.wait()
-        try:
-            return publish_due_posts(concurrency=8)
-        finally:
-            connection.close()
-
-    with platform.registered(), ThreadPoolExecutor(max_workers=4) as runs:
-        summaries = list(runs.map(one_run, range(4)))
+    with platform.registered():
+        summaries = runs_at_once(4, concurrency=8)
         leftovers = publish_due_posts(concurrency=4)  # retries that came due after the racing runs stopped
 
     sends = Counter((send.account_id, send.text) for send in platform.sends)
