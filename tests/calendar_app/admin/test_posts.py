@@ -291,6 +291,16 @@ def test_changelist__shows_status_time_in_authors_zone_platforms_and_retry_state
     )
 
 
+def test_changelist__a_post_handed_on_while_processing_shows_when_it_is_checked(staff_client, staff_user):
+    check_at = timezone.now().astimezone(NEW_YORK).replace(hour=23, minute=58)
+    post = make_post(
+        staff_user, accounts={make_account(staff_user): AccountStatus.PUBLISHING}, tz="America/New_York"
+    )
+    ScheduledPost.objects.filter(pk=post.pk).update(status=PostStatus.PUBLISHING, lease_expires_at=check_at)
+
+    assert "still processing, checked again at 23:58<" in staff_client.get(LIST).content.decode()
+
+
 def test_changelist__a_retry_on_another_day_shows_its_date(staff_client, staff_user):
     in_two_days = (timezone.now().astimezone(NEW_YORK) + timedelta(days=2)).replace(hour=14, minute=5)
     make_post(
