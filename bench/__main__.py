@@ -170,6 +170,9 @@ def configure_django(url: str) -> dict[str, str]:
         DATABASE_URL=url,
         ENCRYPTION_KEY=secrets.token_hex(32),
         PYTHONUNBUFFERED="1",
+        # Thousands of posts to one account per platform: far over the platforms' posting quotas, which
+        # the simulation does not enforce; the engine is measured without them.
+        PUBLISH_QUOTAS="false",
     )
     os.environ.update(
         {
@@ -180,6 +183,7 @@ def configure_django(url: str) -> dict[str, str]:
                 "DJANGO_READ_DOT_ENV",
                 "DATABASE_URL",
                 "ENCRYPTION_KEY",
+                "PUBLISH_QUOTAS",
             )
         }
     )

@@ -31,6 +31,8 @@ from calendar_app.models import (
     AttemptAction,
     PostStatus,
     PublishAttempt,
+    QuotaScope,
+    QuotaSlot,
     ScheduledPost,
     ScheduledPostAccount,
 )
@@ -189,7 +191,15 @@ class Bench:
 
 def wipe_publishing_tables() -> None:
     tables = [
-        model._meta.db_table for model in (PublishAttempt, ScheduledPostAccount, ScheduledPost, SocialAccount)
+        model._meta.db_table
+        for model in (
+            QuotaSlot,
+            QuotaScope,
+            PublishAttempt,
+            ScheduledPostAccount,
+            ScheduledPost,
+            SocialAccount,
+        )
     ]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

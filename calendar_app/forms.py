@@ -282,7 +282,7 @@ class ScheduledPostForm(MediaAndPlatformFields, forms.ModelForm):
                 self.add_error("social_accounts", exc)
                 return cleaned
         self.post_check = post_input_check(
-            data=self.post_input, post=self.instance if self.instance.pk else None
+            data=self.post_input, post=self.instance if self.instance.pk else None, quota_warnings=True
         )
         for key, messages in self.post_check.errors.items():
             self.add_error(ERROR_FIELDS.get(key), messages)

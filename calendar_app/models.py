@@ -16,6 +16,8 @@ __all__ = [
     "PostStatus",
     "PublishAttempt",
     "PublisherRun",
+    "QuotaScope",
+    "QuotaSlot",
     "ScheduledPost",
     "ScheduledPostAccount",
 ]
@@ -49,6 +51,8 @@ class ErrorKind(models.TextChoices):
     INVALID = PlatformErrorKind.INVALID.value, PlatformErrorKind.INVALID.label
     UNKNOWN = PlatformErrorKind.UNKNOWN.value, PlatformErrorKind.UNKNOWN.label
     MISSED = "MISSED", "Missed"
+    # Not a failure: the account is PENDING, deferred until the platform's posting limit frees (no call made).
+    QUOTA = "QUOTA", "Over quota (deferred)"
 
 
 class AttemptOutcome(models.TextChoices):
@@ -58,6 +62,8 @@ class AttemptOutcome(models.TextChoices):
     # Outcomes of a reconciliation of an UNKNOWN call.
     NOT_FOUND = "NOT_FOUND", "Confirmed not published"
     CANNOT_TELL = "CANNOT_TELL", "Cannot tell"
+    # The platform is still processing what the call sent; a later run goes on from there.
+    PROCESSING = "PROCESSING", "Still processing"
 
 
 class AttemptAction(models.TextChoices):
@@ -132,6 +138,9 @@ class ScheduledPostAccount(models.Model):
     # What a client saved before a risky step (an Instagram container id, a YouTube upload session)
     # so that an unknown outcome can be reconciled. Never a secret.
     publish_state = models.JSONField(default=dict, blank=True)
+    # Set while the account is PUBLISHING because the platform is still processing what was sent (its
+    # last call ended "still processing"): since when. A later run resumes it; null otherwise.
+    processing_since = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ScheduledPostAccountQuerySet.as_manager()
@@ -221,3 +230,40 @@ class PublisherRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_trigger_display()} run on {self.host} (pid {self.pid}) at {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+class QuotaSlot(models.Model):
+    """One post counted against its platform's posting quotas: reserved when the call starts (so overlapping
+    runs never exceed a quota together), kept when the post was (or may have been) made, deleted when the call
+    made nothing. Counted per account and per platform over each quota's window."""
+
+    account = models.ForeignKey(SocialAccount, on_delete=models.CASCADE, related_name="+")
+    platform = models.CharField(max_length=16)
+    # The post's account entry it was taken for; kept (null) if that row goes, since the post went out.
+    post_account = models.ForeignKey(
+        ScheduledPostAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    taken_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account", "taken_at"], name="quota_slot_account_idx"),
+            models.Index(fields=["platform", "taken_at"], name="quota_slot_platform_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform} account {self.account_id} at {self.taken_at:%Y-%m-%d %H:%M:%S}"
+
+
+class QuotaScope(models.Model):
+    """What one quota counts ("account:<id>" or "app:<PLATFORM>"): the row starting calls lock, so that the
+    count and the reservation of a slot are one decision, and the time until which the platform said no more
+    posts are taken (a 429 with its reset time)."""
+
+    key = models.CharField(max_length=64, unique=True)
+    blocked_until = models.DateTimeField(null=True, blank=True)
+    blocked_reason = models.CharField(max_length=500, blank=True)
+    locked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.key

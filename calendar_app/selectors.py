@@ -8,6 +8,7 @@ from uuid import UUID
 
 from django.db.models import (
     BooleanField,
+    Count,
     DateTimeField,
     Exists,
     ExpressionWrapper,
@@ -24,6 +25,7 @@ from django.db.models.functions import Coalesce, Now
 from .models import (
     AccountStatus,
     AttemptAction,
+    AttemptOutcome,
     PostStatus,
     PublishAttempt,
     ScheduledPost,
@@ -47,14 +49,17 @@ def post_expired_lease_queryset() -> QuerySet[ScheduledPost]:
 def _with_due_state(
     queryset: QuerySet[ScheduledPost], *, missed_after_seconds: float
 ) -> QuerySet[ScheduledPost]:
-    """Annotate ``due_at`` and ``is_missed`` (due longer ago than ``missed_after_seconds``, on the database's
-    clock), the longest-waiting first."""
+    """Annotate ``due_at``, ``is_missed`` (due longer ago than ``missed_after_seconds``, on the database's
+    clock) and ``waits`` (its retry time has not come), the longest-waiting first."""
     missed_before = ExpressionWrapper(
         Now() - timedelta(seconds=missed_after_seconds), output_field=DateTimeField()
     )
     return (
         queryset.annotate(due_at=Coalesce(F("next_attempt_at"), F("scheduled_at")))
         .annotate(is_missed=ExpressionWrapper(Q(due_at__lt=missed_before), output_field=BooleanField()))
+        # A post recovered to check an account still processing may have pending accounts whose own time
+        # (a retry, a quota's window) has not come yet.
+        .annotate(waits=ExpressionWrapper(Q(next_attempt_at__gt=Now()), output_field=BooleanField()))
         .order_by("due_at", "id")
     )
 
@@ -97,15 +102,21 @@ def post_accounts_for_publishing(
     return queryset.order_by("post_id", "id")
 
 
-def post_accounts_last_call_started(*, post_account_ids: Collection[int]) -> dict[int, datetime]:
-    """When the latest publish call of each account started: the time an in-doubt call is looked up by."""
+def post_accounts_last_call_started(
+    *, post_account_ids: Collection[int]
+) -> dict[int, tuple[datetime | None, bool]]:
+    """Per account: when its latest publish call started (the time an in-doubt or resumed call is looked up
+    by), and whether a call of it is still open (a run died before it answered)."""
     rows = (
-        PublishAttempt.objects.filter(post_account_id__in=post_account_ids, action=AttemptAction.PUBLISH)
+        PublishAttempt.objects.filter(post_account_id__in=post_account_ids)
         .values("post_account_id")
-        .annotate(started_at=Max("started_at"))
+        .annotate(
+            started_at=Max("started_at", filter=Q(action=AttemptAction.PUBLISH)),
+            open_calls=Count("id", filter=Q(outcome=AttemptOutcome.IN_PROGRESS)),
+        )
         .order_by()
     )
-    return {row["post_account_id"]: row["started_at"] for row in rows}
+    return {row["post_account_id"]: (row["started_at"], row["open_calls"] > 0) for row in rows}
 
 
 def post_due_queryset(*, now: datetime | Expression | None = None) -> QuerySet[ScheduledPost]:

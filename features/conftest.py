@@ -28,7 +28,15 @@ from django.utils import timezone
 from pytest_bdd import given, parsers, then, when
 
 from bench.simulation import HoldCall, Refresh, Refuse
-from calendar_app.models import AccountStatus, PostStatus, PublishAttempt, ScheduledPost, ScheduledPostAccount
+from calendar_app.models import (
+    AccountStatus,
+    PostStatus,
+    PublishAttempt,
+    QuotaScope,
+    QuotaSlot,
+    ScheduledPost,
+    ScheduledPostAccount,
+)
 from social.models import Platform, SocialAccount, SocialAccountStatus
 
 from .admin_page import PostPage, read_post_page
@@ -349,9 +357,16 @@ def _(settings) -> None:
 
 
 def make_retries_due() -> int:
-    return ScheduledPost.objects.filter(status=PostStatus.SCHEDULED, next_attempt_at__isnull=False).update(
-        next_attempt_at=timezone.now() - timedelta(seconds=1)
-    )
+    """Time moves on to the planned retries: the platforms' quota windows and blocks grow that much older."""
+    waiting = ScheduledPost.objects.filter(status=PostStatus.SCHEDULED, next_attempt_at__isnull=False)
+    latest = max(waiting.values_list("next_attempt_at", flat=True), default=None)
+    if latest is not None and latest > timezone.now():
+        delta = latest - timezone.now() + timedelta(seconds=1)
+        QuotaSlot.objects.update(taken_at=F("taken_at") - delta)
+        QuotaScope.objects.filter(blocked_until__isnull=False).update(
+            blocked_until=F("blocked_until") - delta
+        )
+    return waiting.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
 
 
 @when("the planned retry is due")
@@ -359,14 +374,21 @@ def _() -> None:
     assert make_retries_due(), "no retry was planned"
 
 
-@when(parsers.re(r"(?P<minutes>\d+) (?:more )?minutes pass$"), converters={"minutes": int})
-def _(minutes: int) -> None:
-    """Time moves on for the posts: everything they wait for comes that much closer."""
-    delta = timedelta(minutes=minutes)
+@when(parsers.re(r"(?P<count>\d+) (?:more )?(?P<unit>minute|hour)s? pass(?:es)?$"), converters={"count": int})
+def _(count: int, unit: str) -> None:
+    """Time moves on for the posts: everything they wait for comes that much closer, and what the
+    platforms' quotas counted grows that much older."""
+    delta = timedelta(**{f"{unit}s": count})
     ScheduledPost.objects.update(scheduled_at=F("scheduled_at") - delta)
     ScheduledPost.objects.filter(next_attempt_at__isnull=False).update(
         next_attempt_at=F("next_attempt_at") - delta
     )
+    # A post handed on to a later run (still processing) is checked when its released lease ends.
+    ScheduledPost.objects.filter(lease_token__isnull=True, lease_expires_at__isnull=False).update(
+        lease_expires_at=F("lease_expires_at") - delta
+    )
+    QuotaSlot.objects.update(taken_at=F("taken_at") - delta)
+    QuotaScope.objects.filter(blocked_until__isnull=False).update(blocked_until=F("blocked_until") - delta)
 
 
 # --- running the publisher -----------------------------------------------------------------------------
@@ -507,6 +529,12 @@ def _(name: str, label: str, kind: str, words: str, story: Story) -> None:
     _, status, link, error, *_ = story.page.account_row(name)
     assert status.text == label and not link.links
     assert error.text.startswith(kind) and words in error.text
+
+
+@then(parsers.parse('the page shows "{name}" as "{label}" noting "{words}"'))
+def _(name: str, label: str, words: str, story: Story) -> None:
+    _, status, _, note, *_ = story.page.account_row(name)
+    assert status.text == label and words in note.text, (status.text, note.text)
 
 
 @then(parsers.parse("the history lists {count:d} platform calls"))

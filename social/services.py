@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -163,6 +164,22 @@ def social_account_mark_needs_reconnect(*, account_id: int, rejected_access_toke
         if account.access_token != rejected_access_token:
             return False
         return _needs_reconnect(account, reason="the platform refused its freshly refreshed token")
+
+
+def social_account_extra_set(*, account: SocialAccount, key: str, value: Any) -> None:
+    """Set one entry of the account's ``extra`` (a fact read from its platform), merged into the row's
+    current ``extra`` under the row's lock, so a concurrent reconnect or refresh loses nothing; ``account``
+    is updated too."""
+    with transaction.atomic():
+        extra = (
+            SocialAccount.objects.select_for_update()
+            .filter(pk=account.pk)
+            .values_list("extra", flat=True)
+            .first()
+        )
+        if extra is not None:
+            SocialAccount.objects.filter(pk=account.pk).update(extra={**extra, key: value})
+    account.extra = {**(account.extra or {}), key: value}
 
 
 def social_accounts_reencrypt_tokens(*, batch_size: int = 500) -> ReencryptResult:

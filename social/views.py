@@ -5,7 +5,6 @@ Staff only. Every failure shows a page that says what happened and changes nothi
 
 from __future__ import annotations
 
-import hmac
 import logging
 
 from django.conf import settings
@@ -60,10 +59,12 @@ def connect(request: HttpRequest, platform: str) -> HttpResponse:
 @require_GET
 def callback(request: HttpRequest, platform: str) -> HttpResponse:
     provider = _provider(platform)
-    # Popped whatever happens next: a state is good for one callback only.
-    pending = flow.authorization_pop(request.session, platform=provider.platform)
     state = request.GET.get("state", "")
-    state_matches = bool(pending and state) and hmac.compare_digest(state.encode(), pending.state.encode())
+    in_progress = flow.authorization_in_progress(request.session, platform=provider.platform)
+    # Only the authorization this state names is taken out (a state is good for one callback); a wrong or
+    # forged state leaves the person's connect in progress alone.
+    pending = flow.authorization_pop(request.session, platform=provider.platform, state=state)
+    state_matches = pending is not None
     if error := request.GET.get("error"):
         said = error[:MAX_ERROR_CODE_CHARS]
         # Free text only from the platform's own redirect: a forged link must not put words in the admin.
@@ -73,14 +74,14 @@ def callback(request: HttpRequest, platform: str) -> HttpResponse:
         return _failed(
             request, provider, f"{provider.display_name} did not grant access ({said}).", status=400
         )
-    if pending is None or not state:
+    if pending is None and (not state or not in_progress):
         return _failed(
             request,
             provider,
             "This sign-in was not started from this browser session, took too long, or was already used.",
             status=400,
         )
-    if not state_matches:
+    if pending is None:
         return _failed(
             request, provider, "The sign-in's state does not match the one this site sent.", status=400
         )

@@ -5,7 +5,9 @@ client's reconciliation answers truthfully (Found only when the post really exis
 outside the database under test (in memory, or in an append-only file shared by several processes). Its
 client classes are real ``BaseClient`` subclasses put in the registry by ``tests.platform_overrides``.
 Per account a test scripts what the next calls do: succeed, fail with each kind, be slow, create the post
-and then lose the answer, crash.
+and then lose the answer, crash, or still be processing (``processing``); and what the next ``resume``
+calls do (``will_resume``: by default the post is made). Only the platforms registered as ``resuming``
+have a client that defines ``resume``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from social.platforms import (
     PublishPayload,
     PublishResult,
     ReconcileResult,
+    StillProcessing,
     TokenRefreshError,
     TokenRevokedError,
     TokenSet,
@@ -56,6 +59,7 @@ class Send:
 
 
 Behaviour = Callable[["FakePlatform", "FakeClient", PublishPayload], PublishResult]
+ResumeBehaviour = Callable[["FakePlatform", "FakeClient", InDoubtAttempt], PublishResult]
 
 
 def ok(platform: FakePlatform, client: FakeClient, payload: PublishPayload) -> PublishResult:
@@ -68,10 +72,11 @@ def fail(
     *,
     http_status: int | None = None,
     retry_after: float | None = None,
+    limit: str | None = None,
 ) -> Behaviour:
     def behaviour(platform: FakePlatform, client: FakeClient, payload: PublishPayload) -> PublishResult:
         platform.record(client, payload, created=None)
-        raise PublishError(kind, message, http_status=http_status, retry_after=retry_after)
+        raise PublishError(kind, message, http_status=http_status, retry_after=retry_after, limit=limit)
 
     return behaviour
 
@@ -116,6 +121,31 @@ def progress(state: dict, then: Behaviour = ok) -> Behaviour:
     return behaviour
 
 
+def processing(state: dict, *, check_after: float = 60.0) -> Behaviour:
+    """The platform took the media but is still processing it: progress saved, "still processing"."""
+
+    def behaviour(platform: FakePlatform, client: FakeClient, payload: PublishPayload) -> PublishResult:
+        client.save_progress(state)
+        platform.record(client, payload, created=None)
+        raise StillProcessing(f"still processing {state}", check_after=check_after)
+
+    return behaviour
+
+
+def still_processing(*, check_after: float = 60.0) -> ResumeBehaviour:
+    def behaviour(platform: FakePlatform, client: FakeClient, attempt: InDoubtAttempt) -> PublishResult:
+        raise StillProcessing("still processing", check_after=check_after)
+
+    return behaviour
+
+
+def resume_fails(kind: str, message: str = "fake failure") -> ResumeBehaviour:
+    def behaviour(platform: FakePlatform, client: FakeClient, attempt: InDoubtAttempt) -> PublishResult:
+        raise PublishError(kind, message)
+
+    return behaviour
+
+
 class FakePlatform:
     def __init__(
         self, *, latency: float = 0.0, sends_file: str | os.PathLike | None = None, text_limit: int = 280
@@ -125,6 +155,8 @@ class FakePlatform:
         self.text_limit = text_limit
         self.calls: list[Send] = []
         self.reconciles: list[tuple[int, InDoubtAttempt]] = []
+        self.resumes: list[tuple[int, InDoubtAttempt]] = []
+        self._resume_script: dict[int, deque[ResumeBehaviour]] = defaultdict(deque)
         self.revoked_tokens: set[str] = set()
         self._posts: dict[tuple[int, str], str] = {}
         self._script: dict[int, deque[Behaviour]] = defaultdict(deque)
@@ -137,6 +169,10 @@ class FakePlatform:
     def will(self, account, *behaviours: Behaviour) -> None:
         """The next publish calls to ``account`` behave so, in order; then they succeed."""
         self._script[account.pk].extend(behaviours)
+
+    def will_resume(self, account, *behaviours: ResumeBehaviour) -> None:
+        """The next resume calls for ``account`` behave so, in order; then they make the post."""
+        self._resume_script[account.pk].extend(behaviours)
 
     def will_reconcile(self, account, *answers: ReconcileResult | BaseException) -> None:
         """Force the next reconciliation answers for ``account`` (default: the truth)."""
@@ -191,6 +227,17 @@ class FakePlatform:
             behaviour = script.popleft() if script else ok
         return behaviour(self, client, payload)
 
+    def resume(self, client: FakeClient, attempt: InDoubtAttempt) -> PublishResult:
+        if self.latency:
+            time.sleep(self.latency)
+        with self._lock:
+            self.resumes.append((client.account.pk, attempt))
+            script = self._resume_script[client.account.pk]
+            behaviour = script.popleft() if script else None
+        if behaviour is None:
+            return self.create(client, attempt.payload)
+        return behaviour(self, client, attempt)
+
     def reconcile(self, client: FakeClient, attempt: InDoubtAttempt) -> ReconcileResult:
         with self._lock:
             self.reconciles.append((client.account.pk, attempt))
@@ -205,10 +252,12 @@ class FakePlatform:
 
     # --- registration -------------------------------------------------------------------------------
 
-    def client_class(self, platform: str, display_name: str | None = None) -> type[FakeClient]:
+    def client_class(
+        self, platform: str, display_name: str | None = None, *, resuming: bool = False
+    ) -> type[FakeClient]:
         return type(
             f"Fake{platform.title()}Client",
-            (FakeClient,),
+            (ResumingFakeClient if resuming else FakeClient,),
             {
                 "platform": platform,
                 "display_name": display_name or f"Fake{platform.title()}",
@@ -218,10 +267,16 @@ class FakePlatform:
         )
 
     @contextmanager
-    def registered(self, platforms: tuple[str, ...] = FAKE_PLATFORMS) -> Iterator[FakePlatform]:
+    def registered(
+        self, platforms: tuple[str, ...] = FAKE_PLATFORMS, *, resuming: tuple[str, ...] = ()
+    ) -> Iterator[FakePlatform]:
+        """The fake clients in the registry for ``platforms``, and resuming ones for ``resuming``."""
         with ExitStack() as stack:
             for platform in platforms:
                 stack.enter_context(client_overridden(platform, self.client_class(platform)))
+            for platform in resuming:
+                client = self.client_class(platform, resuming=True)
+                stack.enter_context(client_overridden(platform, client))
             yield self
 
 
@@ -241,6 +296,13 @@ class FakeClient(BaseClient):
 
     def reconcile(self, attempt: InDoubtAttempt) -> ReconcileResult:
         return self.fake.reconcile(self, attempt)
+
+
+class ResumingFakeClient(FakeClient):
+    """A fake client whose platform may still be processing a post: it goes on from saved progress."""
+
+    def resume(self, attempt: InDoubtAttempt) -> PublishResult:
+        return self.fake.resume(self, attempt)
 
 
 class FakeTokenEndpoint:
@@ -294,6 +356,9 @@ __all__ = [
     "fail",
     "lost_before_creating",
     "ok",
+    "processing",
     "progress",
+    "resume_fails",
     "slow",
+    "still_processing",
 ]

@@ -1,12 +1,17 @@
 """Instagram through the Graph API: ``POST /{ig}/media`` makes a container (Meta fetches the media),
 ``GET /{container}`` tells its ``status_code``, ``POST /{ig}/media_publish`` makes the post and marks the
 container PUBLISHED; ``GET /{media}`` gives the permalink and ``GET /{ig}/media`` lists the newest media,
-what reconciliation reads."""
+what reconciliation reads; ``GET /{ig}/content_publishing_limit`` tells the account's quota.
+
+A container may stay IN_PROGRESS for a while, as a reel Meta is still processing does:
+``processing_checks`` is how many reads of each new container's status answer IN_PROGRESS before it is
+FINISHED. ``containers_of(account)`` tells how many containers an account made."""
 
 from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass
 
 from .facebook import meta_time
@@ -21,6 +26,7 @@ class Container:
     account: Account
     caption: str
     status_code: str = "FINISHED"
+    checks_left: int = 0  # reads of its status still answered IN_PROGRESS
 
 
 class InstagramApi(GraphApi):
@@ -30,12 +36,20 @@ class InstagramApi(GraphApi):
     def reset(self) -> None:
         self.containers: dict[str, Container] = {}
         self.media: dict[str, Post] = {}
+        self.processing_checks = 0
+        self.quota_total = 50
+
+    def containers_of(self, external_id: str) -> int:
+        return sum(
+            1 for container in self.containers.values() if container.account.external_id == external_id
+        )
 
     def routes(self) -> list[Route]:
         return [
             ("POST", graph_path("/media"), "Instagram container", self.make_container),
             ("GET", graph_path("/media"), "Instagram list", self.list_media),
             ("POST", graph_path("/media_publish"), "Instagram publish", self.publish),
+            ("GET", graph_path("/content_publishing_limit"), "Instagram limit", self.publishing_limit),
             # Last: any other node is a container or a published media.
             ("GET", graph_path(""), "Graph node", self.node),
         ]
@@ -71,7 +85,13 @@ class InstagramApi(GraphApi):
             return self.error(400, "(#100) Only photo or video can be accepted as media type.")
         if refused := self.media_not_fetched(form.get("image_url") or form.get("video_url")):
             return refused
-        container = Container(str(17_800_000_000_000_000 + self.next_id()), account, form.get("caption", ""))
+        container = Container(
+            str(17_800_000_000_000_000 + self.next_id()),
+            account,
+            form.get("caption", ""),
+            status_code="IN_PROGRESS" if self.processing_checks else "FINISHED",
+            checks_left=self.processing_checks,
+        )
         self.containers[container.id] = container
         return json_response(200, {"id": container.id})
 
@@ -99,6 +119,10 @@ class InstagramApi(GraphApi):
             container = self.containers[node]
             if self.account(request, container.account.external_id) is None:
                 return self.unauthorized()
+            if container.status_code == "IN_PROGRESS":
+                container.checks_left -= 1
+                if container.checks_left < 0:
+                    container.status_code = "FINISHED"
             return json_response(
                 200,
                 {"status_code": container.status_code, "status": container.status_code.title(), "id": node},
@@ -109,6 +133,26 @@ class InstagramApi(GraphApi):
                 return self.unauthorized()
             return json_response(200, {"permalink": post.url, "id": node})
         return self.unsupported(node)
+
+    def publishing_limit(self, request: Request, match: re.Match[str]) -> Response:
+        account = self.account(request, match["node"])
+        if account is None:
+            return self.unauthorized()
+        day_ago = time.time() - 86400
+        usage = sum(
+            1 for post in self.world.posts_of(self.platform, account.external_id) if post.created > day_ago
+        )
+        return json_response(
+            200,
+            {
+                "data": [
+                    {
+                        "quota_usage": usage,
+                        "config": {"quota_total": self.quota_total, "quota_duration": 86400},
+                    }
+                ]
+            },
+        )
 
     def list_media(self, request: Request, match: re.Match[str]) -> Response:
         account = self.account(request, match["node"])

@@ -1,7 +1,10 @@
 """YouTube's resumable upload: ``POST /upload/youtube/v3/videos?uploadType=resumable`` starts a session
 (its URL in ``Location``); ``PUT`` chunks with ``Content-Range`` are answered 308 with ``Range`` until the
 last byte, which makes the video; an empty ``PUT`` of ``bytes */<total>`` asks how far the upload got,
-what reconciliation reads."""
+what reconciliation reads. The video resource answered carries ``status``: the privacy asked for, or
+private for every upload when ``unaudited`` (as YouTube does for an API project that has not passed its
+audit), and a ``publishAt`` asked for; ``GET /youtube/v3/videos?part=status&id=`` reads it, public once
+its ``publishAt`` has passed."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import base64
 import math
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -24,6 +28,8 @@ class UploadSession:
     account: Account
     total: int
     description: str
+    privacy: str = "public"
+    publish_at: str = ""
     received: int = 0
     video_id: str = ""
 
@@ -34,10 +40,15 @@ class YouTubeApi(PlatformApi):
 
     def reset(self) -> None:
         self.sessions: dict[str, UploadSession] = {}
+        self.unaudited = False
 
     def routes(self) -> list[Route]:
         videos = re.compile(r"/upload/youtube/v3/videos")
-        return [("POST", videos, "YouTube start", self.start), ("PUT", videos, "YouTube put", self.put)]
+        return [
+            ("POST", videos, "YouTube start", self.start),
+            ("PUT", videos, "YouTube put", self.put),
+            ("GET", re.compile(r"/youtube/v3/videos"), "YouTube videos", self.list_videos),
+        ]
 
     def error(self, status: int, words: str, *, reason: str = "", **headers: Any) -> Response:
         reason = reason or REASONS.get(
@@ -73,8 +84,14 @@ class YouTubeApi(PlatformApi):
             return self.error(
                 400, "The request metadata specifies an invalid or empty video title.", reason="invalidTitle"
             )
+        status = body.get("status") if isinstance(body.get("status"), dict) else {}
         session = UploadSession(
-            f"sim{self.next_id()}", account, int(total), str(snippet.get("description") or "")
+            f"sim{self.next_id()}",
+            account,
+            int(total),
+            str(snippet.get("description") or ""),
+            privacy="private" if self.unaudited else str(status.get("privacyStatus") or "public"),
+            publish_at="" if self.unaudited else str(status.get("publishAt") or ""),
         )
         self.sessions[session.id] = session
         location = f"{request.base}{request.path}?uploadType=resumable&upload_id={session.id}"
@@ -107,9 +124,35 @@ class YouTubeApi(PlatformApi):
 
         return self.create(request, session.account, session.description, make)
 
+    def list_videos(self, request: Request, match: re.Match[str]) -> Response:
+        account = self.account(request)
+        if account is None:
+            return self.unauthorized()
+        wanted = request.param("id")
+        items = [
+            {"id": session.video_id, "status": self._status(session)}
+            for session in self.sessions.values()
+            if session.video_id and session.video_id == wanted and session.account == account
+        ]
+        return json_response(200, {"kind": "youtube#videoListResponse", "items": items})
+
     @staticmethod
-    def _video(session: UploadSession) -> Response:
-        return json_response(200, {"id": session.video_id, "kind": "youtube#video"})
+    def _status(session: UploadSession) -> dict[str, Any]:
+        privacy = session.privacy
+        if session.publish_at and datetime.fromisoformat(
+            session.publish_at.replace("Z", "+00:00")
+        ) <= datetime.now(UTC):
+            privacy = "public"
+        status: dict[str, Any] = {"uploadStatus": "uploaded", "privacyStatus": privacy}
+        if session.publish_at:
+            status["publishAt"] = session.publish_at
+        return status
+
+    @classmethod
+    def _video(cls, session: UploadSession) -> Response:
+        return json_response(
+            200, {"id": session.video_id, "kind": "youtube#video", "status": cls._status(session)}
+        )
 
     @staticmethod
     def _incomplete(session: UploadSession) -> Response:

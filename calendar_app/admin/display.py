@@ -47,14 +47,22 @@ def platform_badge(platform: str) -> tuple[str, str]:
 
 
 def retry_state(post: ScheduledPost) -> str:
-    """``retry 1 of 3 at 14:05`` (the author's zone) while a retry waits; what the retries came to after."""
+    """``retry 1 of 3 at 14:05`` (the author's zone) while a retry waits; what the retries came to after;
+    ``checked again at 14:05`` while a platform processes it (the post is handed on to a later run)."""
     if post.status == PostStatus.SCHEDULED and post.next_attempt_at is not None:
-        local_next = post.next_attempt_at.astimezone(zone_or_utc(post.timezone))
-        same_day = local_next.date() == timezone.now().astimezone(zone_or_utc(post.timezone)).date()
-        at = format_in_zone(post.next_attempt_at, post.timezone, with_date=not same_day)
+        at = _when(post, post.next_attempt_at)
         if post.retry_count:
             return f"retry {post.retry_count} of {post.max_retries} at {at}"
         return f"due again at {at}"
+    if post.status == PostStatus.PUBLISHING and post.lease_token is None and post.lease_expires_at:
+        return f"still processing, checked again at {_when(post, post.lease_expires_at)}"
     if post.status in (PostStatus.FAILED, PostStatus.PARTIALLY_PUBLISHED) and post.retry_count:
         return f"ended after {post.retry_count} of {post.max_retries} retries"
     return ""
+
+
+def _when(post: ScheduledPost, moment) -> str:
+    """A time in the author's zone, with its date unless it is today there."""
+    local = moment.astimezone(zone_or_utc(post.timezone))
+    same_day = local.date() == timezone.now().astimezone(zone_or_utc(post.timezone)).date()
+    return format_in_zone(moment, post.timezone, with_date=not same_day)

@@ -221,6 +221,8 @@ class ScheduledPostAdmin(admin.ModelAdmin):
             self.message_user(request, f"{post} goes out with the next publisher run (within a minute).")
         if into_queue:
             self.message_user(request, f"{post}: added to {post_queued_where(post)}.", messages.SUCCESS)
+        for warning in form.post_check.warnings:
+            self.message_user(request, warning, messages.WARNING)
 
     def save_related(self, request, form, formsets, change):
         """The service already set the post's accounts; the form itself has no relations to save."""

@@ -13,19 +13,22 @@ database lanes. Per account:
 An UNKNOWN outcome is reconciled at once, as its own RECONCILE attempt; the account is sent again only
 when the platform confirms the post is not there. Platform failures never raise from here: each ends as a
 verdict.
+
+Two ends are not results yet. A post over one of the platform's quotas is not started (the start says
+so): the account stays PENDING, deferred. A platform still processing what was sent (``StillProcessing``)
+leaves the account PUBLISHING with its saved progress; a later run calls the client's ``resume``
+(``resume_processing``). An account sent again whose earlier call saved progress goes on from it too, when
+its client can (``client_resumes``), so a container or upload is never made twice.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
 
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, AttemptOutcome, ErrorKind
+from calendar_app.models import ErrorKind
 from social.crypto import TokenDecryptionError
 from social.models import SocialAccount, SocialAccountStatus
 from social.platforms import (
@@ -38,80 +41,57 @@ from social.platforms import (
     PublishPayload,
     PublishResult,
     ReconcileResult,
+    StillProcessing,
     TokenRefreshError,
     TokenRevokedError,
     UnknownOAuthProviderError,
     UnknownPlatformError,
-    client_for,
+    account_quota_rules,
+    client_resumes,
     validation_problems,
 )
-from social.redaction import redact
+from social.platforms.quotas import quota_scope_key
 from social.services import social_account_mark_needs_reconnect, social_account_refresh_token
 
-from .media import MediaNotReady, payload_media_resolve, payload_media_unreachable
-from .recorder import (
-    LOST,
-    NOT_STARTED,
-    Attempt,
-    Recorder,
-    Result,
-    Verdict,
-    post_account_open_reconcile,
-    post_account_restart_call,
-    post_account_save_progress,
-)
-from .targets import AccountTarget, PostRef
-from .workers import DbLanes, is_connection_error, pool_http_session
+from .call_writes import KEY_PROBLEM_MESSAGE, CallContext, CallWrites, NotStarted
+from .media import MediaNotReady, payload_media_unreachable
+from .quotas import Deferral, QuotaRequest
+from .recorder import LOST, NOT_STARTED, Attempt, Verdict, post_account_resume_call
+from .workers import pool_http_session
 
 logger = logging.getLogger(__name__)
 
-T = TypeVar("T")
+__all__ = ["KEY_PROBLEM_MESSAGE", "AccountCall", "CallContext"]
 
 TOKEN_REFRESH_MARGIN = timedelta(minutes=5)
-MESSAGE_LIMIT = 500
-KEY_PROBLEM_MESSAGE = (
-    "The account's token cannot be decrypted with the configured ENCRYPTION_KEY (system check social.E003: "
-    "run `manage.py check --database default`). The post is kept and retried once the key is fixed."
-)
+# How soon a processing account whose token cannot be used right now is looked at again.
+PROCESSING_RECHECK_SECONDS = 300.0
 
 
-@dataclass(frozen=True)
-class CallContext:
-    """The run's side of a call: where its writes go, and whether it is stopping."""
+class AccountCall(CallWrites):
+    """One account of one post: publish it, reconcile it, or resume it."""
 
-    recorder: Recorder
-    lanes: DbLanes
-    stopping: Callable[[], bool]
-
-
-class _NotStarted(Exception):
-    """The run stopped (or its database failed) before this account's call went out."""
-
-
-class AccountCall:
-    def __init__(self, *, post: PostRef, target: AccountTarget, context: CallContext) -> None:
-        self.post = post
-        self.target = target
-        self.context = context
-        self.state: dict[str, Any] = {}
-        self.secrets: set[str] = set()
-        if target.account is not None:
-            self._remember_secrets(target.account)
-
-    # --- the two paths ------------------------------------------------------------------------------
+    # --- the three paths ----------------------------------------------------------------------------
 
     def publish(self) -> None:
         """Send a PENDING account its post, unless something known in advance says it cannot go."""
         try:
             self._publish()
-        except _NotStarted:
+        except NotStarted:
             self.context.recorder.settle(self.post, self.target, NOT_STARTED)
 
     def reconcile_in_doubt(self) -> None:
         """Settle an account left PUBLISHING by a run that died mid-call: ask the platform, never re-send."""
         try:
             self._reconcile_in_doubt()
-        except _NotStarted:
+        except NotStarted:
+            self.context.recorder.settle(self.post, self.target, NOT_STARTED)
+
+    def resume_processing(self) -> None:
+        """Go on with an account whose platform was still processing it: ``client.resume``, never a new send."""
+        try:
+            self._resume_processing()
+        except NotStarted:
             self.context.recorder.settle(self.post, self.target, NOT_STARTED)
 
     def _publish(self) -> None:
@@ -160,10 +140,65 @@ class AccountCall:
         if fresh is not account:
             account, client = fresh, self._client(fresh)
 
-        attempt = self._start_publish()
+        resumes = bool(self.target.publish_state) and client_resumes(client)
+        quota = QuotaRequest(
+            post_account_id=self.target.post_account_id,
+            account_id=account.pk,
+            platform=account.platform,
+            quotas=account_quota_rules(account) if self.context.quotas else (),
+        )
+        started = self._start_publish(quota=quota, keep_state=resumes)
+        if started is None:
+            return self.context.recorder.settle(self.post, self.target, LOST)
+        if isinstance(started, Deferral):
+            return self._record_deferral(started)
+        attempt = started
+        result = self._call(client, payload, resume=self._resumable(client, payload, attempt))
+        if isinstance(result, PublishError) and result.kind == ErrorKind.AUTH:
+            return self._refresh_and_retry(account, payload, attempt, result)
+        return self._settle(account, payload, attempt, result)
+
+    def _resume_processing(self) -> None:
+        account = self.target.account
+        self.state = dict(self.target.publish_state)
+        if account is None:  # its token cannot be decrypted now: look again later
+            return self._record(
+                None,
+                Verdict.PROCESSING,
+                message=f"Still processing; it cannot be checked now: {self.target.account_problem}",
+                wait=PROCESSING_RECHECK_SECONDS,
+                processing_since=self.target.processing_since,
+            )
+        try:
+            payload = self._payload(account)
+            client = self._client(account)
+        except MediaNotReady as exc:  # its library media cannot be read now: look again later
+            return self._record(
+                None,
+                Verdict.PROCESSING,
+                message=f"Still processing; its media cannot be read now: {exc.message}",
+                wait=PROCESSING_RECHECK_SECONDS,
+                processing_since=self.target.processing_since,
+            )
+        except (AttributeError, TypeError, ValueError, UnknownPlatformError) as exc:
+            return self._record(
+                None, Verdict.FAILED, kind=ErrorKind.INVALID, message=f"The post cannot be resumed: {exc}"
+            )
+        fresh = self._with_fresh_token(account, must_succeed=False) or account
+        if fresh is not account:
+            account, client = fresh, self._client(fresh)
+        if self.context.stopping():
+            raise NotStarted
+        attempt = self._db(lambda: post_account_resume_call(self.post, self.target))
         if attempt is None:
             return self.context.recorder.settle(self.post, self.target, LOST)
-        result = self._call(client, payload)
+        # Always resume (even if the client saved nothing): publishing again could post twice.
+        resume = InDoubtAttempt(
+            payload=payload,
+            started_at=self.target.in_doubt_since or attempt.started_at,
+            state=dict(self.state),
+        )
+        result = self._call(client, payload, resume=resume)
         if isinstance(result, PublishError) and result.kind == ErrorKind.AUTH:
             return self._refresh_and_retry(account, payload, attempt, result)
         return self._settle(account, payload, attempt, result)
@@ -239,10 +274,11 @@ class AccountCall:
                 kind=ErrorKind.TRANSIENT,
                 message=f"Building the client failed unexpectedly ({self._describe(exc)}); will retry.",
             )
-        retry_attempt = self._start_publish(after=(attempt, error))
+        resumes = bool(self.state) and client_resumes(client)
+        retry_attempt = self._restart_call(attempt, error, keep_state=resumes)
         if retry_attempt is None:
             return self.context.recorder.settle(self.post, self.target, LOST)
-        result = self._call(client, payload)
+        result = self._call(client, payload, resume=self._resumable(client, payload, retry_attempt))
         if isinstance(result, PublishError) and result.kind == ErrorKind.AUTH:
             self._db(
                 lambda: social_account_mark_needs_reconnect(
@@ -263,15 +299,18 @@ class AccountCall:
         account: SocialAccount,
         payload: PublishPayload,
         attempt: Attempt,
-        result: PublishResult | PublishError,
+        result: PublishResult | PublishError | StillProcessing,
     ) -> None:
         if isinstance(result, PublishResult):
             return self._record(
                 attempt,
                 Verdict.PUBLISHED,
+                message=result.notice,
                 platform_post_id=result.platform_post_id,
                 platform_post_url=result.platform_post_url,
             )
+        if isinstance(result, StillProcessing):
+            return self._record_processing(account, attempt, result)
         if result.kind == ErrorKind.UNKNOWN:
             reconcile_attempt = self._start_reconcile(after=(attempt, result))
             if reconcile_attempt is None:
@@ -280,6 +319,12 @@ class AccountCall:
                 account, payload, reconcile_attempt, started_at=attempt.started_at, cause=result.message
             )
         verdict = Verdict.RETRY if result.kind == ErrorKind.TRANSIENT else Verdict.FAILED
+        block = None
+        if verdict == Verdict.RETRY and result.limit and result.retry_after:
+            key = quota_scope_key(
+                platform=account.platform, account_id=account.pk, per_app=result.limit == "app"
+            )
+            block = (key, result.retry_after)
         return self._record(
             attempt,
             verdict,
@@ -287,6 +332,7 @@ class AccountCall:
             message=result.message,
             http_status=result.http_status,
             retry_after=result.retry_after if verdict == Verdict.RETRY else None,
+            block=block,
         )
 
     def _reconcile(
@@ -366,136 +412,24 @@ class AccountCall:
         self._remember_secrets(fresh)
         return fresh
 
-    def _call(self, client: BaseClient, payload: PublishPayload) -> PublishResult | PublishError:
+    def _resumable(
+        self, client: BaseClient, payload: PublishPayload, attempt: Attempt
+    ) -> InDoubtAttempt | None:
+        """What the call goes on from, when it continues saved progress instead of starting over."""
+        if not self.state or not client_resumes(client):
+            return None
+        started_at = self.target.in_doubt_since or attempt.started_at
+        return InDoubtAttempt(payload=payload, started_at=started_at, state=dict(self.state))
+
+    def _call(
+        self, client: BaseClient, payload: PublishPayload, *, resume: InDoubtAttempt | None = None
+    ) -> PublishResult | PublishError | StillProcessing:
         try:
-            result = client.publish(payload)
-        except PublishError as exc:
+            result = client.publish(payload) if resume is None else client.resume(resume)
+        except (PublishError, StillProcessing) as exc:
             return exc
         except Exception as exc:  # the request may have gone out: treat it as an unknown outcome
             return PublishError(ErrorKind.UNKNOWN, f"The call failed unexpectedly ({self._describe(exc)}).")
         if not isinstance(result, PublishResult) or not result.platform_post_id:
             return PublishError(ErrorKind.UNKNOWN, "The client answered without the new post's id.")
         return result
-
-    # --- the database, through the run ------------------------------------------------------------
-
-    def _db(self, fn: Callable[[], T]) -> T:
-        """Run ``fn`` on one of the run's database lanes and wait for it."""
-        try:
-            return self.context.lanes.call(fn)
-        except Exception as exc:
-            if is_connection_error(exc):
-                raise _NotStarted from exc
-            raise
-
-    def _start_publish(self, *, after: tuple[Attempt, PublishError] | None = None) -> Attempt | None:
-        if after is None:
-            if self.context.stopping():
-                raise _NotStarted
-            try:
-                attempt = self.context.recorder.start(self.post, self.target).result()
-            except Exception as exc:
-                if is_connection_error(exc):
-                    raise _NotStarted from exc
-                raise
-        else:  # the same account again, after a token refresh: close the refused call, open the next
-            refused = self._attempt_failure(after[1])
-            attempt = self._db(lambda: post_account_restart_call(self.post, self.target, after[0], refused))
-        if attempt is not None:
-            self.state = {}
-        return attempt
-
-    def _start_reconcile(self, *, after: tuple[Attempt, PublishError] | None = None) -> Attempt | None:
-        if after is None and self.context.stopping():
-            raise _NotStarted
-        closing = None if after is None else (after[0], self._attempt_failure(after[1]))
-        return self._db(lambda: post_account_open_reconcile(self.post, self.target, closing))
-
-    def _attempt_failure(self, error: PublishError) -> dict[str, Any]:
-        """How an attempt that failed with ``error`` is closed (its message made safe)."""
-        return {
-            "outcome": AttemptOutcome.FAILED,
-            "error_kind": error.kind,
-            "http_status": error.http_status,
-            "error_message": self._safe(error.message),
-        }
-
-    def _record(
-        self,
-        attempt: Attempt | None,
-        verdict: Verdict,
-        *,
-        kind: str = "",
-        message: str = "",
-        http_status: int | None = None,
-        retry_after: float | None = None,
-        platform_post_id: str = "",
-        platform_post_url: str = "",
-        attempt_message: str | None = None,
-    ) -> None:
-        """Hand the result to the recorder: written with others, on the account still PUBLISHING."""
-        self.context.recorder.record(
-            Result(
-                post=self.post,
-                target=self.target,
-                verdict=verdict,
-                attempt=attempt,
-                kind=kind,
-                message=self._safe(message),
-                http_status=http_status,
-                retry_after=retry_after,
-                platform_post_id=platform_post_id,
-                platform_post_url=platform_post_url,
-                attempt_message=None if attempt_message is None else self._safe(attempt_message),
-            )
-        )
-
-    def _end_before_call(self, verdict: Verdict, kind: str, message: str) -> None:
-        """An outcome known without calling the platform: no attempt row, the account was never sent."""
-        if self.context.stopping():
-            raise _NotStarted
-        self.context.recorder.record(
-            Result(
-                post=self.post,
-                target=self.target,
-                verdict=verdict,
-                attempt=None,
-                from_status=AccountStatus.PENDING,
-                kind=kind,
-                message=self._safe(message),
-            )
-        )
-
-    def _save_progress(self, state: dict[str, Any]) -> None:
-        """``on_progress`` of the client: committed before the client goes on, so a run that dies leaves it
-        for reconciliation."""
-        self.state.update(state)
-        saved = dict(self.state)
-        self._db(lambda: post_account_save_progress(self.post, self.target, saved))
-
-    # --- helpers ------------------------------------------------------------------------------------
-
-    def _client(self, account: SocialAccount) -> BaseClient:
-        # Inside the run's pool the worker's session, so calls reuse its connections (workers.py).
-        return client_for(account, on_progress=self._save_progress, session=pool_http_session())
-
-    def _payload(self, account: SocialAccount, *, for_call: bool = True) -> PublishPayload:
-        payload = PublishPayload.for_platform(
-            content=self.post.content,
-            metadata=self.post.metadata,
-            platform=account.platform,
-            idempotency_key=f"post-{self.post.post_id}-account-{account.pk}",
-        )
-        return payload_media_resolve(
-            payload, sources=self.post.media_sources, platform=account.platform, for_call=for_call
-        )
-
-    def _remember_secrets(self, account: SocialAccount) -> None:
-        self.secrets.update(token for token in (account.access_token, account.refresh_token) if token)
-
-    def _safe(self, message: str) -> str:
-        """A short message with no token in it, whatever a client or library put there."""
-        return redact(message, self.secrets)[:MESSAGE_LIMIT]
-
-    def _describe(self, exc: BaseException) -> str:
-        return self._safe(f"{type(exc).__name__}: {exc}")

@@ -20,6 +20,7 @@ class RunConfig:
     missed_after_seconds: float
     retry_base_seconds: float
     retry_max_seconds: float
+    quotas: bool = True  # the platforms' posting quotas are kept (PUBLISH_QUOTAS)
 
     @classmethod
     def load(cls, *, limit: int | None, max_seconds: float | None, concurrency: int | None) -> RunConfig:
@@ -38,6 +39,7 @@ class RunConfig:
             missed_after_seconds=settings.PUBLISH_MISSED_AFTER,
             retry_base_seconds=settings.PUBLISH_RETRY_BASE_SECONDS,
             retry_max_seconds=settings.PUBLISH_RETRY_MAX_SECONDS,
+            quotas=settings.PUBLISH_QUOTAS,
         )
         for name, value in (
             ("PUBLISH_MAX_SECONDS", config.max_seconds),

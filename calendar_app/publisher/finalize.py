@@ -1,4 +1,10 @@
-"""The end of a post's round: roll its accounts up, schedule a retry, or give the post back."""
+"""The end of a post's round: roll its accounts up, schedule a retry, or give the post back.
+
+Besides retries, two waits come back later without counting as a retry round: accounts deferred by a
+posting quota (the post returns to SCHEDULED, due when the window frees) and accounts the platform is still
+processing (the post stays PUBLISHING, its lease released to end when they are checked again, so a later
+run's recovery takes it and resumes them).
+"""
 
 from __future__ import annotations
 
@@ -14,10 +20,10 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from calendar_app.models import AccountStatus, PostStatus, ScheduledPost, ScheduledPostAccount
-from calendar_app.rules import post_run_category, post_status_rollup, retry_delay_seconds
+from calendar_app.rules import RunCategory, post_run_category, post_status_rollup, retry_delay_seconds
 
 from .config import RunConfig
-from .recorder import AccountOutcome
+from .recorder import AccountOutcome, Verdict
 from .sql import post_update_held
 from .targets import AccountTarget, PostRef
 
@@ -36,6 +42,9 @@ class PostRound:
             target.post_account_id: target.published_at for target in targets
         }
         self.retry_after: float | None = None
+        self.retried: set[int] = set()  # went back to PENDING this round after a call: a retry round
+        self.deferred: dict[int, float] = {}  # over a quota: seconds until the window frees
+        self.processing: dict[int, float] = {}  # still processing: seconds until the next check
         self.remaining = 0
         self.broken = False
         self.lost = False
@@ -52,8 +61,15 @@ class PostRound:
             elif not outcome.recorded:
                 self.lost = True
             else:
-                self.statuses[target.post_account_id] = outcome.status
-                self.published_at[target.post_account_id] = outcome.published_at or target.published_at
+                pk = target.post_account_id
+                self.statuses[pk] = outcome.status
+                self.published_at[pk] = outcome.published_at or target.published_at
+                if outcome.verdict == Verdict.DEFERRED:
+                    self.deferred[pk] = outcome.wait or 0.0
+                elif outcome.verdict == Verdict.PROCESSING:
+                    self.processing[pk] = outcome.wait or 0.0
+                elif outcome.status == AccountStatus.PENDING:
+                    self.retried.add(pk)
                 if outcome.retry_after is not None:
                     self.retry_after = max(self.retry_after or 0.0, outcome.retry_after)
             self.remaining -= 1
@@ -61,36 +77,63 @@ class PostRound:
 
 
 def post_finalize(*, round_: PostRound, lease_token: uuid.UUID, config: RunConfig) -> str | None:
-    """Roll the post's accounts up: back to SCHEDULED for a retry of its pending accounts, or an end.
+    """Roll the post's accounts up: back to SCHEDULED for a retry of its pending accounts (or when a quota's
+    window frees), held for the accounts still processing, or an end.
 
     Returns the run category of the post (succeeded, partial, failed, retrying, needs_review), or None
     when this run no longer holds the post.
     """
     post = round_.post
     pending = [pk for pk, status in round_.statuses.items() if status == AccountStatus.PENDING]
+    processing = [pk for pk, status in round_.statuses.items() if status == AccountStatus.PUBLISHING]
+    retrying = [pk for pk in pending if pk in round_.retried]
+    out_of_retries = retrying if post.is_missed or post.retry_count >= post.max_retries else []
+    waiting = [pk for pk in pending if pk not in out_of_retries]
     now = timezone.now()
-    if pending and not post.is_missed and post.retry_count < post.max_retries:
+    if not waiting and not processing:
+        status = _post_end(round_=round_, pending=pending, lease_token=lease_token, now=now)
+        if status is None:
+            return None
+        return str(post_run_category(post_status=status, account_statuses=round_.statuses.values()))
+
+    values: dict = {"lease_token": None, "updated_at": now}
+    if retrying and not out_of_retries:
+        # A retry round: never sooner than the platform asked. Deferred accounts go with it (and are
+        # deferred again, at no cost, if their window is still full).
         delay = retry_delay_seconds(
             retry_count=post.retry_count,
             base_seconds=config.retry_base_seconds,
             max_seconds=config.retry_max_seconds,
             retry_after=round_.retry_after,
         )
-        held = ScheduledPost.objects.filter(pk=post.pk, status=PostStatus.PUBLISHING, lease_token=lease_token)
-        updated = held.update(
-            status=PostStatus.SCHEDULED,
-            retry_count=F("retry_count") + 1,
-            next_attempt_at=ExpressionWrapper(Now() + timedelta(seconds=delay), output_field=DateTimeField()),
-            lease_token=None,
-            lease_expires_at=None,
-            updated_at=now,
-        )
-        status = PostStatus.SCHEDULED if updated else None
+        values.update(retry_count=F("retry_count") + 1, next_attempt_at=_in(delay))
+    elif round_.deferred:
+        values["next_attempt_at"] = _in(min(round_.deferred.values()))
+    # Otherwise the pending accounts were not due in this round: their time (next_attempt_at) stays.
+    if processing:
+        # Held: still PUBLISHING, for the recovery of a later run when the first of them is to be checked.
+        values["lease_expires_at"] = _in(min(round_.processing.get(pk, 0.0) for pk in processing))
     else:
-        status = _post_end(round_=round_, pending=pending, lease_token=lease_token, now=now)
-    if status is None:
+        values.update(status=PostStatus.SCHEDULED, lease_expires_at=None)
+    held = ScheduledPost.objects.filter(pk=post.pk, status=PostStatus.PUBLISHING, lease_token=lease_token)
+    # One statement needs no transaction; out-of-retry accounts must end together with the post's update.
+    with transaction.atomic() if out_of_retries else nullcontext():
+        updated = held.update(**values)
+        if updated and out_of_retries:
+            # Out of retries: they end with the kind and message of their last failure.
+            ScheduledPostAccount.objects.filter(pk__in=out_of_retries, status=AccountStatus.PENDING).update(
+                status=AccountStatus.FAILED, updated_at=now
+            )
+    if not updated:
         return None
-    return str(post_run_category(post_status=status, account_statuses=round_.statuses.values()))
+    for pk in out_of_retries:
+        round_.statuses[pk] = AccountStatus.FAILED
+    return str(RunCategory.RETRYING)
+
+
+def _in(seconds: float) -> ExpressionWrapper:
+    """``seconds`` from now on the database's clock."""
+    return ExpressionWrapper(Now() + timedelta(seconds=seconds), output_field=DateTimeField())
 
 
 def _post_end(*, round_: PostRound, pending: list[int], lease_token: uuid.UUID, now: datetime) -> str | None:

@@ -4,7 +4,8 @@ The call flow (``account_call.py``) decides a ``Verdict``; the outcome table bel
 writes on the account and on its attempt. The recorder writes them many at a time:
 
 - ``start``: the PUBLISHING mark and the attempt row of many accounts in one transaction (one statement on
-  PostgreSQL); each waiting call goes out only once that transaction has committed.
+  PostgreSQL); each waiting call goes out only once that transaction has committed. Accounts whose
+  platform caps posts take their quota slots in the same transaction, or are deferred (quotas.py).
 - ``record``: results in batches (one statement on PostgreSQL), each write conditional on the account still
   being in the state the call left it in and its post still under this run's lease (the stale-writer
   guard). Whatever was written, or found taken over, is handed to the run (``on_outcome``).
@@ -26,6 +27,14 @@ from django.utils import timezone
 
 from calendar_app.models import AccountStatus, AttemptAction, AttemptOutcome
 
+from .quotas import (
+    Deferral,
+    QuotaRequest,
+    quota_scope_block,
+    quota_slots_admit,
+    quota_slots_release,
+    quota_slots_take,
+)
 from .sql import (
     AccountResult,
     attempt_close,
@@ -47,6 +56,8 @@ class Verdict(StrEnum):
     FAILED = "failed"  # ends failed: invalid, refused, out of chances
     CONFIRMED_ABSENT = "confirmed_absent"  # an unknown outcome the platform confirmed did not land
     CANNOT_TELL = "cannot_tell"  # an unknown outcome nobody can settle: a person checks
+    DEFERRED = "deferred"  # over a posting quota: not sent, waits for the window (no retry round)
+    PROCESSING = "processing"  # the platform is still processing it: a later run resumes the account
 
 
 @dataclass(frozen=True)
@@ -61,7 +72,11 @@ OUTCOMES: dict[Verdict, OutcomeRow] = {
     Verdict.FAILED: OutcomeRow(AccountStatus.FAILED, AttemptOutcome.FAILED),
     Verdict.CONFIRMED_ABSENT: OutcomeRow(AccountStatus.PENDING, AttemptOutcome.NOT_FOUND),
     Verdict.CANNOT_TELL: OutcomeRow(AccountStatus.NEEDS_REVIEW, AttemptOutcome.CANNOT_TELL),
+    Verdict.DEFERRED: OutcomeRow(AccountStatus.PENDING, AttemptOutcome.FAILED),  # never has an attempt
+    Verdict.PROCESSING: OutcomeRow(AccountStatus.PUBLISHING, AttemptOutcome.PROCESSING),
 }
+# A call with one of these verdicts made nothing on the platform: its quota slot is given back.
+RELEASES_SLOT = frozenset({Verdict.RETRY, Verdict.FAILED, Verdict.CONFIRMED_ABSENT})
 
 
 @dataclass(frozen=True)
@@ -79,6 +94,8 @@ class AccountOutcome:
     message: str = ""
     retry_after: float | None = None
     published_at: datetime | None = None
+    verdict: str = ""  # the verdict recorded (empty for the ends that wrote nothing)
+    wait: float | None = None  # deferred or processing: seconds until the account may go on
     recorded: bool = True  # False: another run had taken the post over
     started: bool = True  # False: the run stopped before this account's call (nothing written)
     broken: bool = False  # True: the work failed unexpectedly; the post is left for recovery
@@ -105,14 +122,19 @@ class Result:
     platform_post_id: str = ""
     platform_post_url: str = ""
     attempt_message: str | None = None
+    wait: float | None = None  # DEFERRED, PROCESSING: seconds until the account may go on
+    processing_since: datetime | None = None  # PROCESSING: when the platform first said so
+    block: tuple[str, float] | None = None  # the platform's limit: (quota scope key, seconds) to wait
 
     def account_result(self, now: datetime) -> AccountResult:
         row = OUTCOMES[self.verdict]
+        processing = self.verdict == Verdict.PROCESSING
         values: dict[str, Any] = {
             "status": row.account_status,
             "error_kind": self.kind,
             "error_message": self.message,
             "updated_at": now,
+            "processing_since": (self.processing_since or now) if processing else None,
         }
         if row.account_status == AccountStatus.PUBLISHED:
             values.update(
@@ -146,6 +168,8 @@ class Result:
             message=self.message,
             retry_after=self.retry_after,
             published_at=now if status == AccountStatus.PUBLISHED else None,
+            verdict=self.verdict,
+            wait=self.wait,
         )
 
 
@@ -168,34 +192,56 @@ class Recorder:
 
     # --- starts -------------------------------------------------------------------------------------
 
-    def start(self, post: PostRef, target: AccountTarget) -> Future[Attempt | None]:
+    def start(
+        self,
+        post: PostRef,
+        target: AccountTarget,
+        *,
+        quota: QuotaRequest | None = None,
+        keep_state: bool = False,
+    ) -> Future[Attempt | Deferral | None]:
         """Mark a PENDING account PUBLISHING and open its attempt, with others; resolves after the commit:
-        the attempt, or None when the post is no longer this run's. Raises (through the future) when the
-        database failed."""
-        future: Future[Attempt | None] = Future()
-        self._starts.add((post, target, future))
+        the attempt, a ``Deferral`` when the post would exceed one of the platform's quotas (``quota``), or
+        None when the post is no longer this run's. Raises (through the future) when the database failed.
+        ``keep_state``: the call goes on from the account's saved ``publish_state`` (it is not cleared)."""
+        future: Future[Attempt | Deferral | None] = Future()
+        self._starts.add(_Start(post, target, future, quota, keep_state))
         return future
 
-    def _write_starts(self, batch: list[tuple[PostRef, AccountTarget, Future]]) -> tuple[datetime, dict]:
+    def _write_starts(self, batch: list[_Start]) -> tuple[datetime, dict[int, int], dict[int, Deferral]]:
         now = timezone.now()
-        started = post_accounts_start_calls(
-            post_accounts=[(target.post_account_id, post.post_id) for post, target, _ in batch],
-            lease_token=self.lease_token,
-            started_at=now,
-        )
-        return now, started
+        requests = [start.quota for start in batch if start.quota is not None and start.quota.quotas]
+        if not requests:
+            return now, self._mark(batch, now), {}
+        with transaction.atomic():
+            quota_now, deferrals = quota_slots_admit(requests)
+            started = self._mark([s for s in batch if s.target.post_account_id not in deferrals], now)
+            quota_slots_take(requests=requests, started=started, now=quota_now)
+        return now, started, deferrals
 
-    def _started(self, batch: list[tuple[PostRef, AccountTarget, Future]], written: tuple) -> None:
-        now, started = written
-        for _, target, future in batch:
-            attempt_id = started.get(target.post_account_id)
-            future.set_result(None if attempt_id is None else Attempt(attempt_id, now))
+    def _mark(self, batch: list[_Start], now: datetime) -> dict[int, int]:
+        started: dict[int, int] = {}
+        for keep_state in (False, True):
+            group = [(s.target.post_account_id, s.post.post_id) for s in batch if s.keep_state == keep_state]
+            if group:
+                started |= post_accounts_start_calls(
+                    post_accounts=group, lease_token=self.lease_token, started_at=now, keep_state=keep_state
+                )
+        return started
 
-    def _starts_failed(
-        self, batch: list[tuple[PostRef, AccountTarget, Future]], error: BaseException
-    ) -> None:
-        for _, _, future in batch:
-            future.set_exception(error)
+    def _started(self, batch: list[_Start], written: tuple) -> None:
+        now, started, deferrals = written
+        for start in batch:
+            pk = start.target.post_account_id
+            attempt_id = started.get(pk)
+            if pk in deferrals:
+                start.future.set_result(deferrals[pk])
+            else:
+                start.future.set_result(None if attempt_id is None else Attempt(attempt_id, now))
+
+    def _starts_failed(self, batch: list[_Start], error: BaseException) -> None:
+        for start in batch:
+            start.future.set_exception(error)
 
     # --- results ------------------------------------------------------------------------------------
 
@@ -208,6 +254,7 @@ class Recorder:
 
     def _write_results(self, batch: list[Result]) -> tuple[datetime, set[int], set[int]]:
         now = timezone.now()
+        _quota_effects(batch)
         rows = [result.account_result(now) for result in batch]
         try:
             return now, post_accounts_record(results=rows, lease_token=self.lease_token), set()
@@ -271,8 +318,32 @@ class Recorder:
         self._results.wait_idle()
 
 
+@dataclass(frozen=True)
+class _Start:
+    post: PostRef
+    target: AccountTarget
+    future: Future
+    quota: QuotaRequest | None
+    keep_state: bool
+
+
+def _quota_effects(batch: list[Result]) -> None:
+    """Give back the slots of calls that made nothing; note the limits the platforms said are reached.
+    Written even if the account's result then is not (another run took the post over): the call happened."""
+    quota_slots_release(
+        post_account_ids=[
+            result.target.post_account_id
+            for result in batch
+            if result.attempt is not None and result.verdict in RELEASES_SLOT
+        ]
+    )
+    for result in batch:
+        if result.block is not None:
+            quota_scope_block(key=result.block[0], seconds=result.block[1], reason=result.message)
+
+
 def _log(result: Result) -> None:
-    if result.verdict == Verdict.PUBLISHED:
+    if result.verdict in (Verdict.PUBLISHED, Verdict.PROCESSING):
         return
     logger.warning(
         "Post %s -> %s: %s: %s", result.post.post_id, result.target.label, result.kind, result.message
@@ -283,23 +354,38 @@ def _log(result: Result) -> None:
 
 
 def post_account_restart_call(
-    post: PostRef, target: AccountTarget, refused: Attempt, closing: dict[str, Any]
+    post: PostRef, target: AccountTarget, refused: Attempt, closing: dict[str, Any], *, keep_state: bool
 ) -> Attempt | None:
     """Close the attempt whose token was refused and open the next one, in one transaction; None when the
-    post is no longer this run's."""
+    post is no longer this run's. ``keep_state``: the next call goes on from the saved progress."""
     now = timezone.now()
     with transaction.atomic():
         attempt_close(attempt_id=refused.id, values={"finished_at": now, **closing})
-        attempt_id = post_account_start_call(
-            post_account_id=target.post_account_id,
-            post_id=post.post_id,
-            lease_token=post.lease_token,
-            from_status=AccountStatus.PUBLISHING,
-            values={"status": AccountStatus.PUBLISHING, "publish_state": {}, "updated_at": now},
-            action=AttemptAction.PUBLISH,
-            started_at=now,
-        )
+        attempt_id = _open_call(post, target, now, keep_state=keep_state)
     return None if attempt_id is None else Attempt(attempt_id, now)
+
+
+def post_account_resume_call(post: PostRef, target: AccountTarget) -> Attempt | None:
+    """Open the call that goes on with an account its platform was still processing (it stays PUBLISHING,
+    its progress kept); None when the post is no longer this run's."""
+    now = timezone.now()
+    attempt_id = _open_call(post, target, now, keep_state=True)
+    return None if attempt_id is None else Attempt(attempt_id, now)
+
+
+def _open_call(post: PostRef, target: AccountTarget, now: datetime, *, keep_state: bool) -> int | None:
+    values: dict[str, Any] = {"status": AccountStatus.PUBLISHING, "updated_at": now}
+    if not keep_state:
+        values["publish_state"] = {}
+    return post_account_start_call(
+        post_account_id=target.post_account_id,
+        post_id=post.post_id,
+        lease_token=post.lease_token,
+        from_status=AccountStatus.PUBLISHING,
+        values=values,
+        action=AttemptAction.PUBLISH,
+        started_at=now,
+    )
 
 
 def post_account_open_reconcile(

@@ -48,6 +48,7 @@ from .finalize import PostRound, post_finalize, post_release
 from .history import RunHistory
 from .leases import posts_claim_due, posts_claim_expired, posts_extend_lease
 from .media import media_sources_load
+from .quotas import quota_slots_prune
 from .recorder import BROKEN, AccountOutcome, Recorder
 from .sql import post_account_update_held
 from .summary import PublishRunSummary
@@ -113,7 +114,9 @@ class _Run:
         inline = config.concurrency == 1
         self.lanes = DbLanes(size=config.db_connections, inline=inline, on_failure=self._database_failed)
         self.recorder = Recorder(lanes=self.lanes, lease_token=self.lease_token, on_outcome=self._on_outcome)
-        self.context = CallContext(recorder=self.recorder, lanes=self.lanes, stopping=self.stopping)
+        self.context = CallContext(
+            recorder=self.recorder, lanes=self.lanes, stopping=self.stopping, quotas=config.quotas
+        )
         self._ends = Batcher(lanes=self.lanes, write=self._end_posts, done=_nothing, failed=self._ends_failed)
 
     def stopping(self) -> bool:
@@ -143,6 +146,8 @@ class _Run:
             self.recorder.wait_idle()
             self._ends.wait_idle()
             heartbeat.stop()
+            if self.taken and self.failure is None:
+                self._prune_quota_slots()
             self.summary.duration_seconds = time.monotonic() - self._started
             if self.failure is not None:
                 self.summary.error = (
@@ -158,6 +163,12 @@ class _Run:
         log = logger.info if self.taken or trigger != PublisherRun.Trigger.WATCH else logger.debug
         log("%s in %.1f s", self.summary.line(), self.summary.duration_seconds)
         return self.summary
+
+    def _prune_quota_slots(self) -> None:
+        try:
+            self.lanes.call(quota_slots_prune)
+        except Exception as exc:  # the ledger only grows a little longer; the next run prunes it
+            logger.debug("Could not prune the quota ledger: %s", exc)
 
     def _database_failed(self, exc: BaseException) -> None:
         """Stop claiming and starting; the caller reports ``summary.error`` (one line, no traceback)."""
@@ -238,9 +249,12 @@ class _Run:
         post_accounts, problems = _post_accounts_load([post.pk for post in posts])
         media_sources = media_sources_load(posts)
         in_doubt = [pa.pk for pa in post_accounts if pa.status == AccountStatus.PUBLISHING]
-        call_started: dict[int, datetime] = {}
-        if in_doubt:
-            call_started = post_accounts_last_call_started(post_account_ids=in_doubt)
+        # Accounts sent again that may go on from their saved progress need their last call's time too.
+        resumable = [pa.pk for pa in post_accounts if pa.status == AccountStatus.PENDING and pa.publish_state]
+        calls: dict[int, tuple[datetime | None, bool]] = {}
+        if in_doubt or resumable:
+            calls = post_accounts_last_call_started(post_account_ids=in_doubt + resumable)
+        if any(calls.get(pk, (None, False))[1] for pk in in_doubt):
             _attempts_close_dangling(post_account_ids=in_doubt)
         targets: dict[int, list[AccountTarget]] = {post.pk: [] for post in posts}
         for pa in post_accounts:
@@ -253,7 +267,9 @@ class _Run:
                     account_problem=problems.get(pa.account_id, ""),
                     publish_state=pa.publish_state or {},
                     published_at=pa.published_at,
-                    in_doubt_since=call_started.get(pa.pk),
+                    in_doubt_since=calls.get(pa.pk, (None, False))[0],
+                    processing_since=pa.processing_since,
+                    call_in_flight=calls.get(pa.pk, (None, False))[1],
                 )
             )
         return [
@@ -275,10 +291,17 @@ class _Run:
 
     def _dispatch(self, round_: PostRound, pool: WorkerPool) -> None:
         post = round_.post
-        pending = [t for t in round_.targets if t.status == AccountStatus.PENDING]
-        # A call that may have gone out is always settled by asking the platform, never by re-sending.
+        # Pending accounts of a post held for processing wait for their own (retry or deferral) time.
+        pending = [] if post.waits else [t for t in round_.targets if t.status == AccountStatus.PENDING]
+        # A call that may have gone out is always settled by asking the platform, never by re-sending; an
+        # account the platform was still processing is resumed.
         jobs = [
-            (AccountCall.reconcile_in_doubt, t)
+            (
+                AccountCall.resume_processing
+                if t.processing_since is not None and not t.call_in_flight
+                else AccountCall.reconcile_in_doubt,
+                t,
+            )
             for t in round_.targets
             if t.status == AccountStatus.PUBLISHING
         ]
@@ -370,7 +393,12 @@ class _Run:
             self._count(lost=1)
             return
         logger.debug("Post %s: %s", post_id, outcome)
-        self._count(processed=1, **{str(outcome): 1})
+        self._count(
+            processed=1,
+            deferred=int(bool(round_.deferred)),
+            processing=int(bool(round_.processing)),
+            **{str(outcome): 1},
+        )
 
     def _ends_failed(self, rounds: list[PostRound], error: BaseException) -> None:
         # The lanes could not reach the database at all: the leases expire and recovery takes over.

@@ -295,18 +295,21 @@ def _cast(model: type[Model], name: str) -> str:
 
 
 def post_accounts_start_calls(
-    *, post_accounts: list[tuple[int, int]], lease_token: UUID, started_at: datetime
+    *, post_accounts: list[tuple[int, int]], lease_token: UUID, started_at: datetime, keep_state: bool = False
 ) -> dict[int, int]:
     """Mark many PENDING accounts PUBLISHING (one more attempt each) and open a PUBLISH attempt for each one
     marked; ``post_accounts`` are (account id, post id) pairs. Each account is marked only while PENDING and
-    its post still under ``lease_token``. Returns {account id: attempt id} for the accounts marked.
+    its post still under ``lease_token``. Returns {account id: attempt id} for the accounts marked. Their
+    ``publish_state`` is cleared, unless ``keep_state`` (the calls go on from it).
 
     On PostgreSQL one statement for the whole batch; elsewhere a statement pair per account, in one
     transaction. Only once this has returned (committed) may those calls go out.
     """
     if not post_accounts:
         return {}
-    values = {"status": AccountStatus.PUBLISHING, "publish_state": {}, "updated_at": started_at}
+    values: dict[str, Any] = {"status": AccountStatus.PUBLISHING, "updated_at": started_at}
+    if not keep_state:
+        values["publish_state"] = {}
     if not _one_statement():
         started = {}
         with transaction.atomic():
@@ -365,7 +368,7 @@ class AccountResult:
     attempt_values: Mapping[str, Any] | None = None
 
 
-_RESULT_ACCOUNT_FIELDS = ("status", "error_kind", "error_message", "updated_at")
+_RESULT_ACCOUNT_FIELDS = ("status", "error_kind", "error_message", "updated_at", "processing_since")
 _RESULT_PUBLISHED_FIELDS = ("platform_post_id", "platform_post_url", "published_at")
 _RESULT_ATTEMPT_FIELDS = ("finished_at", "outcome", "error_kind", "http_status", "error_message")
 
@@ -412,7 +415,8 @@ def post_accounts_record(*, results: list[AccountResult], lease_token: UUID) -> 
     params: list[Any] = []
     for result in results:
         params += [result.post_account_id, result.from_status]
-        params += [_value(account, name, result.values[name]) for name in _RESULT_ACCOUNT_FIELDS]
+        # A result that does not name processing_since clears it: the account is no longer processing.
+        params += [_value(account, name, result.values.get(name)) for name in _RESULT_ACCOUNT_FIELDS]
         params += [
             _value(account, name, result.values[name]) if name in result.values else None
             for name in _RESULT_PUBLISHED_FIELDS

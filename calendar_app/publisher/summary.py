@@ -22,6 +22,10 @@ class PublishRunSummary:
     released: int = 0  # posts given back untouched (the run stopped or its database failed before them)
     lost: int = 0  # posts another run took over meanwhile: left to that run
     errors: int = 0  # posts whose work failed unexpectedly: released for the next run to recover
+    # Among the retrying: posts with an account deferred by a posting quota (not a retry round), and posts
+    # held for a later run because a platform is still processing them.
+    deferred: int = 0
+    processing: int = 0
     error: str = ""  # why the run stopped early (its database failed); empty when it completed
     dry_run: bool = False
     dry_run_lines: list[str] = field(default_factory=list)

@@ -37,4 +37,8 @@ class AccountTarget:
     account_problem: str = ""
     publish_state: dict[str, Any] = field(default_factory=dict)
     published_at: datetime | None = None
-    in_doubt_since: datetime | None = None  # when the unanswered call of a PUBLISHING account started
+    # When the account's last publish call started: the time an in-doubt call or a resumed one is looked
+    # up by (loaded for PUBLISHING accounts and for accounts with saved progress).
+    in_doubt_since: datetime | None = None
+    processing_since: datetime | None = None  # the platform was still processing it (see account_call.py)
+    call_in_flight: bool = False  # a dead run left a call of it unanswered: reconcile, never resume

@@ -28,6 +28,7 @@ from ..models import PostStatus, PublishAttempt, ScheduledPost
 from ..rules import post_savable_statuses
 from ..timezones import format_in_zone, timezone_names, wall_time_to_utc
 from .post_media import media_assets_by_id, metadata_asset_ids, metadata_with_asset_kinds, post_media_check
+from .quota_warnings import post_quota_warnings
 
 # Times are entered to the minute: the current minute is not "in the past" yet.
 PAST_TIME_GRACE = timedelta(minutes=1)
@@ -63,13 +64,15 @@ class PostCheck:
 
     ``errors`` are keyed by the ``PostInput`` field they concern (or NON_FIELD_ERRORS; "media" for the
     library media); ``platform_problems`` are the clients' validation messages and what each platform's
-    media rules refuse of the library media, errors when scheduling and warnings on a draft.
+    media rules refuse of the library media, errors when scheduling and warnings on a draft. ``warnings``
+    never stop a save: a post scheduled where a platform's posting quota is full (it will wait for the window).
     """
 
     errors: dict[str, list[str]]
     platform_problems: list[str]
     metadata: dict[str, Any]
     scheduled_at: datetime | None
+    warnings: list[str] = field(default_factory=list)
 
 
 def post_metadata_build(
@@ -215,11 +218,13 @@ def post_input_check(
     post: ScheduledPost | None = None,
     now: datetime | None = None,
     accounts: Sequence[SocialAccount] | None = None,
+    quota_warnings: bool = False,
 ) -> PostCheck:
     """Everything that stops ``data`` from being saved (as a new post, or over ``post``).
 
     ``accounts``: the accounts of ``data.account_ids`` when the caller loaded them already (a CSV import
-    checks a thousand rows against accounts it read once).
+    checks a thousand rows against accounts it read once). ``quota_warnings``: also say where the platforms'
+    posting quotas will make posts wait (a few queries per account: for a form, not a bulk import).
     """
     now = now or timezone.now()
     errors: dict[str, list[str]] = defaultdict(list)
@@ -282,15 +287,25 @@ def post_input_check(
     client_problems = post_platform_problems(content=data.content, metadata=metadata, accounts=accounts)
     media = post_media_check(metadata=metadata, accounts=accounts, assets=assets)
     errors["media"] += media.missing
+    warnings: list[str] = []
     if data.is_scheduling:
         errors[NON_FIELD_ERRORS] += client_problems
         errors["media"] += media.problems
+        going_at = now if data.publish_now else scheduled_at
+        if quota_warnings and going_at is not None and data.timezone_name in timezone_names():
+            warnings = post_quota_warnings(
+                accounts=accounts,
+                scheduled_at=going_at,
+                timezone_name=data.timezone_name,
+                post_id=None if post is None else post.pk,
+            )
     platform_problems = client_problems + media.problems
     return PostCheck(
         errors={key: messages for key, messages in errors.items() if messages},
         platform_problems=platform_problems,
         metadata=metadata,
         scheduled_at=scheduled_at,
+        warnings=warnings,
     )
 
 

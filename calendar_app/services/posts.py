@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import AccountStatus, PostStatus, ScheduledPost, ScheduledPostAccount
+from ..publisher.quotas import quota_slots_release
 from ..rules import (
     post_account_review_refusal,
     post_account_send_again_refusal,
@@ -319,6 +320,8 @@ def post_account_send_again(*, post_account_id: int) -> ScheduledPostAccount:
         post_account.save(
             update_fields=["status", "error_kind", "error_message", "publish_state", "updated_at"]
         )
+        # The call in doubt made nothing after all: its quota slot is given back.
+        quota_slots_release(post_account_ids=[post_account.pk])
         if post.status != PostStatus.SCHEDULED:
             post.status = PostStatus.SCHEDULED
             post.retry_count = 0

@@ -262,6 +262,10 @@ PUBLISH_MISSED_AFTER = env_number("PUBLISH_MISSED_AFTER", int, 86400)
 # Exponential backoff between retry rounds: base * 2**round, capped, with jitter.
 PUBLISH_RETRY_BASE_SECONDS = env_number("PUBLISH_RETRY_BASE_SECONDS", float, 60)
 PUBLISH_RETRY_MAX_SECONDS = env_number("PUBLISH_RETRY_MAX_SECONDS", float, 3600)
+# The platforms' posting quotas (X 100 posts per 15 minutes per account, ...): a post over one waits for the
+# window to free. false: no ledger is kept and nothing is deferred (an app whose limits were raised by the
+# platform; load tests against simulated platforms).
+PUBLISH_QUOTAS = env.bool("PUBLISH_QUOTAS", default=True)
 
 # --- Planning ------------------------------------------------------------------------------------
 # Recurring posts are made as scheduled posts this many days ahead (create_recurring_posts).

@@ -6,6 +6,8 @@ account provider speak in.
 """
 
 from .base.client import (
+    LIMIT_ACCOUNT,
+    LIMIT_APP,
     BaseClient,
     CannotTell,
     CountedLink,
@@ -18,7 +20,9 @@ from .base.client import (
     PublishPayload,
     PublishResult,
     ReconcileResult,
+    StillProcessing,
     TextCount,
+    client_resumes,
 )
 from .base.oauth import (
     ConnectableAccount,
@@ -28,6 +32,7 @@ from .base.oauth import (
     TokenRevokedError,
     TokenSet,
 )
+from .quotas import account_quota_rules
 from .registry import (
     UnknownOAuthProviderError,
     UnknownPlatformError,
@@ -39,9 +44,11 @@ from .registry import (
     platform_specs,
     validation_problems,
 )
-from .spec import OptionField, PlatformLimits, PlatformSpec, Setting
+from .spec import OptionField, PlatformLimits, PlatformSpec, QuotaRule, Setting
 
 __all__ = [
+    "LIMIT_ACCOUNT",
+    "LIMIT_APP",
     "BaseClient",
     "CannotTell",
     "ConnectableAccount",
@@ -59,8 +66,10 @@ __all__ = [
     "PublishError",
     "PublishPayload",
     "PublishResult",
+    "QuotaRule",
     "ReconcileResult",
     "Setting",
+    "StillProcessing",
     "TextCount",
     "TokenRefreshError",
     "TokenRevokedError",
@@ -68,7 +77,9 @@ __all__ = [
     "UnknownOAuthProviderError",
     "UnknownPlatformError",
     "account_facts_refresh",
+    "account_quota_rules",
     "client_for",
+    "client_resumes",
     "get_provider",
     "oauth_providers",
     "platform_spec",

@@ -74,6 +74,51 @@ class OptionField:
 
 
 @dataclass(frozen=True)
+class QuotaRule:
+    """A cap on how many posts the platform takes: ``limit`` per ``window_seconds`` (a moving window), or per
+    calendar day in ``daily_reset_zone`` (a day that starts at midnight there), counted per account or, with
+    ``per_app``, across every account of this deployment's app (one API project).
+
+    ``limit_setting``: the name of an ``account.extra`` entry that, when present, holds the limit the
+    platform reported for that account (Instagram's ``content_publishing_limit``); ``limit`` is the default.
+    ``source``: where the platform states it (docs/platforms.md quotes it).
+    """
+
+    limit: int
+    window_seconds: int = 86_400
+    per_app: bool = False
+    daily_reset_zone: str = ""
+    limit_setting: str = ""
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if self.limit < 1 or self.window_seconds < 1:
+            raise ValueError("a quota needs a positive limit and window")
+
+    @property
+    def scope(self) -> str:
+        return "app" if self.per_app else "account"
+
+    def describe(self, limit: int | None = None) -> str:
+        """ "100 posts per 15 minutes per account" """
+        limit = self.limit if limit is None else limit
+        if self.daily_reset_zone:
+            period = f"day (from midnight {self.daily_reset_zone})"
+        else:
+            period = _period(self.window_seconds)
+        owner = "for the whole app" if self.per_app else "per account"
+        return f"{limit:,} posts per {period} {owner}"
+
+
+def _period(seconds: int) -> str:
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds % size == 0:
+            count = seconds // size
+            return unit if count == 1 else f"{count} {unit}s"
+    return f"{seconds} seconds"
+
+
+@dataclass(frozen=True)
 class PlatformLimits:
     """What a post may be on this platform, for people and tools to read before the client checks it.
 
@@ -85,6 +130,9 @@ class PlatformLimits:
     # The media one post may carry, checked against library assets where a post is saved (and offered a
     # rendition where the fix is mechanical). None: the platform takes no media through this scheduler.
     media: MediaRules | None = None
+    # How many posts the platform takes per account or per app; the publisher defers a post that would
+    # exceed one until the window frees (docs/architecture.md, "Quotas").
+    quotas: tuple[QuotaRule, ...] = ()
 
 
 @dataclass(frozen=True)

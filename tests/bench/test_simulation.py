@@ -28,6 +28,7 @@ from social.platforms import (
     MediaItem,
     PublishError,
     PublishPayload,
+    StillProcessing,
     client_for,
     platform_specs,
 )
@@ -270,6 +271,55 @@ def test_simulation__bluesky_faults_and_record_keys_are_the_same_through_both_tr
     assert seen[4][0] == "TRANSIENT" and seen[5] == ("AUTH", 400)
     assert seen[6].platform_post_id == "at://did:plc:acme/app.bsky.feed.post/3lbqaaaaaaaa2"
     assert seen[7] == ("UNKNOWN", 500)
+
+
+def test_simulation__media_still_processing_is_resumed_alike_through_both_transports(settings):
+    """An Instagram container Meta keeps IN_PROGRESS, and YouTube's privacy and schedule, the same both ways."""
+
+    def session(world: World, media: Media) -> list[Any]:
+        seen: list[Any] = []
+        instagram = world.apis["INSTAGRAM"]
+        instagram.processing_checks = 3
+        reel = PublishPayload(text="A reel", media=(MediaItem(url=media.video, type="video"),))
+        state: dict = {}
+        ig = client("INSTAGRAM", state)
+        ig.container_wait_seconds = ig.container_poll_interval  # one check in the call, then a later run
+        seen.append(still_processing(lambda: ig.publish(reel)))
+        seen.append(still_processing(lambda: client("INSTAGRAM", state).resume(in_doubt(reel, state))))
+        seen.append(client("INSTAGRAM", state).resume(in_doubt(reel, state)))
+        seen.append(instagram.containers_of(ACCOUNTS["INSTAGRAM"].external_id))
+        seen.append(client("INSTAGRAM").publishing_limit())
+
+        youtube = world.apis["YOUTUBE"]
+        clip = MediaItem(url=media.video, type="video")
+        youtube.unaudited = True
+        seen.append(
+            client("YOUTUBE").publish(PublishPayload(text="Clip", media=(clip,), options={"title": "Clip"}))
+        )
+        youtube.unaudited = False
+        later = (timezone.now() + timedelta(hours=2)).replace(microsecond=0).isoformat()
+        scheduled = PublishPayload(
+            text="Later", media=(clip,), options={"title": "Later", "publish_at": later}
+        )
+        state = {}
+        seen.append(still_processing(lambda: client("YOUTUBE", state).publish(scheduled)))
+        seen.append(still_processing(lambda: client("YOUTUBE", state).resume(in_doubt(scheduled, state))))
+        return seen
+
+    seen = same_through_both(settings, session)
+
+    assert seen[0] == seen[1] == "still processing"
+    assert seen[2].platform_post_id and seen[3] == 1, "published from its one container"
+    assert seen[4] == {"quota_total": 50, "quota_duration": 86400, "quota_usage": 1}
+    assert "YouTube made the video private" in seen[5].notice
+    assert seen[6] == seen[7] == "still processing"
+
+
+def still_processing(call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except StillProcessing:
+        return "still processing"
 
 
 def _with_token(platform: str, token: str) -> SocialAccount:

@@ -7,9 +7,13 @@ from social.platforms import ErrorKind as PlatformErrorKind
 from social.platforms import PublishError
 
 
-def test_error_kind__records_each_platform_kind_as_it_is_and_the_publishers_missed():
+def test_error_kind__records_each_platform_kind_as_it_is_and_the_publishers_missed_and_quota():
     recorded = [(kind.value, kind.label) for kind in ErrorKind]
-    assert recorded == [*((kind.value, kind.label) for kind in PlatformErrorKind), ("MISSED", "Missed")]
+    assert recorded == [
+        *((kind.value, kind.label) for kind in PlatformErrorKind),
+        ("MISSED", "Missed"),
+        ("QUOTA", "Over quota (deferred)"),
+    ]
     for model in (ScheduledPostAccount, PublishAttempt):
         assert model._meta.get_field("error_kind").choices == ErrorKind.choices
 

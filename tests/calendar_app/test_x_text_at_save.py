@@ -104,3 +104,26 @@ def test_post_create__refuses_what_x_refuses_and_saves_nothing(user):
 
     assert error.value.message_dict == {NON_FIELD_ERRORS: [OVER_280.format(286)]}
     assert not ScheduledPost.objects.exists()
+
+
+def test_post_create__refuses_a_video_x_refuses_when_its_size_and_length_are_known(user):
+    """A media item whose metadata states its size and length (a media library asset): checked at save."""
+    x = make_account(user, platform=Platform.TWITTER)
+    clip = {"url": "https://cdn.example.com/clip.mp4", "type": "video", "size_bytes": 600_000_000}
+
+    with pytest.raises(ValidationError) as error:
+        post_create(
+            created_by=user,
+            data=post_input(
+                content="Launch",
+                account_ids=(x.pk,),
+                extra_metadata={"media": [{**clip, "duration_seconds": 141.0}]},
+            ),
+        )
+
+    assert error.value.message_dict == {
+        NON_FIELD_ERRORS: [
+            "X: media 1 is 600.0 MB; X takes a video up to 512 MB",
+            "X: media 1 is a video of 141 s; X takes videos of 0.5 to 140 seconds",
+        ]
+    }

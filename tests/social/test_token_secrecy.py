@@ -87,7 +87,8 @@ def assert_no_secret(text: str, extra: tuple[str, ...] = ()) -> None:
 
 def test_secrecy__x_connect_and_the_admin_pages(staff_client, debug_logs, mocked):
     connect = staff_client.get("/social/connect/twitter/")
-    verifier = staff_client.session["social:oauth:TWITTER"]["code_verifier"]
+    state = query(connect["Location"])["state"]
+    verifier = staff_client.session["social:oauth:TWITTER"][state]["code_verifier"]
     expect_x_connect(mocked, code_verifier=verifier)
     callback = staff_client.get(
         "/social/callback/twitter/", {"state": query(connect["Location"])["state"], "code": CODE}

@@ -60,7 +60,8 @@ def start(client, slug: str) -> dict[str, str]:
 
 
 def pending(client, platform: str) -> dict:
-    return client.session[f"social:oauth:{platform}"]
+    """The newest authorization in progress for ``platform`` (the session keeps them by state)."""
+    return list(client.session[f"social:oauth:{platform}"].values())[-1]
 
 
 def finish(client, slug: str, params: dict[str, str], *, code: str = CODE):
@@ -494,8 +495,36 @@ def test_callback__wrong_state_is_refused_before_any_exchange(staff_client, mock
     assert "state does not match" in page_text(response)
     assert len(mocked.calls) == 0
     assert SocialAccount.objects.count() == 0
-    # A wrong state used up the pending one: the right one no longer works either.
-    assert finish(staff_client, "linkedin", params).status_code == 400
+
+
+def test_callback__a_wrong_state_does_not_cancel_the_connect_in_progress(staff_client, mocked):
+    """A stray or forged callback must not use up the person's pending authorization: the real callback
+    that follows still connects (before, the wrong one popped it and the real one answered 400)."""
+    params = start(staff_client, "linkedin")
+    assert (
+        staff_client.get("/social/callback/linkedin/", {"state": "forged", "code": CODE}).status_code == 400
+    )
+    assert (
+        staff_client.get("/social/callback/linkedin/", {"state": "x", "error": "access_denied"}).status_code
+        == 400
+    )
+    expect_linkedin_connect(mocked)
+
+    assert finish(staff_client, "linkedin", params).status_code == 302
+    assert SocialAccount.objects.count() == 1
+
+
+def test_callback__two_tabs_connecting_each_finish_with_their_own_state(staff_client, mocked):
+    first = start(staff_client, "linkedin")
+    second = start(staff_client, "linkedin")
+    expect_linkedin_connect(mocked)
+
+    assert finish(staff_client, "linkedin", first).status_code == 302
+    assert "social:oauth:LINKEDIN" in staff_client.session, "the second tab's authorization is still there"
+    assert finish(staff_client, "linkedin", first).status_code == 400, "a state is good for one callback"
+    expect_linkedin_connect(mocked)
+    assert finish(staff_client, "linkedin", second).status_code == 302
+    assert "social:oauth:LINKEDIN" not in staff_client.session
 
 
 def test_callback__state_of_another_platform_is_refused(staff_client, mocked):
@@ -523,7 +552,7 @@ def test_callback__replaying_a_used_state_is_refused(staff_client, mocked):
 def test_callback__stale_state_is_refused(staff_client, mocked):
     params = start(staff_client, "linkedin")
     session = staff_client.session
-    session["social:oauth:LINKEDIN"]["started_at"] -= 16 * 60
+    session["social:oauth:LINKEDIN"][params["state"]]["started_at"] -= 16 * 60
     session.save()
 
     assert finish(staff_client, "linkedin", params).status_code == 400

@@ -87,6 +87,11 @@ class MediaItem:
             self, source=source, url=url, type=source.kind, alt_text=self.alt_text or source.alt_text
         )
 
+    # What the post's metadata says of the file when it is known (a media library asset's probe): its
+    # size in bytes and, for a video or GIF, its length in seconds; None for a bare URL.
+    size_bytes: int | None = None
+    duration_seconds: float | None = None
+
 
 @dataclass(frozen=True)
 class PublishPayload:
@@ -128,7 +133,11 @@ def media_item_from_metadata(item: Mapping[str, Any]) -> MediaItem:
             raise ValueError(f"a media item's asset must be an asset id (a number), not {asset!r}")
         return MediaItem(type=item.get("type", ""), alt_text=item.get("alt_text", ""), asset_id=asset)
     return MediaItem(
-        url=item.get("url", ""), type=item.get("type", "image"), alt_text=item.get("alt_text", "")
+        url=item.get("url", ""),
+        type=item.get("type", "image"),
+        alt_text=item.get("alt_text", ""),
+        size_bytes=_number(item.get("size_bytes"), int),
+        duration_seconds=_number(item.get("duration_seconds"), float),
     )
 
 
@@ -160,14 +169,34 @@ class TextCount:
         return self.limit is not None and self.count > self.limit
 
 
+def _number(value: Any, kind: type) -> Any:
+    """A size or duration from the metadata, or None when absent or not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return kind(value)
+
+
 @dataclass(frozen=True)
 class PublishResult:
     platform_post_id: str
     platform_post_url: str = ""
+    # Something the author should know about the published post (YouTube made it private): kept on the
+    # account's result and shown in the admin.
+    notice: str = ""
+
+
+# ``PublishError.limit``: which of the platform's posting limits refused the call.
+LIMIT_ACCOUNT = "account"
+LIMIT_APP = "app"
 
 
 class PublishError(Exception):
-    """A platform call that did not publish. ``retry_after`` is in seconds from now."""
+    """A platform call that did not publish. ``retry_after`` is in seconds from now.
+
+    ``limit`` (``"account"`` or ``"app"``) says the refusal was the platform's posting limit for the account
+    or for the whole app, and ``retry_after`` when it frees: the publisher then defers the account's (or
+    app's) other posts until then instead of calling.
+    """
 
     def __init__(
         self,
@@ -176,15 +205,33 @@ class PublishError(Exception):
         *,
         http_status: int | None = None,
         retry_after: float | None = None,
+        limit: str | None = None,
     ) -> None:
         super().__init__(message)
         self.kind = ErrorKind(kind)
         self.message = message
         self.http_status = http_status
         self.retry_after = retry_after
+        if limit not in (None, LIMIT_ACCOUNT, LIMIT_APP):
+            raise ValueError(f"limit must be {LIMIT_ACCOUNT!r}, {LIMIT_APP!r} or None, not {limit!r}")
+        self.limit = limit
 
     def __repr__(self) -> str:
         return f"PublishError({self.kind!s}, {self.message!r}, http_status={self.http_status})"
+
+
+class StillProcessing(Exception):
+    """The platform is still processing what the call sent (a media container, an uploaded video).
+
+    Raised by ``publish`` or ``resume`` once what is needed to go on was saved (``save_progress``): the
+    publisher keeps the account PUBLISHING, gives the worker back, and calls ``resume`` in a later run,
+    no sooner than ``check_after`` seconds from now.
+    """
+
+    def __init__(self, message: str, *, check_after: float) -> None:
+        super().__init__(message)
+        self.message = message
+        self.check_after = max(0.0, float(check_after))
 
 
 @dataclass(frozen=True)
@@ -216,10 +263,14 @@ class InDoubtAttempt:
 
 
 class BaseClient:
-    """A client for one account. Subclasses set the class attributes and implement the three methods."""
+    """A client for one account. Subclasses set the class attributes and implement the three methods, and
+    ``resume`` if their ``publish`` may raise ``StillProcessing``."""
 
     platform: ClassVar[str]
     api_url_setting: ClassVar[str]
+    # How long the platform may keep processing one post before the publisher gives up on it (an
+    # Instagram or Threads container expires 24 hours after it was made).
+    max_processing_seconds: ClassVar[float] = 24 * 3600.0
 
     def __init__(
         self,
@@ -278,3 +329,19 @@ class BaseClient:
 
     def reconcile(self, attempt: InDoubtAttempt) -> ReconcileResult:
         return CannotTell("this platform offers no way to tell")
+
+    def resume(self, attempt: InDoubtAttempt) -> PublishResult:
+        """Go on from what an earlier call saved (``attempt.state``): poll once; still processing ->
+        ``StillProcessing`` again; ready -> publish (saving progress before the call that makes the post);
+        failed -> ``PublishError(INVALID)``. Never makes a second container or upload for what was saved.
+
+        The publisher calls it for an account whose last call ended "still processing", and instead of
+        ``publish`` for an account sent again whose earlier call saved progress, when the client defines
+        it (``client_resumes``).
+        """
+        raise NotImplementedError
+
+
+def client_resumes(client: BaseClient) -> bool:
+    """Whether the client continues from saved progress (defines ``resume``)."""
+    return type(client).resume is not BaseClient.resume

@@ -15,6 +15,9 @@ from .http import HttpClient, Step, excerpt, retry_after_seconds, safe_json
 RETRY_CODES = frozenset({1, 2, 4, 17, 32, 341, 613})
 AUTH_CODES = frozenset({102, 190})
 DUPLICATE_CODE = 506
+# "Temporarily blocked for policies violations": Meta's guide says to wait and retry later, so a long wait.
+POLICY_BLOCK_CODE = 368
+POLICY_BLOCK_RETRY_SECONDS = 3600.0
 # Instagram: the account reached its content publishing limit (50 posts per 24 h).
 PUBLISHING_LIMIT_SUBCODE = 2207042
 USAGE_HEADERS = ("X-Business-Use-Case-Usage", "X-Page-Usage", "X-App-Usage")
@@ -68,6 +71,8 @@ class GraphClient(HttpClient):
         words = error.get("error_user_msg") or error.get("message") or "no message"
         detail = f"{excerpt(words)} (code {code}" + (f", subcode {subcode})" if subcode else ")")
         retry_after = regain_access_seconds(response.headers) or retry_after_seconds(response.headers)
+        if code == POLICY_BLOCK_CODE:
+            retry_after = max(retry_after or 0.0, POLICY_BLOCK_RETRY_SECONDS)
         return self.status_error(
             response,
             step,
@@ -81,8 +86,8 @@ class GraphClient(HttpClient):
     ) -> ErrorKind:
         if code in AUTH_CODES:
             return ErrorKind.AUTH
-        if subcode == PUBLISHING_LIMIT_SUBCODE:
-            # A refusal naming the daily cap: nothing was published.
+        if subcode == PUBLISHING_LIMIT_SUBCODE or code == POLICY_BLOCK_CODE:
+            # A refusal naming the daily cap, or a temporary block: nothing was published; wait and retry.
             return ErrorKind.TRANSIENT
         if code in RETRY_CODES or transient:
             if step.creates_post and (self.transient_create_is_unknown or status >= 500):
@@ -96,7 +101,7 @@ class GraphClient(HttpClient):
             return ErrorKind.AUTH
         if status == 429:
             return ErrorKind.TRANSIENT
-        # 10 and 200-299 (permissions), 368 (policy block), 100 (bad parameter) and the rest.
+        # 10 and 200-299 (permissions), 100 (bad parameter) and the rest.
         return ErrorKind.INVALID
 
 

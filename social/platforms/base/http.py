@@ -291,9 +291,12 @@ class HttpClient(BaseClient):
         *,
         http_status: int | None = None,
         retry_after: float | None = None,
+        limit: str | None = None,
     ) -> PublishError:
         """A PublishError whose message is scrubbed of this account's tokens and of tokens in URLs."""
-        return PublishError(kind, self.redact(message), http_status=http_status, retry_after=retry_after)
+        return PublishError(
+            kind, self.redact(message), http_status=http_status, retry_after=retry_after, limit=limit
+        )
 
     def redact(self, text: str) -> str:
         return redact(text, (self.account.access_token, self.account.refresh_token))
@@ -325,8 +328,11 @@ class HttpClient(BaseClient):
         detail: str = "",
         kind: ErrorKind | None = None,
         retry_after: float | None = None,
+        limit: str | None = None,
     ) -> PublishError:
-        """The generic mapping of an HTTP status to an error kind, with the platform's words as detail."""
+        """The generic mapping of an HTTP status to an error kind, with the platform's words as detail.
+
+        ``limit``: the refusal was the platform's posting limit of the account or app (``PublishError``)."""
         status = response.status_code
         if kind is None:
             kind = kind_for_status(status, step)
@@ -337,7 +343,7 @@ class HttpClient(BaseClient):
             message += f": {detail}"
         if kind == ErrorKind.UNKNOWN:
             message += ("" if message.endswith(".") else ".") + " The post may exist."
-        return self.fail(kind, message, http_status=status, retry_after=retry_after)
+        return self.fail(kind, message, http_status=status, retry_after=retry_after, limit=limit)
 
     def ensure_valid(self, payload: PublishPayload) -> None:
         """Refuse before any HTTP what validate() refuses, so a bad post never reaches the platform."""

@@ -1,6 +1,9 @@
 """What the connect flow keeps in the person's session between its steps.
 
-- The redirect stores ``state`` (and X's PKCE verifier) per platform; the callback pops it, so it is single-use.
+- The redirect stores ``state`` (and X's PKCE verifier) per platform, keyed by the state itself; the callback
+  takes out only the authorization its state names, so it is single-use, and a callback with a wrong or
+  forged state cancels nothing: the real callback that follows still works. A few may be in progress at
+  once (two tabs); the oldest are dropped.
 - Between the callback and the Page pick (Facebook, Instagram) the candidate accounts wait in the session with
   their tokens encrypted by the token key ring: the session lives in the database, and tokens never do in
   plain text. Nothing token-related is ever rendered into a page.
@@ -8,6 +11,7 @@
 
 from __future__ import annotations
 
+import hmac
 import secrets
 import time
 from collections.abc import Mapping, Sequence
@@ -24,6 +28,8 @@ from .oauth import ConnectableAccount, OAuthProvider, TokenSet
 # Long enough to sign in and consent at the platform; short enough that a forgotten tab goes stale.
 PENDING_MAX_AGE_SECONDS = 15 * 60
 CHOICES_MAX_AGE_SECONDS = 15 * 60
+# Authorizations in progress kept per platform (several tabs); the oldest go first.
+MAX_PENDING_PER_PLATFORM = 5
 
 
 @dataclass(frozen=True)
@@ -63,22 +69,37 @@ def authorization_begin(
     state = secrets.token_urlsafe(32)
     code_verifier = provider.new_code_verifier() if provider.uses_pkce else None
     url = provider.authorization_url(redirect_uri=redirect_uri, state=state, code_verifier=code_verifier)
-    session[_pending_key(provider.platform)] = {
+    pending = _live(session, provider.platform)
+    pending[state] = {
         "state": state,
         "redirect_uri": redirect_uri,
         "code_verifier": code_verifier,
         "context": dict(context or {}),
         "started_at": time.time(),
     }
+    # Dicts keep their order: the newest last.
+    session[_pending_key(provider.platform)] = dict(list(pending.items())[-MAX_PENDING_PER_PLATFORM:])
     return url
 
 
-def authorization_pop(session: SessionBase, *, platform: str) -> PendingAuthorization | None:
-    """The authorization in progress for ``platform``, removed from the session; None if none or stale."""
-    data = session.pop(_pending_key(platform), None)
-    if not isinstance(data, dict) or not data.get("state") or not data.get("redirect_uri"):
-        return None
-    if time.time() - float(data.get("started_at") or 0) > PENDING_MAX_AGE_SECONDS:
+def authorization_in_progress(session: SessionBase, *, platform: str) -> bool:
+    """Whether a connect to ``platform`` was started in this session and has not expired."""
+    return bool(_live(session, platform))
+
+
+def authorization_pop(session: SessionBase, *, platform: str, state: str) -> PendingAuthorization | None:
+    """The authorization in progress that ``state`` names, removed from the session; None if there is none
+    (never started here, stale, already used, or a wrong state: the others stay)."""
+    pending = _live(session, platform)
+    found = next(
+        (key for key in pending if state and hmac.compare_digest(key.encode(), state.encode())), None
+    )
+    data = pending.pop(found) if found is not None else None
+    if pending:
+        session[_pending_key(platform)] = pending
+    else:
+        session.pop(_pending_key(platform), None)
+    if data is None or not data.get("redirect_uri"):
         return None
     return PendingAuthorization(
         state=str(data["state"]),
@@ -86,6 +107,21 @@ def authorization_pop(session: SessionBase, *, platform: str) -> PendingAuthoriz
         code_verifier=data.get("code_verifier"),
         context={str(key): str(value) for key, value in (data.get("context") or {}).items()},
     )
+
+
+def _live(session: SessionBase, platform: str) -> dict[str, dict[str, Any]]:
+    """The platform's authorizations in progress that have not gone stale, by state."""
+    stored = session.get(_pending_key(platform))
+    if not isinstance(stored, dict):
+        return {}
+    now = time.time()
+    return {
+        state: data
+        for state, data in stored.items()
+        if isinstance(data, dict)
+        and data.get("state") == state
+        and now - float(data.get("started_at") or 0) <= PENDING_MAX_AGE_SECONDS
+    }
 
 
 def choices_stash(session: SessionBase, *, platform: str, accounts: Sequence[ConnectableAccount]) -> None:

@@ -223,6 +223,8 @@ class BlueskyClient(HttpClient):
                 kind=ErrorKind.TRANSIENT,
                 detail=detail,
                 retry_after=wait if wait is not None else retry_after_seconds(response.headers),
+                # The account's write points ran out: its other posts wait for the reset too.
+                limit="account" if step.creates_post and wait is not None else None,
             )
         if status in (413, 501):  # too large, or a method this server does not offer: nothing was done
             return self.status_error(response, step, kind=ErrorKind.INVALID, detail=detail)

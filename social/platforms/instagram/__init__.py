@@ -2,9 +2,19 @@
 account is the one linked to a Page picked after Facebook Login."""
 
 from social.platforms.media_rules import GB, MB, MINUTE, AspectRatio, KindRules, MediaRules
-from social.platforms.spec import OptionField, PlatformLimits, PlatformSpec, Setting, oauth_app_settings
+from social.platforms.spec import (
+    OptionField,
+    PlatformLimits,
+    PlatformSpec,
+    QuotaRule,
+    Setting,
+    oauth_app_settings,
+)
 
 MAX_CAPTION_LENGTH = 2_200
+# What GET /{ig-user}/content_publishing_limit last said of the account (``extra``): its ``config``
+# (``quota_total``, ``quota_duration``) and ``quota_usage``, with when it was read.
+PUBLISHING_LIMIT = "publishing_limit"
 # One image (JPEG only, at most 8 MB, aspect 4:5 to 1.91:1) or one Reel (MP4/MOV, at most 1 GB, 3 s to
 # 15 min, third-party figures) per post (docs/platforms.md, Instagram). Meta fetches it from a public URL.
 MEDIA_RULES = MediaRules(
@@ -45,6 +55,20 @@ SPEC = PlatformSpec(
             "{FACEBOOK_CLIENT_SECRET}",
         ),
     ),
-    limits=PlatformLimits(text_length=MAX_CAPTION_LENGTH, media=MEDIA_RULES),
+    limits=PlatformLimits(
+        text_length=MAX_CAPTION_LENGTH,
+        media=MEDIA_RULES,
+        # 50 published posts per moving 24 hours per account, enforced on media_publish; the account's own
+        # figure, when read, replaces 50.
+        quotas=(
+            QuotaRule(
+                50,
+                window_seconds=24 * 3600,
+                limit_setting=PUBLISHING_LIMIT,
+                source="https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/content_publishing_limit",
+            ),
+        ),
+    ),
+    account_refresh="social.platforms.instagram.limits.instagram_account_refresh_publishing_limit",
     fetches_media_by_url=True,
 )

@@ -2,12 +2,17 @@
 
 The account's ``external_id`` is the Instagram user id and its ``access_token`` a token with
 ``instagram_content_publish``. Meta fetches the media from its public URL, so nothing is downloaded here.
+
+The container's id is saved the moment it exists. If Meta is still processing it after a short wait (a
+reel can take minutes), the call ends "still processing" and a later run resumes: it reads the same
+container again and publishes it once it is FINISHED. An account sent again after a failure also goes on
+with its saved container (``resume``), so one post never has two containers that could both be published;
+only a container that can no longer be published (expired) is replaced.
 """
 
 from __future__ import annotations
 
 import re
-import time
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -22,6 +27,7 @@ from social.platforms.base.client import (
     PublishError,
     PublishPayload,
     PublishResult,
+    StillProcessing,
 )
 from social.platforms.base.graph import GraphClient
 from social.platforms.base.http import Step
@@ -39,6 +45,7 @@ CHECK_CONTAINER = Step("check the media container")
 PUBLISH_CONTAINER = Step("publish the media container", creates_post=True)
 READ_PERMALINK = Step("read the post's permalink")
 LIST_MEDIA = Step("list the account's recent media")
+READ_LIMIT = Step("read the account's content publishing limit")
 
 
 class InstagramClient(GraphClient):
@@ -46,10 +53,11 @@ class InstagramClient(GraphClient):
     api_url_setting = "INSTAGRAM_API_URL"
     transient_create_is_unknown = True
 
-    # Meta suggests polling a container about once a minute; images are usually ready at once,
-    # reels take longer. The wait is bounded; a container still processing is a transient failure.
-    container_poll_interval: ClassVar[float] = 5.0
-    container_wait_seconds: ClassVar[float] = 240.0
+    # Images are usually ready at once; reels take longer. A call waits only briefly, then hands the
+    # container to a later run, which checks it about once a minute (as Meta suggests).
+    container_poll_interval: ClassVar[float] = 2.0
+    container_wait_seconds: ClassVar[float] = 10.0
+    container_check_after: ClassVar[float] = 60.0
 
     def validate(self, payload: PublishPayload) -> list[str]:
         problems = []
@@ -74,10 +82,49 @@ class InstagramClient(GraphClient):
     def publish(self, payload: PublishPayload) -> PublishResult:
         self.ensure_valid(payload)
         container_id = self._create_container(payload.text, payload.media[0])
-        self._wait_until_finished(container_id)
-        # Saved before the create call: a reconcile then re-reads this container. Without it, the
-        # reconcile knows media_publish was never called.
+        # Saved as soon as it exists: whatever happens next, this post's container is this one.
         self.save_progress({"container_id": container_id})
+        self._wait_until_finished(container_id, wait=self.container_wait_seconds)
+        return self._publish_container(container_id)
+
+    def resume(self, attempt: InDoubtAttempt) -> PublishResult:
+        """Go on with the saved container: publish it once FINISHED, never make a second one for it."""
+        container_id = attempt.state.get("container_id")
+        if not container_id:
+            return self.publish(attempt.payload)  # no container was made yet
+        self.ensure_valid(attempt.payload)
+        status = self._container_status_or_wait(container_id)
+        if status == "PUBLISHED":
+            return self._already_published(attempt)
+        if status == "EXPIRED":
+            # Never published and now unpublishable: a new container is the only way to post it.
+            return self.publish(attempt.payload)
+        self._wait_until_finished(container_id, wait=0.0, status=status)
+        return self._publish_container(container_id)
+
+    def publishing_limit(self) -> dict[str, int]:
+        """``quota_total``, ``quota_duration`` and ``quota_usage`` of the account's content publishing limit."""
+        response = self.call(
+            "GET",
+            self.graph_url(f"{self.account.external_id}/content_publishing_limit"),
+            step=READ_LIMIT,
+            params={"fields": "quota_usage,config"},
+        )
+        data = self.graph_json(response, READ_LIMIT).get("data")
+        entry = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else {}
+        config = entry.get("config") if isinstance(entry.get("config"), dict) else {}
+        figures = {
+            "quota_total": config.get("quota_total"),
+            "quota_duration": config.get("quota_duration"),
+            "quota_usage": entry.get("quota_usage"),
+        }
+        if not all(isinstance(value, int) and not isinstance(value, bool) for value in figures.values()):
+            raise self.fail(ErrorKind.TRANSIENT, "Instagram's content publishing limit had no figures")
+        return figures
+
+    def _publish_container(self, container_id: str) -> PublishResult:
+        # The container id is saved (when it was made): a reconcile re-reads this container. Without it, the
+        # reconcile knows media_publish was never called.
         response = self.call(
             "POST",
             self.graph_url(f"{self.account.external_id}/media_publish"),
@@ -93,6 +140,19 @@ class InstagramClient(GraphClient):
                 http_status=response.status_code,
             )
         return PublishResult(platform_post_id=str(media_id), platform_post_url=self._permalink(str(media_id)))
+
+    def _already_published(self, attempt: InDoubtAttempt) -> PublishResult:
+        """The saved container was published by an earlier call: that post, not a second one."""
+        found = self._find_published_media(attempt.payload.text, attempt.started_at)
+        if found is None:
+            raise self.fail(
+                ErrorKind.UNKNOWN,
+                "Instagram says this post's container is already published, but its media could not be "
+                "found in the account. The post may exist.",
+            )
+        return PublishResult(
+            platform_post_id=found.platform_post_id, platform_post_url=found.platform_post_url
+        )
 
     def reconcile(self, attempt: InDoubtAttempt) -> Found | NotFound | CannotTell:
         container_id = attempt.state.get("container_id")
@@ -140,31 +200,56 @@ class InstagramClient(GraphClient):
             raise self.fail(ErrorKind.TRANSIENT, "Instagram's container status had no status_code")
         return status, str(body.get("status") or "")
 
-    def _wait_until_finished(self, container_id: str) -> None:
-        deadline = time.monotonic() + self.container_wait_seconds
-        while True:
+    def _container_status_or_wait(self, container_id: str) -> str:
+        """The container's status; a passing failure to read it means "check again later", since the
+        container exists and must not be replaced."""
+        try:
             status, detail = self._container_status(container_id)
+        except PublishError as exc:
+            if exc.kind != ErrorKind.TRANSIENT:
+                raise
+            raise StillProcessing(
+                f"Could not read the Instagram container's status for now ({exc.message}); it is checked "
+                "again later.",
+                check_after=max(self.container_check_after, exc.retry_after or 0.0),
+            ) from exc
+        if status == "ERROR":
+            raise self.fail(
+                ErrorKind.INVALID,
+                "Instagram could not process the media"
+                + (f" ({detail})" if detail else "")
+                + "; check its format, size and aspect ratio",
+            )
+        return status
+
+    def _wait_until_finished(self, container_id: str, *, wait: float, status: str | None = None) -> None:
+        """Until the container is FINISHED, checking it every ``container_poll_interval`` for at most ``wait``
+        seconds; then "still processing"."""
+        checks_left = int(wait // self.container_poll_interval) if self.container_poll_interval > 0 else 0
+        while True:
+            if status is None:
+                status = self._container_status_or_wait(container_id)
             if status == "FINISHED":
                 return
-            if status == "ERROR":
-                raise self.fail(
-                    ErrorKind.INVALID,
-                    "Instagram could not process the media"
-                    + (f" ({detail})" if detail else "")
-                    + "; check its format, size and aspect ratio",
-                )
             if status == "EXPIRED":
                 raise self.fail(ErrorKind.TRANSIENT, "the media container expired before it was published")
+            if status == "PUBLISHED":
+                raise self.fail(
+                    ErrorKind.UNKNOWN, "the media container is already published. The post may exist."
+                )
             if status != "IN_PROGRESS":
                 raise self.fail(
                     ErrorKind.TRANSIENT, f"the media container is in an unexpected state {status}"
                 )
-            if time.monotonic() >= deadline:
-                raise self.fail(
-                    ErrorKind.TRANSIENT,
-                    f"Instagram was still processing the media after {self.container_wait_seconds:.0f} s",
+            if checks_left <= 0:
+                raise StillProcessing(
+                    f"Instagram is still processing the media (container {container_id}); it is checked "
+                    "again in a later run.",
+                    check_after=self.container_check_after,
                 )
             self.sleep(self.container_poll_interval)
+            checks_left -= 1
+            status = None
 
     def _permalink(self, media_id: str) -> str:
         """The post's permalink if Instagram gives it; the post is published either way."""

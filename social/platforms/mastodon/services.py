@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import transaction
 
 from social.models import SocialAccount
+from social.services import social_account_extra_set
 
 from .limits import EXTRA_KEY, InstanceReadError, ServerLimits, server_limits_fetch
 
@@ -29,16 +29,5 @@ def mastodon_account_refresh_limits(account: SocialAccount) -> ServerLimits:
     except InstanceReadError as exc:
         logger.warning("Keeping the cached limits of %r: reading them again failed: %s", account, exc)
         return cached
-    values = fresh.as_extra()
-    with transaction.atomic():
-        # Locked like a token refresh or a reconnect, and merged into the row's current extra.
-        extra = (
-            SocialAccount.objects.select_for_update()
-            .filter(pk=account.pk)
-            .values_list("extra", flat=True)
-            .first()
-        )
-        if extra is not None:
-            SocialAccount.objects.filter(pk=account.pk).update(extra={**extra, EXTRA_KEY: values})
-    account.extra = {**(account.extra or {}), EXTRA_KEY: values}
+    social_account_extra_set(account=account, key=EXTRA_KEY, value=fresh.as_extra())
     return fresh

@@ -1,10 +1,18 @@
 """X (Twitter): posts through the X API v2, accounts connected by OAuth 2.0 with PKCE."""
 
 from social.platforms.media_rules import MB, KindRules, MediaRules
-from social.platforms.spec import OptionField, PlatformLimits, PlatformSpec, Setting, oauth_app_settings
+from social.platforms.spec import (
+    OptionField,
+    PlatformLimits,
+    PlatformSpec,
+    QuotaRule,
+    Setting,
+    oauth_app_settings,
+)
 
 # Characters as X weighs them (links 23, emoji and wide characters 2).
 MAX_WEIGHTED_LENGTH = 280
+RATE_LIMITS = "https://docs.x.com/x-api/fundamentals/rate-limits"
 # Up to four images, or one GIF, or one video per post (media best practices); images 5 MB, GIFs 15 MB;
 # video as X's v2 chunked upload takes it: 512 MB, 0.5 to 140 s (docs/platforms.md, X, Media).
 MEDIA_RULES = MediaRules(
@@ -35,5 +43,13 @@ SPEC = PlatformSpec(
             "https://api.x.com/2/oauth2/token",
         ),
     ),
-    limits=PlatformLimits(text_length=MAX_WEIGHTED_LENGTH, media=MEDIA_RULES),
+    limits=PlatformLimits(
+        text_length=MAX_WEIGHTED_LENGTH,
+        media=MEDIA_RULES,
+        quotas=(
+            # POST /2/tweets: 100 per 15 minutes per user, 10,000 per 24 hours per app.
+            QuotaRule(100, window_seconds=15 * 60, source=RATE_LIMITS),
+            QuotaRule(10_000, window_seconds=24 * 3600, per_app=True, source=RATE_LIMITS),
+        ),
+    ),
 )

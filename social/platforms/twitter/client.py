@@ -1,6 +1,10 @@
 """X API v2: ``POST /2/tweets``, images through ``POST /2/media/upload``, GIFs and videos through the
 chunked ``/2/media/upload/initialize|append|finalize`` flow.
 
+A GIF or video X is still processing after a short wait is handed to a later run: its media id is saved
+and the call ends "still processing"; ``resume`` asks X for its status and makes the post once it is
+ready, without uploading it again.
+
 The account's ``external_id`` is the X user id; ``extra["username"]`` (optional) makes post links read
 ``https://x.com/<username>/status/<id>`` instead of ``https://x.com/i/status/<id>``.
 """
@@ -8,7 +12,6 @@ The account's ``external_id`` is the X user id; ``extra["username"]`` (optional)
 from __future__ import annotations
 
 import base64
-import time
 import unicodedata
 from datetime import UTC, timedelta
 from typing import Any, ClassVar
@@ -27,6 +30,7 @@ from social.platforms.base.client import (
     PublishError,
     PublishPayload,
     PublishResult,
+    StillProcessing,
     TextCount,
 )
 from social.platforms.base.http import (
@@ -50,6 +54,11 @@ from .twitter_text.data import CONFIG_V3
 MAX_IMAGES = 4
 IMAGE_MAX_BYTES = 5 * MIB
 GIF_MAX_BYTES = 15 * MIB
+# What X's v2 upload takes of a video (docs/platforms.md, X: media); "512 MB" read as the smaller, decimal
+# figure, so no file X refuses gets through.
+VIDEO_MAX_BYTES = 512 * 1_000_000
+VIDEO_MIN_SECONDS = 0.5
+VIDEO_MAX_SECONDS = 140.0
 # POST /2/media/upload takes these image types (docs.x.com/x-api/media/upload-media).
 IMAGE_TYPES = frozenset({"image/jpeg", "image/pjpeg", "image/png", "image/webp", "image/bmp", "image/tiff"})
 VIDEO_TYPES = frozenset({"video/mp4", "video/quicktime", "video/webm", "video/mp2t"})
@@ -61,13 +70,20 @@ _URL_PLACEHOLDER = "\x00"
 
 CREATE_POST = Step("create the post", creates_post=True)
 LIST_POSTS = Step("list the account's recent posts")
+# The limits the rate-limit headers of a 429 name, and whose they are.
+RATE_LIMIT_HEADERS = (
+    ("x-rate-limit", "account"),
+    ("x-user-limit-24hour", "account"),
+    ("x-app-limit-24hour", "app"),
+)
 
 
 class TwitterClient(HttpClient):
     platform = Platform.TWITTER
     api_url_setting = "TWITTER_API_URL"
 
-    media_wait_seconds: ClassVar[float] = 180.0
+    # A call waits this long for X to process a GIF or video, then hands it to a later run.
+    media_wait_seconds: ClassVar[float] = 15.0
 
     @property
     def max_weighted_length(self) -> int:
@@ -94,6 +110,7 @@ class TwitterClient(HttpClient):
                 problems.append(f"media {index} is a {item.type}; X takes images, a GIF or a video")
             if not item.is_located:
                 problems.append(f"media {index} needs an http(s) URL")
+            problems += _known_size_problems(index, item)
         if ("gif" in kinds or "video" in kinds) and len(kinds) > 1:
             problems.append("a GIF or a video must be the post's only media item")
         elif len(kinds) > MAX_IMAGES:
@@ -108,9 +125,28 @@ class TwitterClient(HttpClient):
             self._upload_media(index, item) if item.type != "image" else self._upload_image(index, item)
             for index, item in enumerate(payload.media)
         ]
-        body: dict[str, Any] = {}
-        if payload.text:
-            body["text"] = payload.text
+        return self._create_post(payload, media_ids)
+
+    def resume(self, attempt: InDoubtAttempt) -> PublishResult:
+        """Go on with the saved media: make the post once X has processed them, never upload them again
+        (unless X no longer has them)."""
+        media_ids = attempt.state.get("media_ids")
+        if not isinstance(media_ids, list) or not media_ids:
+            return self.publish(attempt.payload)
+        self.ensure_valid(attempt.payload)
+        for media_id in media_ids:
+            try:
+                body = self._media_status(str(media_id))
+            except PublishError as exc:
+                if exc.kind != ErrorKind.INVALID:
+                    raise
+                return self.publish(attempt.payload)  # X no longer knows it (expired): upload again
+            self._wait_for_processing("the saved media", str(media_id), body, wait=0.0)
+        return self._create_post(attempt.payload, [str(media_id) for media_id in media_ids])
+
+    def _create_post(self, payload: PublishPayload, media_ids: list[str]) -> PublishResult:
+        # X's schema defaults text to "" "so it is always sent": a media-only post sends it empty.
+        body: dict[str, Any] = {"text": payload.text}
         if media_ids:
             body["media"] = {"media_ids": media_ids}
         response = self.call("POST", f"{self.api_url}/2/tweets", step=CREATE_POST, json=body)
@@ -168,12 +204,15 @@ class TwitterClient(HttpClient):
                 response, step, kind=ErrorKind.INVALID, detail=f"duplicate content, X refuses it: {detail}"
             )
         if status == 429:
+            wait, limit = _rate_limit_wait(response)
             return self.status_error(
                 response,
                 step,
                 kind=ErrorKind.TRANSIENT,
                 detail=detail,
-                retry_after=_rate_limit_wait(response),
+                retry_after=wait,
+                # Only the create call's limits are posting limits (the upload endpoints have their own).
+                limit=limit if step.creates_post and wait is not None else None,
             )
         return self.status_error(response, step, detail=detail)
 
@@ -193,11 +232,8 @@ class TwitterClient(HttpClient):
             f"{self.api_url}/2/media/upload",
             step=step,
             timeout=self.upload_timeout,
-            json={
-                "media": base64.b64encode(media.content).decode("ascii"),
-                "media_category": "tweet_image",
-                "media_type": media.content_type,
-            },
+            # The body takes only media, media_category and additional_owners: X reads the type itself.
+            json={"media": base64.b64encode(media.content).decode("ascii"), "media_category": "tweet_image"},
         )
         return self._media_id(response, step)
 
@@ -220,6 +256,10 @@ class TwitterClient(HttpClient):
                 if content_type not in VIDEO_TYPES:
                     raise self.fail(
                         ErrorKind.INVALID, f"{label} is {content_type}; X takes MP4 or MOV videos"
+                    )
+                if total > VIDEO_MAX_BYTES:
+                    raise self.fail(
+                        ErrorKind.INVALID, f"{label} is {total / 1e6:,.0f} MB; X takes videos up to 512 MB"
                     )
             initialize = Step(f"start the upload of {label}")
             response = self.call(
@@ -250,13 +290,16 @@ class TwitterClient(HttpClient):
                 )
         finalize = Step(f"finish the upload of {label}")
         response = self.call("POST", f"{self.api_url}/2/media/upload/{media_id}/finalize", step=finalize)
-        self._wait_for_processing(label, media_id, self.json_body(response, finalize))
+        body = self.json_body(response, finalize)
+        # Saved once uploaded: a later run goes on with it instead of uploading it again.
+        self.save_progress({"media_ids": [media_id]})
+        self._wait_for_processing(label, media_id, body, wait=self.media_wait_seconds)
         return media_id
 
-    def _wait_for_processing(self, label: str, media_id: str, body: dict[str, Any]) -> None:
-        """Poll the upload's STATUS until X has processed it (no processing_info means it is ready)."""
-        deadline = time.monotonic() + self.media_wait_seconds
-        step = Step(f"check the processing of {label}")
+    def _wait_for_processing(self, label: str, media_id: str, body: dict[str, Any], *, wait: float) -> None:
+        """Poll the upload's STATUS until X has processed it (no processing_info means it is ready), for at
+        most ``wait`` seconds; then "still processing", for a later run."""
+        waited = 0.0
         while True:
             info = (body.get("data") or {}).get("processing_info")
             if not isinstance(info, dict) or info.get("state") == "succeeded":
@@ -264,20 +307,26 @@ class TwitterClient(HttpClient):
             if info.get("state") == "failed":
                 reason = (info.get("error") or {}).get("message") or "no reason given"
                 raise self.fail(ErrorKind.INVALID, f"X could not process {label}: {excerpt(reason)}")
-            if time.monotonic() >= deadline:
-                raise self.fail(
-                    ErrorKind.TRANSIENT,
-                    f"X was still processing {label} after {self.media_wait_seconds:.0f} s",
+            check_after = info.get("check_after_secs")
+            pause = float(check_after) if isinstance(check_after, int | float) and check_after >= 0 else 2.0
+            if waited + pause > wait:
+                raise StillProcessing(
+                    f"X is still processing {label} (media {media_id}); it is checked again in a later run.",
+                    check_after=pause,
                 )
-            wait = info.get("check_after_secs")
-            self.sleep(min(float(wait), 10.0) if isinstance(wait, int | float) and wait >= 0 else 2.0)
-            response = self.call(
-                "GET",
-                f"{self.api_url}/2/media/upload",
-                step=step,
-                params={"command": "STATUS", "media_id": media_id},
-            )
-            body = self.json_body(response, step)
+            self.sleep(pause)
+            waited += pause
+            body = self._media_status(media_id)
+
+    def _media_status(self, media_id: str) -> dict[str, Any]:
+        step = Step(f"check the processing of media {media_id}")
+        response = self.call(
+            "GET",
+            f"{self.api_url}/2/media/upload",
+            step=step,
+            params={"command": "STATUS", "media_id": media_id},
+        )
+        return self.json_body(response, step)
 
     def _media_id(self, response: requests.Response, step: Step) -> str:
         media_id = (self.json_body(response, step).get("data") or {}).get("id")
@@ -297,18 +346,41 @@ def _problem_detail(body: Any) -> str:
     return excerpt(words) if isinstance(words, str) else ""
 
 
-def _rate_limit_wait(response: requests.Response) -> float | None:
-    """Seconds until the exhausted limit resets: the 15-minute window or the 24-hour user/app caps."""
+def _rate_limit_wait(response: requests.Response) -> tuple[float | None, str | None]:
+    """Seconds until the exhausted limit resets (the 15-minute window or the 24-hour user/app caps), and
+    whose limit it is ("account" or "app"; None when no header names it)."""
     headers = response.headers
-    waits = [
-        seconds_until_epoch(headers.get(f"{prefix}-reset"))
-        for prefix in ("x-rate-limit", "x-user-limit-24hour", "x-app-limit-24hour")
+    exhausted = [
+        (wait, owner)
+        for prefix, owner in RATE_LIMIT_HEADERS
         if headers.get(f"{prefix}-remaining") == "0"
+        and (wait := seconds_until_epoch(headers.get(f"{prefix}-reset"))) is not None
     ]
-    waits = [wait for wait in waits if wait is not None]
-    if waits:
-        return max(waits)
-    return seconds_until_epoch(headers.get("x-rate-limit-reset")) or retry_after_seconds(headers)
+    if exhausted:
+        return max(exhausted)
+    return seconds_until_epoch(headers.get("x-rate-limit-reset")) or retry_after_seconds(headers), None
+
+
+def _known_size_problems(index: int, item: MediaItem) -> list[str]:
+    """What X refuses of a file whose size or length the post's metadata states (a media library asset); a
+    bare URL's size is checked when it is downloaded, its length by X when it processes it."""
+    problems = []
+    limits = {
+        "image": (IMAGE_MAX_BYTES, "5 MB"),
+        "gif": (GIF_MAX_BYTES, "15 MB"),
+        "video": (VIDEO_MAX_BYTES, "512 MB"),
+    }
+    if item.type in limits and item.size_bytes is not None and item.size_bytes > limits[item.type][0]:
+        problems.append(
+            f"media {index} is {item.size_bytes / 1e6:,.1f} MB; X takes a {item.type} up to {limits[item.type][1]}"
+        )
+    seconds = item.duration_seconds
+    if item.type == "video" and seconds is not None and not VIDEO_MIN_SECONDS <= seconds <= VIDEO_MAX_SECONDS:
+        problems.append(
+            f"media {index} is a video of {seconds:g} s; X takes videos of {VIDEO_MIN_SECONDS:g} to "
+            f"{VIDEO_MAX_SECONDS:g} seconds"
+        )
+    return problems
 
 
 def _text_problems(count: TextCount) -> list[str]:

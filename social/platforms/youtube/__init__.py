@@ -2,7 +2,14 @@
 OAuth with offline access."""
 
 from social.platforms.media_rules import GB, KindRules, MediaRules
-from social.platforms.spec import OptionField, PlatformLimits, PlatformSpec, Setting, oauth_app_settings
+from social.platforms.spec import (
+    OptionField,
+    PlatformLimits,
+    PlatformSpec,
+    QuotaRule,
+    Setting,
+    oauth_app_settings,
+)
 
 # The post's text is the video's description.
 MAX_DESCRIPTION_LENGTH = 5_000
@@ -25,11 +32,18 @@ MEDIA_RULES = MediaRules(
     ),
     max_items=1,
 )
+# YouTube's daily quotas reset at midnight Pacific time.
+QUOTA_ZONE = "America/Los_Angeles"
 # The video's ``status.privacyStatus``; the first is the default.
 PRIVACY_STATUS = OptionField(
     "privacy_status",
     "YouTube privacy",
     choices=(("public", "Public"), ("unlisted", "Unlisted"), ("private", "Private")),
+)
+# Upload ahead, public later: the upload starts at the post's time and YouTube makes the video public at
+# this time (``status.publishAt``), so a large video is live at its time, not an upload later.
+PUBLISH_AT = OptionField(
+    "publish_at", "YouTube public at (ISO time with its offset, e.g. 2026-03-03T18:00+01:00)"
 )
 
 SPEC = PlatformSpec(
@@ -45,6 +59,7 @@ SPEC = PlatformSpec(
         OptionField("title", "YouTube title"),
         OptionField("content", "YouTube description", multiline=True),
         PRIVACY_STATUS,
+        PUBLISH_AT,
     ),
     settings=(
         Setting("API_URL", "https://www.googleapis.com"),
@@ -54,5 +69,17 @@ SPEC = PlatformSpec(
             "https://oauth2.googleapis.com/token",
         ),
     ),
-    limits=PlatformLimits(text_length=MAX_DESCRIPTION_LENGTH, media=MEDIA_RULES),
+    limits=PlatformLimits(
+        text_length=MAX_DESCRIPTION_LENGTH,
+        media=MEDIA_RULES,
+        # videos.insert has its own bucket: 100 calls per day per API project, reset at midnight Pacific.
+        quotas=(
+            QuotaRule(
+                100,
+                per_app=True,
+                daily_reset_zone=QUOTA_ZONE,
+                source="https://developers.google.com/youtube/v3/determine_quota_cost",
+            ),
+        ),
+    ),
 )

@@ -2,14 +2,20 @@
 
 The account's ``external_id`` is the channel id. The post's text is the video's description.
 Options (metadata ``platforms.YOUTUBE``): ``title`` (required), ``privacy_status`` (public, unlisted or
-private; default public), ``tags`` (list of strings), ``category_id``, ``made_for_kids`` (default false).
+private; default public), ``tags`` (list of strings), ``category_id``, ``made_for_kids`` (default false),
+``publish_at`` (an ISO time with its offset: upload now, private, and YouTube makes it public then).
+
+The answer to the upload is the video resource: its ``status.privacyStatus`` says what YouTube made of it.
+A video an unaudited API project uploads is private whatever was asked; the author is told (the result's
+notice). A video scheduled with ``publish_at`` is uploaded at the post's time and the account stays
+"still processing" until that time; a later run then checks that YouTube made it public (``resume``).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -26,6 +32,7 @@ from social.platforms.base.client import (
     PublishError,
     PublishPayload,
     PublishResult,
+    StillProcessing,
 )
 from social.platforms.base.http import (
     KIB,
@@ -39,7 +46,7 @@ from social.platforms.base.http import (
     safe_json,
 )
 
-from . import MAX_DESCRIPTION_LENGTH, MAX_TITLE_LENGTH, PRIVACY_STATUS
+from . import MAX_DESCRIPTION_LENGTH, MAX_TITLE_LENGTH, PRIVACY_STATUS, QUOTA_ZONE
 
 logger = logging.getLogger(__name__)
 
@@ -48,13 +55,25 @@ PRIVACY_STATUSES = PRIVACY_STATUS.values()
 CHUNK_UNIT = 256 * KIB
 RESUME_INCOMPLETE = 308
 SESSION_GONE = (404, 410)  # an upload session that expired or was cancelled
-PACIFIC = ZoneInfo("America/Los_Angeles")
+PACIFIC = ZoneInfo(QUOTA_ZONE)
 RETRY_LATER_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "backendError"})
 AUTH_REASONS = frozenset({"authError", "invalidCredentials", "unauthorized"})
 _RANGE = re.compile(r"bytes=0-(\d+)")
 
 START_UPLOAD = Step("start the video upload")
 PROBE_UPLOAD = Step("ask how much of the upload arrived")
+READ_VIDEO = Step("read the video's status")
+# publish_at: at most this far ahead (the account waits "still processing" until then), and no nearer than
+# this at upload time (a time that has come is simply uploaded as asked).
+PUBLISH_AT_MAX_AHEAD = timedelta(days=30)
+PUBLISH_AT_MIN_AHEAD = timedelta(minutes=1)
+# After its publish time, how long YouTube may take to make a scheduled video public before we say so.
+PUBLISH_GRACE = timedelta(hours=1)
+FORCED_PRIVATE = (
+    "YouTube made the video private although {asked} was asked: videos uploaded through an API project that "
+    "has not passed YouTube's audit are private until the project is audited (the video is there; make it "
+    "{asked} in YouTube Studio)."
+)
 
 
 def video_url(video_id: str) -> str:
@@ -75,6 +94,8 @@ class YouTubeClient(HttpClient):
     chunk_size: ClassVar[int] = 8 * MIB
     # How many times one chunk is re-sent when YouTube commits only part of it.
     max_partial_resends: ClassVar[int] = 3
+    # A scheduled video waits "still processing" until its publish_at, at most 30 days ahead.
+    max_processing_seconds: ClassVar[float] = (PUBLISH_AT_MAX_AHEAD + timedelta(days=1)).total_seconds()
 
     def validate(self, payload: PublishPayload) -> list[str]:
         problems = []
@@ -94,6 +115,7 @@ class YouTubeClient(HttpClient):
         privacy = payload.options.get("privacy_status", "public")
         if privacy not in PRIVACY_STATUSES:
             problems.append(f"privacy_status {privacy!r} is not one of {', '.join(PRIVACY_STATUSES)}")
+        problems += _publish_at_problems(payload.options.get("publish_at"), privacy)
         tags = payload.options.get("tags", [])
         if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
             problems.append("tags must be a list of words")
@@ -115,7 +137,8 @@ class YouTubeClient(HttpClient):
                     ErrorKind.INVALID,
                     f"{label} at its URL does not state its size (no Content-Length); YouTube needs it to upload",
                 )
-            session_url = self._start_session(payload, source)
+            publish_at = _scheduled_time(payload.options.get("publish_at"))
+            session_url = self._start_session(payload, source, publish_at)
             # Saved before any byte is sent: the video exists only once the last byte arrives, and a
             # reconcile probes this session to learn whether it did.
             self.save_progress({"upload_url": session_url, "total_bytes": source.total_bytes})
@@ -126,7 +149,62 @@ class YouTubeClient(HttpClient):
                 ErrorKind.UNKNOWN,
                 "YouTube finished the upload but its answer had no video id. The video may exist.",
             )
-        return PublishResult(platform_post_id=video_id, platform_post_url=video_url(video_id))
+        status = video.get("status") if isinstance(video.get("status"), dict) else {}
+        privacy = status.get("privacyStatus")
+        if publish_at is None:
+            asked = payload.options.get("privacy_status", "public")
+            forced = privacy == "private" and asked != "private"
+            return self._result(video_id, FORCED_PRIVATE.format(asked=asked) if forced else "")
+        if not status.get("publishAt"):
+            # YouTube kept it private without the schedule (as it does for unaudited projects).
+            return self._result(video_id, FORCED_PRIVATE.format(asked=f"public at {_when(publish_at)}"))
+        self.save_progress({"video_id": video_id, "publish_at": publish_at.isoformat()})
+        raise StillProcessing(
+            f"Uploaded as video {video_id}; YouTube makes it public at {_when(publish_at)}, and it is checked "
+            "then.",
+            check_after=(publish_at - datetime.now(UTC)).total_seconds() + 60,
+        )
+
+    def resume(self, attempt: InDoubtAttempt) -> PublishResult:
+        """A scheduled video: public once its time has come. Anything else saved (an upload session of a call
+        that failed) is started over: a session never made a video unless its last byte arrived."""
+        video_id, publish_at = attempt.state.get("video_id"), _parse_time(attempt.state.get("publish_at"))
+        if not isinstance(video_id, str) or not video_id or publish_at is None:
+            return self.publish(attempt.payload)
+        status = self._video_status(video_id)
+        upload = status.get("uploadStatus")
+        if upload in ("failed", "rejected", "deleted"):
+            reason = status.get("failureReason") or status.get("rejectionReason") or upload
+            raise self.fail(ErrorKind.INVALID, f"YouTube did not keep video {video_id}: {reason}")
+        if status.get("privacyStatus") == "public":
+            return self._result(video_id, "")
+        now = datetime.now(UTC)
+        if now < publish_at + PUBLISH_GRACE:
+            raise StillProcessing(
+                f"Video {video_id} is scheduled on YouTube for {_when(publish_at)}; it is checked again then.",
+                check_after=max(60.0, (publish_at - now).total_seconds() + 60),
+            )
+        return self._result(
+            video_id,
+            f"YouTube has not made the video public at its time ({_when(publish_at)}): it is still "
+            f"{status.get('privacyStatus') or 'not public'}; check it in YouTube Studio.",
+        )
+
+    def _result(self, video_id: str, notice: str) -> PublishResult:
+        return PublishResult(platform_post_id=video_id, platform_post_url=video_url(video_id), notice=notice)
+
+    def _video_status(self, video_id: str) -> dict[str, Any]:
+        response = self.call(
+            "GET",
+            f"{self.api_url}/youtube/v3/videos",
+            step=READ_VIDEO,
+            params={"part": "status", "id": video_id},
+        )
+        items = self.json_body(response, READ_VIDEO).get("items")
+        if not isinstance(items, list) or not items or not isinstance(items[0], dict):
+            raise self.fail(ErrorKind.INVALID, f"video {video_id} is no longer on YouTube")
+        status = items[0].get("status")
+        return status if isinstance(status, dict) else {}
 
     def reconcile(self, attempt: InDoubtAttempt) -> Found | NotFound | CannotTell:
         """Probe the saved upload session with an empty PUT of ``Content-Range: bytes */<total>``."""
@@ -175,7 +253,11 @@ class YouTubeClient(HttpClient):
         if reasons:
             detail += f" ({', '.join(str(reason) for reason in reasons)})"
         kind, retry_after = self._kind(response, step, set(reasons))
-        return self.status_error(response, step, detail=detail, kind=kind, retry_after=retry_after)
+        # The project's daily quota: every channel's uploads wait for midnight Pacific.
+        limit = "app" if "quotaExceeded" in reasons else None
+        return self.status_error(
+            response, step, detail=detail, kind=kind, retry_after=retry_after, limit=limit
+        )
 
     def _kind(
         self, response: requests.Response, step: Step, reasons: set[Any]
@@ -195,7 +277,9 @@ class YouTubeClient(HttpClient):
 
     # --- Steps ---------------------------------------------------------------------------------------
 
-    def _start_session(self, payload: PublishPayload, source: MediaStream) -> str:
+    def _start_session(
+        self, payload: PublishPayload, source: MediaStream, publish_at: datetime | None
+    ) -> str:
         options = payload.options
         snippet: dict[str, Any] = {"title": options["title"], "description": payload.text}
         if options.get("tags"):
@@ -212,18 +296,23 @@ class YouTubeClient(HttpClient):
                 "X-Upload-Content-Length": str(source.total_bytes),
                 "X-Upload-Content-Type": source.content_type,
             },
-            json={
-                "snippet": snippet,
-                "status": {
-                    "privacyStatus": options.get("privacy_status", "public"),
-                    "selfDeclaredMadeForKids": bool(options.get("made_for_kids", False)),
-                },
-            },
+            json={"snippet": snippet, "status": self._status(options, publish_at)},
         )
         session_url = response.headers.get("Location")
         if not session_url:
             raise self.fail(ErrorKind.TRANSIENT, "YouTube started no upload session (no Location header)")
         return session_url
+
+    @staticmethod
+    def _status(options: Any, publish_at: datetime | None) -> dict[str, Any]:
+        status: dict[str, Any] = {
+            "privacyStatus": options.get("privacy_status", "public"),
+            "selfDeclaredMadeForKids": bool(options.get("made_for_kids", False)),
+        }
+        if publish_at is not None:
+            # YouTube takes publishAt only on a private video, which it makes public at that time.
+            status.update(privacyStatus="private", publishAt=publish_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        return status
 
     def _send_bytes(self, session_url: str, source: MediaStream, label: str) -> dict[str, Any]:
         """PUT the video chunk by chunk, each read from the source as it is sent; return the video resource."""
@@ -282,6 +371,44 @@ class YouTubeClient(HttpClient):
         if last:
             return Step(f"send the last part of {label}", creates_post=True)
         return Step(f"send a part of {label}")
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when.astimezone(UTC) if when.tzinfo is not None else None
+
+
+def _scheduled_time(value: Any) -> datetime | None:
+    """``publish_at`` as an aware UTC time, when it is still ahead (a time that has come is no schedule)."""
+    when = _parse_time(value)
+    if when is None or when <= datetime.now(UTC) + PUBLISH_AT_MIN_AHEAD:
+        return None
+    return when.replace(microsecond=0)
+
+
+def _publish_at_problems(value: Any, privacy: Any) -> list[str]:
+    if value in (None, ""):
+        return []
+    when = _parse_time(value)
+    if when is None:
+        return [
+            f"publish_at {value!r} is not an ISO time with its offset (for example 2026-03-03T18:00+01:00)"
+        ]
+    problems = []
+    if when > datetime.now(UTC) + PUBLISH_AT_MAX_AHEAD:
+        problems.append(f"publish_at is more than {PUBLISH_AT_MAX_AHEAD.days} days ahead")
+    if privacy != "public":
+        problems.append("publish_at makes the video public at that time: leave the privacy public")
+    return problems
+
+
+def _when(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def _committed_bytes(response: requests.Response) -> int:

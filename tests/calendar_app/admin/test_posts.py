@@ -96,6 +96,32 @@ def test_add__too_long_for_x_is_an_error_naming_x_then_the_fix_saves(staff_clien
     assert ScheduledPost.objects.get().metadata == {"platforms": {"TWITTER": {"content": "Short for X"}}}
 
 
+def test_add__over_a_platforms_quota_saves_with_a_warning_naming_the_platform_and_day(
+    staff_client, staff_user, fake_clients
+):
+    x = make_account(staff_user, platform=Platform.TWITTER, name="@acme")
+    for minute in range(100):
+        make_post(staff_user, accounts=[x], scheduled_at=FUTURE + timedelta(minutes=minute % 10))
+
+    response = staff_client.post(ADD, form_data(social_accounts=[x.pk]), follow=True)
+
+    assert ScheduledPost.objects.count() == 101, "a warning, not an error: the post is saved"
+    (warning,) = [m for m in page_messages(response) if "posts around" in m]
+    assert warning.startswith("X: @acme would have 101 posts around Monday 1 July 2030, 09:30")
+    assert "X allows 100 posts per 15 minutes per account" in warning
+
+
+def test_add__a_quota_warning_shows_on_a_form_sent_back_with_errors(staff_client, staff_user, fake_clients):
+    x = make_account(staff_user, platform=Platform.TWITTER, name="@acme")
+    for _ in range(100):
+        make_post(staff_user, accounts=[x], scheduled_at=FUTURE)
+
+    response = staff_client.post(ADD, form_data(content=TOO_LONG, social_accounts=[x.pk]))
+
+    assert response.status_code == 200
+    assert "X: @acme would have 101 posts around" in response.content.decode()
+
+
 def test_add__a_time_the_clocks_skip_is_a_form_error(staff_client, staff_user):
     x = make_account(staff_user)
     response = staff_client.post(
@@ -263,6 +289,16 @@ def test_changelist__shows_status_time_in_authors_zone_platforms_and_retry_state
     assert re.search(
         r'platform-facebook account-published" title="Facebook Page: Acme Page \(published\)">FB<', body
     )
+
+
+def test_changelist__a_post_handed_on_while_processing_shows_when_it_is_checked(staff_client, staff_user):
+    check_at = timezone.now().astimezone(NEW_YORK).replace(hour=23, minute=58)
+    post = make_post(
+        staff_user, accounts={make_account(staff_user): AccountStatus.PUBLISHING}, tz="America/New_York"
+    )
+    ScheduledPost.objects.filter(pk=post.pk).update(status=PostStatus.PUBLISHING, lease_expires_at=check_at)
+
+    assert "still processing, checked again at 23:58<" in staff_client.get(LIST).content.decode()
 
 
 def test_changelist__a_retry_on_another_day_shows_its_date(staff_client, staff_user):

@@ -29,7 +29,8 @@ def main() -> None:
     platform = FakePlatform(
         latency=float(os.environ.get("FAKE_LATENCY", "0")), sends_file=os.environ["FAKE_SENDS_FILE"]
     )
-    with platform.registered():
+    resuming = tuple(name for name in os.environ.get("FAKE_RESUMING", "").split(",") if name)
+    with platform.registered(resuming=resuming):
         try:
             call_command("publish_due_posts", *os.environ.get("PUBLISH_ARGS", "").split())
         except CommandError as exc:  # as manage.py prints it: one line, exit 1

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+from django.db import connection
 from django.utils import timezone
 
 from calendar_app.models import ScheduledPost, ScheduledPostAccount
@@ -20,6 +23,21 @@ class NoRefreshProvider(OAuthProvider):
 def run(**options) -> PublishRunSummary:
     options.setdefault("concurrency", 1)
     return publish_due_posts(**options)
+
+
+def runs_at_once(count: int, **options) -> list[PublishRunSummary]:
+    """``count`` publisher runs started together in threads, each on its own database connection."""
+    start = threading.Barrier(count)
+
+    def one_run(_) -> PublishRunSummary:
+        start.wait()
+        try:
+            return publish_due_posts(**options)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=count) as runs:
+        return list(runs.map(one_run, range(count)))
 
 
 def make_due_again(post: ScheduledPost) -> None:

@@ -25,7 +25,8 @@ def main() -> None:
     platform = FakePlatform(
         latency=float(os.environ.get("FAKE_LATENCY", "0")), sends_file=os.environ["FAKE_SENDS_FILE"]
     )
-    with platform.registered():
+    resuming = tuple(name for name in os.environ.get("FAKE_RESUMING", "").split(",") if name)
+    with platform.registered(resuming=resuming):
         summary = publish_due_posts(concurrency=int(os.environ.get("RACE_CONCURRENCY", "8")))
     print(json.dumps(summary.as_dict()))
 

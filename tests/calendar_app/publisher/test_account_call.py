@@ -19,7 +19,7 @@ from calendar_app.models import (
     PostStatus,
 )
 from social.models import SocialAccountStatus
-from social.platforms import CannotTell, TokenRefreshError, TokenRevokedError
+from social.platforms import CannotTell, PublishResult, TokenRefreshError, TokenRevokedError
 from tests.fakes import crash, created_then_lost, lost_before_creating, progress
 
 from .helpers import make_due_again, post_account, run
@@ -305,3 +305,26 @@ def test_publish__tokens_never_reach_messages_or_logs(fake_platform, make_accoun
     assert any("[redacted]" in message for message in stored)
     for text in [*stored, caplog.text]:
         assert "EAAB-secret-page-token" not in text
+
+
+# --- what the platform says of a published post -----------------------------------------------------
+
+
+def test_publish__a_notice_from_the_platform_is_kept_on_the_published_account(
+    fake_platform, make_account, make_post
+):
+    """YouTube made the video private, for example: the author reads it on the post's page."""
+    account = make_account("TWITTER")
+    post = make_post(account)
+    notice = "YouTube made the video private although public was asked"
+
+    def published_with_a_notice(platform, client, payload):
+        result = platform.create(client, payload)
+        return PublishResult(result.platform_post_id, result.platform_post_url, notice=notice)
+
+    fake_platform.will(account, published_with_a_notice)
+    run()
+
+    entry = post_account(post, account)
+    assert (entry.status, entry.error_kind, entry.error_message) == (AccountStatus.PUBLISHED, "", notice)
+    assert entry.attempts.get().error_message == notice

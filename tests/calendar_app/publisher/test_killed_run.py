@@ -23,7 +23,7 @@ from calendar_app.models import (
     ScheduledPostAccount,
 )
 from calendar_app.publisher import publish_due_posts
-from tests.fakes import FakePlatform
+from tests.fakes import FakePlatform, processing
 from tests.subprocesses import subprocess_env
 
 from .test_run_concurrency import make_backlog
@@ -85,3 +85,61 @@ def test_killed_run__accounts_marked_in_one_batch_are_reconciled_never_resent_bl
     assert sorted(sends_file.read_text().splitlines()) == sorted(
         f"{account.pk}\t{post.content}" for post in posts for account in accounts
     )
+
+
+def test_killed_run__killed_while_resuming_a_processing_account_it_is_reconciled_then_resumed_once(
+    make_account, make_post, tmp_path
+):
+    """SIGKILL during the resume of an account its platform was processing: the open call is checked with
+    the platform, never resumed blind; the retry goes on with the same saved container, and one post is
+    made."""
+    instagram = make_account("INSTAGRAM")
+    post = make_post(instagram)
+    container = {"container_id": "17889455560051444"}
+    sends_file = tmp_path / "sends.log"
+    first = FakePlatform(sends_file=sends_file)
+    first.will(instagram, processing(container))
+    with first.registered(resuming=("INSTAGRAM",)):
+        publish_due_posts(concurrency=1)
+    entry = ScheduledPostAccount.objects.get(post=post)
+    assert (entry.status, entry.publish_state) == (AccountStatus.PUBLISHING, container)
+
+    # The check time comes; a run takes the post and is killed while its resume call is out (30 s).
+    ScheduledPost.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    run = subprocess.Popen(
+        [sys.executable, "-m", "tests.calendar_app.publisher.command_process"],
+        cwd=PROJECT_ROOT,
+        env=subprocess_env(FAKE_SENDS_FILE=str(sends_file), FAKE_LATENCY="30", FAKE_RESUMING="INSTAGRAM"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    resuming = PublishAttempt.objects.filter(post_account=entry, outcome=AttemptOutcome.IN_PROGRESS)
+    try:
+        deadline = time.monotonic() + 60
+        while not resuming.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+
+    assert resuming.count() == 1, "the resume call was started (committed) before it went out"
+    entry.refresh_from_db()
+    assert (entry.status, entry.publish_state) == (AccountStatus.PUBLISHING, container)
+    assert not sends_file.exists()
+
+    ScheduledPost.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    recovery = FakePlatform(sends_file=sends_file)
+    with recovery.registered(resuming=("INSTAGRAM",)):
+        publish_due_posts(concurrency=1)
+        assert [account_id for account_id, _ in recovery.reconciles] == [instagram.pk]
+        assert recovery.resumes == [] and recovery.calls == [], "reconciled, never resumed blind"
+        entry.refresh_from_db()
+        assert (entry.status, entry.publish_state) == (AccountStatus.PENDING, container)
+
+        ScheduledPost.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+        publish_due_posts(concurrency=1)
+
+    assert [dict(attempt.state) for _, attempt in recovery.resumes] == [container], "the same container"
+    post.refresh_from_db()
+    assert post.status == PostStatus.PUBLISHED
+    assert sends_file.read_text().splitlines() == [f"{instagram.pk}\t{post.content}"]

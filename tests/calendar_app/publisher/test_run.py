@@ -441,17 +441,21 @@ def test_publish__no_new_claims_after_the_time_budget(fake_platform, make_accoun
 # (posts, their accounts, the distinct SocialAccounts) 3, finalize 1. Each account starts its call (marks the account,
 # opens the attempt) and ends it (closes the attempt, records the account): on PostgreSQL one statement
 # each; elsewhere two in a transaction (savepoint and release in tests). A run also tries recovery and a
-# last claim: 6, and its PublisherRun row is inserted, completed and old rows pruned: 3.
+# last claim: 6, its PublisherRun row is inserted, completed and old rows pruned: 3, and the quota ledger
+# pruned: 1. A start of an account whose platform caps posts (X) also locks the quotas' scopes, counts their
+# slots and takes one (3), in one transaction with the mark (a savepoint and its release in tests).
 QUERIES_PER_ACCOUNT = {"postgresql": 2}.get(connection.vendor, 2 * 4)
-QUERIES_PER_POST = 4 + 3 + 2 * QUERIES_PER_ACCOUNT + 1
-QUERIES_PER_RUN = 6 + 3
+QUERIES_PER_QUOTA_START = 3 + 2
+QUERIES_PER_POST = 4 + 3 + 2 * QUERIES_PER_ACCOUNT + QUERIES_PER_QUOTA_START + 1
+QUERIES_PER_RUN = 6 + 3 + 1
 
 
 def test_publish__a_constant_number_of_queries_per_post(
     fake_platform, make_account, make_post, django_assert_max_num_queries
 ):
-    x, facebook = make_account("TWITTER"), make_account("FACEBOOK")
     for posts in (10, 100):
+        # New accounts each time: X takes 100 posts per 15 minutes per account (the quota is kept).
+        x, facebook = make_account("TWITTER"), make_account("FACEBOOK")
         for _ in range(posts):
             make_post(x, facebook)
         with django_assert_max_num_queries(QUERIES_PER_RUN + posts * QUERIES_PER_POST):

@@ -10,7 +10,6 @@ import json
 import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from social.models import SocialAccount
 from tests.fakes import FakePlatform, created_then_lost, fail, lost_before_creating, ok, slow
 from tests.subprocesses import subprocess_env
 
+from .helpers import runs_at_once
 from .processes import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -125,23 +125,15 @@ def test_threads__every_worker_closes_its_connection(
 
 def test_race__overlapping_runs_in_threads_send_each_account_once(user, make_account, settings):
     settings.PUBLISH_RETRY_BASE_SECONDS = 0  # retries are due at once, so overlapping runs race for them too
+    settings.PUBLISH_QUOTAS = False  # 240 posts to one X account: over X's quota (test_quotas.py races it)
     accounts = [make_account("TWITTER"), make_account("FACEBOOK"), make_account("LINKEDIN")]
     posts = make_backlog(user, posts=240, accounts=accounts)
     platform = FakePlatform(latency=0.002)
     # A few calls go wrong on the way: the answer is lost after the post was made, or before; a 503.
     platform.will(accounts[0], created_then_lost, ok, created_then_lost)
     platform.will(accounts[1], lost_before_creating, fail("TRANSIENT", "503"), lost_before_creating)
-    start = threading.Barrier(4)
-
-    def one_run(_):
-        start.wait()
-        try:
-            return publish_due_posts(concurrency=8)
-        finally:
-            connection.close()
-
-    with platform.registered(), ThreadPoolExecutor(max_workers=4) as runs:
-        summaries = list(runs.map(one_run, range(4)))
+    with platform.registered():
+        summaries = runs_at_once(4, concurrency=8)
         leftovers = publish_due_posts(concurrency=4)  # retries that came due after the racing runs stopped
 
     sends = Counter((send.account_id, send.text) for send in platform.sends)
@@ -160,7 +152,12 @@ def test_race__overlapping_runs_in_processes_send_each_account_once(user, make_a
     accounts = [make_account("TWITTER"), make_account("FACEBOOK"), make_account("LINKEDIN")]
     posts = make_backlog(user, posts=240, accounts=accounts)
     sends_file = tmp_path / "sends.log"
-    env = subprocess_env(FAKE_SENDS_FILE=str(sends_file), FAKE_LATENCY="0.002", RACE_CONCURRENCY="8")
+    env = subprocess_env(
+        FAKE_SENDS_FILE=str(sends_file),
+        FAKE_LATENCY="0.002",
+        RACE_CONCURRENCY="8",
+        PUBLISH_QUOTAS="false",  # 240 posts to one X account: over X's quota (test_quotas.py races it)
+    )
     results = run_together(
         "tests.calendar_app.publisher.race_process", count=4, env=env, barrier=tmp_path / "barrier"
     )

@@ -11,7 +11,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, PostStatus, ScheduledPost
+from calendar_app.models import AccountStatus, PostStatus, QuotaSlot, ScheduledPost
 from calendar_app.rules import post_edit_refusal
 from calendar_app.selectors import post_account_statuses, post_due_queryset
 from calendar_app.services.posts import (
@@ -422,6 +422,21 @@ def test_post_account_send_again__an_ended_post_becomes_due_now(user):
     assert list(post_due_queryset()) == [post]
     published.refresh_from_db()
     assert published.status == AccountStatus.PUBLISHED
+
+
+def test_post_account_send_again__gives_back_the_quota_slot_of_the_call_in_doubt(user):
+    """The person checked: the call made nothing, so it no longer counts against the platform's quota."""
+    _post, (row,) = post_with(user, AccountStatus.NEEDS_REVIEW, status=PostStatus.FAILED)
+    older = QuotaSlot.objects.create(
+        account=row.account, platform=row.account.platform, taken_at=timezone.now()
+    )
+    QuotaSlot.objects.create(
+        account=row.account, platform=row.account.platform, post_account=row, taken_at=timezone.now()
+    )
+
+    post_account_send_again(post_account_id=row.pk)
+
+    assert list(QuotaSlot.objects.all()) == [older]
 
 
 def test_post_account_send_again__a_post_waiting_for_a_retry_keeps_its_retry_time(user):

@@ -106,7 +106,6 @@ def test_x__an_image_asset_is_uploaded_from_storage_without_any_download(
                 {
                     "media": base64.b64encode(path.read_bytes()).decode(),
                     "media_category": "tweet_image",
-                    "media_type": "image/jpeg",
                 }
             )
         ],

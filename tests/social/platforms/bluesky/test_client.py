@@ -314,6 +314,7 @@ def test_errors__rate_limit_waits_until_the_reset_time(client, mocked):
 
     assert (error.kind, error.http_status) == (ErrorKind.TRANSIENT, 429)
     assert 290 <= error.retry_after <= 300
+    assert error.limit == "account", "the account's write points: its other posts wait for the reset"
 
 
 def test_errors__a_timeout_on_create_is_unknown_and_the_key_is_saved(client, mocked, progress):

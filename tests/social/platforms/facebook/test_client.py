@@ -126,7 +126,7 @@ def meta_error(
         (meta_error(506), ErrorKind.INVALID),
         (meta_error(10, status=403), ErrorKind.INVALID),
         (meta_error(200, status=403), ErrorKind.INVALID),
-        (meta_error(368), ErrorKind.INVALID),
+        (meta_error(368), ErrorKind.TRANSIENT),  # "temporarily blocked": Meta says wait and retry later
         (meta_error(100), ErrorKind.INVALID),
         # A 5xx on the create call may have made the post, whatever the code says.
         (meta_error(2, status=500), ErrorKind.UNKNOWN),
@@ -140,6 +140,15 @@ def test_publish__graph_errors_map_to_kinds(client, mocked, response, kind):
 
     assert error.kind == kind
     assert error.http_status == response["status"]
+
+
+def test_publish__a_temporary_policy_block_waits_at_least_an_hour(client, mocked):
+    mocked.post(FEED, **meta_error(368))
+
+    error = publish_error(lambda: client.publish(payload("hi")))
+
+    assert error.kind == ErrorKind.TRANSIENT
+    assert error.retry_after >= 3600
 
 
 def test_publish__duplicate_message_is_named(client, mocked):

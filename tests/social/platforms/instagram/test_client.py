@@ -5,7 +5,7 @@ import requests
 from responses import matchers
 
 from social.models import Platform
-from social.platforms import CannotTell, ErrorKind, Found, MediaItem, NotFound, PublishResult
+from social.platforms import CannotTell, ErrorKind, Found, MediaItem, NotFound, PublishResult, StillProcessing
 from social.platforms.instagram.client import InstagramClient
 
 from ..helpers import (
@@ -134,15 +134,125 @@ def test_publish__expired_container_is_transient(client, mocked):
     assert publish_error(lambda: client.publish(payload("hi", image()))).kind == ErrorKind.TRANSIENT
 
 
-def test_publish__the_wait_is_bounded(client, mocked):
-    client.container_wait_seconds = 0
+def test_publish__a_container_still_processing_hands_the_worker_back(client, mocked, progress):
+    """After a short wait the call ends "still processing", the container saved, instead of holding the
+    worker for minutes (before: a TRANSIENT failure after 240 s, and a retry made a second container)."""
     mocked.post(CONTAINERS, json={"id": CONTAINER})
+    checks = client.container_wait_seconds // client.container_poll_interval + 1
+    for _ in range(int(checks)):
+        container_status(mocked, "IN_PROGRESS")
+    waits = []
+    client.sleep = waits.append
+
+    with pytest.raises(StillProcessing) as caught:
+        client.publish(payload("hi", video()))
+
+    assert progress.saved == [{"container_id": CONTAINER}]
+    assert caught.value.check_after == client.container_check_after
+    assert CONTAINER in caught.value.message
+    assert sum(waits) <= client.container_wait_seconds
+
+
+def test_publish__a_container_status_that_cannot_be_read_is_checked_later(client, mocked, progress):
+    mocked.post(CONTAINERS, json={"id": CONTAINER})
+    mocked.get(f"{GRAPH}/{CONTAINER}", status=503, body="")
+
+    with pytest.raises(StillProcessing):
+        client.publish(payload("hi", video()))
+    assert progress.saved == [{"container_id": CONTAINER}]
+
+
+# --- Resuming -------------------------------------------------------------------------------------------
+
+
+def test_resume__a_finished_container_is_published_without_a_second_one(client, mocked, progress):
+    container_status(mocked, "FINISHED")
+    mocked.post(PUBLISH, match=[form(creation_id=CONTAINER), with_headers()], json={"id": MEDIA})
+    mocked.get(f"{GRAPH}/{MEDIA}", json={"permalink": PERMALINK})
+
+    result = client.resume(in_doubt(payload("Watch", video()), container_id=CONTAINER))
+
+    assert result == PublishResult(MEDIA, PERMALINK)
+    assert not [call for call in mocked.calls if call.request.url == CONTAINERS], "no container was made"
+
+
+def test_resume__still_in_progress_is_still_processing(client, mocked):
     container_status(mocked, "IN_PROGRESS")
 
-    error = publish_error(lambda: client.publish(payload("hi", video())))
+    with pytest.raises(StillProcessing):
+        client.resume(in_doubt(payload("Watch", video()), container_id=CONTAINER))
+    assert len(mocked.calls) == 1
 
-    assert error.kind == ErrorKind.TRANSIENT
-    assert "still processing" in error.message
+
+def test_resume__an_already_published_container_is_that_post(client, mocked):
+    container_status(mocked, "PUBLISHED")
+    mocked.get(
+        CONTAINERS,
+        json={
+            "data": [
+                {
+                    "id": MEDIA,
+                    "caption": "Watch",
+                    "timestamp": "2025-03-01T12:00:09+0000",
+                    "permalink": PERMALINK,
+                }
+            ]
+        },
+    )
+
+    assert client.resume(in_doubt(payload("Watch", video()), container_id=CONTAINER)) == PublishResult(
+        MEDIA, PERMALINK
+    )
+    assert not [call for call in mocked.calls if call.request.url.startswith(PUBLISH)], "nothing published"
+
+
+def test_resume__an_expired_container_is_replaced(client, mocked, progress):
+    """An expired container can never be published: a new one is the only way to post."""
+    container_status(mocked, "EXPIRED")
+    mocked.post(CONTAINERS, json={"id": "17800000000000002"})
+    mocked.get(f"{GRAPH}/17800000000000002", json={"status_code": "FINISHED"})
+    mocked.post(PUBLISH, match=[form(creation_id="17800000000000002")], json={"id": MEDIA})
+    mocked.get(f"{GRAPH}/{MEDIA}", json={"permalink": PERMALINK})
+
+    assert (
+        client.resume(in_doubt(payload("Watch", video()), container_id=CONTAINER)).platform_post_id == MEDIA
+    )
+    assert progress.saved == [{"container_id": "17800000000000002"}]
+
+
+def test_resume__a_container_in_error_is_invalid(client, mocked):
+    container_status(mocked, "ERROR", "Error: 2207026")
+
+    error = publish_error(lambda: client.resume(in_doubt(payload("Watch", video()), container_id=CONTAINER)))
+    assert error.kind == ErrorKind.INVALID
+
+
+def test_resume__without_a_saved_container_starts_over(client, mocked, progress):
+    mocked.post(CONTAINERS, json={"id": CONTAINER})
+    container_status(mocked, "FINISHED")
+    published(mocked, progress)
+    mocked.get(f"{GRAPH}/{MEDIA}", json={"permalink": PERMALINK})
+
+    assert client.resume(in_doubt(payload("hi", image()))).platform_post_id == MEDIA
+
+
+# --- The account's publishing limit ---------------------------------------------------------------------
+
+
+def test_publishing_limit__reads_the_quota_figures(client, mocked):
+    mocked.get(
+        f"{GRAPH}/{IG_USER}/content_publishing_limit",
+        match=[matchers.query_param_matcher({"fields": "quota_usage,config"}), with_headers()],
+        json={"data": [{"quota_usage": 2, "config": {"quota_total": 50, "quota_duration": 86400}}]},
+    )
+
+    assert client.publishing_limit() == {"quota_total": 50, "quota_duration": 86400, "quota_usage": 2}
+
+
+def test_publishing_limit__an_answer_without_figures_is_an_error(client, mocked):
+    mocked.get(f"{GRAPH}/{IG_USER}/content_publishing_limit", json={"data": []})
+
+    assert publish_error(client.publishing_limit).kind == ErrorKind.TRANSIENT
 
 
 def meta_error(code: int, status: int = 400, **extra):
@@ -163,8 +273,9 @@ def meta_error(code: int, status: int = 400, **extra):
         (meta_error(9, error_subcode=2207042), ErrorKind.TRANSIENT),
         (meta_error(190), ErrorKind.AUTH),
         (meta_error(100, error_subcode=2207001), ErrorKind.INVALID),
+        (meta_error(368), ErrorKind.TRANSIENT),
     ],
-    ids=["transient-2", "code-1", "code-4", "500", "timeout", "publishing-limit", "auth", "spam"],
+    ids=["transient-2", "code-1", "code-4", "500", "timeout", "publishing-limit", "auth", "spam", "blocked"],
 )
 def test_publish__media_publish_errors(client, mocked, progress, response, kind):
     mocked.post(CONTAINERS, json={"id": CONTAINER})

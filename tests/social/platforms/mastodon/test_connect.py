@@ -116,7 +116,7 @@ def test_connect__registers_the_app_then_redirects_to_the_servers_sign_in_with_p
     assert response.status_code == 302
     location = urlsplit(response["Location"])
     assert f"{location.scheme}://{location.netloc}{location.path}" == f"{SERVER}/oauth/authorize"
-    pending = staff_client.session["social:oauth:MASTODON"]
+    (pending,) = staff_client.session["social:oauth:MASTODON"].values()
     assert query(response["Location"]) == {
         "response_type": "code",
         "client_id": APP["client_id"],
@@ -143,7 +143,7 @@ def test_connect__the_callback_stores_the_account_with_its_server_and_encrypted_
 ):
     expect_registration(mocked)
     params = query(choose_server(staff_client, "mastodon.social")["Location"])
-    verifier = staff_client.session["social:oauth:MASTODON"]["code_verifier"]
+    verifier = staff_client.session["social:oauth:MASTODON"][params["state"]]["code_verifier"]
     expect_sign_in(mocked)
 
     response = staff_client.get("/social/callback/mastodon/", {"state": params["state"], "code": CODE})

@@ -9,7 +9,7 @@ from responses import matchers
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from social.models import Platform
-from social.platforms import CannotTell, ErrorKind, Found, MediaItem, NotFound, PublishResult
+from social.platforms import CannotTell, ErrorKind, Found, MediaItem, NotFound, PublishResult, StillProcessing
 from social.platforms.twitter import client as twitter
 from social.platforms.twitter.client import TwitterClient, same_post_text
 from social.platforms.twitter.twitter_text import weighted_length
@@ -18,6 +18,7 @@ from ..helpers import (
     IMAGE_URL,
     PNG,
     VIDEO_URL,
+    Progress,
     image,
     in_doubt,
     json_error,
@@ -84,12 +85,9 @@ def test_publish__images_uploaded_through_v2_media_upload(client, mocked):
         f"{API}/2/media/upload",
         match=[
             with_headers(JSON),
+            # Only media, media_category (and additional_owners) are in X's schema of this body.
             matchers.json_params_matcher(
-                {
-                    "media": base64.b64encode(PNG).decode(),
-                    "media_category": "tweet_image",
-                    "media_type": "image/png",
-                }
+                {"media": base64.b64encode(PNG).decode(), "media_category": "tweet_image"}, strict_match=True
             ),
         ],
         json={"data": {"id": "111", "media_key": "3_111", "size": len(PNG)}},
@@ -99,11 +97,8 @@ def test_publish__images_uploaded_through_v2_media_upload(client, mocked):
         f"{API}/2/media/upload",
         match=[
             matchers.json_params_matcher(
-                {
-                    "media": base64.b64encode(b"\xff\xd8jpeg").decode(),
-                    "media_category": "tweet_image",
-                    "media_type": "image/jpeg",
-                }
+                {"media": base64.b64encode(b"\xff\xd8jpeg").decode(), "media_category": "tweet_image"},
+                strict_match=True,
             )
         ],
         json={"data": {"id": "222", "media_key": "3_222"}},
@@ -155,7 +150,12 @@ def test_publish__video_uploaded_in_chunks_then_waited_for(client, mocked, monke
         json={"data": {"id": "555", "processing_info": {"state": "succeeded", "progress_percent": 100}}},
     )
     mocked.post(
-        TWEETS, match=[matchers.json_params_matcher({"media": {"media_ids": ["555"]}})], **created("10")
+        TWEETS,
+        # A media-only post still sends text, empty: X's schema defaults it to "" "so it is always sent".
+        match=[
+            matchers.json_params_matcher({"text": "", "media": {"media_ids": ["555"]}}, strict_match=True)
+        ],
+        **created("10"),
     )
     waits = []
     client.sleep = waits.append
@@ -192,6 +192,111 @@ def test_publish__image_over_5_mb_is_refused_before_uploading(client, mocked):
 
     assert error.kind == ErrorKind.INVALID
     assert "5 MB" in error.message
+
+
+def uploaded_video(mocked, media_id: str = "555", size: int = 10) -> None:
+    mocked.get(
+        VIDEO_URL, body=b"v" * size, headers={"Content-Type": "video/mp4", "Content-Length": str(size)}
+    )
+    mocked.post(f"{API}/2/media/upload/initialize", json={"data": {"id": media_id}})
+    mocked.post(f"{API}/2/media/upload/{media_id}/append", json={"data": {}})
+
+
+def media_status(mocked, media_id: str, state: str, check_after: int = 5) -> None:
+    info = {"state": state, "check_after_secs": check_after} if state else None
+    mocked.get(
+        f"{API}/2/media/upload",
+        match=[matchers.query_param_matcher({"command": "STATUS", "media_id": media_id}), with_headers()],
+        json={"data": {"id": media_id, **({"processing_info": info} if info else {})}},
+    )
+
+
+def test_publish__a_video_still_processing_is_handed_on_with_its_media_id_saved(client, mocked):
+    """After a short wait the call ends "still processing" instead of polling for minutes (before: a
+    TRANSIENT failure after 180 s, and the retry uploaded the video again)."""
+    progress = Progress()
+    client.save_progress = progress
+    client.media_wait_seconds = 10
+    uploaded_video(mocked)
+    mocked.post(
+        f"{API}/2/media/upload/555/finalize",
+        json={"data": {"id": "555", "processing_info": {"state": "pending", "check_after_secs": 5}}},
+    )
+    media_status(mocked, "555", "in_progress", check_after=5)
+    media_status(mocked, "555", "in_progress", check_after=8)
+    waits = []
+    client.sleep = waits.append
+
+    with pytest.raises(StillProcessing) as caught:
+        client.publish(payload("clip", video()))
+
+    assert progress.saved == [{"media_ids": ["555"]}]
+    assert caught.value.check_after == 8
+    assert waits == [5, 5]
+    assert not [call for call in mocked.calls if call.request.url == TWEETS]
+
+
+def test_resume__makes_the_post_once_x_has_processed_the_saved_video(client, mocked):
+    media_status(mocked, "555", "succeeded")
+    mocked.post(
+        TWEETS,
+        match=[
+            matchers.json_params_matcher({"text": "clip", "media": {"media_ids": ["555"]}}, strict_match=True)
+        ],
+        **created("12"),
+    )
+
+    assert client.resume(in_doubt(payload("clip", video()), media_ids=["555"])).platform_post_id == "12"
+    assert not [call for call in mocked.calls if call.request.url.startswith(VIDEO_URL)], (
+        "never uploaded again"
+    )
+
+
+def test_resume__still_processing_again(client, mocked):
+    media_status(mocked, "555", "in_progress", check_after=30)
+
+    with pytest.raises(StillProcessing) as caught:
+        client.resume(in_doubt(payload("clip", video()), media_ids=["555"]))
+    assert caught.value.check_after == 30
+
+
+def test_resume__processing_that_failed_is_invalid(client, mocked):
+    mocked.get(
+        f"{API}/2/media/upload",
+        json={
+            "data": {
+                "id": "555",
+                "processing_info": {"state": "failed", "error": {"message": "InvalidMedia"}},
+            }
+        },
+    )
+
+    error = publish_error(lambda: client.resume(in_doubt(payload("clip", video()), media_ids=["555"])))
+    assert error.kind == ErrorKind.INVALID and "InvalidMedia" in error.message
+
+
+def test_resume__media_x_no_longer_has_is_uploaded_again(client, mocked):
+    mocked.get(
+        f"{API}/2/media/upload", **json_error(400, {"title": "Invalid Request", "detail": "bad media_id"})
+    )
+    uploaded_video(mocked, media_id="556")
+    mocked.post(f"{API}/2/media/upload/556/finalize", json={"data": {"id": "556"}})
+    mocked.post(
+        TWEETS,
+        match=[matchers.json_params_matcher({"text": "clip", "media": {"media_ids": ["556"]}})],
+        **created("13"),
+    )
+
+    assert client.resume(in_doubt(payload("clip", video()), media_ids=["555"])).platform_post_id == "13"
+
+
+def test_publish__a_video_over_512_mb_is_refused_before_uploading(client, mocked):
+    mocked.get(VIDEO_URL, body=b"", headers={"Content-Type": "video/mp4", "Content-Length": str(512_000_001)})
+
+    error = publish_error(lambda: client.publish(payload("big", video())))
+
+    assert error.kind == ErrorKind.INVALID and "512 MB" in error.message
+    assert len(mocked.calls) == 1, "only the download was opened"
 
 
 def test_publish__gif_url_of_a_missing_file_is_invalid(client, mocked):
@@ -281,6 +386,40 @@ def test_publish__429_on_the_daily_user_cap_waits_for_that_reset(client, mocked)
 
     assert error.kind == ErrorKind.TRANSIENT
     assert 7190 <= error.retry_after <= 7200
+    assert error.limit == "account", "the user's posting limit: the account's other posts wait for its reset"
+
+
+def test_publish__429_on_the_apps_daily_cap_names_the_app(client, mocked):
+    now = int(time.time())
+    mocked.post(
+        TWEETS,
+        **json_error(
+            429,
+            {"title": "Too Many Requests", "status": 429},
+            **{"x-app-limit-24hour-remaining": "0", "x-app-limit-24hour-reset": str(now + 3600)},
+        ),
+    )
+
+    error = publish_error(lambda: client.publish(payload("x")))
+
+    assert (error.kind, error.limit) == (ErrorKind.TRANSIENT, "app")
+    assert 3590 <= error.retry_after <= 3600
+
+
+def test_publish__a_429_on_an_upload_is_no_posting_limit(client, mocked):
+    mocked.get(IMAGE_URL, body=PNG, content_type="image/png")
+    mocked.post(
+        f"{API}/2/media/upload",
+        **json_error(
+            429,
+            {"title": "Too Many Requests"},
+            **{"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(int(time.time()) + 60)},
+        ),
+    )
+
+    error = publish_error(lambda: client.publish(payload("x", image())))
+
+    assert (error.kind, error.limit) == (ErrorKind.TRANSIENT, None)
 
 
 @pytest.mark.parametrize(
@@ -483,6 +622,22 @@ def test_validate__media_limits(client):
         "media 1 is a document; X takes images, a GIF or a video",
         "media 1 needs an http(s) URL",
     ]
+
+
+@pytest.mark.parametrize(
+    ("size", "seconds", "problems"),
+    [
+        (512_000_000, 140.0, []),
+        (512_000_001, 30.0, ["media 1 is 512.0 MB; X takes a video up to 512 MB"]),
+        (1_000, 0.4, ["media 1 is a video of 0.4 s; X takes videos of 0.5 to 140 seconds"]),
+        (1_000, 140.5, ["media 1 is a video of 140.5 s; X takes videos of 0.5 to 140 seconds"]),
+        (None, None, []),  # a bare URL: its size is checked when downloaded, its length by X
+    ],
+    ids=["at-the-limits", "too-big", "too-short", "too-long", "unknown"],
+)
+def test_validate__a_video_whose_size_and_length_are_known(client, size, seconds, problems):
+    item = MediaItem(url=VIDEO_URL, type="video", size_bytes=size, duration_seconds=seconds)
+    assert client.validate(payload("clip", item)) == problems
 
 
 # --- Reconciliation -----------------------------------------------------------------------------------

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 from responses import matchers
 
 from social.models import Platform
-from social.platforms import CannotTell, ErrorKind, Found, MediaItem, NotFound, PublishResult
+from social.platforms import CannotTell, ErrorKind, Found, MediaItem, NotFound, PublishResult, StillProcessing
 from social.platforms.youtube.client import PACIFIC, YouTubeClient, seconds_until_quota_reset
 
 from ..helpers import (
@@ -53,7 +53,7 @@ def serve_video(mocked, body: bytes = VIDEO, length: int | None = None) -> None:
     mocked.get(VIDEO_URL, body=body, headers=headers, match=[without_authorization()])
 
 
-def start_session(mocked, **response) -> None:
+def start_session(mocked, video_status: dict | None = None, **response) -> None:
     mocked.post(
         START,
         match=[
@@ -68,7 +68,7 @@ def start_session(mocked, **response) -> None:
             matchers.json_params_matcher(
                 {
                     "snippet": {"title": "Launch video", "description": "Our launch", "tags": ["launch"]},
-                    "status": {"privacyStatus": "unlisted", "selfDeclaredMadeForKids": False},
+                    "status": video_status or {"privacyStatus": "unlisted", "selfDeclaredMadeForKids": False},
                 },
                 strict_match=True,
             ),
@@ -154,6 +154,144 @@ def test_publish__quota_exceeded_waits_until_midnight_pacific(client, mocked):
     assert error.kind == ErrorKind.TRANSIENT
     assert abs(error.retry_after - seconds_until_quota_reset()) < 5
     assert "quotaExceeded" in error.message
+    assert error.limit == "app", "the API project's quota: every channel's uploads wait for it"
+
+
+def test_publish__tells_the_author_when_youtube_forced_the_video_private(client, mocked):
+    """An unaudited API project's uploads are private whatever was asked: read status.privacyStatus."""
+    body = VIDEO[:1000]
+    serve_video(mocked, body)
+    mocked.post(START, headers={"Location": SESSION})
+    mocked.put(
+        SESSION, json={"id": VIDEO_ID, "status": {"uploadStatus": "uploaded", "privacyStatus": "private"}}
+    )
+
+    result = client.publish(payload("Our launch", video(), title="Launch video", privacy_status="unlisted"))
+
+    assert result.platform_post_id == VIDEO_ID
+    assert "YouTube made the video private although unlisted was asked" in result.notice
+    assert "audit" in result.notice
+
+
+def test_publish__the_privacy_asked_for_is_no_notice(client, mocked):
+    serve_video(mocked, VIDEO[:1000])
+    mocked.post(START, headers={"Location": SESSION})
+    mocked.put(SESSION, json={"id": VIDEO_ID, "status": {"privacyStatus": "unlisted"}})
+
+    result = client.publish(payload("Our launch", video(), title="Launch video", privacy_status="unlisted"))
+
+    assert result.notice == ""
+
+
+def in_hours(hours: float) -> datetime:
+    return (datetime.now(UTC) + timedelta(hours=hours)).replace(microsecond=0)
+
+
+def test_publish__publish_at_uploads_now_private_and_scheduled_then_waits_for_that_time(
+    client, mocked, progress
+):
+    when = in_hours(3)
+    serve_video(mocked)
+    start_session(
+        mocked,
+        video_status={
+            "privacyStatus": "private",
+            "selfDeclaredMadeForKids": False,
+            "publishAt": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+    )
+    put(mocked, 0, CHUNK - 1, **incomplete(CHUNK - 1))
+    put(mocked, CHUNK, 2 * CHUNK - 1, **incomplete(2 * CHUNK - 1))
+    put(
+        mocked,
+        2 * CHUNK,
+        TOTAL - 1,
+        json={"id": VIDEO_ID, "status": {"privacyStatus": "private", "publishAt": when.isoformat()}},
+    )
+    options = {**OPTIONS, "privacy_status": "public", "publish_at": when.astimezone(PACIFIC).isoformat()}
+
+    with pytest.raises(StillProcessing) as caught:
+        client.publish(payload("Our launch", video(), **options))
+
+    assert progress.last["video_id"] == VIDEO_ID and progress.last["publish_at"] == when.isoformat()
+    assert 3 * 3600 <= caught.value.check_after <= 3 * 3600 + 60
+    assert VIDEO_ID in caught.value.message
+
+
+def test_publish__a_publish_at_that_has_come_is_uploaded_as_asked(client, mocked):
+    serve_video(mocked, VIDEO[:1000])
+    mocked.post(
+        START,
+        match=[
+            matchers.json_params_matcher(
+                {"status": {"privacyStatus": "public", "selfDeclaredMadeForKids": False}}, strict_match=False
+            )
+        ],
+        headers={"Location": SESSION},
+    )
+    mocked.put(SESSION, json={"id": VIDEO_ID, "status": {"privacyStatus": "public"}})
+    past = in_hours(-1).isoformat()
+
+    result = client.publish(payload("Late", video(), title="Late", publish_at=past))
+
+    assert (result.platform_post_id, result.notice) == (VIDEO_ID, "")
+
+
+VIDEOS = "https://www.googleapis.com/youtube/v3/videos"
+
+
+def video_status(mocked, **status) -> None:
+    mocked.get(
+        VIDEOS,
+        match=[matchers.query_param_matcher({"part": "status", "id": VIDEO_ID}), with_headers()],
+        json={"items": [{"id": VIDEO_ID, "status": status}] if status else []},
+    )
+
+
+def scheduled(hours: float) -> object:
+    return in_doubt(upload(), video_id=VIDEO_ID, publish_at=in_hours(hours).isoformat(), upload_url=SESSION)
+
+
+def test_resume__a_scheduled_video_made_public_is_published(client, mocked):
+    video_status(mocked, uploadStatus="processed", privacyStatus="public")
+
+    assert client.resume(scheduled(-0.1)) == PublishResult(
+        VIDEO_ID, f"https://www.youtube.com/watch?v={VIDEO_ID}"
+    )
+
+
+def test_resume__before_its_time_it_is_still_scheduled(client, mocked):
+    video_status(mocked, uploadStatus="processed", privacyStatus="private")
+
+    with pytest.raises(StillProcessing) as caught:
+        client.resume(scheduled(2))
+    assert 2 * 3600 <= caught.value.check_after <= 2 * 3600 + 60
+
+
+def test_resume__a_rejected_video_is_invalid(client, mocked):
+    video_status(mocked, uploadStatus="rejected", rejectionReason="copyright")
+
+    error = publish_error(lambda: client.resume(scheduled(-0.1)))
+    assert error.kind == ErrorKind.INVALID and "copyright" in error.message
+
+
+def test_resume__still_private_long_after_its_time_is_published_with_a_notice(client, mocked):
+    video_status(mocked, uploadStatus="processed", privacyStatus="private")
+
+    result = client.resume(scheduled(-2))
+
+    assert result.platform_post_id == VIDEO_ID
+    assert "has not made the video public at its time" in result.notice
+
+
+def test_resume__a_saved_upload_session_alone_starts_over(client, mocked, progress):
+    serve_video(mocked, VIDEO[:1000])
+    mocked.post(START, headers={"Location": SESSION})
+    mocked.put(SESSION, json={"id": VIDEO_ID})
+
+    result = client.resume(in_doubt(upload(), upload_url="https://old-session", total_bytes=TOTAL))
+
+    assert result.platform_post_id == VIDEO_ID
 
 
 @pytest.mark.parametrize(
@@ -299,6 +437,42 @@ def test_validate__media_and_privacy(client):
     assert client.validate(payload("", video(), video(), title="t")) == one_video
     assert client.validate(payload("", MediaItem("file:///tmp/a.mp4", "video"), title="t")) == [
         "media 1 needs an http(s) URL"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("publish_at", "privacy", "problems"),
+    [
+        ("2030-01-01T10:00:00+01:00", "public", ["publish_at is more than 30 days ahead"]),
+        (
+            "tomorrow at ten",
+            "public",
+            [
+                "publish_at 'tomorrow at ten' is not an ISO time with its offset (for example 2026-03-03T18:00+01:00)"
+            ],
+        ),
+        (
+            "2026-03-03T18:00",
+            "public",
+            [
+                "publish_at '2026-03-03T18:00' is not an ISO time with its offset (for example 2026-03-03T18:00+01:00)"
+            ],
+        ),
+        (None, "unlisted", []),
+    ],
+)
+def test_validate__publish_at(client, publish_at, privacy, problems):
+    options = {"title": "t", "privacy_status": privacy}
+    if publish_at:
+        options["publish_at"] = publish_at
+    assert client.validate(payload("d", video(), **options)) == problems
+
+
+def test_validate__publish_at_needs_a_public_video(client):
+    soon = in_hours(5).isoformat()
+    assert client.validate(payload("d", video(), title="t", publish_at=soon)) == []
+    assert client.validate(payload("d", video(), title="t", publish_at=soon, privacy_status="unlisted")) == [
+        "publish_at makes the video public at that time: leave the privacy public"
     ]
 
 
