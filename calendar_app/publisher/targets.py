@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from notifications.services import AccountResult
 from social.models import SocialAccount
 
 
@@ -33,3 +34,6 @@ class AccountTarget:
     publish_state: dict[str, Any] = field(default_factory=dict)
     published_at: datetime | None = None
     in_doubt_since: datetime | None = None  # when the unanswered call of a PUBLISHING account started
+    # How the account stood when the run loaded it (its earlier rounds too): what its post's event says
+    # of an account this round does not change.
+    loaded: AccountResult | None = None

@@ -259,6 +259,9 @@ PUBLISH_MISSED_AFTER = env_number("PUBLISH_MISSED_AFTER", int, 86400)
 # Exponential backoff between retry rounds: base * 2**round, capped, with jitter.
 PUBLISH_RETRY_BASE_SECONDS = env_number("PUBLISH_RETRY_BASE_SECONDS", float, 60)
 PUBLISH_RETRY_MAX_SECONDS = env_number("PUBLISH_RETRY_MAX_SECONDS", float, 3600)
+# Due posts waiting this long with no publisher run finishing meanwhile: the publisher is stalled
+# (GET /healthz answers 503, `publisher.stalled` is recorded; calendar_app/health.py).
+PUBLISH_STALL_AFTER = env_number("PUBLISH_STALL_AFTER", float, 300)
 
 # --- Planning ------------------------------------------------------------------------------------
 # Recurring posts are made as scheduled posts this many days ahead (create_recurring_posts).

@@ -150,6 +150,44 @@ def test_posts_extend_lease__only_this_runs_posts(user):
 
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
+def test_posts_extend_lease__skips_a_post_being_ended_instead_of_waiting_for_it(user):
+    """The run's finalize batch locks several posts in one transaction; a heartbeat that waited for one of
+    them while holding others could deadlock with it. It skips the locked post: the batch ends it."""
+    token = uuid.uuid4()
+    soon = timezone.now() + timedelta(seconds=10)
+    ending, other = (
+        make(user, status=PostStatus.PUBLISHING, lease_token=token, lease_expires_at=soon) for _ in range(2)
+    )
+    holding, release = threading.Event(), threading.Event()
+
+    def the_finalize_batch_holds_a_row():
+        with transaction.atomic():
+            list(ScheduledPost.objects.select_for_update().filter(pk=ending.pk))
+            holding.set()
+            release.wait(10)
+        connection.close()
+
+    thread = threading.Thread(target=the_finalize_batch_holds_a_row)
+    thread.start()
+    try:
+        assert holding.wait(5)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")  # waiting would fail this, not hang
+            extended = posts_extend_lease(lease_token=token, lease_seconds=600)
+    finally:
+        release.set()
+        thread.join()
+
+    assert extended == 1
+    other.refresh_from_db()
+    ending.refresh_from_db()
+    assert other.lease_expires_at > timezone.now() + timedelta(seconds=590)
+    assert ending.lease_expires_at == soon
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
 def test_posts_claim_due__skips_rows_locked_by_another_run_without_waiting(user):
     locked, free = make(user, minutes_ago=10), make(user, minutes_ago=5)
     holding, release = threading.Event(), threading.Event()
