@@ -213,6 +213,15 @@ def _open_stall() -> str | None:
     return latest[1].get("last_run_finished_at") or ""
 
 
+def accounts_needing_reconnect(*, limit: int = 10) -> list[SocialAccount]:
+    """The accounts a person must reconnect (never loading a token), for the admin's banner."""
+    return list(
+        SocialAccount.objects.without_tokens()
+        .filter(status=SocialAccountStatus.NEEDS_RECONNECT)
+        .order_by("platform", "name", "pk")[:limit]
+    )
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
