@@ -28,7 +28,15 @@ from django.utils import timezone
 from pytest_bdd import given, parsers, then, when
 
 from bench.simulation import HoldCall, Refresh, Refuse
-from calendar_app.models import AccountStatus, PostStatus, PublishAttempt, ScheduledPost, ScheduledPostAccount
+from calendar_app.models import (
+    AccountStatus,
+    PostStatus,
+    PublishAttempt,
+    PublisherRun,
+    ScheduledPost,
+    ScheduledPostAccount,
+)
+from notifications.models import EmailNotification, WebhookDelivery
 from social.models import Platform, SocialAccount, SocialAccountStatus
 
 from .admin_page import PostPage, read_post_page
@@ -361,12 +369,17 @@ def _() -> None:
 
 @when(parsers.re(r"(?P<minutes>\d+) (?:more )?minutes pass$"), converters={"minutes": int})
 def _(minutes: int) -> None:
-    """Time moves on for the posts: everything they wait for comes that much closer."""
+    """Time moves on: everything that waits (posts, their retries, the runs that finished, the webhooks
+    and emails to try again) comes that much closer."""
     delta = timedelta(minutes=minutes)
     ScheduledPost.objects.update(scheduled_at=F("scheduled_at") - delta)
     ScheduledPost.objects.filter(next_attempt_at__isnull=False).update(
         next_attempt_at=F("next_attempt_at") - delta
     )
+    PublisherRun.objects.update(started_at=F("started_at") - delta)
+    PublisherRun.objects.filter(finished_at__isnull=False).update(finished_at=F("finished_at") - delta)
+    for queued in (WebhookDelivery, EmailNotification):
+        queued.objects.update(next_attempt_at=F("next_attempt_at") - delta)
 
 
 # --- running the publisher -----------------------------------------------------------------------------
