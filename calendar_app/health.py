@@ -103,7 +103,8 @@ def stall_after_seconds() -> float:
 
 
 def publisher_health() -> PublisherHealth:
-    """How the publisher is doing now (see the module's definitions): four indexed reads, no write."""
+    """How the publisher is doing now (see the module's definitions): three indexed reads and a count of
+    the accounts to reconnect (a small table); no write."""
     stall_after = stall_after_seconds()
     age = ExpressionWrapper(Now() - F("finished_at"), output_field=DurationField())
     last = (
