@@ -3,22 +3,19 @@ causes them, from what the run holds in memory. Real rows, fake platforms at the
 
 from __future__ import annotations
 
-import threading
 import time
-import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
 
 from calendar_app.models import AccountStatus, ErrorKind, PostStatus, PublisherRun, ScheduledPost
 from calendar_app.publisher import finalize, publish_due_posts
 from notifications.models import Event, EventType
-from social.platforms import CannotTell, PublishError
+from social.platforms import CannotTell
 
 from ...fakes import created_then_lost, fail, lost_before_creating
-from .helpers import make_due_again, post_account, run
-from .test_recovery import hold_as_dead_run, wait_until_a_backend_waits_for_a_lock
+from .helpers import database_refusing, make_due_again, post_account, run
+from .test_recovery import hold_as_dead_run
 
 pytestmark = pytest.mark.django_db
 
@@ -163,11 +160,11 @@ def test_events__an_unknown_outcome_found_on_the_platform_needs_no_review(
 def test_events__a_rolled_back_finalize_emits_nothing_and_the_post_is_recovered_with_one_event(
     fake_platform, make_account, make_post
 ):
-    """The outbox refuses the INSERT (a real database trigger): the post's end rolls back with it, so the
+    """The outbox refuses the INSERT (a real database trigger, as a full disk): the post's end rolls back with it, so the
     post is neither ended nor announced; once the outbox takes rows again, recovery ends it, once."""
     account = make_account()
     post = make_post(account)
-    with outbox_refusing_inserts():
+    with database_refusing(table=Event._meta.db_table, operation="INSERT"):
         summary = run()
 
     assert (summary.processed, summary.errors) == (0, 1)
@@ -183,61 +180,6 @@ def test_events__a_rolled_back_finalize_emits_nothing_and_the_post_is_recovered_
     assert post.status == PostStatus.PUBLISHED
     assert [event.type for event in events_of(post)] == [EventType.POST_PUBLISHED]
     assert len(fake_platform.calls_to(account)) == 1, "recovery ends it without sending again"
-
-
-def test_events__a_run_that_lost_its_post_records_no_event(fake_platform, make_account, make_post):
-    account = make_account()
-    post = make_post(account)
-
-    def taken_over_during_the_call(platform, client, payload):
-        ScheduledPost.objects.filter(pk=post.pk).update(lease_token=uuid.uuid4())
-        return platform.create(client, payload)
-
-    fake_platform.will(account, taken_over_during_the_call)
-
-    summary = run()
-
-    assert summary.lost == 1
-    assert Event.objects.count() == 0, "the run that holds the post now tells, once"
-
-
-@pytest.mark.postgres_only  # SQLite locks the whole database: the takeover cannot fall between two writes
-@pytest.mark.django_db(transaction=True)
-def test_events__a_finalize_that_finds_its_post_taken_over_records_nothing(
-    fake_platform, make_account, make_post
-):
-    """The stale-writer guard with events: the test takes the post over while the run's finalize waits on
-    the post's row lock; the finalize updates nothing, so it records no event either."""
-    account = make_account()
-    post = make_post(account)
-    called, answer = threading.Event(), threading.Event()
-
-    def invalid_after_a_pause(platform, client, payload):
-        called.set()
-        answer.wait(10)
-        platform.record(client, payload, created=None)
-        raise PublishError(ErrorKind.INVALID, "422 refused")
-
-    fake_platform.will(account, invalid_after_a_pause)
-    results = []
-    worker = threading.Thread(target=lambda: results.append(publish_due_posts(concurrency=2)))
-    worker.start()
-    try:
-        assert called.wait(10)
-        with transaction.atomic():
-            ScheduledPost.objects.select_for_update().get(pk=post.pk)
-            answer.set()
-            wait_until_a_backend_waits_for_a_lock()
-            ScheduledPost.objects.filter(pk=post.pk).update(lease_token=uuid.uuid4())
-    finally:
-        answer.set()
-        worker.join(20)
-
-    [summary] = results
-    assert (summary.processed, summary.lost) == (0, 1)
-    assert events_of(post) == []
-    post.refresh_from_db()
-    assert post.status == PostStatus.PUBLISHING
 
 
 @pytest.mark.django_db(transaction=True)
@@ -268,38 +210,3 @@ def test_events__one_post_whose_end_fails_costs_the_others_nothing(
         expected = [] if post.pk == broken else [EventType.POST_PUBLISHED]
         assert [event.type for event in events_of(post)] == expected
     assert ScheduledPost.objects.get(pk=broken).status == PostStatus.PUBLISHING, "left to recovery"
-
-
-# --- helpers -----------------------------------------------------------------------------------------
-
-
-class outbox_refusing_inserts:
-    """A trigger that makes the database refuse every new event, as a full disk or a bug would."""
-
-    def __enter__(self):
-        table = Event._meta.db_table
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute(
-                    "CREATE FUNCTION refuse_events() RETURNS trigger AS $$ BEGIN "
-                    "RAISE EXCEPTION 'the outbox refuses rows'; END; $$ LANGUAGE plpgsql"
-                )
-                cursor.execute(
-                    f'CREATE TRIGGER refuse_events BEFORE INSERT ON "{table}" '
-                    "FOR EACH ROW EXECUTE FUNCTION refuse_events()"
-                )
-            else:
-                cursor.execute(
-                    f'CREATE TRIGGER refuse_events BEFORE INSERT ON "{table}" '
-                    "BEGIN SELECT RAISE(ABORT, 'the outbox refuses rows'); END"
-                )
-        return self
-
-    def __exit__(self, *exc):
-        table = Event._meta.db_table
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute(f'DROP TRIGGER refuse_events ON "{table}"')
-                cursor.execute("DROP FUNCTION refuse_events()")
-            else:
-                cursor.execute("DROP TRIGGER refuse_events")
