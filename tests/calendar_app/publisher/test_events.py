@@ -3,13 +3,14 @@ causes them, from what the run holds in memory. Real rows, fake platforms at the
 
 from __future__ import annotations
 
-import time
+import threading
 from datetime import timedelta
 
 import pytest
 
 from calendar_app.models import AccountStatus, ErrorKind, PostStatus, PublisherRun, ScheduledPost
 from calendar_app.publisher import finalize, publish_due_posts
+from calendar_app.publisher import run as run_module
 from notifications.models import Event, EventType
 from social.platforms import CannotTell
 
@@ -186,24 +187,44 @@ def test_events__a_rolled_back_finalize_emits_nothing_and_the_post_is_recovered_
 def test_events__one_post_whose_end_fails_costs_the_others_nothing(
     fake_platform, make_account, make_post, monkeypatch
 ):
-    """A finalize batch that fails is ended again post by post: the others end with their events."""
+    """A finalize batch that fails is ended again post by post: the others end with their events.
+
+    The first post to end waits until every post has settled, so the others queue up and end as a batch
+    of several; the second post to end breaks, inside that batch."""
     account = make_account()
     posts = [make_post(account) for _ in range(4)]
-    first, broken = posts[0].pk, posts[1].pk
+    settled, lock = threading.Event(), threading.Lock()
+    outcomes, order, tried = [], [], []
+    real_on_outcome, real_end_posts = run_module._Run._on_outcome, run_module._Run._end_posts
     real_finalize = finalize.post_finalize
-    tried = []
 
-    def finalize_failing_for_one(*, round_, lease_token, config):
-        tried.append(round_.ref.post_id)
-        if round_.ref.post_id == first:
-            time.sleep(0.3)  # the other three results gather meanwhile: they end as one batch
-        if round_.ref.post_id == broken:
+    def counting_outcomes(self, post, target, outcome):
+        real_on_outcome(self, post, target, outcome)
+        with lock:
+            outcomes.append(post.post_id)
+            if len(outcomes) == len(posts):
+                settled.set()
+
+    def first_batch_waiting_for_the_others(self, rounds):
+        if not order:  # before its transaction: the others' results must still be written meanwhile
+            assert settled.wait(10)
+        return real_end_posts(self, rounds)
+
+    def finalize_breaking_the_second(*, round_, lease_token, config):
+        post_id = round_.ref.post_id
+        if post_id not in order:
+            order.append(post_id)
+        tried.append(post_id)
+        if len(order) > 1 and post_id == order[1]:
             raise RuntimeError("a bug in one post's roll-up")
         return real_finalize(round_=round_, lease_token=lease_token, config=config)
 
-    monkeypatch.setattr("calendar_app.publisher.run.post_finalize", finalize_failing_for_one)
+    monkeypatch.setattr(run_module._Run, "_on_outcome", counting_outcomes)
+    monkeypatch.setattr(run_module._Run, "_end_posts", first_batch_waiting_for_the_others)
+    monkeypatch.setattr(run_module, "post_finalize", finalize_breaking_the_second)
     summary = publish_due_posts(concurrency=4, after_run=False)
 
+    broken = order[1]
     assert (summary.succeeded, summary.errors) == (3, 1)
     assert tried.count(broken) == 2, "tried in its batch, then alone"
     for post in posts:
