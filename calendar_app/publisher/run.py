@@ -83,10 +83,10 @@ def publish_due_posts(
     flight finishes. ``keep_claiming`` (the watch loop) keeps claiming while calls are in flight instead of
     ending when nothing more is due. ``after_run``: the run follows its work with the after-run step
     (after_run.py: recurring posts, health, notifications) on one of its own connections; the watch loop
-    runs that step on a thread of its own instead, so that it never holds up the next turn. Raises ValueError for a bad argument and ImproperlyConfigured for bad
-    settings, before anything is claimed. A database that fails mid-run ends it early with
-    ``summary.error`` set. Do not call it inside a transaction: each account's state must be committed
-    before its platform call.
+    runs that step on a thread of its own instead, so that it never holds up the next turn. Raises
+    ValueError for a bad argument and ImproperlyConfigured for bad settings, before anything is claimed.
+    A database that fails mid-run ends it early with ``summary.error`` set. Do not call it inside a
+    transaction: each account's state must be committed before its platform call.
     """
     config = RunConfig.load(limit=limit, max_seconds=max_seconds, concurrency=concurrency)
     # Fails fast on a missing or malformed ENCRYPTION_KEY, before any post is claimed.

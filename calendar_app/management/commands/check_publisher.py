@@ -1,8 +1,8 @@
 """``manage.py check_publisher``: is the publisher publishing? For a second cron line or a monitor.
 
 Prints one line (``ok: ...``, ``degraded: ...`` or ``stalled: ...``, saying why) and exits 1 when the
-publisher is stalled, 0 otherwise. Like ``GET /healthz`` it records ``publisher.stalled`` once per stall, and delivers it at once (the
-stopped publisher would have), and ``publisher.recovered`` once runs resume.
+publisher is stalled, 0 otherwise. Like ``GET /healthz`` it records ``publisher.stalled`` once per stall
+and delivers it at once (the stopped publisher would have), and ``publisher.recovered`` once runs resume.
 """
 
 from __future__ import annotations

@@ -161,8 +161,9 @@ def test_events__an_unknown_outcome_found_on_the_platform_needs_no_review(
 def test_events__a_rolled_back_finalize_emits_nothing_and_the_post_is_recovered_with_one_event(
     fake_platform, make_account, make_post
 ):
-    """The outbox refuses the INSERT (a real database trigger, as a full disk): the post's end rolls back with it, so the
-    post is neither ended nor announced; once the outbox takes rows again, recovery ends it, once."""
+    """The outbox refuses the INSERT (a real database trigger, as a full disk would): the post's end rolls
+    back with it, so the post is neither ended nor announced; once the outbox takes rows again, recovery
+    ends it, once."""
     account = make_account()
     post = make_post(account)
     with database_refusing(table=Event._meta.db_table, operation="INSERT"):
