@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Warning
+from django.core.checks import Error, Warning
+from django.core.exceptions import ImproperlyConfigured
 
 # Shorter bearer secrets can be guessed; 32 random characters is what the hint generates.
 MIN_CRON_SECRET_LENGTH = 32
@@ -27,6 +28,23 @@ def check_cron_secret(app_configs=None, **kwargs):
                 hint=f"Use at least {MIN_CRON_SECRET_LENGTH} random characters, e.g. python -c 'import secrets; "
                 "print(secrets.token_urlsafe(32))'.",
                 id="calendar_app.W002",
+            )
+        ]
+    return []
+
+
+def check_stall_after(app_configs=None, **kwargs):
+    """PUBLISH_STALL_AFTER: how long due posts may wait before the publisher counts as stalled."""
+    from .health import stall_after_seconds
+
+    try:
+        stall_after_seconds()
+    except ImproperlyConfigured as exc:
+        return [
+            Error(
+                str(exc),
+                hint="Set it to the seconds due posts may wait with no publisher run finishing, e.g. 300.",
+                id="calendar_app.E001",
             )
         ]
     return []

@@ -1,4 +1,5 @@
-"""The HTTP trigger of the publisher, for hosted crons: ``GET /api/cron/publish-scheduled-posts``."""
+"""The publisher's HTTP endpoints: the trigger for hosted crons (``GET /api/cron/publish-scheduled-posts``)
+and its health for uptime monitors (``GET /healthz``)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 
+from calendar_app.health import DEGRADED, publisher_health_check
 from calendar_app.models import PublisherRun
 from calendar_app.publisher import publish_due_posts
 
@@ -55,3 +59,21 @@ def _bearer_matches(header: str, secret: str) -> bool:
     if scheme.lower() != "bearer" or not credentials:
         return False
     return hmac.compare_digest(credentials.encode(), secret.encode())
+
+
+@csrf_exempt  # a read for monitors; other methods get 405, not a CSRF 403
+@require_safe
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Whether the publisher is publishing (calendar_app/health.py): 200 when ok, 503 when stalled or
+    degraded. No authentication and nothing secret: figures only. Checking also records a stall (or the
+    recovery after one), so a dead publisher is reported by whoever watches this URL."""
+    try:
+        health = publisher_health_check()
+    except DatabaseError as exc:
+        logger.error("GET /healthz: the database is unavailable: %s", str(exc).strip().splitlines()[:1])
+        body = dict.fromkeys(
+            ("last_run_finished_at", "seconds_since_last_run", "due_unsent", "oldest_due_seconds")
+        )
+        return JsonResponse({"status": DEGRADED, **body}, status=503)
+    return JsonResponse(health.as_json(), status=200 if health.is_ok else 503)

@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from api.v1 import api as api_v1
+from calendar_app.views import healthz
 from social.platforms import platform_specs
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/cron/", include("calendar_app.urls")),
     path("api/v1/", api_v1.urls),

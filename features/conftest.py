@@ -32,11 +32,13 @@ from calendar_app.models import (
     AccountStatus,
     PostStatus,
     PublishAttempt,
+    PublisherRun,
     QuotaScope,
     QuotaSlot,
     ScheduledPost,
     ScheduledPostAccount,
 )
+from notifications.models import EmailNotification, WebhookDelivery
 from social.models import Platform, SocialAccount, SocialAccountStatus
 
 from .admin_page import PostPage, read_post_page
@@ -376,8 +378,8 @@ def _() -> None:
 
 @when(parsers.re(r"(?P<count>\d+) (?:more )?(?P<unit>minute|hour)s? pass(?:es)?$"), converters={"count": int})
 def _(count: int, unit: str) -> None:
-    """Time moves on for the posts: everything they wait for comes that much closer, and what the
-    platforms' quotas counted grows that much older."""
+    """Time moves on: everything that waits (posts, their retries, the runs that finished, the webhooks and
+    emails to try again) comes that much closer, and what the platforms' quotas counted grows that much older."""
     delta = timedelta(**{f"{unit}s": count})
     ScheduledPost.objects.update(scheduled_at=F("scheduled_at") - delta)
     ScheduledPost.objects.filter(next_attempt_at__isnull=False).update(
@@ -389,6 +391,10 @@ def _(count: int, unit: str) -> None:
     )
     QuotaSlot.objects.update(taken_at=F("taken_at") - delta)
     QuotaScope.objects.filter(blocked_until__isnull=False).update(blocked_until=F("blocked_until") - delta)
+    PublisherRun.objects.update(started_at=F("started_at") - delta)
+    PublisherRun.objects.filter(finished_at__isnull=False).update(finished_at=F("finished_at") - delta)
+    for queued in (WebhookDelivery, EmailNotification):
+        queued.objects.update(next_attempt_at=F("next_attempt_at") - delta)
 
 
 # --- running the publisher -----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import time
 
 import pytest
 from django.db import connection, connections
+from django.db.backends.signals import connection_created
 from pytest_bdd import given, parsers, then, when
 
 from calendar_app.models import PostStatus, ScheduledPost
@@ -20,34 +21,56 @@ WAIT_SECONDS = 30  # patience for "well before": far shorter than the watched po
 
 
 class ConnectionCounter:
-    """Samples how many client connections the test database has, from a thread of its own."""
+    """Samples, from a thread of its own, how many connections the runs of the scenario hold at once.
+
+    Only the runs' own connections count: each connection opened while counting by a thread started
+    since counting began (the runs' threads and their database lanes; not the scenario's, not the
+    counter's, not a thread an earlier test left behind) is noted by its server process id, and the
+    sampler counts those still open in pg_stat_activity. A connection of an earlier test (or process)
+    closing or opening late is not one of them, so it cannot skew the peak.
+    """
 
     def __init__(self) -> None:
         self.peak = 0
+        self._pids: set[int] = set()
+        self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread = threading.Thread(target=self._sample, name="connection-counter", daemon=True)
+        self._watched: set[int | None] = set()
 
     def start(self) -> None:
+        self._watched = {thread.ident for thread in threading.enumerate()}
+        connection_created.connect(self._note, weak=False)
         self._thread.start()
 
     def stop(self) -> int:
+        connection_created.disconnect(self._note)
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join()
         return self.peak
 
+    @property
+    def noted(self) -> int:
+        with self._lock:
+            return len(self._pids)
+
+    def _note(self, sender, connection, **kwargs) -> None:
+        if threading.get_ident() in self._watched or connection.vendor != "postgresql":
+            return
+        with self._lock:
+            self._pids.add(connection.connection.info.backend_pid)
+
     def _sample(self) -> None:
+        self._watched.add(threading.get_ident())  # before its own connection opens
         try:
             with connections["default"].cursor() as cursor:
-                baseline = None
                 while not self._stop.is_set():
-                    cursor.execute(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                        "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
-                    )
-                    count = cursor.fetchone()[0]
-                    baseline = count if baseline is None else baseline  # the scenario's own connection
-                    self.peak = max(self.peak, count - baseline)
+                    with self._lock:
+                        pids = list(self._pids)
+                    if pids:
+                        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", [pids])
+                        self.peak = max(self.peak, cursor.fetchone()[0])
                     time.sleep(0.005)
         finally:
             connection.close()
@@ -79,6 +102,7 @@ def _(connection_counter: ConnectionCounter) -> None:
 @then(parsers.parse("the four runs held at most {most:d} database connections at once"))
 def _(most: int, connection_counter: ConnectionCounter) -> None:
     peak = connection_counter.stop()
+    assert connection_counter.noted >= 4, "each run opened connections of its own"
     assert 1 <= peak <= most, peak
 
 

@@ -94,7 +94,8 @@ def notice_for(event: Event) -> Notice:
         minutes = round((data.get("oldest_due_seconds") or 0) / 60)
         last = _when(data.get("last_run_finished_at"), "UTC") if data.get("last_run_finished_at") else "never"
         lines = [
-            f"{data.get('due_unsent')} due posts are waiting, the oldest for {minutes} minutes.",
+            f"{data.get('due_unsent')} due {'post is' if data.get('due_unsent') == 1 else 'posts are'} "
+            f"waiting, the oldest for {minutes} minutes.",
             f"The last publisher run finished: {last}. Check that cron (or the --watch process) runs "
             "manage.py publish_due_posts, and its log.",
         ]

@@ -94,6 +94,12 @@ class Event(models.Model):
             models.Index(
                 fields=["created_at"], name="event_not_fanned_out_idx", condition=Q(fanned_out_at=None)
             ),
+            # The publisher's health looks up its last stall or recovery among every event there is.
+            models.Index(
+                fields=["-created_at", "-type"],
+                name="event_publisher_health_idx",
+                condition=Q(type__in=["publisher.stalled", "publisher.recovered"]),
+            ),
         ]
 
     def __str__(self) -> str:

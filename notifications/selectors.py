@@ -8,9 +8,18 @@ from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import Prefetch
 from django.db.models.functions import Lower
 
-from .models import DEFAULT_EMAIL_TYPES, EMAILABLE_TYPES, Event, EventType, WebhookEndpoint
+from .models import (
+    DEFAULT_EMAIL_TYPES,
+    EMAILABLE_TYPES,
+    EmailNotification,
+    Event,
+    EventType,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 ACCOUNT_TYPES = {EventType.ACCOUNT_NEEDS_RECONNECT, EventType.ACCOUNT_TOKEN_EXPIRING}
 
@@ -120,3 +129,30 @@ def post_account_results(*, post_id: int) -> list:
         )
     )
     return [AccountResult(*row) for row in rows]
+
+
+def post_events(*, post_id: int, limit: int = 50) -> list[Event]:
+    """A post's latest events, newest first, each with its webhook deliveries (their endpoint's URL, never
+    its secret) and its emails: three queries however many there are."""
+    return list(
+        Event.objects.filter(post_id=post_id)
+        .order_by("-created_at", "-pk")
+        .prefetch_related(
+            Prefetch(
+                "webhook_deliveries",
+                queryset=WebhookDelivery.objects.select_related("endpoint")
+                .only(
+                    "event_id",
+                    "status",
+                    "attempt_count",
+                    "next_attempt_at",
+                    "response_status",
+                    "last_error",
+                    "delivered_at",
+                    "endpoint__url",
+                )
+                .order_by("endpoint__url", "pk"),
+            ),
+            Prefetch("email_notifications", queryset=EmailNotification.objects.order_by("recipient", "pk")),
+        )[:limit]
+    )

@@ -13,6 +13,9 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from notifications.selectors import post_events
+from notifications.transport import url_host_label
+
 from ..forms import MarkPublishedForm, SendAgainForm
 from ..models import ScheduledPost
 from ..rules import post_account_review_refusal, post_account_send_again_refusal
@@ -55,6 +58,7 @@ def post_page_context(
     )
     return {
         "post": post,
+        "events": post_event_rows(request, post),
         # A post with history is read for its history first; one being written, for its form.
         "history_first": not model_admin.is_editable(post),
         "zone": post.timezone,
@@ -75,6 +79,23 @@ def post_page_context(
         "buttons": buttons,
         "action_field": f"{ActionLocation.CHANGE_FORM.value}-action",
     }
+
+
+def post_event_rows(request: HttpRequest, post: ScheduledPost) -> list[dict[str, Any]]:
+    """What the post page lists of its events: each with its webhooks and emails (three queries)."""
+    event_pages = request.user.has_perm("notifications.view_event")
+    return [
+        {
+            "event": event,
+            "webhooks": [
+                {"delivery": delivery, "endpoint": url_host_label(delivery.endpoint.url)}
+                for delivery in event.webhook_deliveries.all()
+            ],
+            "emails": event.email_notifications.all(),
+            "url": reverse("admin:notifications_event_change", args=[event.pk]) if event_pages else "",
+        }
+        for event in post_events(post_id=post.pk)
+    ]
 
 
 def post_review_view(

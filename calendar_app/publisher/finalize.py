@@ -11,16 +11,16 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from contextlib import nullcontext
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from django.db import transaction
 from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef
 from django.db.models.functions import Now
 from django.utils import timezone
 
 from calendar_app.models import AccountStatus, PostStatus, ScheduledPost, ScheduledPostAccount
 from calendar_app.rules import RunCategory, post_run_category, post_status_rollup, retry_delay_seconds
+from notifications.services import AccountResult
 
 from .config import RunConfig
 from .recorder import AccountOutcome, Verdict
@@ -41,10 +41,15 @@ class PostRound:
         self.published_at: dict[int, datetime | None] = {
             target.post_account_id: target.published_at for target in targets
         }
+        # What each account's event says (calendar_app.publisher.events): as loaded, then as settled.
+        self.account_results: dict[int, AccountResult] = {
+            target.post_account_id: target.loaded for target in targets if target.loaded is not None
+        }
         self.retry_after: float | None = None
         self.retried: set[int] = set()  # went back to PENDING this round after a call: a retry round
         self.deferred: dict[int, float] = {}  # over a quota: seconds until the window frees
         self.processing: dict[int, float] = {}  # still processing: seconds until the next check
+        self.ended_as: str | None = None  # the status post_finalize left the post in
         self.remaining = 0
         self.broken = False
         self.lost = False
@@ -62,7 +67,13 @@ class PostRound:
                 self.lost = True
             else:
                 pk = target.post_account_id
-                self.statuses[pk] = outcome.status
+                self.end_account(
+                    pk,
+                    status=outcome.status,
+                    error_kind=outcome.error_kind,
+                    message=outcome.message,
+                    platform_post_url=outcome.platform_post_url,
+                )
                 self.published_at[pk] = outcome.published_at or target.published_at
                 if outcome.verdict == Verdict.DEFERRED:
                     self.deferred[pk] = outcome.wait or 0.0
@@ -75,13 +86,28 @@ class PostRound:
             self.remaining -= 1
             return self.remaining == 0
 
+    def end_account(
+        self, post_account_id: int, *, status: str, error_kind: str, message: str, platform_post_url: str = ""
+    ) -> None:
+        """Where an account stands now, as it was written."""
+        self.statuses[post_account_id] = status
+        known = self.account_results.get(post_account_id)
+        if known is not None:
+            self.account_results[post_account_id] = replace(
+                known,
+                error_kind=error_kind,
+                error_message=message,
+                platform_post_url=platform_post_url or known.platform_post_url,
+            )
+
 
 def post_finalize(*, round_: PostRound, lease_token: uuid.UUID, config: RunConfig) -> str | None:
     """Roll the post's accounts up: back to SCHEDULED for a retry of its pending accounts (or when a quota's
     window frees), held for the accounts still processing, or an end.
 
     Returns the run category of the post (succeeded, partial, failed, retrying, needs_review), or None
-    when this run no longer holds the post.
+    when this run no longer holds the post. Runs in the caller's transaction, which also records the
+    post's event (``round_.ended_as`` says where the post went), so that both happen or neither.
     """
     post = round_.post
     pending = [pk for pk, status in round_.statuses.items() if status == AccountStatus.PENDING]
@@ -94,6 +120,7 @@ def post_finalize(*, round_: PostRound, lease_token: uuid.UUID, config: RunConfi
         status = _post_end(round_=round_, pending=pending, lease_token=lease_token, now=now)
         if status is None:
             return None
+        round_.ended_as = str(status)
         return str(post_run_category(post_status=status, account_statuses=round_.statuses.values()))
 
     values: dict = {"lease_token": None, "updated_at": now}
@@ -116,18 +143,19 @@ def post_finalize(*, round_: PostRound, lease_token: uuid.UUID, config: RunConfi
     else:
         values.update(status=PostStatus.SCHEDULED, lease_expires_at=None)
     held = ScheduledPost.objects.filter(pk=post.pk, status=PostStatus.PUBLISHING, lease_token=lease_token)
-    # One statement needs no transaction; out-of-retry accounts must end together with the post's update.
-    with transaction.atomic() if out_of_retries else nullcontext():
-        updated = held.update(**values)
-        if updated and out_of_retries:
-            # Out of retries: they end with the kind and message of their last failure.
-            ScheduledPostAccount.objects.filter(pk__in=out_of_retries, status=AccountStatus.PENDING).update(
-                status=AccountStatus.FAILED, updated_at=now
-            )
+    # In the caller's transaction: out-of-retry accounts end together with the post's update.
+    updated = held.update(**values)
+    if updated and out_of_retries:
+        # Out of retries: they end with the kind and message of their last failure.
+        ScheduledPostAccount.objects.filter(pk__in=out_of_retries, status=AccountStatus.PENDING).update(
+            status=AccountStatus.FAILED, updated_at=now
+        )
     if not updated:
         return None
     for pk in out_of_retries:
         round_.statuses[pk] = AccountStatus.FAILED
+    # Not an end: no post event (the post's event comes when it ends).
+    round_.ended_as = PostStatus.PUBLISHING if processing else PostStatus.SCHEDULED
     return str(RunCategory.RETRYING)
 
 
@@ -149,25 +177,24 @@ def _post_end(*, round_: PostRound, pending: list[int], lease_token: uuid.UUID, 
     published = [
         at for pk, at in round_.published_at.items() if round_.statuses[pk] == AccountStatus.PUBLISHED
     ]
-    # One statement needs no transaction; out-of-retry accounts must end together with the post.
-    with transaction.atomic() if pending else nullcontext():
-        updated = post_update_held(
-            post_id=post.pk,
-            lease_token=lease_token,
-            values={
-                "status": final,
-                "next_attempt_at": None,
-                "lease_token": None,
-                "lease_expires_at": None,
-                "published_at": max((at for at in published if at), default=None),
-                "updated_at": now,
-            },
+    # In the caller's transaction: out-of-retry accounts end together with the post.
+    updated = post_update_held(
+        post_id=post.pk,
+        lease_token=lease_token,
+        values={
+            "status": final,
+            "next_attempt_at": None,
+            "lease_token": None,
+            "lease_expires_at": None,
+            "published_at": max((at for at in published if at), default=None),
+            "updated_at": now,
+        },
+    )
+    if updated and pending:
+        # Out of retries: they end with the kind and message of their last failure.
+        ScheduledPostAccount.objects.filter(pk__in=pending, status=AccountStatus.PENDING).update(
+            status=AccountStatus.FAILED, updated_at=now
         )
-        if updated and pending:
-            # Out of retries: they end with the kind and message of their last failure.
-            ScheduledPostAccount.objects.filter(pk__in=pending, status=AccountStatus.PENDING).update(
-                status=AccountStatus.FAILED, updated_at=now
-            )
     return final if updated else None
 
 

@@ -30,6 +30,16 @@ class RunHistory:
             host=socket.gethostname()[:255], pid=os.getpid(), trigger=trigger, started_at=timezone.now()
         )
 
+    @property
+    def run_id(self) -> int | None:
+        """The PublisherRun's id, once saved."""
+        return self._row.pk
+
+    @property
+    def group_key(self) -> str | None:
+        """What groups the run's events (its emails to one person go as one): the run's id, once saved."""
+        return run_group_key(self._row.pk)
+
     def begin(self, *, eager: bool = False) -> None:
         if self._row.pk is None and (eager or self._eager):
             self._lanes.call(self._row.save)
@@ -52,6 +62,10 @@ class RunHistory:
     def _save_and_prune(self) -> None:
         self._row.save()
         publisher_runs_prune()
+
+
+def run_group_key(run_id: int | None) -> str | None:
+    return None if run_id is None else str(run_id)
 
 
 def publisher_runs_prune() -> int:

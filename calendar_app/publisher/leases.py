@@ -83,7 +83,15 @@ def posts_claim_expired(
 
 
 def posts_extend_lease(*, lease_token: UUID, lease_seconds: float) -> int:
-    """The heartbeat of a live run: push the lease of every post it still holds; returns how many."""
-    return ScheduledPost.objects.filter(status=PostStatus.PUBLISHING, lease_token=lease_token).update(
-        lease_expires_at=_lease_until(lease_seconds)
-    )
+    """The heartbeat of a live run: push the lease of every post it still holds; returns how many.
+
+    A post whose row is locked right now is being ended by the run's own finalize batch (which locks
+    several posts in one transaction): it is skipped, never waited for, so the two can never deadlock.
+    Should that batch roll back, the next beat extends the post's lease (a beat is a third of it).
+    """
+    held = ScheduledPost.objects.filter(status=PostStatus.PUBLISHING, lease_token=lease_token)
+    with transaction.atomic():
+        ids = list(held.select_for_update(skip_locked=True).values_list("pk", flat=True))
+        if not ids:
+            return 0
+        return held.filter(pk__in=ids).update(lease_expires_at=_lease_until(lease_seconds))

@@ -8,7 +8,8 @@ writes on the account and on its attempt. The recorder writes them many at a tim
   platform caps posts take their quota slots in the same transaction, or are deferred (quotas.py).
 - ``record``: results in batches (one statement on PostgreSQL), each write conditional on the account still
   being in the state the call left it in and its post still under this run's lease (the stale-writer
-  guard). Whatever was written, or found taken over, is handed to the run (``on_outcome``).
+  guard). Whatever was written, or found taken over, is handed to the run (``on_outcome``). An account
+  that becomes NEEDS_REVIEW gets its ``post_account.needs_review`` event in the same transaction.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from calendar_app.models import AccountStatus, AttemptAction, AttemptOutcome
+from notifications.services import EventDraft, events_record
 
 from .quotas import (
     Deferral,
@@ -96,6 +98,7 @@ class AccountOutcome:
     published_at: datetime | None = None
     verdict: str = ""  # the verdict recorded (empty for the ends that wrote nothing)
     wait: float | None = None  # deferred or processing: seconds until the account may go on
+    platform_post_url: str = ""
     recorded: bool = True  # False: another run had taken the post over
     started: bool = True  # False: the run stopped before this account's call (nothing written)
     broken: bool = False  # True: the work failed unexpectedly; the post is left for recovery
@@ -170,19 +173,30 @@ class Result:
             published_at=now if status == AccountStatus.PUBLISHED else None,
             verdict=self.verdict,
             wait=self.wait,
+            platform_post_url=self.platform_post_url[:500] if status == AccountStatus.PUBLISHED else "",
         )
 
 
 OnOutcome = Callable[[PostRef, AccountTarget, AccountOutcome], None]
+# The events of results just written (``post_account.needs_review``), recorded in their transaction.
+EventsFor = Callable[[list["Result"]], list[EventDraft]]
 
 
 class Recorder:
     """The run's writes of account starts and results, group-committed on its database lanes."""
 
-    def __init__(self, *, lanes: DbLanes, lease_token: UUID, on_outcome: OnOutcome) -> None:
+    def __init__(
+        self,
+        *,
+        lanes: DbLanes,
+        lease_token: UUID,
+        on_outcome: OnOutcome,
+        review_events: EventsFor | None = None,
+    ) -> None:
         self.lanes = lanes
         self.lease_token = lease_token
         self._on_outcome = on_outcome
+        self._review_events = review_events
         self._starts = Batcher(
             lanes=lanes, write=self._write_starts, done=self._started, failed=self._starts_failed
         )
@@ -255,24 +269,36 @@ class Recorder:
     def _write_results(self, batch: list[Result]) -> tuple[datetime, set[int], set[int]]:
         now = timezone.now()
         _quota_effects(batch)
-        rows = [result.account_result(now) for result in batch]
         try:
-            return now, post_accounts_record(results=rows, lease_token=self.lease_token), set()
+            return now, self._write_batch(batch, now), set()
         except DatabaseError as exc:
-            if is_connection_error(exc) or len(rows) == 1:
+            if is_connection_error(exc) or len(batch) == 1:
                 raise
         # One bad row must not cost the others their results: write them one by one.
         written: set[int] = set()
         broken: set[int] = set()
-        for row in rows:
+        for result in batch:
             try:
                 with transaction.atomic():
-                    written |= post_accounts_record(results=[row], lease_token=self.lease_token)
+                    written |= self._write_batch([result], now)
             except DatabaseError as exc:
                 if is_connection_error(exc):
                     raise
-                broken.add(row.post_account_id)
+                broken.add(result.target.post_account_id)
         return now, written, broken
+
+    def _write_batch(self, batch: list[Result], now: datetime) -> set[int]:
+        """Write the results (one statement on PostgreSQL); an account that becomes NEEDS_REVIEW gets its
+        event in the same transaction, so a batch without one costs no transaction and no INSERT."""
+        rows = [result.account_result(now) for result in batch]
+        reviews = [result for result in batch if result.verdict == Verdict.CANNOT_TELL]
+        if not reviews or self._review_events is None:
+            return post_accounts_record(results=rows, lease_token=self.lease_token)
+        with transaction.atomic():
+            written = post_accounts_record(results=rows, lease_token=self.lease_token)
+            reviewed = [result for result in reviews if result.target.post_account_id in written]
+            events_record(events=self._review_events(reviewed))
+        return written
 
     def _recorded(self, batch: list[Result], written: tuple[datetime, set[int], set[int]]) -> None:
         now, ids, broken = written

@@ -38,12 +38,15 @@ from calendar_app.selectors import (
     post_accounts_last_call_started,
     posts_held_by_run,
 )
+from notifications.services import events_record
 from social.crypto import TokenDecryptionError, get_key_ring
 from social.models import SocialAccount
 
 from .account_call import KEY_PROBLEM_MESSAGE, AccountCall, CallContext
+from .after_run import publisher_after_run
 from .config import RunConfig, missed_message
 from .dry_run import dry_run as _dry_run
+from .events import account_result_loaded, needs_review_events, post_end_event
 from .finalize import PostRound, post_finalize, post_release
 from .history import RunHistory
 from .leases import posts_claim_due, posts_claim_expired, posts_extend_lease
@@ -70,6 +73,7 @@ def publish_due_posts(
     trigger: str = PublisherRun.Trigger.CRON,
     stop: threading.Event | None = None,
     keep_claiming: bool = False,
+    after_run: bool = True,
 ) -> PublishRunSummary:
     """Publish every due post and say what happened.
 
@@ -79,10 +83,12 @@ def publish_due_posts(
     nothing and lists, per account, what would be sent. ``trigger`` names who started the run (its
     PublisherRun row). ``stop``, once set, drains the run: nothing new is claimed or started, what is in
     flight finishes. ``keep_claiming`` (the watch loop) keeps claiming while calls are in flight instead of
-    ending when nothing more is due. Raises ValueError for a bad argument and ImproperlyConfigured for bad
-    settings, before anything is claimed. A database that fails mid-run ends it early with
-    ``summary.error`` set. Do not call it inside a transaction: each account's state must be committed
-    before its platform call.
+    ending when nothing more is due. ``after_run``: the run follows its work with the after-run step
+    (after_run.py: recurring posts, health, notifications) on one of its own connections; the watch loop
+    runs that step on a thread of its own instead, so that it never holds up the next turn. Raises
+    ValueError for a bad argument and ImproperlyConfigured for bad settings, before anything is claimed.
+    A database that fails mid-run ends it early with ``summary.error`` set. Do not call it inside a
+    transaction: each account's state must be committed before its platform call.
     """
     config = RunConfig.load(limit=limit, max_seconds=max_seconds, concurrency=concurrency)
     # Fails fast on a missing or malformed ENCRYPTION_KEY, before any post is claimed.
@@ -91,7 +97,7 @@ def publish_due_posts(
     if dry_run:
         return _dry_run(config=config, post_ids=post_ids)
     run = _Run(config=config, post_ids=post_ids, stop=stop or threading.Event(), keep_claiming=keep_claiming)
-    return run.execute(trigger=trigger)
+    return run.execute(trigger=trigger, after_run=after_run)
 
 
 class _Run:
@@ -113,7 +119,15 @@ class _Run:
         self._started = time.monotonic()
         inline = config.concurrency == 1
         self.lanes = DbLanes(size=config.db_connections, inline=inline, on_failure=self._database_failed)
-        self.recorder = Recorder(lanes=self.lanes, lease_token=self.lease_token, on_outcome=self._on_outcome)
+        self.history: RunHistory | None = None
+        self.recorder = Recorder(
+            lanes=self.lanes,
+            lease_token=self.lease_token,
+            on_outcome=self._on_outcome,
+            review_events=lambda results: needs_review_events(
+                results, rounds=self._rounds, group_key=self._group_key()
+            ),
+        )
         self.context = CallContext(
             recorder=self.recorder, lanes=self.lanes, stopping=self.stopping, quotas=config.quotas
         )
@@ -122,8 +136,13 @@ class _Run:
     def stopping(self) -> bool:
         return self.stop.is_set() or self.failure is not None
 
-    def execute(self, *, trigger: str) -> PublishRunSummary:
-        history = RunHistory(lanes=self.lanes, trigger=trigger, eager=trigger != PublisherRun.Trigger.WATCH)
+    def _group_key(self) -> str | None:
+        return None if self.history is None else self.history.group_key
+
+    def execute(self, *, trigger: str, after_run: bool) -> PublishRunSummary:
+        self.history = history = RunHistory(
+            lanes=self.lanes, trigger=trigger, eager=trigger != PublisherRun.Trigger.WATCH
+        )
         pool = WorkerPool(size=self.config.concurrency, name="publisher-call", database=False)
         heartbeat = Heartbeat(
             beat=partial(
@@ -134,9 +153,11 @@ class _Run:
             ),
             interval=self.config.lease_seconds / 3,
         )
+        completed = False
         try:
             history.begin()
             self._claim_and_dispatch(pool, heartbeat, history)
+            completed = True
         except Exception as exc:
             if not is_connection_error(exc):
                 raise
@@ -156,6 +177,9 @@ class _Run:
                     "recovery."
                 )
             history.end(self.summary)
+            self.summary.run_id = history.run_id
+            if after_run and completed and self.failure is None:
+                self.lanes.call(partial(publisher_after_run, group_key=history.group_key))
             self.lanes.close()
         if self.failure is not None and not self.taken:
             raise self.failure  # nothing was taken: the database is simply unavailable
@@ -270,6 +294,7 @@ class _Run:
                     in_doubt_since=calls.get(pa.pk, (None, False))[0],
                     processing_since=pa.processing_since,
                     call_in_flight=calls.get(pa.pk, (None, False))[1],
+                    loaded=account_result_loaded(pa),
                 )
             )
         return [
@@ -312,7 +337,12 @@ class _Run:
                     self._count(lost=1)
                     return
                 for target in pending:
-                    round_.statuses[target.post_account_id] = AccountStatus.FAILED
+                    round_.end_account(
+                        target.post_account_id,
+                        status=AccountStatus.FAILED,
+                        error_kind=ErrorKind.MISSED,
+                        message=message,
+                    )
         else:
             jobs += [(AccountCall.publish, t) for t in pending]
         with self._room:
@@ -351,54 +381,89 @@ class _Run:
     # --- finalizing ---------------------------------------------------------------------------------
 
     def _end_posts(self, rounds: list[PostRound]) -> None:
-        """Finalize or release each settled post (on a lane, several at a time)."""
-        for round_ in rounds:
+        """Finalize or release settled posts (on a lane, several at a time) in one transaction with one
+        INSERT of their events, so a post that ended always has its event and a rolled-back end has none.
+        A batch that fails is ended again post by post: one bad post costs the others nothing."""
+        rounds = sorted(rounds, key=lambda round_: round_.ref.post_id)  # rows locked in one order
+        try:
             try:
-                self._end_post(round_)
+                ends = self._end_together(rounds)
             except Exception as exc:
-                if is_connection_error(exc):
-                    self._database_failed(exc)
+                if len(rounds) == 1:
+                    ends = [self._end_failed(rounds[0], exc)]
                 else:
-                    logger.exception(
-                        "Post %s: finalizing failed; the post is left for recovery", round_.ref.post_id
+                    logger.debug(
+                        "Ending %s posts together failed; one by one now", len(rounds), exc_info=True
                     )
-                self._count(errors=1)
-                try:
-                    post_release(post_id=round_.ref.post_id, lease_token=self.lease_token, to_recovery=True)
-                except Exception:  # it is recovered when its lease expires
-                    logger.debug("Post %s: could not release its lease", round_.ref.post_id, exc_info=True)
-            finally:
-                with self._room:
+                    ends = [self._end_alone(round_) for round_ in rounds]
+            for figures in ends:
+                self._count(**figures)
+        finally:
+            with self._room:
+                for round_ in rounds:
                     self._rounds.pop(round_.ref.post_id, None)
-                    self._room.notify()
+                self._room.notify()
 
-    def _end_post(self, round_: PostRound) -> None:
+    def _end_together(self, rounds: list[PostRound]) -> list[dict[str, int]]:
+        """End the posts and record their events, all or nothing; the summary's figures of each."""
+        before = [(round_, dict(round_.statuses)) for round_ in rounds]
+        try:
+            with transaction.atomic():
+                ends = [self._end_post(round_) for round_ in rounds]
+                group_key = self._group_key()
+                events_record(
+                    events=[
+                        event
+                        for round_ in rounds
+                        if (event := post_end_event(round_, group_key=group_key)) is not None
+                    ]
+                )
+        except BaseException:
+            for round_, statuses in before:  # rolled back: as if never ended
+                round_.statuses, round_.ended_as = statuses, None
+            raise
+        return ends
+
+    def _end_alone(self, round_: PostRound) -> dict[str, int]:
+        try:
+            return self._end_together([round_])[0]
+        except Exception as exc:
+            return self._end_failed(round_, exc)
+
+    def _end_failed(self, round_: PostRound, exc: Exception) -> dict[str, int]:
+        if is_connection_error(exc):
+            self._database_failed(exc)
+        else:
+            logger.exception("Post %s: finalizing failed; the post is left for recovery", round_.ref.post_id)
+        try:
+            post_release(post_id=round_.ref.post_id, lease_token=self.lease_token, to_recovery=True)
+        except Exception:  # it is recovered when its lease expires
+            logger.debug("Post %s: could not release its lease", round_.ref.post_id, exc_info=True)
+        return {"errors": 1}
+
+    def _end_post(self, round_: PostRound) -> dict[str, int]:
+        """End one post, in the caller's transaction; its figures for the summary."""
         post_id = round_.ref.post_id
         if round_.lost:
-            self._count(lost=1)
-            return
+            return {"lost": 1}
         if round_.broken:
             post_release(post_id=post_id, lease_token=self.lease_token, to_recovery=True)
-            self._count(errors=1)
-            return
+            return {"errors": 1}
         if round_.unstarted:
             if post_release(post_id=post_id, lease_token=self.lease_token, to_recovery=False):
-                self._count(released=1)
-            else:
-                self._count(errors=1)  # a call of it may be out: recovery reconciles it
-            return
+                return {"released": 1}
+            return {"errors": 1}  # a call of it may be out: recovery reconciles it
         outcome = post_finalize(round_=round_, lease_token=self.lease_token, config=self.config)
         if outcome is None:
             logger.warning("Post %s: another run took it over; its result is left to that run", post_id)
-            self._count(lost=1)
-            return
+            return {"lost": 1}
         logger.debug("Post %s: %s", post_id, outcome)
-        self._count(
-            processed=1,
-            deferred=int(bool(round_.deferred)),
-            processing=int(bool(round_.processing)),
-            **{str(outcome): 1},
-        )
+        return {
+            "processed": 1,
+            "deferred": int(bool(round_.deferred)),
+            "processing": int(bool(round_.processing)),
+            str(outcome): 1,
+        }
 
     def _ends_failed(self, rounds: list[PostRound], error: BaseException) -> None:
         # The lanes could not reach the database at all: the leases expire and recovery takes over.

@@ -29,6 +29,7 @@ class PublishRunSummary:
     error: str = ""  # why the run stopped early (its database failed); empty when it completed
     dry_run: bool = False
     dry_run_lines: list[str] = field(default_factory=list)
+    run_id: int | None = None  # its PublisherRun, when it left one (not a figure: not in as_dict())
 
     def line(self) -> str:
         return (
@@ -39,6 +40,7 @@ class PublishRunSummary:
     def as_dict(self) -> dict[str, Any]:
         figures = asdict(self)
         figures["duration_seconds"] = round(self.duration_seconds, 3)
+        del figures["run_id"]
         if not self.dry_run:
             del figures["dry_run_lines"]
         return figures

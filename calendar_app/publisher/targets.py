@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from notifications.services import AccountResult
 from social.models import SocialAccount
 
 if TYPE_CHECKING:
@@ -42,3 +43,6 @@ class AccountTarget:
     in_doubt_since: datetime | None = None
     processing_since: datetime | None = None  # the platform was still processing it (see account_call.py)
     call_in_flight: bool = False  # a dead run left a call of it unanswered: reconcile, never resume
+    # How the account stood when the run loaded it (its earlier rounds too): what its post's event says
+    # of an account this round does not change.
+    loaded: AccountResult | None = None

@@ -5,6 +5,10 @@ next post falls due, at most ``PUBLISH_WATCH_POLL_SECONDS``. On PostgreSQL it al
 trigger on the posts table notifies whenever a post may have become due sooner (scheduled, "publish now",
 a retry, a post released by a run), so it wakes at once; on SQLite it polls.
 
+The after-run step (after_run.py) runs on a thread of its own, with a connection of its own, so that a slow
+webhook receiver never holds up the next turn: after each turn that took posts, and at least every
+``IDLE_PASS_SECONDS`` while there is nothing to publish (token warnings, deliveries due for a retry).
+
 ``stop`` (set by SIGTERM/SIGINT in the command) drains: the current run claims and starts nothing more,
 finishes its calls in flight, gives back what it claimed but did not start, and the loop returns. A
 database that goes away (a restart, a failover) costs a log line and a pause; the loop keeps going and
@@ -22,13 +26,15 @@ from collections.abc import Callable
 import psycopg
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, connections
 from django.db.models import F, Min, Q
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from calendar_app.models import PostStatus, PublisherRun, ScheduledPost
 
+from .after_run import publisher_after_run
+from .history import run_group_key
 from .run import publish_due_posts
 from .summary import PublishRunSummary
 from .workers import is_connection_error
@@ -40,6 +46,7 @@ LISTEN_SLICE_SECONDS = 0.25  # how often a wait looks at ``stop``
 LISTEN_CONNECT_TIMEOUT = 5  # an unreachable host must not hold up the loop
 MAX_BACKOFF_SECONDS = 30
 IDLE_TURN_SECONDS = 0.2  # the least pause after a turn that took nothing
+IDLE_PASS_SECONDS = 60  # the longest between after-run passes while nothing is published
 
 
 def publisher_watch(
@@ -54,6 +61,7 @@ def publisher_watch(
     if not poll > 0:
         raise ImproperlyConfigured(f"PUBLISH_WATCH_POLL_SECONDS must be a positive number, not {poll!r}.")
     listener = DueListener() if connection.vendor == "postgresql" else None
+    after_runs = AfterRuns()
     failures = 0
     try:
         while not stop.is_set():
@@ -61,10 +69,16 @@ def publisher_watch(
                 listener.ensure_listening()  # before the run, so nothing that falls due meanwhile is missed
             try:
                 summary = publish_due_posts(
-                    trigger=PublisherRun.Trigger.WATCH, stop=stop, keep_claiming=True, concurrency=concurrency
+                    trigger=PublisherRun.Trigger.WATCH,
+                    stop=stop,
+                    keep_claiming=True,
+                    concurrency=concurrency,
+                    after_run=False,
                 )
                 problem = summary.error
                 took = summary.claimed or summary.recovered
+                if took:
+                    after_runs.after_turn(run_id=summary.run_id)
                 if on_run is not None and (summary.processed or summary.released or summary.lost):
                     on_run(summary)
                 wait = 0.0 if problem else _seconds_until_next_due(cap=poll)
@@ -95,8 +109,54 @@ def publisher_watch(
                 else:
                     stop.wait(wait)
     finally:
+        after_runs.close()
         if listener is not None:
             listener.close()
+
+
+class AfterRuns:
+    """The watch loop's after-run passes, one at a time on a thread of their own: one right away, one after
+    each turn that took posts (its emails go at once), and one at least every ``IDLE_PASS_SECONDS``. Turns
+    that end during a pass are served by the next. Closing lets the pass in flight finish (it has its own
+    time budget) and starts no other: what is left goes with the next publisher's pass."""
+
+    def __init__(self, *, idle_seconds: float = IDLE_PASS_SECONDS) -> None:
+        self._idle_seconds = idle_seconds
+        self._turns: list[int | None] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._wake.set()
+        self._closing = threading.Event()
+        self._thread = threading.Thread(target=self._work, name="publisher-after-run", daemon=True)
+        self._thread.start()
+
+    def after_turn(self, *, run_id: int | None) -> None:
+        with self._lock:
+            self._turns.append(run_id)
+        self._wake.set()
+
+    def close(self) -> None:
+        self._closing.set()
+        self._wake.set()
+        self._thread.join()
+
+    def _work(self) -> None:
+        try:
+            while not self._closing.is_set():
+                self._wake.wait(self._idle_seconds)
+                self._wake.clear()
+                if self._closing.is_set():
+                    return
+                with self._lock:
+                    turns, self._turns = self._turns, []
+                for run_id in dict.fromkeys(turns) or [None]:
+                    publisher_after_run(group_key=run_group_key(run_id))
+                    if self._closing.is_set():
+                        return
+                with contextlib.suppress(DatabaseError):  # between passes this thread holds none
+                    connection.close()
+        finally:
+            connections.close_all()
 
 
 def _seconds_until_next_due(*, cap: float) -> float:

@@ -266,6 +266,9 @@ PUBLISH_RETRY_MAX_SECONDS = env_number("PUBLISH_RETRY_MAX_SECONDS", float, 3600)
 # window to free. false: no ledger is kept and nothing is deferred (an app whose limits were raised by the
 # platform; load tests against simulated platforms).
 PUBLISH_QUOTAS = env.bool("PUBLISH_QUOTAS", default=True)
+# Due posts waiting this long with no publisher run finishing meanwhile: the publisher is stalled
+# (GET /healthz answers 503, `publisher.stalled` is recorded; calendar_app/health.py).
+PUBLISH_STALL_AFTER = env_number("PUBLISH_STALL_AFTER", float, 300)
 
 # --- Planning ------------------------------------------------------------------------------------
 # Recurring posts are made as scheduled posts this many days ahead (create_recurring_posts).

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from .emails import emails_send
 from .fan_out import events_fan_out
@@ -77,6 +78,13 @@ def notifications_after_run(
     try:
         account_tokens_scan_expiring()
         return notifications_deliver(max_seconds=max_seconds, group_key=group_key)
+    except (OperationalError, InterfaceError) as exc:  # the database is away: one line, not a traceback
+        text = str(exc).strip()
+        logger.warning(
+            "Delivering notifications failed (%s); the next run tries again",
+            text.splitlines()[0] if text else type(exc).__name__,
+        )
+        return None
     except Exception:
         logger.exception("Delivering notifications failed; the next run tries again")
         return None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.db import connection
@@ -47,3 +49,35 @@ def make_due_again(post: ScheduledPost) -> None:
 
 def post_account(post: ScheduledPost, account: SocialAccount) -> ScheduledPostAccount:
     return ScheduledPostAccount.objects.get(post=post, account=account)
+
+
+@contextmanager
+def database_refusing(*, table: str, operation: str, when: str = "") -> Iterator[None]:
+    """A real fault in the database, as a full disk would cause: a trigger that rejects ``operation``
+    (``INSERT`` or ``UPDATE``) on ``table``, for the rows matching ``when`` (SQL on ``NEW``) or all."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION refuse_writes() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'could not extend file: No space left on device'; END $$ LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                f'CREATE TRIGGER refuse_writes BEFORE {operation} ON "{table}" FOR EACH ROW '
+                + (f"WHEN ({when}) " if when else "")
+                + "EXECUTE FUNCTION refuse_writes()"
+            )
+        else:
+            cursor.execute(
+                f'CREATE TRIGGER refuse_writes BEFORE {operation} ON "{table}" FOR EACH ROW '
+                + (f"WHEN {when} " if when else "")
+                + "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+            )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(f'DROP TRIGGER refuse_writes ON "{table}"')
+                cursor.execute("DROP FUNCTION refuse_writes()")
+            else:
+                cursor.execute("DROP TRIGGER refuse_writes")

@@ -3,7 +3,9 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -31,6 +33,29 @@ def make(user, *, minutes_ago: float = 1, status=PostStatus.SCHEDULED, **fields)
         created_by=user,
         **fields,
     )
+
+
+@contextmanager
+def row_locked_by_another_transaction(post: ScheduledPost) -> Iterator[None]:
+    """While inside, another connection's open transaction holds ``post``'s row lock (another run's
+    claim, or this run's finalize batch)."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with transaction.atomic():
+            list(ScheduledPost.objects.select_for_update().filter(pk=post.pk))
+            holding.set()
+            release.wait(10)
+        connection.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert holding.wait(5)
+        yield
+    finally:
+        release.set()
+        thread.join()
 
 
 def held_by(token) -> list[int]:
@@ -150,28 +175,35 @@ def test_posts_extend_lease__only_this_runs_posts(user):
 
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
+def test_posts_extend_lease__skips_a_post_being_ended_instead_of_waiting_for_it(user):
+    """The run's finalize batch locks several posts in one transaction; a heartbeat that waited for one of
+    them while holding others could deadlock with it. It skips the locked post: the batch ends it."""
+    token = uuid.uuid4()
+    soon = timezone.now() + timedelta(seconds=10)
+    ending, other = (
+        make(user, status=PostStatus.PUBLISHING, lease_token=token, lease_expires_at=soon) for _ in range(2)
+    )
+    with row_locked_by_another_transaction(ending), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '2s'")  # waiting would fail this, not hang
+        extended = posts_extend_lease(lease_token=token, lease_seconds=600)
+
+    assert extended == 1
+    other.refresh_from_db()
+    ending.refresh_from_db()
+    assert other.lease_expires_at > timezone.now() + timedelta(seconds=590)
+    assert ending.lease_expires_at == soon
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
 def test_posts_claim_due__skips_rows_locked_by_another_run_without_waiting(user):
     locked, free = make(user, minutes_ago=10), make(user, minutes_ago=5)
-    holding, release = threading.Event(), threading.Event()
-
-    def another_run_holds_a_row():
-        with transaction.atomic():
-            list(ScheduledPost.objects.select_for_update().filter(pk=locked.pk))
-            holding.set()
-            release.wait(10)
-        connection.close()
-
-    thread = threading.Thread(target=another_run_holds_a_row)
-    thread.start()
-    try:
-        assert holding.wait(5)
+    with row_locked_by_another_transaction(locked):
         token = uuid.uuid4()
         started = time.monotonic()
         tried = posts_claim_due(lease_token=token, lease_seconds=600, limit=10)
         waited = time.monotonic() - started
-    finally:
-        release.set()
-        thread.join()
 
     assert tried == [free.pk]
     assert waited < 1, "SKIP LOCKED: the claim does not queue behind the other run"

@@ -8,11 +8,10 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from calendar_app.models import (
@@ -25,9 +24,10 @@ from calendar_app.models import (
     ScheduledPostAccount,
 )
 from calendar_app.publisher import publish_due_posts
+from notifications.models import Event
 from social.platforms import PublishError, PublishPayload
 
-from .helpers import make_due_again, post_account, run
+from .helpers import database_refusing, make_due_again, post_account, run
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +122,9 @@ def test_recovery__a_post_whose_result_could_not_be_written_is_reconciled_not_re
     post = make_post(account)
     row = post_account(post, account)
     table = ScheduledPostAccount._meta.db_table
-    with database_refusing_published(table=table, post_account_id=row.pk):
+    with database_refusing(
+        table=table, operation="UPDATE", when=f"NEW.status = 'PUBLISHED' AND NEW.id = {int(row.pk)}"
+    ):
         summary = publish_due_posts(concurrency=2)
 
     assert (summary.processed, summary.errors) == (0, 1)
@@ -139,37 +141,6 @@ def test_recovery__a_post_whose_result_could_not_be_written_is_reconciled_not_re
     assert len(fake_platform.sends) == 1, "reconciled: found on the platform, never sent again"
     post.refresh_from_db()
     assert post.status == PostStatus.PUBLISHED
-
-
-@contextmanager
-def database_refusing_published(*, table: str, post_account_id: int):
-    """A real fault in the database: a trigger that rejects marking this account PUBLISHED."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "CREATE FUNCTION refuse_published() RETURNS trigger AS $$ BEGIN "
-                "RAISE EXCEPTION 'could not extend file: No space left on device'; END $$ LANGUAGE plpgsql"
-            )
-            cursor.execute(
-                f"CREATE TRIGGER refuse_published BEFORE UPDATE ON {table} FOR EACH ROW "
-                f"WHEN (NEW.status = 'PUBLISHED' AND NEW.id = {int(post_account_id)}) "
-                "EXECUTE FUNCTION refuse_published()"
-            )
-        else:
-            cursor.execute(
-                f"CREATE TRIGGER refuse_published BEFORE UPDATE ON {table} FOR EACH ROW "
-                f"WHEN NEW.status = 'PUBLISHED' AND NEW.id = {int(post_account_id)} "
-                "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
-            )
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute(f"DROP TRIGGER refuse_published ON {table}")
-                cursor.execute("DROP FUNCTION refuse_published()")
-            else:
-                cursor.execute("DROP TRIGGER refuse_published")
 
 
 def test_recovery__a_live_lease_is_left_alone(fake_platform, make_account, make_post):
@@ -207,6 +178,7 @@ def test_stale_writer__a_run_that_lost_its_post_does_not_overwrite_the_new_holde
     assert row.status == AccountStatus.PUBLISHING, "left for the run that holds the post"
     # The call's answer is history and is kept.
     assert row.attempts.get().outcome == AttemptOutcome.PUBLISHED
+    assert not Event.objects.exists(), "the run that holds the post now tells, once"
 
 
 @pytest.mark.postgres_only  # SQLite locks the whole database: the takeover cannot fall between two writes
@@ -249,6 +221,7 @@ def test_stale_writer__finalize_does_not_touch_a_post_taken_over(fake_platform, 
     post.refresh_from_db()
     assert (post.status, post.lease_token) == (PostStatus.PUBLISHING, newer)
     assert post_account(post, account).status == AccountStatus.PENDING, "not ended FAILED by the stale run"
+    assert not Event.objects.exists(), "nor announced: its event goes with the end it did not make"
 
 
 def wait_until_a_backend_waits_for_a_lock(timeout: float = 10) -> None:

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from calendar_app.models import (
@@ -438,15 +439,18 @@ def test_publish__no_new_claims_after_the_time_budget(fake_platform, make_accoun
 
 
 # With concurrency 1 each post is claimed alone: claim (savepoint, select, update, release) 4, load
-# (posts, their accounts, the distinct SocialAccounts) 3, finalize 1. Each account starts its call (marks the account,
-# opens the attempt) and ends it (closes the attempt, records the account): on PostgreSQL one statement
-# each; elsewhere two in a transaction (savepoint and release in tests). A run also tries recovery and a
-# last claim: 6, its PublisherRun row is inserted, completed and old rows pruned: 3, and the quota ledger
-# pruned: 1. A start of an account whose platform caps posts (X) also locks the quotas' scopes, counts their
-# slots and takes one (3), in one transaction with the mark (a savepoint and its release in tests).
+# (posts, their accounts, the distinct SocialAccounts) 3, finalize 1 and the one INSERT of its event, in the
+# finalize batch's transaction (savepoint and release in tests; a wider run ends many posts per batch, one
+# INSERT for all). Each account starts its call (marks the account, opens the attempt) and ends it (closes
+# the attempt, records the account): on PostgreSQL one statement each; elsewhere two in a transaction
+# (savepoint and release in tests). A run also tries recovery and a last claim: 6, its PublisherRun row is
+# inserted, completed and old rows pruned: 3, and the quota ledger pruned: 1. A start of an account whose
+# platform caps posts (X) also locks the quotas' scopes, counts their slots and takes one (3), in one
+# transaction with the mark (a savepoint and its release in tests).
 QUERIES_PER_ACCOUNT = {"postgresql": 2}.get(connection.vendor, 2 * 4)
 QUERIES_PER_QUOTA_START = 3 + 2
-QUERIES_PER_POST = 4 + 3 + 2 * QUERIES_PER_ACCOUNT + QUERIES_PER_QUOTA_START + 1
+QUERIES_PER_FINALIZE_BATCH = 2 + 1  # savepoint and release, the events' INSERT
+QUERIES_PER_POST = 4 + 3 + 2 * QUERIES_PER_ACCOUNT + QUERIES_PER_QUOTA_START + 1 + QUERIES_PER_FINALIZE_BATCH
 QUERIES_PER_RUN = 6 + 3 + 1
 
 
@@ -459,8 +463,31 @@ def test_publish__a_constant_number_of_queries_per_post(
         for _ in range(posts):
             make_post(x, facebook)
         with django_assert_max_num_queries(QUERIES_PER_RUN + posts * QUERIES_PER_POST):
+            summary = run(after_run=False)
+        assert summary.succeeded == posts
+
+
+def test_publish__the_after_run_step_costs_the_same_queries_however_many_posts_ended(
+    fake_platform, make_account, make_post
+):
+    """Recurring posts, the health check, token warnings and a delivery pass: a fixed cost per run."""
+    costs = []
+    for posts in (10, 100):
+        # New accounts for each run: X takes 100 posts per 15 minutes per account (the quota is kept).
+        x, facebook = make_account("TWITTER"), make_account("FACEBOOK")
+        for _ in range(posts):
+            make_post(x, facebook)
+        with CaptureQueriesContext(connection) as alone:
+            run(after_run=False)
+        x, facebook = make_account("TWITTER"), make_account("FACEBOOK")
+        for _ in range(posts):
+            make_post(x, facebook)
+        with CaptureQueriesContext(connection) as followed:
             summary = run()
         assert summary.succeeded == posts
+        costs.append(len(followed) - len(alone))
+    assert costs[0] == costs[1], costs
+    assert costs[0] <= 30, costs
 
 
 @pytest.mark.django_db(transaction=True)

@@ -25,12 +25,16 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, PostStatus, ScheduledPost, ScheduledPostAccount
+from calendar_app.models import AccountStatus, PostStatus, PublisherRun, ScheduledPost, ScheduledPostAccount
 from calendar_app.publisher import publish_due_posts
+from calendar_app.publisher import watch as watch_module
 from calendar_app.publisher.watch import _seconds_until_next_due
 from calendar_app.services.posts import post_publish_now
+from notifications.models import Event, WebhookEndpoint
+from notifications.services import webhook_secret_generate
 from tests.conftest import REQUIRE_ALL
 from tests.fakes import FakePlatform
+from tests.notifications.servers import webhook_receiver
 from tests.subprocesses import subprocess_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -278,3 +282,45 @@ def test_next_due__a_post_counts_once_the_claim_would_take_it(make_account, make
 
     make_post(account, ago=timedelta(seconds=1))
     assert _seconds_until_next_due(cap=5) == 0
+
+
+# --- the after-run step of a watching publisher ----------------------------------------------------------
+
+
+def test_watch__its_own_after_run_pass_delivers_what_its_turns_recorded(
+    watch_process, make_account, make_post
+):
+    """No cron run and nobody running deliver_notifications: the watching publisher's own pass delivers."""
+    with webhook_receiver(webhook_secret_generate()) as receiver:
+        WebhookEndpoint.objects.create(url=receiver.url, secret=receiver.secret, events=["post.published"])
+        post = make_post(make_account())
+        watch = watch_process(PUBLISH_WATCH_POLL_SECONDS="0.2", WEBHOOK_ALLOW_PRIVATE="true")
+
+        watch.wait_for(lambda: len(receiver.received) == 1, message="the event delivered")
+        assert watch.stop() == 0, watch.output()
+
+    [delivered] = receiver.received
+    assert delivered.verified and delivered.payload["data"]["post_id"] == post.pk
+    event = Event.objects.get()
+    assert event.group_key == str(PublisherRun.objects.get(trigger=PublisherRun.Trigger.WATCH).pk)
+
+
+def test_after_runs__a_pass_at_start_after_each_busy_turn_and_while_idle(monkeypatch):
+    passes = []
+    monkeypatch.setattr(watch_module, "publisher_after_run", lambda *, group_key: passes.append(group_key))
+    after_runs = watch_module.AfterRuns(idle_seconds=0.05)
+    try:
+        wait_until(lambda: passes[:1] == [None], message="the pass at start")
+        after_runs.after_turn(run_id=41)
+        wait_until(lambda: "41" in passes, message="the busy turn's pass, its emails flushed by its run id")
+        wait_until(lambda: passes[passes.index("41") + 1 :].count(None) >= 2, message="passes while idle")
+    finally:
+        after_runs.close()
+    assert not after_runs._thread.is_alive(), "closed: no pass after"
+
+
+def wait_until(condition, *, message: str, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{message}: not within {timeout} s"
+        time.sleep(0.01)
