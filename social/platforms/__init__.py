@@ -17,6 +17,7 @@ from .base.client import (
     PublishPayload,
     PublishResult,
     ReconcileResult,
+    StillProcessing,
 )
 from .base.oauth import (
     ConnectableAccount,
@@ -35,6 +36,7 @@ from .registry import (
     oauth_providers,
     platform_spec,
     platform_specs,
+    token_refresh_margin,
     validation_problems,
 )
 from .spec import OptionField, PlatformLimits, PlatformSpec, Setting
@@ -58,6 +60,7 @@ __all__ = [
     "PublishResult",
     "ReconcileResult",
     "Setting",
+    "StillProcessing",
     "TokenRefreshError",
     "TokenRevokedError",
     "TokenSet",
@@ -69,5 +72,6 @@ __all__ = [
     "oauth_providers",
     "platform_spec",
     "platform_specs",
+    "token_refresh_margin",
     "validation_problems",
 ]

@@ -115,6 +115,20 @@ class CannotTell:
 ReconcileResult = Found | NotFound | CannotTell
 
 
+class StillProcessing(Exception):
+    """The platform is still processing what the client sent (a container, an upload): nothing is published
+    yet and nothing failed. The client saved what it needs (``save_progress``) before raising this; a later
+    run calls ``resume()`` no sooner than ``check_after`` seconds from now, instead of a worker waiting."""
+
+    def __init__(self, message: str, *, check_after: float) -> None:
+        super().__init__(message)
+        self.message = message
+        self.check_after = check_after
+
+    def __repr__(self) -> str:
+        return f"StillProcessing({self.message!r}, check_after={self.check_after})"
+
+
 @dataclass(frozen=True)
 class InDoubtAttempt:
     """A call whose outcome is unknown: what was sent, when, and what the client saved on the way."""
@@ -174,3 +188,9 @@ class BaseClient:
 
     def reconcile(self, attempt: InDoubtAttempt) -> ReconcileResult:
         return CannotTell("this platform offers no way to tell")
+
+    def resume(self, attempt: InDoubtAttempt) -> PublishResult:
+        """Go on with a publish that raised StillProcessing, from what it saved (``attempt.state``): poll
+        once; still processing raises StillProcessing again, ready publishes, failed raises PublishError.
+        Only clients that raise StillProcessing implement it."""
+        raise NotImplementedError(f"{type(self).__name__} never raises StillProcessing, so never resumes")
