@@ -95,7 +95,7 @@ def social_account_refresh_token(
         ):
             return account
         provider = get_provider(account.platform)
-        if not (provider.supports_refresh and account.refresh_token):
+        if not provider.can_refresh(account):
             if rejected_access_token is None:
                 # A proactive refresh of a token that cannot be refreshed: use it while it works.
                 return account

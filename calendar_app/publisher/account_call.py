@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from django.utils import timezone
@@ -43,6 +43,7 @@ from social.platforms import (
     UnknownOAuthProviderError,
     UnknownPlatformError,
     client_for,
+    token_refresh_margin,
     validation_problems,
 )
 from social.redaction import redact
@@ -66,7 +67,6 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-TOKEN_REFRESH_MARGIN = timedelta(minutes=5)
 MESSAGE_LIMIT = 500
 KEY_PROBLEM_MESSAGE = (
     "The account's token cannot be decrypted with the configured ENCRYPTION_KEY (system check social.E003: "
@@ -323,19 +323,19 @@ class AccountCall:
         )
 
     def _with_fresh_token(self, account: SocialAccount, *, must_succeed: bool) -> SocialAccount | None:
-        """Refresh a token that expires within minutes, before the call rather than after a refusal.
+        """Refresh a token that expires within its platform's margin, before the call rather than after a
+        refusal.
 
         Returns the account to call with, or None when the account has ended (recorded) without a call.
         """
         now = timezone.now()
         expires_at = account.token_expires_at
-        if expires_at is None or expires_at > now + TOKEN_REFRESH_MARGIN:
+        margin = token_refresh_margin(account.platform)  # minutes; days for long-lived tokens (Threads)
+        if expires_at is None or expires_at > now + margin:
             return account
         try:
             fresh = self._db(
-                lambda: social_account_refresh_token(
-                    account_id=account.pk, refresh_within=TOKEN_REFRESH_MARGIN
-                )
+                lambda: social_account_refresh_token(account_id=account.pk, refresh_within=margin)
             )
         except TokenRevokedError as exc:
             if not must_succeed:

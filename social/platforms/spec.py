@@ -17,6 +17,7 @@ How the kinds of platform fit:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.utils.module_loading import import_string
@@ -78,6 +79,14 @@ class PlatformLimits:
     """
 
     text_length: int | None = None  # the most characters of text, as the platform counts them
+    # The most posts one account may publish in any 24 hours (a rolling window, as the platform enforces
+    # it); None: no such cap is known. A quota the publisher respects, not a validation at save time.
+    posts_per_24h: int | None = None
+
+
+# How long before its expiry an access token is refreshed ahead of a publish, unless a spec says otherwise:
+# longer than a slow upload, much shorter than X's two-hour tokens.
+DEFAULT_TOKEN_REFRESH_MARGIN = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -105,6 +114,9 @@ class PlatformSpec:
     # its client's validation reads from ``account.extra`` (Mastodon's per-server limits). Called where a
     # person saves a post; never from a publisher's platform call, which only reads what is loaded.
     account_refresh: str | None = None
+    # A token that expires within this is refreshed before the publish that finds it (through the refresh
+    # service, under the account's lock). Threads' 60-day tokens are refreshed days ahead.
+    token_refresh_margin: timedelta = DEFAULT_TOKEN_REFRESH_MARGIN
 
     @property
     def slug(self) -> str:
