@@ -14,6 +14,7 @@ class Platform(models.TextChoices):
     YOUTUBE = "YOUTUBE", "YouTube"
     MASTODON = "MASTODON", "Mastodon"
     BLUESKY = "BLUESKY", "Bluesky"
+    THREADS = "THREADS", "Threads"
 
 
 class SocialAccountStatus(models.TextChoices):

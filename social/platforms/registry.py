@@ -42,6 +42,7 @@ PLATFORM_PACKAGES: tuple[Entry, ...] = (
     Entry("social.platforms.youtube"),
     Entry("social.platforms.mastodon"),
     Entry("social.platforms.bluesky"),
+    Entry("social.platforms.threads"),
 )
 
 

@@ -28,6 +28,8 @@ from social.platforms.linkedin.client import LinkedInClient
 from social.platforms.linkedin.oauth import LinkedInProvider
 from social.platforms.mastodon.client import MastodonClient
 from social.platforms.mastodon.oauth import MastodonProvider
+from social.platforms.threads.client import ThreadsClient
+from social.platforms.threads.oauth import ThreadsProvider
 from social.platforms.twitter.client import TwitterClient
 from social.platforms.twitter.oauth import TwitterProvider
 from social.platforms.youtube.client import YouTubeClient
@@ -49,6 +51,7 @@ def test_registry__each_spec_names_its_platforms_client_and_provider():
         "YOUTUBE": (YouTubeClient, YouTubeProvider),
         "MASTODON": (MastodonClient, MastodonProvider),
         "BLUESKY": (BlueskyClient, BlueskyProvider),
+        "THREADS": (ThreadsClient, ThreadsProvider),
     }
     for spec in platform_specs():
         assert spec.client_class.platform == spec.platform
@@ -65,6 +68,7 @@ def test_registry__names_in_messages_come_from_the_specs():
         ("YOUTUBE", "YouTube"),
         ("MASTODON", "Mastodon"),
         ("BLUESKY", "Bluesky"),
+        ("THREADS", "Threads"),
     ]
     assert client_for(account).display_name == "X"
     assert get_provider("FACEBOOK").display_name == "Facebook"

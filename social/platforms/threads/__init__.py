@@ -1,0 +1,36 @@
+"""Threads (Meta's Threads API): a container (text, an image, a video or a carousel of them), published with
+``threads_publish`` once Meta has processed it; accounts connect by OAuth and keep a 60-day token that is
+refreshed before it runs out."""
+
+from datetime import timedelta
+
+from social.platforms.spec import OptionField, PlatformLimits, PlatformSpec, Setting, oauth_app_settings
+
+# Text as Threads counts it (emoji count as their UTF-8 bytes: text.threads_text_length).
+MAX_TEXT_LENGTH = 500
+# Posts published through the API per account in any 24 hours; a carousel counts as one.
+POSTS_PER_24H = 250
+# A long-lived token lasts 60 days and can be refreshed once it is a day old. Refreshed at the first publish
+# in its last 14 days (and by `refresh_expiring_tokens`), so an account posting every few days never lapses;
+# the week-ahead "token expiring" warning only comes when refreshing has not worked by then.
+TOKEN_REFRESH_MARGIN = timedelta(days=14)
+
+SPEC = PlatformSpec(
+    platform="THREADS",
+    name="Threads",
+    badge="TH",
+    color="#101010",
+    connect_label="Connect Threads account",
+    client="social.platforms.threads.client.ThreadsClient",
+    provider="social.platforms.threads.oauth.ThreadsProvider",
+    options=(OptionField("content", "Text for Threads", multiline=True),),
+    settings=(
+        # The Threads Graph API host; its only version, v1.0, is part of each path.
+        Setting("API_URL", "https://graph.threads.net"),
+        *oauth_app_settings(
+            "https://threads.net/oauth/authorize", "https://graph.threads.net/oauth/access_token"
+        ),
+    ),
+    limits=PlatformLimits(text_length=MAX_TEXT_LENGTH, posts_per_24h=POSTS_PER_24H),
+    token_refresh_margin=TOKEN_REFRESH_MARGIN,
+)
