@@ -37,7 +37,7 @@ from social.platforms.base.client import (
     PublishResult,
     StillProcessing,
 )
-from social.platforms.base.graph import GraphClient
+from social.platforms.base.graph import GraphClient, parse_meta_time
 from social.platforms.base.http import Step, safe_json
 from social.platforms.base.text import is_web_url, same_text
 
@@ -69,7 +69,6 @@ CREATE_ITEM = Step("create a carousel item container")
 CREATE_CONTAINER = Step("create the Threads container")
 CHECK_CONTAINER = Step("check the Threads container")
 PUBLISH_CONTAINER = Step("publish the Threads container", creates_post=True)
-READ_PERMALINK = Step("read the post's permalink")
 LIST_THREADS = Step("list the account's recent threads")
 
 ITEMS, PROCESSING, PUBLISHING = "items", "processing", "publishing"
@@ -230,7 +229,7 @@ class ThreadsClient(GraphClient):
                 "The post may exist.",
                 http_status=response.status_code,
             )
-        return PublishResult(platform_post_id=str(post_id), platform_post_url=self._permalink(str(post_id)))
+        return PublishResult(platform_post_id=str(post_id), platform_post_url=self.permalink(str(post_id)))
 
     # --- Calls ---------------------------------------------------------------------------------------
 
@@ -314,23 +313,12 @@ class ThreadsClient(GraphClient):
             raise self.fail(ErrorKind.TRANSIENT, "Threads' container status had no status")
         return status, str(body.get("error_message") or "")
 
-    def _permalink(self, post_id: str) -> str:
-        """The post's permalink if Threads gives it; the post is published either way."""
-        try:
-            response = self.call(
-                "GET", self.graph_url(post_id), step=READ_PERMALINK, params={"fields": "permalink"}
-            )
-            permalink = self.graph_json(response, READ_PERMALINK).get("permalink")
-        except PublishError:
-            return ""
-        return permalink if isinstance(permalink, str) else ""
-
     def _find_published(
         self, payload: PublishPayload, state: Mapping[str, Any], *, since: datetime
     ) -> Found | None:
         """The one recent thread of the account that is this post: its text and kind, dated after the
         publish call (or ``since``, whichever is earlier). None when there is not exactly one."""
-        called_at = _parse_time(state.get("publish_called_at"))
+        called_at = parse_meta_time(state.get("publish_called_at"))
         earliest = min(filter(None, (since, called_at))) - RECONCILE_SLACK
         expected_type = LISTED_MEDIA_TYPES[_container_media_type(payload)]
         response = self.call(
@@ -349,7 +337,7 @@ class ThreadsClient(GraphClient):
             and entry.get("id")
             and same_text(str(entry.get("text") or ""), payload.text)
             and entry.get("media_type", expected_type) == expected_type
-            and (_parse_time(entry.get("timestamp")) or earliest) >= earliest
+            and (parse_meta_time(entry.get("timestamp")) or earliest) >= earliest
         ]
         if len(matches) != 1:
             return None
@@ -404,15 +392,3 @@ def _container_media_type(payload: PublishPayload) -> str:
 
 def _check_after(payload: PublishPayload) -> float:
     return VIDEO_CHECK_AFTER if any(item.type == "video" for item in payload.media) else CHECK_AFTER
-
-
-def _parse_time(value: Any) -> datetime | None:
-    """Threads' timestamps (``2025-01-31T12:00:00+0000``) and our ISO ones."""
-    if not isinstance(value, str):
-        return None
-    for parse in (lambda text: datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z"), datetime.fromisoformat):
-        try:
-            return parse(value)
-        except ValueError:
-            continue
-    return None
