@@ -310,7 +310,8 @@ class LoopbackThread:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench.fake_platforms",
-        description="A loopback fake of X, Facebook, Instagram, LinkedIn, YouTube and Bluesky publishing APIs. "
+        description="A loopback fake of X, Facebook, Instagram, LinkedIn, YouTube, Mastodon, Bluesky and Threads "
+        "publishing APIs. "
         'Prints {"url": ...} once listening; stops on SIGTERM.',
     )
     parser.add_argument("--host", default="127.0.0.1")

@@ -113,6 +113,7 @@ class FakePlatformsProcess:
             "YOUTUBE_API_URL": self.url,
             "YOUTUBE_UPLOAD_URL": f"{self.url}/upload",
             "BLUESKY_PDS_URL": self.url,
+            "THREADS_API_URL": self.url,
         }
 
     def _control(self, method: str, path: str, payload: Any = None) -> dict[str, Any]:
@@ -234,6 +235,13 @@ def _account_facts(platform: str, number: int) -> dict[str, Any]:
         return {
             "external_id": f"did:plc:benchbluesky{number:012d}",
             "extra": {"handle": f"bench{number}.bsky.social"},
+        }
+    if platform == Platform.THREADS:
+        # A 60-day token, far from the 14 days before expiry when it is refreshed.
+        return {
+            "external_id": f"71264{number:05d}",
+            "extra": {"username": f"bench_threads_{number}"},
+            "expires": timedelta(days=60),
         }
     return {"external_id": f"UCbenchChannel{number:010d}"}
 

@@ -47,7 +47,7 @@ from .platforms import PLATFORM_NAMES, SimulatedPlatforms
 from .publisher_steps import *  # noqa: F403  (the engine's steps: --watch, database connections)
 
 TRIGGER_URL = "/api/cron/publish-scheduled-posts"
-PLATFORM = r"(?P<platform>X|Facebook|Instagram|LinkedIn|YouTube|Mastodon|Bluesky)"
+PLATFORM = r"(?P<platform>X|Facebook|Instagram|LinkedIn|YouTube|Mastodon|Bluesky|Threads)"
 ACCOUNT_KINDS = {
     "X account": "X",
     "Facebook Page": "Facebook",
@@ -56,6 +56,7 @@ ACCOUNT_KINDS = {
     "YouTube channel": "YouTube",
     "Mastodon account": "Mastodon",
     "Bluesky account": "Bluesky",
+    "Threads account": "Threads",
 }
 _KIND = "|".join(ACCOUNT_KINDS)
 ONE_ACCOUNT = rf'an? (?:{_KIND}) "[^"]+"'
@@ -141,6 +142,9 @@ def connect_account(kind: str, name: str, owner) -> SocialAccount:
         case Platform.BLUESKY:  # a DID; a two-hour access JWT and a refresh JWT spent by each refresh
             facts = {"external_id": f"did:plc:{number:024d}", "extra": {"handle": name.lstrip("@")}}
             tokens |= {"refresh_token": refresh_token, "token_expires_at": now + timedelta(hours=2)}
+        case Platform.THREADS:  # the Threads user; a 60-day token, refreshed itself (no refresh token)
+            facts = {"external_id": f"71{number:08d}", "extra": {"username": name.lstrip("@")}}
+            tokens |= {"token_expires_at": now + timedelta(days=50)}
         case _:  # YouTube: the channel, a one-hour token and a refresh token
             facts = {"external_id": f"UC{number:022d}"}
             tokens |= {"refresh_token": refresh_token, "token_expires_at": now + timedelta(hours=1)}

@@ -49,6 +49,7 @@ PLATFORM_NAMES = {
     "YouTube": Platform.YOUTUBE,
     "Mastodon": Platform.MASTODON,
     "Bluesky": Platform.BLUESKY,
+    "Threads": Platform.THREADS,
 }
 # The settings naming hosts the product's server calls (not AUTHORIZE_URL: that is the browser's).
 CALLED_URL_SETTINGS = ("API_URL", "UPLOAD_URL", "TOKEN_URL", "PDS_URL")
@@ -108,7 +109,8 @@ class SimulatedPlatforms:
             platform=account.platform,
             external_id=account.external_id,
             name=account.name,
-            username=extra.get("username") or extra.get("handle", ""),  # X's username, Bluesky's handle
+            # X's and Threads' username, Bluesky's handle
+            username=extra.get("username") or extra.get("handle", ""),
             author_urn=extra.get("author_urn", ""),
         )
 

@@ -14,6 +14,7 @@ class Platform(models.TextChoices):
     YOUTUBE = "YOUTUBE", "YouTube"
     MASTODON = "MASTODON", "Mastodon"
     BLUESKY = "BLUESKY", "Bluesky"
+    THREADS = "THREADS", "Threads"
     # A local simulation of a social network served by this site (social/platforms/sandbox/); its
     # accounts exist only while SANDBOX_PLATFORM is on, but the choice stays so their rows always read.
     SANDBOX = "SANDBOX", "Sandbox"

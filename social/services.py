@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -18,7 +18,15 @@ from notifications.services.events import account_needs_reconnect_event, events_
 
 from .crypto import get_key_ring
 from .models import SocialAccount, SocialAccountStatus
-from .platforms import ConnectableAccount, TokenRefreshError, TokenRevokedError, get_provider
+from .platforms import (
+    ConnectableAccount,
+    TokenRefreshError,
+    TokenRevokedError,
+    UnknownOAuthProviderError,
+    get_provider,
+    platform_specs,
+    token_refresh_margin,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +104,7 @@ def social_account_refresh_token(
         ):
             return account
         provider = get_provider(account.platform)
-        if not (provider.supports_refresh and account.refresh_token):
+        if not provider.can_refresh(account):
             if rejected_access_token is None:
                 # A proactive refresh of a token that cannot be refreshed: use it while it works.
                 return account
@@ -144,6 +152,50 @@ def _needs_reconnect(account: SocialAccount, *, reason: str) -> bool:
     # In the same transaction: the owner is told exactly when the status changes, never otherwise.
     events_record(events=[account_needs_reconnect_event(account=account, reason=reason)])
     return True
+
+
+@dataclass(frozen=True)
+class ExpiringRefreshResult:
+    expiring: int  # active accounts whose token expires within their platform's margin
+    refreshed: int
+    needs_reconnect: int  # refused for good: the account was marked NEEDS_RECONNECT
+    failed: int  # failed for now (network, 5xx, rate limit): tried again next time
+
+
+def social_accounts_refresh_expiring(*, now: datetime | None = None) -> ExpiringRefreshResult:
+    """Refresh every active token that expires within its platform's margin, whether or not a post is due
+    (Threads' 60-day tokens lapse for good if an account posts nothing in their last two weeks). Each goes
+    through ``social_account_refresh_token``, under the account's lock, so it never races a publisher run;
+    a token that cannot be refreshed is left alone."""
+    now = now or timezone.now()
+    margins = {spec.platform: token_refresh_margin(spec.platform) for spec in platform_specs()}
+    if not margins:
+        return ExpiringRefreshResult(0, 0, 0, 0)
+    candidates = (
+        SocialAccount.objects.without_tokens()
+        .filter(
+            status=SocialAccountStatus.ACTIVE,
+            platform__in=list(margins),
+            token_expires_at__isnull=False,
+            token_expires_at__lte=now + max(margins.values()),
+        )
+        .values_list("pk", "platform", "token_expires_at")
+    )
+    expiring = refreshed = needs_reconnect = failed = 0
+    for account_id, platform, expires_at in candidates:
+        if expires_at > now + margins[platform]:
+            continue
+        expiring += 1
+        try:
+            account = social_account_refresh_token(account_id=account_id, refresh_within=margins[platform])
+        except TokenRevokedError:
+            needs_reconnect += 1
+        except (TokenRefreshError, UnknownOAuthProviderError) as exc:
+            logger.warning("Refreshing the expiring token of account %s failed for now: %s", account_id, exc)
+            failed += 1
+        else:
+            refreshed += account.token_expires_at != expires_at
+    return ExpiringRefreshResult(expiring, refreshed, needs_reconnect, failed)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from .http import Hold, Request, Response, json_response
 from .instagram import InstagramApi
 from .linkedin import LinkedInApi
 from .mastodon import MastodonApi
+from .threads import ThreadsApi
 from .twitter import Refresh, XApi
 from .world import (
     Account,
@@ -32,13 +33,15 @@ from .world import (
 )
 from .youtube import YouTubeApi
 
-# In routing order: Instagram last, its route for any Graph node comes after every other.
+# In routing order: Instagram last, its route for any Graph node comes after every other; Threads (its
+# paths under /v1.0, a version Facebook's Graph API no longer has) before it.
 APIS: tuple[type[PlatformApi], ...] = (
     XApi,
     LinkedInApi,
     YouTubeApi,
     MastodonApi,
     BlueskyApi,
+    ThreadsApi,
     FacebookApi,
     InstagramApi,
 )

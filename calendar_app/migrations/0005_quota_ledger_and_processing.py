@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('calendar_app', '0004_notify_publisher_when_due'),
-        ('social', '0004_social_platform_bluesky'),
+        ('social', '0002_new_platforms_and_mastodon_apps'),
     ]
 
     operations = [

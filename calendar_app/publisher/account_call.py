@@ -24,7 +24,7 @@ its client can (``client_resumes``), so a container or upload is never made twic
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.utils import timezone
 
@@ -48,6 +48,7 @@ from social.platforms import (
     UnknownPlatformError,
     account_quota_rules,
     client_resumes,
+    token_refresh_margin,
     validation_problems,
 )
 from social.platforms.quotas import quota_scope_key
@@ -63,7 +64,6 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["KEY_PROBLEM_MESSAGE", "AccountCall", "CallContext"]
 
-TOKEN_REFRESH_MARGIN = timedelta(minutes=5)
 # How soon a processing account whose token cannot be used right now is looked at again.
 PROCESSING_RECHECK_SECONDS = 300.0
 
@@ -376,19 +376,19 @@ class AccountCall(CallWrites):
         )
 
     def _with_fresh_token(self, account: SocialAccount, *, must_succeed: bool) -> SocialAccount | None:
-        """Refresh a token that expires within minutes, before the call rather than after a refusal.
+        """Refresh a token that expires within its platform's margin, before the call rather than after a
+        refusal.
 
         Returns the account to call with, or None when the account has ended (recorded) without a call.
         """
         now = timezone.now()
         expires_at = account.token_expires_at
-        if expires_at is None or expires_at > now + TOKEN_REFRESH_MARGIN:
+        margin = token_refresh_margin(account.platform)  # minutes; days for long-lived tokens (Threads)
+        if expires_at is None or expires_at > now + margin:
             return account
         try:
             fresh = self._db(
-                lambda: social_account_refresh_token(
-                    account_id=account.pk, refresh_within=TOKEN_REFRESH_MARGIN
-                )
+                lambda: social_account_refresh_token(account_id=account.pk, refresh_within=margin)
             )
         except TokenRevokedError as exc:
             if not must_succeed:

@@ -42,6 +42,7 @@ from .registry import (
     oauth_providers,
     platform_spec,
     platform_specs,
+    token_refresh_margin,
     validation_problems,
 )
 from .spec import OptionField, PlatformLimits, PlatformSpec, QuotaRule, Setting
@@ -84,5 +85,6 @@ __all__ = [
     "oauth_providers",
     "platform_spec",
     "platform_specs",
+    "token_refresh_margin",
     "validation_problems",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
-from .spec import PlatformSpec
+from .spec import DEFAULT_TOKEN_REFRESH_MARGIN, PlatformSpec
 
 if TYPE_CHECKING:
     from social.models import SocialAccount
@@ -41,6 +42,7 @@ PLATFORM_PACKAGES: tuple[Entry, ...] = (
     Entry("social.platforms.youtube"),
     Entry("social.platforms.mastodon"),
     Entry("social.platforms.bluesky"),
+    Entry("social.platforms.threads"),
     Entry("social.platforms.sandbox", enabled_by="SANDBOX_PLATFORM"),
 )
 
@@ -116,6 +118,15 @@ def account_facts_refresh(account: SocialAccount) -> None:
         return
     if path:
         import_string(path)(account)
+
+
+def token_refresh_margin(platform: str) -> timedelta:
+    """How long before its expiry an account's token is refreshed ahead of a publish (its spec's margin);
+    a platform not enabled gets the default."""
+    try:
+        return platform_spec(platform).token_refresh_margin
+    except UnknownPlatformError:
+        return DEFAULT_TOKEN_REFRESH_MARGIN
 
 
 def get_provider(platform: str) -> OAuthProvider:

@@ -19,6 +19,7 @@ How the kinds of platform fit:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.utils.module_loading import import_string
@@ -122,8 +123,8 @@ def _period(seconds: int) -> str:
 class PlatformLimits:
     """What a post may be on this platform, for people and tools to read before the client checks it.
 
-    The home of the platform's limits as they move out of the clients: next, how text is counted and
-    posting quotas.
+    The home of the platform's limits: its text length, the media one post may carry, and its posting
+    quotas (the client still counts text the way its platform does).
     """
 
     text_length: int | None = None  # the most characters of text, as the platform counts them
@@ -133,6 +134,11 @@ class PlatformLimits:
     # How many posts the platform takes per account or per app; the publisher defers a post that would
     # exceed one until the window frees (docs/architecture.md, "Quotas").
     quotas: tuple[QuotaRule, ...] = ()
+
+
+# How long before its expiry an access token is refreshed ahead of a publish, unless a spec says otherwise:
+# longer than a slow upload, much shorter than X's two-hour tokens.
+DEFAULT_TOKEN_REFRESH_MARGIN = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -172,6 +178,9 @@ class PlatformSpec:
     # under /<slug>/. None for platforms that are only a client and a provider.
     django_app: str | None = None
     urls: str | None = None
+    # A token that expires within this is refreshed before the publish that finds it (through the refresh
+    # service, under the account's lock). Threads' 60-day tokens are refreshed days ahead.
+    token_refresh_margin: timedelta = DEFAULT_TOKEN_REFRESH_MARGIN
 
     @property
     def slug(self) -> str:

@@ -30,6 +30,7 @@ from social.platforms import (
     PublishPayload,
     StillProcessing,
     client_for,
+    get_provider,
     platform_specs,
 )
 from social.platforms.bluesky.tid import encode
@@ -56,6 +57,9 @@ ACCOUNTS = {
         external_id="109@mastodon.example",
         name="@acme@mastodon.example",
         extra={"username": "acme"},
+    ),
+    "THREADS": SocialAccount(
+        platform="THREADS", external_id="7126419331", name="@acme", extra={"username": "acme"}
     ),
 }
 for _platform, _account in ACCOUNTS.items():
@@ -187,6 +191,13 @@ def test_simulation__every_platform_publishes_and_reconciles_alike_through_both_
                 options={"visibility": "unlisted", "spoiler_text": "Ads"},
                 idempotency_key="post-1-account-6",
             ),
+            "THREADS": PublishPayload(
+                text="Spring sale 🌸",
+                media=(
+                    MediaItem(url="https://cdn.example.com/photo.jpg", type="image", alt_text="Blossoms"),
+                    MediaItem(url=media.video, type="video"),
+                ),
+            ),
         }
         for platform, payload in payloads.items():
             state: dict = {}
@@ -207,6 +218,9 @@ def test_simulation__every_platform_publishes_and_reconciles_alike_through_both_
     mastodon_status, found, again = seen[12], seen[13], seen[-1]
     assert mastodon_status.platform_post_url.startswith("https://mastodon.example/@acme/")
     assert found.platform_post_id == again.platform_post_id == mastodon_status.platform_post_id
+    threads_carousel, found = seen[14], seen[15]
+    assert threads_carousel.platform_post_url.startswith("https://www.threads.net/@acme/post/")
+    assert found.platform_post_id == threads_carousel.platform_post_id
 
 
 def test_simulation__faults_and_refusals_are_the_same_through_both_transports(settings):
@@ -232,14 +246,16 @@ def test_simulation__faults_and_refusals_are_the_same_through_both_transports(se
     seen = same_through_both(settings, session)
 
     # X and Mastodon rate-limited, Facebook 5xx on the create call, Instagram and YouTube refuse a text-only
-    # post before any call, LinkedIn's answer never came (its reconcile finds the post), Bluesky posted.
+    # post before any call, LinkedIn's answer never came (its reconcile finds the post), Bluesky and Threads
+    # posted.
     assert seen[0][0] == "TRANSIENT" and seen[1] == ("UNKNOWN", 500) and seen[3] == ("UNKNOWN", None)
     assert seen[5].platform_post_id.startswith("at://did:plc:acme/")
     assert seen[6] == ("TRANSIENT", 429)  # Mastodon's rate limit
-    assert seen[7].platform_post_id.startswith("urn:li:share:")
-    assert seen[8] == ("AUTH", 401)
-    assert seen[9] == ("UNKNOWN", None) and seen[10].platform_post_id  # Mastodon's lost answer, found
-    assert seen[11] == ("INVALID", 422)
+    assert seen[7].platform_post_url.startswith("https://www.threads.net/@acme/post/")
+    assert seen[8].platform_post_id.startswith("urn:li:share:")
+    assert seen[9] == ("AUTH", 401)
+    assert seen[10] == ("UNKNOWN", None) and seen[11].platform_post_id  # Mastodon's lost answer, found
+    assert seen[12] == ("INVALID", 422)
 
 
 def test_simulation__bluesky_faults_and_record_keys_are_the_same_through_both_transports(
@@ -320,6 +336,54 @@ def still_processing(call: Callable[[], Any]) -> Any:
         return call()
     except StillProcessing:
         return "still processing"
+
+
+def test_simulation__threads_containers_processing_and_faults_are_the_same_through_both_transports(settings):
+    def session(world: World, media: Media) -> list[Any]:
+        threads = world.apis["THREADS"]
+        clip = PublishPayload(text="A clip", media=(MediaItem(url=media.video, type="video"),))
+        seen = []
+        # Meta still processes the video: the first run leaves it, the next one publishes it.
+        threads.polls_in_progress = 1
+        state: dict = {}
+        seen.append(still(lambda: client("THREADS", state).publish(clip)))
+        seen.append(client("THREADS").resume(in_doubt(clip, state)))
+        threads.polls_in_progress = 0
+        # threads_publish answered nothing: the container tells whether it was published.
+        for number, creates in enumerate((True, False)):
+            text = PublishPayload(text=f"Held {number}")
+            world.answer_next("THREADS", HoldCall(seconds=2.0, creates=creates))
+            state = {}
+            seen.append(outcome(lambda text=text, state=state: client("THREADS", state).publish(text)))
+            seen.append(type(client("THREADS").reconcile(in_doubt(text, state))).__name__)
+        # A rate limit on threads_publish keeps the container for a later run, which publishes it.
+        text = PublishPayload(text="Limited")
+        world.answer_next("THREADS", Refuse(lambda api: api.rate_limited(30)))
+        state = {}
+        seen.append(still(lambda: client("THREADS", state).publish(text)))
+        seen.append(client("THREADS").resume(in_doubt(text, state)))
+        seen.append(outcome(lambda: client_for(_with_token("THREADS", "unknown")).publish(text)))
+        # The 60-day token refreshed, as the shared refresh service asks the provider to.
+        refreshed = get_provider("THREADS").refresh_account(ACCOUNTS["THREADS"])
+        seen.append((threads.refreshes, refreshed.access_token in world.tokens))
+        return seen
+
+    seen = same_through_both(settings, session)
+
+    assert seen[0] == ("StillProcessing", 30.0) and seen[1].platform_post_id
+    assert seen[2:6] == [("UNKNOWN", None), "Found", ("UNKNOWN", None), "NotFound"]
+    assert seen[6] == ("StillProcessing", 30.0) and seen[7].platform_post_id
+    assert seen[8] == ("AUTH", 400)
+    assert seen[9] == (["tok-threads"], True)
+
+
+def still(call: Callable[[], Any]) -> tuple[str, float]:
+    """What a call that must leave the post processing raised: its type and when to check again."""
+    try:
+        call()
+    except StillProcessing as exc:
+        return ("StillProcessing", exc.check_after)
+    raise AssertionError("the post did not wait for a later run")
 
 
 def _with_token(platform: str, token: str) -> SocialAccount:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 
 import pytest
 from django.contrib.sessions.models import Session
 from django.db import connection
+from django.utils import timezone
 
 from social.models import Platform, SocialAccount
 from social.platforms import TokenRefreshError
@@ -20,6 +22,7 @@ from tests.social.platforms.bluesky.sessions import APP_PASSWORD as BLUESKY_APP_
 from tests.social.platforms.bluesky.sessions import HANDLE as BLUESKY_HANDLE
 from tests.social.platforms.bluesky.sessions import jwt as bluesky_jwt
 from tests.social.platforms.bluesky.sessions import session_body as bluesky_session
+from tests.social.platforms.threads import wire as threads
 
 from .fakes import (
     CODE,
@@ -229,4 +232,40 @@ def test_secrecy__bluesky_app_password_and_session_tokens(staff_client, debug_lo
     assert SocialAccount.objects.get().access_token == new_access  # the flow really handled the secrets
     secrets = (BLUESKY_APP_PASSWORD, access, refresh, new_access, new_refresh)
     assert_no_secret(visible_text(debug_logs, pages), extra=secrets)
+    assert_no_secret(database_text(), extra=secrets)
+
+
+def test_secrecy__threads_tokens_in_query_strings_never_show(staff_client, debug_logs, mocked):
+    """Threads takes its secret and tokens as query parameters: none shows up anywhere, even when Meta's
+    answer repeats the token it refuses."""
+    connect = staff_client.get("/social/connect/threads/")
+    threads.expect_code_exchange(mocked)
+    threads.expect_long_lived(mocked)
+    threads.expect_profile(mocked)
+    callback = staff_client.get(
+        "/social/callback/threads/", {"state": query(connect["Location"])["state"], "code": threads.CODE}
+    )
+    account = SocialAccount.objects.get()
+    pages = [
+        staff_client.get(callback["Location"]).content.decode(),
+        staff_client.get(f"/admin/social/socialaccount/{account.pk}/change/").content.decode(),
+    ]
+    # Weeks later (a token can be refreshed once it is a day old): Meta refuses it, naming it.
+    SocialAccount.objects.filter(pk=account.pk).update(token_expires_at=timezone.now() + timedelta(days=10))
+    threads.expect_refresh(
+        mocked,
+        status=400,
+        json={
+            "error": {"message": f"Invalid token {threads.LONG_LIVED}", "type": "OAuthException", "code": 190}
+        },
+    )
+    errors = []
+    try:
+        social_account_refresh_token(account_id=account.pk, rejected_access_token=threads.LONG_LIVED)
+    except TokenRefreshError as exc:
+        errors += [exc, repr(exc)]
+
+    assert account.access_token == threads.LONG_LIVED and errors  # the flow really handled the secrets
+    secrets = (threads.CODE, threads.SHORT_LIVED, threads.LONG_LIVED)
+    assert_no_secret(visible_text(debug_logs, pages, errors), extra=secrets)
     assert_no_secret(database_text(), extra=secrets)

@@ -233,6 +233,9 @@ class StillProcessing(Exception):
         self.message = message
         self.check_after = max(0.0, float(check_after))
 
+    def __repr__(self) -> str:
+        return f"StillProcessing({self.message!r}, check_after={self.check_after})"
+
 
 @dataclass(frozen=True)
 class Found:

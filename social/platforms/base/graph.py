@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any, ClassVar
 
 import requests
@@ -21,6 +22,7 @@ POLICY_BLOCK_RETRY_SECONDS = 3600.0
 # Instagram: the account reached its content publishing limit (50 posts per 24 h).
 PUBLISHING_LIMIT_SUBCODE = 2207042
 USAGE_HEADERS = ("X-Business-Use-Case-Usage", "X-Page-Usage", "X-App-Usage")
+READ_PERMALINK = Step("read the post's permalink")
 
 
 def regain_access_seconds(headers: requests.structures.CaseInsensitiveDict) -> float | None:
@@ -60,6 +62,17 @@ class GraphClient(HttpClient):
         if isinstance(body.get("error"), dict):
             raise self.error_from_response(response, step)
         return body
+
+    def permalink(self, post_id: str) -> str:
+        """A published post's permalink if Meta gives it; the post is published either way."""
+        try:
+            response = self.call(
+                "GET", self.graph_url(post_id), step=READ_PERMALINK, params={"fields": "permalink"}
+            )
+            permalink = self.graph_json(response, READ_PERMALINK).get("permalink")
+        except PublishError:
+            return ""
+        return permalink if isinstance(permalink, str) else ""
 
     def error_from_response(self, response: requests.Response, step: Step) -> PublishError:
         body = safe_json(response)
@@ -103,6 +116,19 @@ class GraphClient(HttpClient):
             return ErrorKind.TRANSIENT
         # 10 and 200-299 (permissions), 100 (bad parameter) and the rest.
         return ErrorKind.INVALID
+
+
+def parse_meta_time(value: Any) -> datetime | None:
+    """Meta's timestamps (``2025-01-31T12:00:00+0000``), or ISO 8601 ones."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
 
 
 def _int(value: Any) -> int | None:

@@ -100,7 +100,7 @@ def _oauth_error_detail(exc: OAuth2Error) -> str:
     return f"{error}: {exc.description}" if exc.description else str(error)
 
 
-def _describe_request_error(exc: requests.RequestException) -> str:
+def describe_request_error(exc: requests.RequestException) -> str:
     # str(exc) can contain the URL, and a Graph API URL carries the client secret: name the kind only.
     if isinstance(exc, requests.Timeout):
         return "timed out"
@@ -258,6 +258,11 @@ class OAuthProvider:
         raise NotImplementedError
 
     # --- token lifecycle --------------------------------------------------------------------------
+    def can_refresh(self, account: SocialAccount) -> bool:
+        """Whether ``account``'s token can be refreshed now: by default when it has a refresh token to spend;
+        a platform that refreshes the access token itself (Threads) says otherwise."""
+        return self.supports_refresh and bool(account.refresh_token)
+
     def refresh_account(self, account: SocialAccount) -> TokenSet:
         """Refresh ``account``'s tokens; a platform whose token endpoint depends on the account (its own
         server) overrides this. Raises TokenRevokedError or TokenRefreshError."""
@@ -304,7 +309,7 @@ class OAuthProvider:
         except TokenEndpointError:
             raise
         except requests.RequestException as exc:
-            raise TokenEndpointError(f"the token endpoint {_describe_request_error(exc)}") from None
+            raise TokenEndpointError(f"the token endpoint {describe_request_error(exc)}") from None
         except InsecureTransportError:
             raise TokenEndpointError("OAuth endpoints must be https:// URLs") from None
         except (MissingTokenError, ValueError, TypeError, KeyError, Warning):
@@ -345,7 +350,7 @@ class OAuthProvider:
             response = requests.get(url, params=params, headers=headers, timeout=self.timeout)
         except requests.RequestException as exc:
             raise OAuthConnectError(
-                f"Could not read {what} from {self.display_name}: {_describe_request_error(exc)}."
+                f"Could not read {what} from {self.display_name}: {describe_request_error(exc)}."
             ) from None
         try:
             body = response.json()

@@ -29,7 +29,7 @@ from social.platforms.base.client import (
     PublishResult,
     StillProcessing,
 )
-from social.platforms.base.graph import GraphClient
+from social.platforms.base.graph import GraphClient, parse_meta_time
 from social.platforms.base.http import Step
 from social.platforms.base.text import same_text
 
@@ -43,7 +43,6 @@ RECONCILE_SLACK = timedelta(minutes=5)
 CREATE_CONTAINER = Step("create the media container")
 CHECK_CONTAINER = Step("check the media container")
 PUBLISH_CONTAINER = Step("publish the media container", creates_post=True)
-READ_PERMALINK = Step("read the post's permalink")
 LIST_MEDIA = Step("list the account's recent media")
 READ_LIMIT = Step("read the account's content publishing limit")
 
@@ -139,7 +138,7 @@ class InstagramClient(GraphClient):
                 "The post may exist.",
                 http_status=response.status_code,
             )
-        return PublishResult(platform_post_id=str(media_id), platform_post_url=self._permalink(str(media_id)))
+        return PublishResult(platform_post_id=str(media_id), platform_post_url=self.permalink(str(media_id)))
 
     def _already_published(self, attempt: InDoubtAttempt) -> PublishResult:
         """The saved container was published by an earlier call: that post, not a second one."""
@@ -251,17 +250,6 @@ class InstagramClient(GraphClient):
             checks_left -= 1
             status = None
 
-    def _permalink(self, media_id: str) -> str:
-        """The post's permalink if Instagram gives it; the post is published either way."""
-        try:
-            response = self.call(
-                "GET", self.graph_url(media_id), step=READ_PERMALINK, params={"fields": "permalink"}
-            )
-            permalink = self.graph_json(response, READ_PERMALINK).get("permalink")
-        except PublishError:
-            return ""
-        return permalink if isinstance(permalink, str) else ""
-
     def _find_published_media(self, caption: str, started_at: datetime) -> Found | None:
         response = self.call(
             "GET",
@@ -275,7 +263,7 @@ class InstagramClient(GraphClient):
         for entry in media:
             if not isinstance(entry, dict) or not same_text(entry.get("caption") or "", caption):
                 continue
-            timestamp = _parse_timestamp(entry.get("timestamp"))
+            timestamp = parse_meta_time(entry.get("timestamp"))
             if timestamp is not None and timestamp >= started_at - RECONCILE_SLACK:
                 permalink = entry.get("permalink")
                 return Found(
@@ -283,16 +271,3 @@ class InstagramClient(GraphClient):
                     platform_post_url=permalink if isinstance(permalink, str) else "",
                 )
         return None
-
-
-def _parse_timestamp(value: Any) -> datetime | None:
-    """Instagram's timestamps look like ``2025-01-31T12:00:00+0000``."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
-    except ValueError:
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            return None

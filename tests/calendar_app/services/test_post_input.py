@@ -98,6 +98,22 @@ def test_post_input_check__bluesky_counts_graphemes_bytes_and_images_and_says_bl
     assert post_input_check(data=post_input(content="👍🏽" * 300, account_ids=(bluesky.pk,))).errors == {}
 
 
+def test_post_input_check__threads_counts_emoji_as_their_bytes_and_says_threads(user):
+    threads = make_account(user, platform=Platform.THREADS)
+    gif = (MediaItem(url="https://cdn.example.com/a.gif", type="gif"),)
+
+    check = post_input_check(data=post_input(content="🥖" * 126, account_ids=(threads.pk,), media=gif))
+
+    assert check.errors == {
+        NON_FIELD_ERRORS: [
+            "Threads: 504 characters (emoji count as their UTF-8 bytes, as Threads counts them), the limit is 500",
+            "Threads: media 1 is a gif; Threads takes images and videos",
+        ]
+    }
+    # 125 emoji are 500 UTF-8 bytes: exactly the limit.
+    assert post_input_check(data=post_input(content="🥖" * 125, account_ids=(threads.pk,))).errors == {}
+
+
 def test_post_input_check__a_platform_without_a_client_is_not_validated(user, monkeypatch):
     # A deployment without a LinkedIn client: nothing to validate against, and no crash.
     monkeypatch.delitem(enabled_specs(), Platform.LINKEDIN, raising=False)

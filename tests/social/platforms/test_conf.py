@@ -41,6 +41,11 @@ DEFAULTS = {
     "MASTODON_CLIENT_NAME": "Social Scheduler",
     "MASTODON_ALLOW_LOCAL_SERVERS": "false",
     "BLUESKY_PDS_URL": "https://bsky.social",
+    "THREADS_API_URL": "https://graph.threads.net",
+    "THREADS_AUTHORIZE_URL": "https://threads.net/oauth/authorize",
+    "THREADS_TOKEN_URL": "https://graph.threads.net/oauth/access_token",
+    "THREADS_CLIENT_ID": "",
+    "THREADS_CLIENT_SECRET": "",
 }
 
 

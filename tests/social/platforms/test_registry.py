@@ -30,6 +30,8 @@ from social.platforms.mastodon.client import MastodonClient
 from social.platforms.mastodon.oauth import MastodonProvider
 from social.platforms.sandbox.client import SandboxClient
 from social.platforms.sandbox.oauth import SandboxProvider
+from social.platforms.threads.client import ThreadsClient
+from social.platforms.threads.oauth import ThreadsProvider
 from social.platforms.twitter.client import TwitterClient
 from social.platforms.twitter.oauth import TwitterProvider
 from social.platforms.youtube.client import YouTubeClient
@@ -51,6 +53,7 @@ def test_registry__each_spec_names_its_platforms_client_and_provider():
         "YOUTUBE": (YouTubeClient, YouTubeProvider),
         "MASTODON": (MastodonClient, MastodonProvider),
         "BLUESKY": (BlueskyClient, BlueskyProvider),
+        "THREADS": (ThreadsClient, ThreadsProvider),
         # On in the test settings, as in development (SANDBOX_PLATFORM).
         "SANDBOX": (SandboxClient, SandboxProvider),
     }
@@ -69,6 +72,7 @@ def test_registry__names_in_messages_come_from_the_specs():
         ("YOUTUBE", "YouTube"),
         ("MASTODON", "Mastodon"),
         ("BLUESKY", "Bluesky"),
+        ("THREADS", "Threads"),
         ("SANDBOX", "Sandbox"),
     ]
     assert client_for(account).display_name == "X"
