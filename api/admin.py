@@ -2,13 +2,16 @@
 itself is never shown again and never stored: only its hash, which is not shown either."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from .models import ApiToken, Scope
-from .tokens import api_token_create, api_token_revoke
+from .models import ApiToken
+from .models import Scope
+from .tokens import api_token_create
+from .tokens import api_token_revoke
 
 
 class ApiTokenForm(forms.ModelForm):

@@ -9,9 +9,11 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
-from .models import ApiToken, Scope
+from .models import ApiToken
+from .models import Scope
 from .problems import Problem
-from .tokens import api_token_authenticate, api_token_touch
+from .tokens import api_token_authenticate
+from .tokens import api_token_touch
 
 
 class TokenAuth(HttpBearer):

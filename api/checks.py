@@ -1,7 +1,8 @@
 """System checks of the API's settings."""
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error
+from django.core.checks import register
 
 
 @register()

@@ -20,19 +20,27 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, OperationalError, transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import IntegrityError
+from django.db import OperationalError
+from django.db import transaction
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja.errors import HttpError
 
 from .models import IdempotencyRecord
-from .problems import CONTENT_TYPE, Problem, problem_from_exception
+from .problems import CONTENT_TYPE
+from .problems import Problem
+from .problems import problem_from_exception
 
 HEADER = "Idempotency-Key"
 KEPT_FOR = timedelta(hours=24)

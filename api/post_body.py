@@ -3,7 +3,8 @@ service checks it (calendar_app.services.post_input)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,9 +12,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from calendar_app.access import post_account_choices
-from calendar_app.models import PostStatus, ScheduledPost
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
 from calendar_app.services.post_input import PostInput
-from calendar_app.timezones import timezone_names, zone_or_utc
+from calendar_app.timezones import timezone_names
+from calendar_app.timezones import zone_or_utc
 from media_library.selectors import media_assets_visible_to
 from planning.wall_clock import local_wall_time
 

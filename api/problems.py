@@ -9,16 +9,24 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
 from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpRequest, HttpResponse
-from ninja.errors import AuthenticationError, HttpError, Throttled
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
+from ninja.errors import AuthenticationError
+from ninja.errors import HttpError
+from ninja.errors import Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
 logger = logging.getLogger(__name__)

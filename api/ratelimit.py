@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connection

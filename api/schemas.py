@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
+from typing import Any
 
 from ninja import Schema
-from pydantic import Field, PlainSerializer, WithJsonSchema
+from pydantic import Field
+from pydantic import PlainSerializer
+from pydantic import WithJsonSchema
 
-from .pagination import DEFAULT_LIMIT, MAX_LIMIT
+from .pagination import DEFAULT_LIMIT
+from .pagination import MAX_LIMIT
 
 # A row id: what the database's 64-bit keys can hold (a larger number is refused as invalid, not a 500).
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]

@@ -7,8 +7,16 @@ calls the same services and selectors as the admin.
 from ninja import NinjaAPI
 
 from .auth import TokenAuth
-from .endpoints import accounts, media, post_check, posts, queue, webhooks
-from .problems import CONTENT_TYPE, PROBLEM_TYPES, install_handlers, problem_type
+from .endpoints import accounts
+from .endpoints import media
+from .endpoints import post_check
+from .endpoints import posts
+from .endpoints import queue
+from .endpoints import webhooks
+from .problems import CONTENT_TYPE
+from .problems import PROBLEM_TYPES
+from .problems import install_handlers
+from .problems import problem_type
 from .ratelimit import TokenRateThrottle
 
 DESCRIPTION = """

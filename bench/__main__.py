@@ -236,8 +236,11 @@ def main(argv: list[str] | None = None) -> None:
     prepare_database(args.database_url)
     env = configure_django(args.database_url)
 
-    from bench import engine, report, scenarios
-    from bench.harness import Bench, FakePlatformsProcess
+    from bench import engine
+    from bench import report
+    from bench import scenarios
+    from bench.harness import Bench
+    from bench.harness import FakePlatformsProcess
 
     log_dir = args.log_dir or Path(tempfile.mkdtemp(prefix="bench-"))
     log_dir.mkdir(parents=True, exist_ok=True)

@@ -12,31 +12,36 @@ import sys
 import threading
 import time
 import uuid
-from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections import defaultdict
+from collections.abc import Callable
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 import psycopg
 from django.db import connection
-from django.db.models import Max, Min
+from django.db.models import Max
+from django.db.models import Min
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, PostStatus, PublishAttempt, ScheduledPost, ScheduledPostAccount
+from calendar_app.models import AccountStatus
+from calendar_app.models import PostStatus
+from calendar_app.models import PublishAttempt
+from calendar_app.models import ScheduledPost
+from calendar_app.models import ScheduledPostAccount
 
-from .harness import (
-    FINAL_POST_STATUSES,
-    ONE_CALL_PLATFORMS,
-    PROJECT_ROOT,
-    Bench,
-    audit,
-    lateness_seconds,
-    make_accounts,
-    make_due,
-    percentile,
-    seed_backlog,
-    start_publisher,
-)
+from .harness import FINAL_POST_STATUSES
+from .harness import ONE_CALL_PLATFORMS
+from .harness import PROJECT_ROOT
+from .harness import Bench
+from .harness import audit
+from .harness import lateness_seconds
+from .harness import make_accounts
+from .harness import make_due
+from .harness import percentile
+from .harness import seed_backlog
+from .harness import start_publisher
 
 Print = Callable[[str], None]
 DRAIN_SECONDS = 3600

@@ -30,18 +30,17 @@ import sys
 import threading
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
+from urllib.parse import urlsplit
 
-from bench.simulation import (
-    Account,
-    Config,
-    Hold,
-    Request,
-    Response,
-    World,
-    json_response,
-    simulated_platforms,
-)
+from bench.simulation import Account
+from bench.simulation import Config
+from bench.simulation import Hold
+from bench.simulation import Request
+from bench.simulation import Response
+from bench.simulation import World
+from bench.simulation import json_response
+from bench.simulation import simulated_platforms
 
 MAX_BODY = 64 * 1024 * 1024
 LISTEN_BACKLOG = 4096

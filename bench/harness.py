@@ -14,8 +14,10 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -26,19 +28,19 @@ from django.db import connection
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from calendar_app.models import (
-    AccountStatus,
-    AttemptAction,
-    PostStatus,
-    PublishAttempt,
-    QuotaScope,
-    QuotaSlot,
-    ScheduledPost,
-    ScheduledPostAccount,
-)
-from social.models import Platform, SocialAccount
+from calendar_app.models import AccountStatus
+from calendar_app.models import AttemptAction
+from calendar_app.models import PostStatus
+from calendar_app.models import PublishAttempt
+from calendar_app.models import QuotaScope
+from calendar_app.models import QuotaSlot
+from calendar_app.models import ScheduledPost
+from calendar_app.models import ScheduledPostAccount
+from social.models import Platform
+from social.models import SocialAccount
 
-from .machine import CpuWatch, classifier
+from .machine import CpuWatch
+from .machine import classifier
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FINAL_POST_STATUSES = frozenset({PostStatus.PUBLISHED, PostStatus.PARTIALLY_PUBLISHED, PostStatus.FAILED})

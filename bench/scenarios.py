@@ -5,30 +5,33 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable
+from collections.abc import Sequence
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Min
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from calendar_app.models import AttemptOutcome, PostStatus, PublishAttempt, ScheduledPost
+from calendar_app.models import AttemptOutcome
+from calendar_app.models import PostStatus
+from calendar_app.models import PublishAttempt
+from calendar_app.models import ScheduledPost
 
-from .harness import (
-    ALL_PLATFORMS,
-    FINAL_POST_STATUSES,
-    ONE_CALL_PLATFORMS,
-    Bench,
-    Run,
-    audit,
-    lateness_seconds,
-    make_accounts,
-    make_due,
-    percentile,
-    seed_backlog,
-    start_publisher,
-)
+from .harness import ALL_PLATFORMS
+from .harness import FINAL_POST_STATUSES
+from .harness import ONE_CALL_PLATFORMS
+from .harness import Bench
+from .harness import Run
+from .harness import audit
+from .harness import lateness_seconds
+from .harness import make_accounts
+from .harness import make_due
+from .harness import percentile
+from .harness import seed_backlog
+from .harness import start_publisher
 
 # A run with a time budget long enough to drain any backlog here: the figures are about one run.
 DRAIN_SECONDS = 3600

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
+from django.db.models import QuerySet
 
 from social.models import SocialAccount
 from social.selectors import social_accounts_usable_by
@@ -24,7 +25,8 @@ from social.selectors import social_accounts_usable_by
 from .models import ScheduledPost
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
     User = AbstractBaseUser | AnonymousUser
 

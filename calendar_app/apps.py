@@ -7,7 +7,8 @@ class CalendarAppConfig(AppConfig):
     verbose_name = "Scheduled posts"
 
     def ready(self) -> None:
-        from .checks import check_cron_secret, check_stall_after
+        from .checks import check_cron_secret
+        from .checks import check_stall_after
 
         checks.register(check_cron_secret)
         checks.register(check_stall_after)

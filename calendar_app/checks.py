@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Error, Warning
+from django.core.checks import Error
+from django.core.checks import Warning
 from django.core.exceptions import ImproperlyConfigured
 
 # Shorter bearer secrets can be guessed; 32 random characters is what the hint generates.

@@ -5,24 +5,34 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
 from media_library.forms import LibraryMediaField
-from social.models import SocialAccount, SocialAccountStatus
-from social.platforms import MediaItem, OptionField, platform_specs
+from social.models import SocialAccount
+from social.models import SocialAccountStatus
+from social.platforms import MediaItem
+from social.platforms import OptionField
+from social.platforms import platform_specs
 
 from .access import post_account_choices
-from .models import PostStatus, ScheduledPost
+from .models import PostStatus
+from .models import ScheduledPost
 from .rules import post_savable_statuses
-from .services.post_input import MEDIA_TYPES, PostCheck, PostInput, post_input_check
-from .timezones import timezone_names, zone_or_utc
+from .services.post_input import MEDIA_TYPES
+from .services.post_input import PostCheck
+from .services.post_input import PostInput
+from .services.post_input import post_input_check
+from .timezones import timezone_names
+from .timezones import zone_or_utc
 
 MEDIA_ROWS = 4
 STATUS_LABELS = {PostStatus.DRAFT: "Draft (never published)"}

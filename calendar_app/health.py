@@ -24,26 +24,34 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models import Count, DateTimeField, DurationField, ExpressionWrapper, F, Max
-from django.db.models.functions import Coalesce, Now
+from django.db.models import Count
+from django.db.models import DateTimeField
+from django.db.models import DurationField
+from django.db.models import ExpressionWrapper
+from django.db.models import F
+from django.db.models import Max
+from django.db.models.functions import Coalesce
+from django.db.models.functions import Now
 
-from notifications.models import Event, EventType
-from notifications.services import (
-    events_record,
-    notifications_deliver,
-    publisher_recovered_event,
-    publisher_stalled_event,
-)
+from notifications.models import Event
+from notifications.models import EventType
+from notifications.services import events_record
+from notifications.services import notifications_deliver
+from notifications.services import publisher_recovered_event
+from notifications.services import publisher_stalled_event
 from notifications.services.events import iso_utc
-from social.models import SocialAccount, SocialAccountStatus
+from social.models import SocialAccount
+from social.models import SocialAccountStatus
 
 from .models import PublisherRun
-from .selectors import post_due_queryset, post_expired_lease_queryset
+from .selectors import post_due_queryset
+from .selectors import post_expired_lease_queryset
 
 logger = logging.getLogger(__name__)
 

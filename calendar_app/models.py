@@ -5,7 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 
-from social.models import SocialAccount, without_tokens_via
+from social.models import SocialAccount
+from social.models import without_tokens_via
 from social.platforms import ErrorKind as PlatformErrorKind
 
 __all__ = [

@@ -4,13 +4,18 @@ services people use, the admin that offers their buttons)."""
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable
+from collections.abc import Collection
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 
 from django.utils import timezone
 
-from .models import AccountStatus, PostStatus, ScheduledPost, ScheduledPostAccount
+from .models import AccountStatus
+from .models import PostStatus
+from .models import ScheduledPost
+from .models import ScheduledPostAccount
 
 UNFINISHED_ACCOUNT_STATUSES = frozenset({AccountStatus.PENDING, AccountStatus.PUBLISHING})
 

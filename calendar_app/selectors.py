@@ -3,34 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 from uuid import UUID
 
-from django.db.models import (
-    BooleanField,
-    Count,
-    DateTimeField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    Max,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-)
+from django.db.models import BooleanField
+from django.db.models import Count
+from django.db.models import DateTimeField
+from django.db.models import Exists
+from django.db.models import ExpressionWrapper
+from django.db.models import F
+from django.db.models import Max
+from django.db.models import OuterRef
+from django.db.models import Prefetch
+from django.db.models import Q
+from django.db.models import QuerySet
 from django.db.models.expressions import Expression
-from django.db.models.functions import Coalesce, Now
+from django.db.models.functions import Coalesce
+from django.db.models.functions import Now
 
-from .models import (
-    AccountStatus,
-    AttemptAction,
-    AttemptOutcome,
-    PostStatus,
-    PublishAttempt,
-    ScheduledPost,
-    ScheduledPostAccount,
-)
+from .models import AccountStatus
+from .models import AttemptAction
+from .models import AttemptOutcome
+from .models import PostStatus
+from .models import PublishAttempt
+from .models import ScheduledPost
+from .models import ScheduledPostAccount
 
 
 def post_expired_lease_queryset() -> QuerySet[ScheduledPost]:

@@ -9,12 +9,14 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest
+from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from calendar_app.health import DEGRADED, publisher_health_check
+from calendar_app.health import DEGRADED
+from calendar_app.health import publisher_health_check
 from calendar_app.models import PublisherRun
 from calendar_app.publisher import publish_due_posts
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include
+from django.urls import path
 
 from api.v1 import api as api_v1
 from calendar_app.views import healthz

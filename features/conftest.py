@@ -13,7 +13,8 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -25,25 +26,33 @@ from django.db import connection
 from django.db.models import F
 from django.test import Client
 from django.utils import timezone
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import given
+from pytest_bdd import parsers
+from pytest_bdd import then
+from pytest_bdd import when
 
-from bench.simulation import HoldCall, Refresh, Refuse
-from calendar_app.models import (
-    AccountStatus,
-    PostStatus,
-    PublishAttempt,
-    PublisherRun,
-    QuotaScope,
-    QuotaSlot,
-    ScheduledPost,
-    ScheduledPostAccount,
-)
-from notifications.models import EmailNotification, WebhookDelivery
-from social.models import Platform, SocialAccount, SocialAccountStatus
+from bench.simulation import HoldCall
+from bench.simulation import Refresh
+from bench.simulation import Refuse
+from calendar_app.models import AccountStatus
+from calendar_app.models import PostStatus
+from calendar_app.models import PublishAttempt
+from calendar_app.models import PublisherRun
+from calendar_app.models import QuotaScope
+from calendar_app.models import QuotaSlot
+from calendar_app.models import ScheduledPost
+from calendar_app.models import ScheduledPostAccount
+from notifications.models import EmailNotification
+from notifications.models import WebhookDelivery
+from social.models import Platform
+from social.models import SocialAccount
+from social.models import SocialAccountStatus
 
-from .admin_page import PostPage, read_post_page
+from .admin_page import PostPage
+from .admin_page import read_post_page
 from .killed_run import kill_run_while_platform_holds_the_call
-from .platforms import PLATFORM_NAMES, SimulatedPlatforms
+from .platforms import PLATFORM_NAMES
+from .platforms import SimulatedPlatforms
 from .publisher_steps import *  # noqa: F403  (the engine's steps: --watch, database connections)
 
 TRIGGER_URL = "/api/cron/publish-scheduled-posts"
@@ -794,7 +803,9 @@ def _(name: str, story: Story, platforms: SimulatedPlatforms) -> None:
 
 from datetime import datetime  # noqa: E402
 
-from planning.models import AccountGroup, PostingSchedule, PostingSlot  # noqa: E402
+from planning.models import AccountGroup  # noqa: E402
+from planning.models import PostingSchedule  # noqa: E402
+from planning.models import PostingSlot  # noqa: E402
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 

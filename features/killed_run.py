@@ -20,12 +20,14 @@ from pathlib import Path
 from django.conf import settings
 
 from bench.simulation import HoldCall
-from calendar_app.models import AccountStatus, ScheduledPostAccount
+from calendar_app.models import AccountStatus
+from calendar_app.models import ScheduledPostAccount
 from social.models import SocialAccount
 from social.platforms import platform_specs
 from tests.subprocesses import subprocess_env
 
-from .platforms import PLATFORM_NAMES, SimulatedPlatforms
+from .platforms import PLATFORM_NAMES
+from .platforms import SimulatedPlatforms
 
 LEASE_SECONDS = 1
 WAIT_SECONDS = 30

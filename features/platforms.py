@@ -17,27 +17,27 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
+from urllib.parse import urlsplit
 
 import requests
 import responses
 from django.conf import settings
 
 from bench.fake_platforms import LoopbackThread
-from bench.simulation import (
-    Account,
-    Config,
-    CreateCall,
-    Fault,
-    Hold,
-    Post,
-    Request,
-    World,
-    simulated_platforms,
-)
+from bench.simulation import Account
+from bench.simulation import Config
+from bench.simulation import CreateCall
+from bench.simulation import Fault
+from bench.simulation import Hold
+from bench.simulation import Post
+from bench.simulation import Request
+from bench.simulation import World
+from bench.simulation import simulated_platforms
 from bench.simulation.mastodon import MastodonApi
 from bench.simulation.twitter import XApi
-from social.models import Platform, SocialAccount
+from social.models import Platform
+from social.models import SocialAccount
 from social.platforms import platform_specs
 
 # The name people use for each platform in the scenarios.

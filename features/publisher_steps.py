@@ -9,11 +9,16 @@ import threading
 import time
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
+from django.db import connections
 from django.db.backends.signals import connection_created
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import given
+from pytest_bdd import parsers
+from pytest_bdd import then
+from pytest_bdd import when
 
-from calendar_app.models import PostStatus, ScheduledPost
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
 from calendar_app.publisher.watch import publisher_watch
 from calendar_app.services.posts import post_publish_now
 

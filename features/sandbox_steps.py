@@ -4,17 +4,26 @@ connected as the OAuth flow leaves them, its faults set as the admin sets them."
 from __future__ import annotations
 
 import pytest
-from pytest_bdd import given, parsers, then
+from pytest_bdd import given
+from pytest_bdd import parsers
+from pytest_bdd import then
 
-from calendar_app.models import AccountStatus, AttemptAction, AttemptOutcome, PublishAttempt
-from social.models import Platform, SocialAccount
-from social.platforms.sandbox.models import Fault, SandboxAccount, SandboxPost
+from calendar_app.models import AccountStatus
+from calendar_app.models import AttemptAction
+from calendar_app.models import AttemptOutcome
+from calendar_app.models import PublishAttempt
+from social.models import Platform
+from social.models import SocialAccount
+from social.platforms.sandbox.models import Fault
+from social.platforms.sandbox.models import SandboxAccount
+from social.platforms.sandbox.models import SandboxPost
 from social.platforms.sandbox.network import api
 from social.platforms.sandbox.network.accounts import sandbox_account_create
 from social.platforms.sandbox.network.selectors import timeline
 from social.platforms.sandbox.network.tokens import grant_issue
 
-from .conftest import Story, account_row
+from .conftest import Story
+from .conftest import account_row
 from .platforms import SimulatedPlatforms
 
 FAULTS = {

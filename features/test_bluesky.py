@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from pytest_bdd import given, parsers, scenarios, then
+from pytest_bdd import given
+from pytest_bdd import parsers
+from pytest_bdd import scenarios
+from pytest_bdd import then
 
 from bench.simulation import HoldCall
 from bench.simulation.bluesky import BlueskyApi
-from social.models import Platform, SocialAccount
+from social.models import Platform
+from social.models import SocialAccount
 from social.platforms.bluesky import linkcard
 
 from .conftest import Story

@@ -8,16 +8,25 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import CommandError, call_command
-from pytest_bdd import given, parsers, scenarios, then, when
+from django.core.management import CommandError
+from django.core.management import call_command
+from pytest_bdd import given
+from pytest_bdd import parsers
+from pytest_bdd import scenarios
+from pytest_bdd import then
+from pytest_bdd import when
 
 from calendar_app.models import ScheduledPost
 from calendar_app.timezones import format_in_zone
 from planning.services.imports import import_run
-from social.platforms import MediaItem, PublishPayload
+from social.platforms import MediaItem
+from social.platforms import PublishPayload
 
-from .conftest import Plan, Story, moment
-from .platforms import PLATFORM_NAMES, SimulatedPlatforms
+from .conftest import Plan
+from .conftest import Story
+from .conftest import moment
+from .platforms import PLATFORM_NAMES
+from .platforms import SimulatedPlatforms
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

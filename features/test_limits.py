@@ -6,14 +6,21 @@ import re
 
 import pytest
 from django.utils import timezone
-from pytest_bdd import given, parsers, scenarios, then
+from pytest_bdd import given
+from pytest_bdd import parsers
+from pytest_bdd import scenarios
+from pytest_bdd import then
 
 from bench.simulation import Refuse
-from calendar_app.models import AccountStatus, PostStatus, ScheduledPostAccount
-from social.models import Platform, SocialAccount
+from calendar_app.models import AccountStatus
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPostAccount
+from social.models import Platform
+from social.models import SocialAccount
 from social.platforms.instagram.client import InstagramClient
 
-from .conftest import PLATFORM, Story
+from .conftest import PLATFORM
+from .conftest import Story
 from .platforms import SimulatedPlatforms
 
 # The publisher's worker threads use their own database connections: they must see committed rows.

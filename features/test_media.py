@@ -16,16 +16,25 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
-from pytest_bdd import given, parsers, scenarios, then, when
+from pytest_bdd import given
+from pytest_bdd import parsers
+from pytest_bdd import scenarios
+from pytest_bdd import then
+from pytest_bdd import when
 
-from calendar_app.models import PostStatus, ScheduledPost
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
 from calendar_app.services.post_input import PostInput
-from calendar_app.services.posts import post_cancel, post_create, post_publish_now
+from calendar_app.services.posts import post_cancel
+from calendar_app.services.posts import post_create
+from calendar_app.services.posts import post_publish_now
 from media_library.models import MediaAsset
 from media_library.services import public_urls
-from media_library.services.public_urls import media_asset_public_url, public_token_read
+from media_library.services.public_urls import media_asset_public_url
+from media_library.services.public_urls import public_token_read
 from social.platforms import MediaItem
-from tests.media_library.files import make_jpeg, make_mp4
+from tests.media_library.files import make_jpeg
+from tests.media_library.files import make_mp4
 from tests.media_library.posts import add_file
 
 from .conftest import Story

@@ -9,14 +9,23 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.test import Client
-from pytest_bdd import given, parsers, scenarios, then, when
+from pytest_bdd import given
+from pytest_bdd import parsers
+from pytest_bdd import scenarios
+from pytest_bdd import then
+from pytest_bdd import when
 
 from config.settings.base import mailer_from_url
-from notifications.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from notifications.models import DeliveryStatus
+from notifications.models import WebhookDelivery
+from notifications.models import WebhookEndpoint
 from notifications.services import webhook_secret_generate
-from tests.notifications.servers import SmtpInbox, smtp_server, webhook_receiver
+from tests.notifications.servers import SmtpInbox
+from tests.notifications.servers import smtp_server
+from tests.notifications.servers import webhook_receiver
 
-from .conftest import Story, run_publisher
+from .conftest import Story
+from .conftest import run_publisher
 from .platforms import SimulatedPlatforms
 
 # The publisher's worker threads use their own database connections: they must see committed rows.

@@ -4,21 +4,32 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from pytest_bdd import given, parsers, scenarios, then, when
+from pytest_bdd import given
+from pytest_bdd import parsers
+from pytest_bdd import scenarios
+from pytest_bdd import then
+from pytest_bdd import when
 
-from calendar_app.models import PostStatus, ScheduledPost
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
 from calendar_app.services.post_input import PostInput
 from calendar_app.services.posts import post_create
 from calendar_app.timezones import format_in_zone
-from planning.services.queue import queue_add, queue_move, queue_shuffle, schedule_pause, schedule_resume
+from planning.services.queue import queue_add
+from planning.services.queue import queue_move
+from planning.services.queue import queue_shuffle
+from planning.services.queue import schedule_pause
+from planning.services.queue import schedule_resume
 
-from .conftest import Plan, Story
+from .conftest import Plan
+from .conftest import Story
 
 # The publisher's worker threads use their own database connections: they must see committed rows.
 pytestmark = pytest.mark.django_db(transaction=True)

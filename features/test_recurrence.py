@@ -3,29 +3,37 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
-from pytest_bdd import given, parsers, scenarios, then, when
+from pytest_bdd import given
+from pytest_bdd import parsers
+from pytest_bdd import scenarios
+from pytest_bdd import then
+from pytest_bdd import when
 
-from calendar_app.models import PostStatus, ScheduledPost
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
 from calendar_app.services.post_input import PostInput
 from calendar_app.services.posts import post_update
-from calendar_app.timezones import format_in_zone, zone_or_utc
-from planning.models import RecurringSeries, SeriesOccurrence
-from planning.services.recurrence import (
-    SeriesInput,
-    occurrence_skip,
-    series_create,
-    series_materialize,
-    series_update,
-)
+from calendar_app.timezones import format_in_zone
+from calendar_app.timezones import zone_or_utc
+from planning.models import RecurringSeries
+from planning.models import SeriesOccurrence
+from planning.services.recurrence import SeriesInput
+from planning.services.recurrence import occurrence_skip
+from planning.services.recurrence import series_create
+from planning.services.recurrence import series_materialize
+from planning.services.recurrence import series_update
 from tests.planning.concurrency import run_together
 
-from .conftest import Plan, Story
+from .conftest import Plan
+from .conftest import Story
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

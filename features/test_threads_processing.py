@@ -13,11 +13,18 @@ from __future__ import annotations
 import pytest
 from django.db import models
 from django.utils import timezone
-from pytest_bdd import parsers, scenarios, then, when
+from pytest_bdd import parsers
+from pytest_bdd import scenarios
+from pytest_bdd import then
+from pytest_bdd import when
 
-from calendar_app.models import AccountStatus, PostStatus, ScheduledPost, ScheduledPostAccount
+from calendar_app.models import AccountStatus
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
+from calendar_app.models import ScheduledPostAccount
 
-from .conftest import Story, account_row
+from .conftest import Story
+from .conftest import account_row
 from .platforms import SimulatedPlatforms
 from .threads_steps import *  # noqa: F403
 from .threads_steps import containers_of

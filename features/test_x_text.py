@@ -7,7 +7,11 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
-from pytest_bdd import given, parsers, scenarios, then, when
+from pytest_bdd import given
+from pytest_bdd import parsers
+from pytest_bdd import scenarios
+from pytest_bdd import then
+from pytest_bdd import when
 
 from calendar_app.models import ScheduledPost
 

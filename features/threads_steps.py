@@ -6,11 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import given
+from pytest_bdd import parsers
+from pytest_bdd import then
+from pytest_bdd import when
 
 from bench.simulation import HoldCall
 from bench.simulation.threads import ThreadsApi
-from social.models import Platform, SocialAccount
+from social.models import Platform
+from social.models import SocialAccount
 
 from .conftest import Story
 from .platforms import SimulatedPlatforms

@@ -7,27 +7,37 @@ admin views; nothing here makes a file public.
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.http import HttpResponseRedirect
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
-from django.urls import path, reverse
+from django.urls import path
+from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from .checking import media_asset_check_platforms
 from .errors import MediaError
 from .models import MediaAsset
-from .picker import picker_assets, picker_check
+from .picker import picker_assets
+from .picker import picker_check
 from .presenters import asset_card
 from .recipes import RenditionRecipe
 from .rules import media_location_note
-from .selectors import media_asset_blocking_posts, media_asset_usages
-from .services.assets import media_asset_delete, media_asset_update
+from .selectors import media_asset_blocking_posts
+from .selectors import media_asset_usages
+from .services.assets import media_asset_delete
+from .services.assets import media_asset_update
 from .services.renditions import media_rendition_get_or_create
-from .views import library_upload, stream_asset
+from .views import library_upload
+from .views import stream_asset
 
 
 class RenditionFilter(admin.SimpleListFilter):

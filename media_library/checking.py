@@ -7,13 +7,20 @@ post services: a Mastodon account follows its own server's limits).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .platform_rules import media_rules_for, platform_label, platforms_with_media_rules
+from .platform_rules import media_rules_for
+from .platform_rules import platform_label
+from .platform_rules import platforms_with_media_rules
 from .recipes import RenditionRecipe
-from .rules import MediaFactsLike, MediaProblem, MediaRules, media_rules_check, media_rules_fix
+from .rules import MediaFactsLike
+from .rules import MediaProblem
+from .rules import MediaRules
+from .rules import media_rules_check
+from .rules import media_rules_fix
 
 if TYPE_CHECKING:
     from social.models import SocialAccount

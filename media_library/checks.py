@@ -5,8 +5,12 @@ from __future__ import annotations
 import shutil
 
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
-from django.db import DatabaseError, connection
+from django.core.checks import Error
+from django.core.checks import Tags
+from django.core.checks import Warning
+from django.core.checks import register
+from django.db import DatabaseError
+from django.db import connection
 
 
 @register()

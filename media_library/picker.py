@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest
+from django.http import JsonResponse
 
 from social.models import SocialAccount
 
-from .checking import media_asset_check_accounts, media_rules_of_accounts
+from .checking import media_asset_check_accounts
+from .checking import media_rules_of_accounts
 from .models import MediaAsset
 from .presenters import asset_card
 

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 
 from django.utils.module_loading import import_string
 
-from social.platforms import UnknownPlatformError, platform_spec, platform_specs
+from social.platforms import UnknownPlatformError
+from social.platforms import platform_spec
+from social.platforms import platform_specs
 from social.platforms.media_rules import MediaRules
 
 if TYPE_CHECKING:

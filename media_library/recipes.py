@@ -6,7 +6,8 @@ for the same fix finds the rendition made the first time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from dataclasses import replace
 
 from django.template.defaultfilters import filesizeformat
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from PIL import Image, ImageOps
+from PIL import Image
+from PIL import ImageOps
 
 from .errors import MediaError
 from .models import MediaKind

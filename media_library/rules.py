@@ -13,7 +13,9 @@ from typing import Protocol
 
 from django.template.defaultfilters import filesizeformat
 
-from social.platforms.media_rules import AspectRatio, KindRules, MediaRules
+from social.platforms.media_rules import AspectRatio
+from social.platforms.media_rules import KindRules
+from social.platforms.media_rules import MediaRules
 
 from .models import MediaKind
 from .recipes import RenditionRecipe

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists
+from django.db.models import OuterRef
+from django.db.models import Q
+from django.db.models import QuerySet
 
-from calendar_app.models import PostStatus, ScheduledPost
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
 
-from .models import MediaAsset, MediaUsage
+from .models import MediaAsset
+from .models import MediaUsage
 
 # A post in one of these may still go out, so the media it uses must stay.
 NOT_FINAL_POST_STATUSES = (PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.PUBLISHING)

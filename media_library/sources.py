@@ -14,7 +14,9 @@ from social.platforms.base.client import MediaSourceError
 from .errors import MediaError
 from .models import MediaAsset
 from .services.assets import media_asset_open
-from .services.public_urls import PublicUrl, media_asset_public_url, media_public_url_check
+from .services.public_urls import PublicUrl
+from .services.public_urls import media_asset_public_url
+from .services.public_urls import media_public_url_check
 from .storage import MediaReader
 
 

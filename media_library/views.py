@@ -11,17 +11,28 @@ import re
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.core.files.uploadhandler import SkipFile, TemporaryFileUploadHandler
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_http_methods, require_POST
+from django.core.files.uploadhandler import SkipFile
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.http import JsonResponse
+from django.http import StreamingHttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_POST
 
 from .errors import MediaError
 from .models import MediaAsset
 from .presenters import asset_summary
 from .services.assets import media_asset_create
-from .services.public_urls import PublicUrlExpired, PublicUrlInvalid, public_token_read
-from .storage import MediaReader, open_stream, storage_errors
+from .services.public_urls import PublicUrlExpired
+from .services.public_urls import PublicUrlInvalid
+from .services.public_urls import public_token_read
+from .storage import MediaReader
+from .storage import open_stream
+from .storage import storage_errors
 
 logger = logging.getLogger(__name__)
 

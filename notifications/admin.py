@@ -5,32 +5,31 @@ from __future__ import annotations
 
 import json
 
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from .forms import NotificationPreferenceForm, WebhookEndpointForm
-from .models import (
-    DeliveryStatus,
-    EmailNotification,
-    Event,
-    NotificationPreference,
-    WebhookDelivery,
-    WebhookDeliveryAttempt,
-    WebhookEndpoint,
-)
-from .services import (
-    webhook_endpoint_rotate_secret,
-    webhook_endpoint_send_test,
-    webhook_endpoint_set_active,
-    webhook_secret_generate,
-)
+from .forms import NotificationPreferenceForm
+from .forms import WebhookEndpointForm
+from .models import DeliveryStatus
+from .models import EmailNotification
+from .models import Event
+from .models import NotificationPreference
+from .models import WebhookDelivery
+from .models import WebhookDeliveryAttempt
+from .models import WebhookEndpoint
+from .services import webhook_endpoint_rotate_secret
+from .services import webhook_endpoint_send_test
+from .services import webhook_endpoint_set_active
+from .services import webhook_secret_generate
 from .services.webhooks import webhook_deliveries_retry_now
 
 

@@ -6,7 +6,9 @@ from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import Error, Warning, register
+from django.core.checks import Error
+from django.core.checks import Warning
+from django.core.checks import register
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 

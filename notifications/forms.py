@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from django import forms
 
-from .models import EMAILABLE_TYPES, SUBSCRIBABLE_TYPES, NotificationPreference, WebhookEndpoint
-from .services.endpoints import webhook_events_validate, webhook_url_validate
+from .models import EMAILABLE_TYPES
+from .models import SUBSCRIBABLE_TYPES
+from .models import NotificationPreference
+from .models import WebhookEndpoint
+from .services.endpoints import webhook_events_validate
+from .services.endpoints import webhook_url_validate
 
 
 class WebhookEndpointForm(forms.ModelForm):

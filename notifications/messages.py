@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -14,7 +15,8 @@ from django.template.loader import render_to_string
 
 from social.models import Platform
 
-from .models import Event, EventType
+from .models import Event
+from .models import EventType
 
 # Why an account failed, for a person: what happened and what to do. Keys are the publisher's error kinds.
 PLAIN_REASONS = {

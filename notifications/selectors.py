@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 from django.db.models.functions import Lower
 
-from .models import (
-    DEFAULT_EMAIL_TYPES,
-    EMAILABLE_TYPES,
-    EmailNotification,
-    Event,
-    EventType,
-    WebhookDelivery,
-    WebhookEndpoint,
-)
+from .models import DEFAULT_EMAIL_TYPES
+from .models import EMAILABLE_TYPES
+from .models import EmailNotification
+from .models import Event
+from .models import EventType
+from .models import WebhookDelivery
+from .models import WebhookEndpoint
 
 ACCOUNT_TYPES = {EventType.ACCOUNT_NEEDS_RECONNECT, EventType.ACCOUNT_TOKEN_EXPIRING}
 

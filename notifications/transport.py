@@ -23,7 +23,8 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import cache
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult
+from urllib.parse import urlsplit
 
 import requests.certs
 

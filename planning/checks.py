@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error
+from django.core.checks import register
 
 # A window longer than a year would create a year of posts at once: almost certainly a typo.
 MAX_WINDOW_DAYS = 366

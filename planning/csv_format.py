@@ -10,8 +10,11 @@ import hashlib
 import io
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +25,8 @@ from calendar_app.models import PostStatus
 from calendar_app.services.post_input import MEDIA_TYPES
 from calendar_app.timezones import timezone_names
 from media_library.models import MediaAsset
-from social.models import Platform, SocialAccount
+from social.models import Platform
+from social.models import SocialAccount
 from social.platforms import MediaItem
 
 from .models import AccountGroup

@@ -11,11 +11,14 @@ from django.utils import timezone
 
 from calendar_app.models import PostStatus
 from calendar_app.timezones import timezone_names
-from social.models import SocialAccount, SocialAccountStatus
+from social.models import SocialAccount
+from social.models import SocialAccountStatus
 
-from .models import PostingSchedule, RecurringSeries
+from .models import PostingSchedule
+from .models import RecurringSeries
 from .recurrence import variants_split
-from .services.recurrence import SeriesInput, series_input_check
+from .services.recurrence import SeriesInput
+from .services.recurrence import series_input_check
 
 # Where the series check's errors (keyed by SeriesInput field) go on the form.
 SERIES_ERROR_FIELDS = {

@@ -7,8 +7,12 @@ The rule runs on naive wall-clock times and each occurrence is then read in the 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from datetime import date, datetime, time
+from collections.abc import Iterator
+from collections.abc import Mapping
+from collections.abc import Sequence
+from datetime import date
+from datetime import datetime
+from datetime import time
 from typing import Any
 from zoneinfo import ZoneInfo
 

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
+from django.db.models import QuerySet
 
-from calendar_app.models import PostStatus, ScheduledPost, ScheduledPostAccount
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
+from calendar_app.models import ScheduledPostAccount
 from calendar_app.timezones import zone_or_utc
 
-from .models import PostingSchedule, QueueEntry
-from .slots import WeeklySlot, minute_of, slot_instants
+from .models import PostingSchedule
+from .models import QueueEntry
+from .slots import WeeklySlot
+from .slots import minute_of
+from .slots import slot_instants
 
 # A post in one of these states holds its minute for its accounts: no other queued post goes there.
 SLOT_HOLDING_STATUSES = (PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.PUBLISHING)

@@ -11,7 +11,11 @@ not a fixed offset, so it stays 09:00 on both sides of a change. Two nights a ye
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 # No zone has skipped more than a day (Samoa, 2011); a gap longer than this is a bug, not a zone.

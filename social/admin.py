@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from .forms import SocialAccountAdminForm
-from .models import Platform, SocialAccount, SocialAccountStatus
+from .models import Platform
+from .models import SocialAccount
+from .models import SocialAccountStatus
 from .platforms import platform_specs
 from .selectors import social_accounts_usable_by
 

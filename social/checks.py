@@ -4,10 +4,15 @@ database check: ``manage.py check --database default``, and ``migrate``)."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
-from django.db import DatabaseError, connections
+from django.core.checks import Error
+from django.core.checks import Tags
+from django.core.checks import register
+from django.db import DatabaseError
+from django.db import connections
 
-from .crypto import InvalidEncryptionKey, TokenDecryptionError, parse_encryption_keys
+from .crypto import InvalidEncryptionKey
+from .crypto import TokenDecryptionError
+from .crypto import parse_encryption_keys
 
 KEY_HINT = (
     "Set ENCRYPTION_KEY to 64 hex characters, e.g. the output of "
@@ -54,7 +59,8 @@ def check_stored_tokens_decrypt(app_configs=None, databases=None, **kwargs):
 
 
 def _stored_tokens_decrypt(alias: str) -> list[Error]:
-    from .models import SocialAccount, token_field_names
+    from .models import SocialAccount
+    from .models import token_field_names
 
     accounts = SocialAccount.objects.using(alias)
     try:

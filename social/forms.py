@@ -4,7 +4,8 @@ from collections.abc import Sequence
 
 from django import forms
 
-from .models import Platform, SocialAccount
+from .models import Platform
+from .models import SocialAccount
 from .platforms import ConnectableAccount
 
 

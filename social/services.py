@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -14,19 +15,19 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from notifications.services.events import account_needs_reconnect_event, events_record
+from notifications.services.events import account_needs_reconnect_event
+from notifications.services.events import events_record
 
 from .crypto import get_key_ring
-from .models import SocialAccount, SocialAccountStatus
-from .platforms import (
-    ConnectableAccount,
-    TokenRefreshError,
-    TokenRevokedError,
-    UnknownOAuthProviderError,
-    get_provider,
-    platform_specs,
-    token_refresh_margin,
-)
+from .models import SocialAccount
+from .models import SocialAccountStatus
+from .platforms import ConnectableAccount
+from .platforms import TokenRefreshError
+from .platforms import TokenRevokedError
+from .platforms import UnknownOAuthProviderError
+from .platforms import get_provider
+from .platforms import platform_specs
+from .platforms import token_refresh_margin
 
 logger = logging.getLogger(__name__)
 

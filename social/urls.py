@@ -1,4 +1,5 @@
-from django.urls import path, register_converter
+from django.urls import path
+from django.urls import register_converter
 
 from . import views
 from .models import Platform

@@ -8,19 +8,30 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.http import HttpResponseNotAllowed
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.module_loading import import_string
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_http_methods
 
 from .forms import AccountPickForm
-from .platforms import OAuthConnectError, OAuthProvider, UnknownOAuthProviderError, get_provider
+from .platforms import OAuthConnectError
+from .platforms import OAuthProvider
+from .platforms import UnknownOAuthProviderError
+from .platforms import get_provider
 from .platforms.base import oauth_flow as flow
 from .selectors import social_account_connected_external_ids
-from .services import social_account_connect, social_accounts_connect
+from .services import social_account_connect
+from .services import social_accounts_connect
 
 logger = logging.getLogger(__name__)
 

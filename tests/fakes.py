@@ -16,33 +16,36 @@ import itertools
 import os
 import threading
 import time
-from collections import defaultdict, deque
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections import defaultdict
+from collections import deque
+from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import ExitStack
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 
 from django.utils import timezone
 
-from social.platforms import (
-    BaseClient,
-    CannotTell,
-    ErrorKind,
-    Found,
-    InDoubtAttempt,
-    NotFound,
-    OAuthProvider,
-    PublishError,
-    PublishPayload,
-    PublishResult,
-    ReconcileResult,
-    StillProcessing,
-    TokenRefreshError,
-    TokenRevokedError,
-    TokenSet,
-)
-from tests.platform_overrides import client_overridden, provider_overridden
+from social.platforms import BaseClient
+from social.platforms import CannotTell
+from social.platforms import ErrorKind
+from social.platforms import Found
+from social.platforms import InDoubtAttempt
+from social.platforms import NotFound
+from social.platforms import OAuthProvider
+from social.platforms import PublishError
+from social.platforms import PublishPayload
+from social.platforms import PublishResult
+from social.platforms import ReconcileResult
+from social.platforms import StillProcessing
+from social.platforms import TokenRefreshError
+from social.platforms import TokenRevokedError
+from social.platforms import TokenSet
+from tests.platform_overrides import client_overridden
+from tests.platform_overrides import provider_overridden
 
 FAKE_PLATFORMS = ("TWITTER", "FACEBOOK", "LINKEDIN")
 

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+from dataclasses import fields
 from unittest import mock
 
-from social.platforms import BaseClient, OAuthProvider, PlatformSpec, platform_spec
+from social.platforms import BaseClient
+from social.platforms import OAuthProvider
+from social.platforms import PlatformSpec
+from social.platforms import platform_spec
 from social.platforms.registry import enabled_specs
 
 

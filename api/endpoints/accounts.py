@@ -1,17 +1,27 @@
 """Accounts: the ones the token's user may see and post to, their status and each platform's limits."""
 
-from django.http import Http404, HttpRequest
-from ninja import Query, Router, Schema
+from django.http import Http404
+from django.http import HttpRequest
+from ninja import Query
+from ninja import Router
+from ninja import Schema
 from pydantic import Field
 
-from social.models import Platform, SocialAccount, SocialAccountStatus
-from social.platforms import UnknownPlatformError, platform_spec
+from social.models import Platform
+from social.models import SocialAccount
+from social.models import SocialAccountStatus
+from social.platforms import UnknownPlatformError
+from social.platforms import platform_spec
 from social.selectors import social_accounts_usable_by
 
 from ..auth import requires
 from ..models import Scope
 from ..pagination import keyset_page
-from ..schemas import Id, PageOut, PageQuery, Timestamp, problems
+from ..schemas import Id
+from ..schemas import PageOut
+from ..schemas import PageQuery
+from ..schemas import Timestamp
+from ..schemas import problems
 
 router = Router(tags=["accounts"])
 

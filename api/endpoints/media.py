@@ -7,9 +7,15 @@ import hashlib
 from pathlib import Path
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
 from django.urls import reverse
-from ninja import File, Form, Query, Router, Schema
+from ninja import File
+from ninja import Form
+from ninja import Query
+from ninja import Router
+from ninja import Schema
 from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 from pydantic import Field
@@ -17,9 +23,14 @@ from pydantic import Field
 from calendar_app.access import posts_visible_to
 from media_library.checking import media_asset_check_platforms
 from media_library.errors import MediaError
-from media_library.models import MediaAsset, MediaKind
-from media_library.selectors import media_asset_usages, media_assets_visible_to
-from media_library.services.assets import MediaInUse, file_checksum, media_asset_create, media_asset_delete
+from media_library.models import MediaAsset
+from media_library.models import MediaKind
+from media_library.selectors import media_asset_usages
+from media_library.selectors import media_assets_visible_to
+from media_library.services.assets import MediaInUse
+from media_library.services.assets import file_checksum
+from media_library.services.assets import media_asset_create
+from media_library.services.assets import media_asset_delete
 from media_library.services.public_urls import media_asset_public_url
 from media_library.views import LimitedTemporaryFileUploadHandler
 
@@ -28,7 +39,11 @@ from ..idempotency import idempotent
 from ..models import Scope
 from ..pagination import keyset_page
 from ..problems import Problem
-from ..schemas import Id, PageOut, PageQuery, Timestamp, problems
+from ..schemas import Id
+from ..schemas import PageOut
+from ..schemas import PageQuery
+from ..schemas import Timestamp
+from ..schemas import problems
 
 router = Router(tags=["media"])
 # Optional in the signature so that a file skipped for its size is answered 413, not "missing".

@@ -3,18 +3,24 @@ composer's counters, for integrators). The same check the services run when the 
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router
+from ninja import Schema
 from pydantic import Field
 
-from calendar_app.services.post_input import PostInput, post_input_check, post_platform_problems
+from calendar_app.services.post_input import PostInput
+from calendar_app.services.post_input import post_input_check
+from calendar_app.services.post_input import post_platform_problems
 from social.models import SocialAccount
-from social.platforms import UnknownPlatformError, platform_spec
+from social.platforms import UnknownPlatformError
+from social.platforms import platform_spec
 
 from ..auth import requires
 from ..models import Scope
 from ..post_body import api_fields
-from ..problems import invalid, validation_errors
-from ..schemas import ProblemError, problems
+from ..problems import invalid
+from ..problems import validation_errors
+from ..schemas import ProblemError
+from ..schemas import problems
 from .post_schemas import PostCreateIn
 from .posts import new_post_input
 

@@ -1,16 +1,26 @@
 """The shapes of posts in the API, and how a post is shown (with its author's local time)."""
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
+from typing import Literal
 
 from ninja import Schema
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime
+from pydantic import Field
+from pydantic import model_validator
 
-from calendar_app.models import AccountStatus, AttemptAction, AttemptOutcome, PostStatus, ScheduledPost
-from calendar_app.timezones import format_in_zone, zone_or_utc
+from calendar_app.models import AccountStatus
+from calendar_app.models import AttemptAction
+from calendar_app.models import AttemptOutcome
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
+from calendar_app.timezones import format_in_zone
+from calendar_app.timezones import zone_or_utc
 from social.models import Platform
 
-from ..schemas import Id, PageQuery, Timestamp
+from ..schemas import Id
+from ..schemas import PageQuery
+from ..schemas import Timestamp
 
 MediaType = Literal["image", "video", "gif"]
 When = AwareDatetime | Literal["now", "queue"]

@@ -6,42 +6,53 @@ Every write is a call of calendar_app.services.posts (or planning's queue), the 
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
 from django.urls import reverse
-from ninja import Query, Router
+from ninja import Query
+from ninja import Router
 
-from calendar_app.access import post_change_allowed, posts_visible_to
-from calendar_app.models import PostStatus, ScheduledPost
-from calendar_app.rules import (
-    post_cancel_refusal,
-    post_edit_refusal,
-    post_publish_now_refusal,
-    post_retry_refusal,
-)
-from calendar_app.selectors import (
-    post_account_statuses,
-    post_accounts_with_history_prefetch,
-    post_list_queryset,
-    post_to_account_q,
-)
-from calendar_app.services.posts import (
-    post_cancel,
-    post_create,
-    post_delete,
-    post_publish_now,
-    post_retry_failed_accounts,
-    post_update,
-)
+from calendar_app.access import post_change_allowed
+from calendar_app.access import posts_visible_to
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
+from calendar_app.rules import post_cancel_refusal
+from calendar_app.rules import post_edit_refusal
+from calendar_app.rules import post_publish_now_refusal
+from calendar_app.rules import post_retry_refusal
+from calendar_app.selectors import post_account_statuses
+from calendar_app.selectors import post_accounts_with_history_prefetch
+from calendar_app.selectors import post_list_queryset
+from calendar_app.selectors import post_to_account_q
+from calendar_app.services.posts import post_cancel
+from calendar_app.services.posts import post_create
+from calendar_app.services.posts import post_delete
+from calendar_app.services.posts import post_publish_now
+from calendar_app.services.posts import post_retry_failed_accounts
+from calendar_app.services.posts import post_update
 from planning.services.queue import queue_add
 
-from ..auth import requires, scope_check
+from ..auth import requires
+from ..auth import scope_check
 from ..idempotency import idempotent
 from ..models import Scope
 from ..pagination import keyset_page
-from ..post_body import QUEUE, api_fields, metadata_from, post_input
-from ..problems import Problem, invalid
-from ..schemas import Id, PageOut, problems
-from .post_schemas import PostCreateIn, PostFilters, PostOut, PostUpdateIn, QueueIn, post_out
+from ..post_body import QUEUE
+from ..post_body import api_fields
+from ..post_body import metadata_from
+from ..post_body import post_input
+from ..problems import Problem
+from ..problems import invalid
+from ..schemas import Id
+from ..schemas import PageOut
+from ..schemas import problems
+from .post_schemas import PostCreateIn
+from .post_schemas import PostFilters
+from .post_schemas import PostOut
+from .post_schemas import PostUpdateIn
+from .post_schemas import QueueIn
+from .post_schemas import post_out
 
 router = Router(tags=["posts"])
 

@@ -5,17 +5,24 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query
+from ninja import Router
+from ninja import Schema
 from pydantic import Field
 
-from planning.services.queue import queue_next_free_slot, schedule_for_post_accounts
+from planning.services.queue import queue_next_free_slot
+from planning.services.queue import schedule_for_post_accounts
 from social.selectors import social_accounts_usable_by
 
 from ..auth import requires
 from ..models import Scope
-from ..problems import Problem, invalid
-from ..schemas import Id, Timestamp, problems
-from .post_schemas import LocalTime, local_time
+from ..problems import Problem
+from ..problems import invalid
+from ..schemas import Id
+from ..schemas import Timestamp
+from ..schemas import problems
+from .post_schemas import LocalTime
+from .post_schemas import local_time
 
 router = Router(tags=["queue"])
 MINUTE = timedelta(minutes=1)

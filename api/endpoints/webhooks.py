@@ -3,26 +3,36 @@ events they receive."""
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
 from django.urls import reverse
-from ninja import Query, Router, Schema
+from ninja import Query
+from ninja import Router
+from ninja import Schema
 from pydantic import Field
 
 from calendar_app.access import posts_visible_to
-from notifications.models import SUBSCRIBABLE_TYPES, Event, EventType, WebhookEndpoint
-from notifications.services.endpoints import (
-    webhook_endpoint_create,
-    webhook_endpoint_rotate_secret,
-    webhook_endpoint_set_active,
-)
+from notifications.models import SUBSCRIBABLE_TYPES
+from notifications.models import Event
+from notifications.models import EventType
+from notifications.models import WebhookEndpoint
+from notifications.services.endpoints import webhook_endpoint_create
+from notifications.services.endpoints import webhook_endpoint_rotate_secret
+from notifications.services.endpoints import webhook_endpoint_set_active
 from social.selectors import social_accounts_usable_by
 
 from ..auth import requires
 from ..idempotency import idempotent
 from ..models import Scope
 from ..pagination import keyset_page
-from ..problems import Problem, invalid
-from ..schemas import Id, PageOut, PageQuery, Timestamp, problems
+from ..problems import Problem
+from ..problems import invalid
+from ..schemas import Id
+from ..schemas import PageOut
+from ..schemas import PageQuery
+from ..schemas import Timestamp
+from ..schemas import problems
 
 router = Router(tags=["webhooks and events"])
 

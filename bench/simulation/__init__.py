@@ -13,24 +13,26 @@ from __future__ import annotations
 
 from .bluesky import BlueskyApi
 from .facebook import FacebookApi
-from .http import Hold, Request, Response, json_response
+from .http import Hold
+from .http import Request
+from .http import Response
+from .http import json_response
 from .instagram import InstagramApi
 from .linkedin import LinkedInApi
 from .mastodon import MastodonApi
 from .threads import ThreadsApi
-from .twitter import Refresh, XApi
-from .world import (
-    Account,
-    Config,
-    CreateCall,
-    Fault,
-    FetchedMedia,
-    HoldCall,
-    PlatformApi,
-    Post,
-    Refuse,
-    World,
-)
+from .twitter import Refresh
+from .twitter import XApi
+from .world import Account
+from .world import Config
+from .world import CreateCall
+from .world import Fault
+from .world import FetchedMedia
+from .world import HoldCall
+from .world import PlatformApi
+from .world import Post
+from .world import Refuse
+from .world import World
 from .youtube import YouTubeApi
 
 # In routing order: Instagram last, its route for any Graph node comes after every other; Threads (its

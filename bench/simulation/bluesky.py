@@ -27,8 +27,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .http import Hold, Request, Response, json_response
-from .world import Account, PlatformApi, Route
+from .http import Hold
+from .http import Request
+from .http import Response
+from .http import json_response
+from .world import Account
+from .world import PlatformApi
+from .world import Route
 
 POST = "app.bsky.feed.post"
 IMAGE_MAX_BYTES = 2_000_000

@@ -4,13 +4,21 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
-from .graph import GraphApi, graph_path, usage_header
-from .http import Hold, Request, Response, json_response
-from .pages import cursor, offset_of
-from .world import Account, Route
+from .graph import GraphApi
+from .graph import graph_path
+from .graph import usage_header
+from .http import Hold
+from .http import Request
+from .http import Response
+from .http import json_response
+from .pages import cursor
+from .pages import offset_of
+from .world import Account
+from .world import Route
 
 
 def meta_time(moment: float) -> str:

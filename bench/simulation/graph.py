@@ -6,7 +6,8 @@ import json
 import re
 from typing import Any
 
-from .http import Response, json_response
+from .http import Response
+from .http import json_response
 from .world import PlatformApi
 
 

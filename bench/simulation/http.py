@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import http
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 from urllib.parse import parse_qs
 

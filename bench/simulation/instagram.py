@@ -15,9 +15,15 @@ import time
 from dataclasses import dataclass
 
 from .facebook import meta_time
-from .graph import GraphApi, graph_path
-from .http import Hold, Request, Response, json_response
-from .world import Account, Post, Route
+from .graph import GraphApi
+from .graph import graph_path
+from .http import Hold
+from .http import Request
+from .http import Response
+from .http import json_response
+from .world import Account
+from .world import Post
+from .world import Route
 
 
 @dataclass

@@ -9,8 +9,13 @@ import math
 import re
 from typing import Any
 
-from .http import Hold, Request, Response, json_response
-from .world import Account, PlatformApi, Route
+from .http import Hold
+from .http import Request
+from .http import Response
+from .http import json_response
+from .world import Account
+from .world import PlatformApi
+from .world import Route
 
 
 def unescape_little(text: str) -> str:

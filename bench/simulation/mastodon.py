@@ -20,11 +20,17 @@ import html
 import re
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
-from .http import Hold, Request, Response, json_response
-from .world import Account, PlatformApi, Route
+from .http import Hold
+from .http import Request
+from .http import Response
+from .http import json_response
+from .world import Account
+from .world import PlatformApi
+from .world import Route
 
 IDEMPOTENCY_SECONDS = 3600
 MAX_LIST_LIMIT = 40

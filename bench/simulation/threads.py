@@ -22,12 +22,17 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 
 from .facebook import meta_time
 from .graph import GraphApi
-from .http import Hold, Request, Response, json_response
-from .world import Account, Route
+from .http import Hold
+from .http import Request
+from .http import Response
+from .http import json_response
+from .world import Account
+from .world import Route
 
 VERSION = r"/v1\.0"
 TEXT_LIMIT = 500

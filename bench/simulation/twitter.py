@@ -11,12 +11,18 @@ import math
 import re
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
-from .http import Request, Response, json_response
-from .pages import cursor, offset_of
-from .world import Account, PlatformApi, Route
+from .http import Request
+from .http import Response
+from .http import json_response
+from .pages import cursor
+from .pages import offset_of
+from .world import Account
+from .world import PlatformApi
+from .world import Route
 
 
 @dataclass(frozen=True)

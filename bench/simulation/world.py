@@ -16,12 +16,19 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections import Counter, deque
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, fields
-from typing import Any, ClassVar
+from collections import Counter
+from collections import deque
+from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import asdict
+from dataclasses import dataclass
+from dataclasses import fields
+from typing import Any
+from typing import ClassVar
 
-from .http import Hold, Request, Response
+from .http import Hold
+from .http import Request
+from .http import Response
 
 RATE_LIMIT = "429"
 SERVER_ERROR = "5xx"

@@ -12,12 +12,18 @@ import base64
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 
-from .http import Hold, Request, Response, json_response
-from .world import Account, PlatformApi, Route
+from .http import Hold
+from .http import Request
+from .http import Response
+from .http import json_response
+from .world import Account
+from .world import PlatformApi
+from .world import Route
 
 REASONS = {400: "badRequest", 401: "authError", 403: "forbidden", 404: "notFound", 429: "rateLimitExceeded"}
 

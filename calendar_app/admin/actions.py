@@ -10,21 +10,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.contrib import messages
 from django.contrib.admin import ActionLocation
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 
 from ..models import ScheduledPost
-from ..rules import (
-    post_cancel_refusal,
-    post_duplicate_refusal,
-    post_publish_now_refusal,
-    post_reschedule_refusal,
-    post_retry_refusal,
-)
-from ..services.posts import post_cancel, post_duplicate, post_publish_now, post_retry_failed_accounts
+from ..rules import post_cancel_refusal
+from ..rules import post_duplicate_refusal
+from ..rules import post_publish_now_refusal
+from ..rules import post_reschedule_refusal
+from ..rules import post_retry_refusal
+from ..services.posts import post_cancel
+from ..services.posts import post_duplicate
+from ..services.posts import post_publish_now
+from ..services.posts import post_retry_failed_accounts
 from .queue import post_add_to_queue
 
 Service = Callable[[HttpRequest, ScheduledPost], Any]

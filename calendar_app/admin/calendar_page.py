@@ -5,23 +5,34 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
+from datetime import datetime
+from datetime import time
 from typing import TYPE_CHECKING
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.http import HttpResponseRedirect
+from django.http import JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from planning.selectors import free_slots_between, queued_schedule_names
+from planning.selectors import free_slots_between
+from planning.selectors import queued_schedule_names
 from planning.services.post_changes import post_move_by_days
 
 from ..access import posts_visible_to
-from ..calendar import WEEKDAY_NAMES, CalendarPeriod, calendar_weeks
-from ..models import PostStatus, ScheduledPost
+from ..calendar import WEEKDAY_NAMES
+from ..calendar import CalendarPeriod
+from ..calendar import calendar_weeks
+from ..models import PostStatus
+from ..models import ScheduledPost
 from ..rules import post_reschedule_refusal
 from ..selectors import post_calendar_list
 from ..timezones import format_in_zone

@@ -15,20 +15,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.http import JsonResponse
 from django.urls import reverse
 
-from planning.services.queue import queue_next_free_slot, schedule_for_post_accounts
+from planning.services.queue import queue_next_free_slot
+from planning.services.queue import schedule_for_post_accounts
 from social.platforms import MediaItem
 
 from ..forms import PLATFORM_OPTION_FIELDS
 from ..models import ScheduledPost
-from ..services.post_input import MEDIA_TYPES, post_metadata_build
+from ..services.post_input import MEDIA_TYPES
+from ..services.post_input import post_metadata_build
 from ..services.text_counts import post_text_counts
-from ..timezones import format_in_zone, timezone_names
+from ..timezones import format_in_zone
+from ..timezones import timezone_names
 
 if TYPE_CHECKING:
     from .posts import ScheduledPostAdmin

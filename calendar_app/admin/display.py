@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
+from django.utils.html import format_html_join
 
-from social.platforms import UnknownPlatformError, platform_spec
+from social.platforms import UnknownPlatformError
+from social.platforms import platform_spec
 
-from ..models import PostStatus, ScheduledPost
-from ..timezones import format_in_zone, zone_or_utc
+from ..models import PostStatus
+from ..models import ScheduledPost
+from ..timezones import format_in_zone
+from ..timezones import zone_or_utc
 
 
 def status_badge(status: str, label: str) -> str:

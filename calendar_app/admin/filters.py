@@ -8,7 +8,9 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from social.models import Platform
 from social.selectors import social_accounts_usable_by
 
-from ..selectors import post_needs_attention_q, post_on_platform_q, post_to_account_q
+from ..selectors import post_needs_attention_q
+from ..selectors import post_on_platform_q
+from ..selectors import post_to_account_q
 
 
 class _ChoiceFilter(admin.SimpleListFilter):

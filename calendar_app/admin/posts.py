@@ -10,38 +10,55 @@ from __future__ import annotations
 import json
 
 from django import forms as django_forms
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.contrib import messages
 from django.contrib.admin import ActionLocation
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.http import HttpResponseRedirect
 from django.urls import path
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
+from django.utils.html import format_html_join
 
 from planning.services.queue import queue_add
 
-from ..access import post_change_allowed, posts_visible_to
-from ..forms import (
-    MEDIA_ROWS,
-    PLATFORM_MEDIA_FIELDS,
-    PLATFORM_OPTION_FIELDS,
-    ScheduledPostForm,
-    media_row_fields,
-)
-from ..models import PostStatus, ScheduledPost
+from ..access import post_change_allowed
+from ..access import posts_visible_to
+from ..forms import MEDIA_ROWS
+from ..forms import PLATFORM_MEDIA_FIELDS
+from ..forms import PLATFORM_OPTION_FIELDS
+from ..forms import ScheduledPostForm
+from ..forms import media_row_fields
+from ..models import PostStatus
+from ..models import ScheduledPost
 from ..rules import post_edit_refusal
-from ..selectors import post_account_statuses, post_list_queryset
-from ..services.posts import post_create, post_delete, post_update
+from ..selectors import post_account_statuses
+from ..selectors import post_list_queryset
+from ..services.posts import post_create
+from ..services.posts import post_delete
+from ..services.posts import post_update
 from ..timezones import format_in_zone
 from .actions import POST_ACTIONS
-from .calendar_page import post_calendar_view, post_move_view
-from .composer import composer_context, post_text_counts_view
-from .display import platform_badges, retry_state, status_badge
-from .filters import AccountFilter, NeedsAttentionFilter, PlatformFilter
-from .queue import QUEUE_SUBMIT, post_queued_where, queue_form
-from .views import change_url, post_page_context, post_review_view
+from .calendar_page import post_calendar_view
+from .calendar_page import post_move_view
+from .composer import composer_context
+from .composer import post_text_counts_view
+from .display import platform_badges
+from .display import retry_state
+from .display import status_badge
+from .filters import AccountFilter
+from .filters import NeedsAttentionFilter
+from .filters import PlatformFilter
+from .queue import QUEUE_SUBMIT
+from .queue import post_queued_where
+from .queue import queue_form
+from .views import change_url
+from .views import post_page_context
+from .views import post_review_view
 
 EDIT_FIELDSETS = [
     (None, {"fields": ["content", "social_accounts"]}),

@@ -6,10 +6,12 @@ from __future__ import annotations
 from django.forms import ModelForm
 
 from planning.models import QueueEntry
-from planning.services.queue import queue_add, queue_post_input
+from planning.services.queue import queue_add
+from planning.services.queue import queue_post_input
 
 from ..forms import ScheduledPostForm
-from ..models import PostStatus, ScheduledPost
+from ..models import PostStatus
+from ..models import ScheduledPost
 from ..timezones import format_in_zone
 
 # The name of the post form's "Save and add to queue" button.

@@ -4,26 +4,37 @@ services."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.admin import ActionLocation
-from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.core.exceptions import BadRequest
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from notifications.selectors import post_events
 from notifications.transport import url_host_label
 
-from ..forms import MarkPublishedForm, SendAgainForm
+from ..forms import MarkPublishedForm
+from ..forms import SendAgainForm
 from ..models import ScheduledPost
-from ..rules import post_account_review_refusal, post_account_send_again_refusal
-from ..selectors import post_account_history, post_account_with_history
-from ..services.posts import post_account_mark_published, post_account_send_again
+from ..rules import post_account_review_refusal
+from ..rules import post_account_send_again_refusal
+from ..selectors import post_account_history
+from ..selectors import post_account_with_history
+from ..services.posts import post_account_mark_published
+from ..services.posts import post_account_send_again
 from ..timezones import format_in_zone
 from .actions import POST_ACTIONS
-from .display import retry_state, status_badge
+from .display import retry_state
+from .display import status_badge
 
 if TYPE_CHECKING:
     from .posts import ScheduledPostAdmin

@@ -3,6 +3,7 @@
 ``publish_due_posts`` is the one entry point of the command, the HTTP trigger and the watch loop.
 """
 
-from .run import PublishRunSummary, publish_due_posts
+from .run import PublishRunSummary
+from .run import publish_due_posts
 
 __all__ = ["PublishRunSummary", "publish_due_posts"]

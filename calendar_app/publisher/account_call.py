@@ -30,34 +30,43 @@ from django.utils import timezone
 
 from calendar_app.models import ErrorKind
 from social.crypto import TokenDecryptionError
-from social.models import SocialAccount, SocialAccountStatus
-from social.platforms import (
-    BaseClient,
-    CannotTell,
-    Found,
-    InDoubtAttempt,
-    NotFound,
-    PublishError,
-    PublishPayload,
-    PublishResult,
-    ReconcileResult,
-    StillProcessing,
-    TokenRefreshError,
-    TokenRevokedError,
-    UnknownOAuthProviderError,
-    UnknownPlatformError,
-    account_quota_rules,
-    client_resumes,
-    token_refresh_margin,
-    validation_problems,
-)
+from social.models import SocialAccount
+from social.models import SocialAccountStatus
+from social.platforms import BaseClient
+from social.platforms import CannotTell
+from social.platforms import Found
+from social.platforms import InDoubtAttempt
+from social.platforms import NotFound
+from social.platforms import PublishError
+from social.platforms import PublishPayload
+from social.platforms import PublishResult
+from social.platforms import ReconcileResult
+from social.platforms import StillProcessing
+from social.platforms import TokenRefreshError
+from social.platforms import TokenRevokedError
+from social.platforms import UnknownOAuthProviderError
+from social.platforms import UnknownPlatformError
+from social.platforms import account_quota_rules
+from social.platforms import client_resumes
+from social.platforms import token_refresh_margin
+from social.platforms import validation_problems
 from social.platforms.quotas import quota_scope_key
-from social.services import social_account_mark_needs_reconnect, social_account_refresh_token
+from social.services import social_account_mark_needs_reconnect
+from social.services import social_account_refresh_token
 
-from .call_writes import KEY_PROBLEM_MESSAGE, CallContext, CallWrites, NotStarted
-from .media import MediaNotReady, payload_media_unreachable
-from .quotas import Deferral, QuotaRequest
-from .recorder import LOST, NOT_STARTED, Attempt, Verdict, post_account_resume_call
+from .call_writes import KEY_PROBLEM_MESSAGE
+from .call_writes import CallContext
+from .call_writes import CallWrites
+from .call_writes import NotStarted
+from .media import MediaNotReady
+from .media import payload_media_unreachable
+from .quotas import Deferral
+from .quotas import QuotaRequest
+from .recorder import LOST
+from .recorder import NOT_STARTED
+from .recorder import Attempt
+from .recorder import Verdict
+from .recorder import post_account_resume_call
 from .workers import pool_http_session
 
 logger = logging.getLogger(__name__)

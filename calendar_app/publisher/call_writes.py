@@ -10,35 +10,38 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
+from typing import TypeVar
 
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, AttemptOutcome, ErrorKind
+from calendar_app.models import AccountStatus
+from calendar_app.models import AttemptOutcome
+from calendar_app.models import ErrorKind
 from social.models import SocialAccount
-from social.platforms import (
-    BaseClient,
-    PublishError,
-    PublishPayload,
-    StillProcessing,
-    client_for,
-    platform_spec,
-)
+from social.platforms import BaseClient
+from social.platforms import PublishError
+from social.platforms import PublishPayload
+from social.platforms import StillProcessing
+from social.platforms import client_for
+from social.platforms import platform_spec
 from social.redaction import redact
 
 from .media import payload_media_resolve
-from .quotas import Deferral, QuotaRequest
-from .recorder import (
-    Attempt,
-    Recorder,
-    Result,
-    Verdict,
-    post_account_open_reconcile,
-    post_account_restart_call,
-    post_account_save_progress,
-)
-from .targets import AccountTarget, PostRef
-from .workers import DbLanes, is_connection_error, pool_http_session
+from .quotas import Deferral
+from .quotas import QuotaRequest
+from .recorder import Attempt
+from .recorder import Recorder
+from .recorder import Result
+from .recorder import Verdict
+from .recorder import post_account_open_reconcile
+from .recorder import post_account_restart_call
+from .recorder import post_account_save_progress
+from .targets import AccountTarget
+from .targets import PostRef
+from .workers import DbLanes
+from .workers import is_connection_error
+from .workers import pool_http_session
 
 logger = logging.getLogger(__name__)
 

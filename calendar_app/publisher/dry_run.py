@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import time
 
-from calendar_app.models import AccountStatus, ScheduledPost, ScheduledPostAccount
-from calendar_app.selectors import (
-    post_accounts_for_publishing,
-    post_due_queryset,
-    post_expired_lease_queryset,
-    posts_with_due_state,
-)
+from calendar_app.models import AccountStatus
+from calendar_app.models import ScheduledPost
+from calendar_app.models import ScheduledPostAccount
+from calendar_app.selectors import post_accounts_for_publishing
+from calendar_app.selectors import post_due_queryset
+from calendar_app.selectors import post_expired_lease_queryset
+from calendar_app.selectors import posts_with_due_state
 from social.crypto import TokenDecryptionError
 from social.models import SocialAccountStatus
-from social.platforms import PublishPayload, UnknownPlatformError, validation_problems
+from social.platforms import PublishPayload
+from social.platforms import UnknownPlatformError
+from social.platforms import validation_problems
 
 from .account_call import KEY_PROBLEM_MESSAGE
-from .config import RunConfig, missed_message
+from .config import RunConfig
+from .config import missed_message
 from .summary import PublishRunSummary
 
 

@@ -11,15 +11,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from calendar_app.models import ScheduledPostAccount
-from notifications.services import (
-    AccountResult,
-    EventDraft,
-    post_account_needs_review_event,
-    post_finalized_event,
-)
+from notifications.services import AccountResult
+from notifications.services import EventDraft
+from notifications.services import post_account_needs_review_event
+from notifications.services import post_finalized_event
 
 from .finalize import PostRound
-from .recorder import OUTCOMES, Result
+from .recorder import OUTCOMES
+from .recorder import Result
 
 
 def account_result_loaded(post_account: ScheduledPostAccount) -> AccountResult:

@@ -12,20 +12,33 @@ import logging
 import threading
 import uuid
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
-from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef
+from django.db.models import DateTimeField
+from django.db.models import Exists
+from django.db.models import ExpressionWrapper
+from django.db.models import F
+from django.db.models import OuterRef
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, PostStatus, ScheduledPost, ScheduledPostAccount
-from calendar_app.rules import RunCategory, post_run_category, post_status_rollup, retry_delay_seconds
+from calendar_app.models import AccountStatus
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
+from calendar_app.models import ScheduledPostAccount
+from calendar_app.rules import RunCategory
+from calendar_app.rules import post_run_category
+from calendar_app.rules import post_status_rollup
+from calendar_app.rules import retry_delay_seconds
 from notifications.services import AccountResult
 
 from .config import RunConfig
-from .recorder import AccountOutcome, Verdict
+from .recorder import AccountOutcome
+from .recorder import Verdict
 from .sql import post_update_held
-from .targets import AccountTarget, PostRef
+from .targets import AccountTarget
+from .targets import PostRef
 
 logger = logging.getLogger(__name__)
 

@@ -15,11 +15,16 @@ from datetime import timedelta
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import DateTimeField, ExpressionWrapper, Q, QuerySet
+from django.db.models import DateTimeField
+from django.db.models import ExpressionWrapper
+from django.db.models import Q
+from django.db.models import QuerySet
 from django.db.models.functions import Now
 
-from calendar_app.models import PostStatus, ScheduledPost
-from calendar_app.selectors import post_due_queryset, post_expired_lease_queryset
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
+from calendar_app.selectors import post_due_queryset
+from calendar_app.selectors import post_expired_lease_queryset
 
 
 def _lease_until(seconds: float) -> ExpressionWrapper:

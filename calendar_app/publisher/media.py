@@ -10,15 +10,21 @@ the platform will before the platform is asked to.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from collections.abc import Mapping
 
 import requests
 
-from calendar_app.models import ErrorKind, ScheduledPost
-from calendar_app.services.post_media import media_assets_by_id, metadata_asset_ids, missing_asset_message
+from calendar_app.models import ErrorKind
+from calendar_app.models import ScheduledPost
+from calendar_app.services.post_media import media_assets_by_id
+from calendar_app.services.post_media import metadata_asset_ids
+from calendar_app.services.post_media import missing_asset_message
 from media_library.errors import MediaError
 from media_library.sources import AssetSource
-from social.platforms import PublishPayload, UnknownPlatformError, platform_spec
+from social.platforms import PublishPayload
+from social.platforms import UnknownPlatformError
+from social.platforms import platform_spec
 
 from .recorder import Verdict
 

@@ -16,15 +16,20 @@ Everything runs on the publisher's database lanes; the times are the database's 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 from django.db import connection
-from django.db.models import Max, Q
+from django.db.models import Max
+from django.db.models import Q
 from django.utils import timezone
 
-from calendar_app.models import QuotaScope, QuotaSlot
+from calendar_app.models import QuotaScope
+from calendar_app.models import QuotaSlot
 from social.platforms.quotas import AccountQuota
 
 # ruff: noqa: S608 (identifiers from model metadata; values are parameters)

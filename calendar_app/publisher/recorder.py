@@ -23,31 +23,34 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
+from django.db import transaction
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, AttemptAction, AttemptOutcome
-from notifications.services import EventDraft, events_record
+from calendar_app.models import AccountStatus
+from calendar_app.models import AttemptAction
+from calendar_app.models import AttemptOutcome
+from notifications.services import EventDraft
+from notifications.services import events_record
 
-from .quotas import (
-    Deferral,
-    QuotaRequest,
-    quota_scope_block,
-    quota_slots_admit,
-    quota_slots_release,
-    quota_slots_take,
-)
-from .sql import (
-    AccountResult,
-    attempt_close,
-    attempt_open,
-    post_account_start_call,
-    post_account_update_held,
-    post_accounts_record,
-    post_accounts_start_calls,
-)
-from .targets import AccountTarget, PostRef
-from .workers import Batcher, DbLanes, is_connection_error
+from .quotas import Deferral
+from .quotas import QuotaRequest
+from .quotas import quota_scope_block
+from .quotas import quota_slots_admit
+from .quotas import quota_slots_release
+from .quotas import quota_slots_take
+from .sql import AccountResult
+from .sql import attempt_close
+from .sql import attempt_open
+from .sql import post_account_start_call
+from .sql import post_account_update_held
+from .sql import post_accounts_record
+from .sql import post_accounts_start_calls
+from .targets import AccountTarget
+from .targets import PostRef
+from .workers import Batcher
+from .workers import DbLanes
+from .workers import is_connection_error
 
 logger = logging.getLogger(__name__)
 

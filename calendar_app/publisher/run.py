@@ -25,38 +25,51 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
-from calendar_app.models import (
-    AccountStatus,
-    AttemptOutcome,
-    ErrorKind,
-    PublishAttempt,
-    PublisherRun,
-    ScheduledPostAccount,
-)
-from calendar_app.selectors import (
-    post_accounts_for_publishing,
-    post_accounts_last_call_started,
-    posts_held_by_run,
-)
+from calendar_app.models import AccountStatus
+from calendar_app.models import AttemptOutcome
+from calendar_app.models import ErrorKind
+from calendar_app.models import PublishAttempt
+from calendar_app.models import PublisherRun
+from calendar_app.models import ScheduledPostAccount
+from calendar_app.selectors import post_accounts_for_publishing
+from calendar_app.selectors import post_accounts_last_call_started
+from calendar_app.selectors import posts_held_by_run
 from notifications.services import events_record
-from social.crypto import TokenDecryptionError, get_key_ring
+from social.crypto import TokenDecryptionError
+from social.crypto import get_key_ring
 from social.models import SocialAccount
 
-from .account_call import KEY_PROBLEM_MESSAGE, AccountCall, CallContext
+from .account_call import KEY_PROBLEM_MESSAGE
+from .account_call import AccountCall
+from .account_call import CallContext
 from .after_run import publisher_after_run
-from .config import RunConfig, missed_message
+from .config import RunConfig
+from .config import missed_message
 from .dry_run import dry_run as _dry_run
-from .events import account_result_loaded, needs_review_events, post_end_event
-from .finalize import PostRound, post_finalize, post_release
+from .events import account_result_loaded
+from .events import needs_review_events
+from .events import post_end_event
+from .finalize import PostRound
+from .finalize import post_finalize
+from .finalize import post_release
 from .history import RunHistory
-from .leases import posts_claim_due, posts_claim_expired, posts_extend_lease
+from .leases import posts_claim_due
+from .leases import posts_claim_expired
+from .leases import posts_extend_lease
 from .media import media_sources_load
 from .quotas import quota_slots_prune
-from .recorder import BROKEN, AccountOutcome, Recorder
+from .recorder import BROKEN
+from .recorder import AccountOutcome
+from .recorder import Recorder
 from .sql import post_account_update_held
 from .summary import PublishRunSummary
-from .targets import AccountTarget, PostRef
-from .workers import Batcher, DbLanes, Heartbeat, WorkerPool, is_connection_error
+from .targets import AccountTarget
+from .targets import PostRef
+from .workers import Batcher
+from .workers import DbLanes
+from .workers import Heartbeat
+from .workers import WorkerPool
+from .workers import is_connection_error
 
 logger = logging.getLogger(__name__)
 

@@ -29,18 +29,17 @@ from functools import cache
 from typing import Any
 from uuid import UUID
 
-from django.db import connection, transaction
+from django.db import connection
+from django.db import transaction
 from django.db.models import Model
 
-from calendar_app.models import (
-    AccountStatus,
-    AttemptAction,
-    AttemptOutcome,
-    PostStatus,
-    PublishAttempt,
-    ScheduledPost,
-    ScheduledPostAccount,
-)
+from calendar_app.models import AccountStatus
+from calendar_app.models import AttemptAction
+from calendar_app.models import AttemptOutcome
+from calendar_app.models import PostStatus
+from calendar_app.models import PublishAttempt
+from calendar_app.models import ScheduledPost
+from calendar_app.models import ScheduledPostAccount
 
 # Identifiers come from model metadata and values are always parameters: ruff's S608 does not apply.
 # ruff: noqa: S608

@@ -26,12 +26,19 @@ from collections.abc import Callable
 import psycopg
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DatabaseError, connection, connections
-from django.db.models import F, Min, Q
-from django.db.models.functions import Coalesce, Greatest
+from django.db import DatabaseError
+from django.db import connection
+from django.db import connections
+from django.db.models import F
+from django.db.models import Min
+from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from calendar_app.models import PostStatus, PublisherRun, ScheduledPost
+from calendar_app.models import PostStatus
+from calendar_app.models import PublisherRun
+from calendar_app.models import ScheduledPost
 
 from .after_run import publisher_after_run
 from .history import run_group_key

@@ -31,10 +31,14 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from http.cookiejar import DefaultCookiePolicy
-from typing import Any, TypeVar
+from typing import Any
+from typing import TypeVar
 
 import requests
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.db import DEFAULT_DB_ALIAS
+from django.db import InterfaceError
+from django.db import OperationalError
+from django.db import connections
 
 logger = logging.getLogger(__name__)
 

@@ -5,29 +5,42 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists
+from django.db.models import OuterRef
 from django.utils import timezone
 
-from social.models import Platform, SocialAccount, SocialAccountStatus
-from social.platforms import (
-    MediaItem,
-    PublishPayload,
-    UnknownPlatformError,
-    account_facts_refresh,
-    validation_problems,
-)
+from social.models import Platform
+from social.models import SocialAccount
+from social.models import SocialAccountStatus
+from social.platforms import MediaItem
+from social.platforms import PublishPayload
+from social.platforms import UnknownPlatformError
+from social.platforms import account_facts_refresh
+from social.platforms import validation_problems
 
-from ..models import PostStatus, PublishAttempt, ScheduledPost
+from ..models import PostStatus
+from ..models import PublishAttempt
+from ..models import ScheduledPost
 from ..rules import post_savable_statuses
-from ..timezones import format_in_zone, timezone_names, wall_time_to_utc
-from .post_media import media_assets_by_id, metadata_asset_ids, metadata_with_asset_kinds, post_media_check
+from ..timezones import format_in_zone
+from ..timezones import timezone_names
+from ..timezones import wall_time_to_utc
+from .post_media import media_assets_by_id
+from .post_media import metadata_asset_ids
+from .post_media import metadata_with_asset_kinds
+from .post_media import post_media_check
 from .quota_warnings import post_quota_warnings
 
 # Times are entered to the minute: the current minute is not "in the past" yet.

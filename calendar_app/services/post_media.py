@@ -9,16 +9,20 @@ in ``platforms.<P>.media``; URL items (``{"url": ...}``) are untouched by all of
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from media_library.checking import media_asset_check_accounts, media_rules_of_accounts
+from media_library.checking import media_asset_check_accounts
+from media_library.checking import media_rules_of_accounts
 from media_library.errors import MediaError
 from media_library.models import MediaAsset
-from media_library.services.usage import MediaUse, media_usage_replace
+from media_library.services.usage import MediaUse
+from media_library.services.usage import media_usage_replace
 from social.models import SocialAccount
 
 from ..models import ScheduledPost

@@ -9,7 +9,8 @@ went out and their attempts) is never rewritten. A refusal is a ``ValidationErro
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -17,27 +18,27 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import AccountStatus, PostStatus, ScheduledPost, ScheduledPostAccount
+from ..models import AccountStatus
+from ..models import PostStatus
+from ..models import ScheduledPost
+from ..models import ScheduledPostAccount
 from ..publisher.quotas import quota_slots_release
-from ..rules import (
-    post_account_review_refusal,
-    post_account_send_again_refusal,
-    post_cancel_refusal,
-    post_edit_refusal,
-    post_publish_now_refusal,
-    post_retry_refusal,
-    post_status_rollup,
-)
+from ..rules import post_account_review_refusal
+from ..rules import post_account_send_again_refusal
+from ..rules import post_cancel_refusal
+from ..rules import post_edit_refusal
+from ..rules import post_publish_now_refusal
+from ..rules import post_retry_refusal
+from ..rules import post_status_rollup
 from ..selectors import post_account_statuses
-from .post_input import (
-    PostInput,
-    inactive_account_problems,
-    post_accounts_facts_refresh,
-    post_input_check,
-    post_platform_problems,
-    same_minute,
-)
-from .post_media import post_media_missing_refusal, post_media_usage_sync
+from .post_input import PostInput
+from .post_input import inactive_account_problems
+from .post_input import post_accounts_facts_refresh
+from .post_input import post_input_check
+from .post_input import post_platform_problems
+from .post_input import same_minute
+from .post_media import post_media_missing_refusal
+from .post_media import post_media_usage_sync
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

@@ -8,7 +8,8 @@ which day, so they can spread the posts out instead.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import F
@@ -18,7 +19,9 @@ from social.models import SocialAccount
 from social.platforms import account_quota_rules
 from social.platforms.quotas import AccountQuota
 
-from ..models import AccountStatus, PostStatus, ScheduledPostAccount
+from ..models import AccountStatus
+from ..models import PostStatus
+from ..models import ScheduledPostAccount
 
 # Posts that will go out, or went out, and so count against a quota.
 COUNTED_POST_STATUSES = (

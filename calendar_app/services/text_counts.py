@@ -8,21 +8,21 @@ on the account: X's long posts, a Mastodon server's limits as last read) and run
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
 from social.models import SocialAccount
-from social.platforms import (
-    MediaItem,
-    PublishPayload,
-    TextCount,
-    UnknownPlatformError,
-    client_for,
-    platform_specs,
-)
+from social.platforms import MediaItem
+from social.platforms import PublishPayload
+from social.platforms import TextCount
+from social.platforms import UnknownPlatformError
+from social.platforms import client_for
+from social.platforms import platform_specs
 
 from .post_input import post_metadata_problems
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import template
 from django.urls import reverse
 
-from ..health import accounts_needing_reconnect, publisher_health_check
+from ..health import accounts_needing_reconnect
+from ..health import publisher_health_check
 from ..models import PostStatus
 
 register = template.Library()

@@ -2,10 +2,16 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from social.crypto import InvalidEncryptionKey, parse_encryption_keys
+from social.crypto import InvalidEncryptionKey
+from social.crypto import parse_encryption_keys
 
 from .base import *  # noqa: F403
-from .base import ENCRYPTION_KEY, MEDIA_STORAGE, MIDDLEWARE, SECRET_KEY, env, env_number
+from .base import ENCRYPTION_KEY
+from .base import MEDIA_STORAGE
+from .base import MIDDLEWARE
+from .base import SECRET_KEY
+from .base import env
+from .base import env_number
 
 DEBUG = False
 

@@ -4,7 +4,8 @@ import os
 import uuid
 
 import requests
-from requests.adapters import HTTPAdapter, Retry
+from requests.adapters import HTTPAdapter
+from requests.adapters import Retry
 
 API = os.environ.get("SCHEDULER_API", "http://127.0.0.1:8000/api/v1")
 api = requests.Session()

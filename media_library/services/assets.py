@@ -19,14 +19,22 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db import transaction
 
 from ..errors import MediaError
-from ..models import MediaAsset, MediaUsage
-from ..probing import MediaFacts, probe_file
-from ..renditions import make_thumbnail, new_workdir
-from ..selectors import media_asset_blocking_posts, media_asset_family_ids
-from ..storage import MediaReader, is_s3, open_stream, storage_errors
+from ..models import MediaAsset
+from ..models import MediaUsage
+from ..probing import MediaFacts
+from ..probing import probe_file
+from ..renditions import make_thumbnail
+from ..renditions import new_workdir
+from ..selectors import media_asset_blocking_posts
+from ..selectors import media_asset_family_ids
+from ..storage import MediaReader
+from ..storage import is_s3
+from ..storage import open_stream
+from ..storage import storage_errors
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -20,7 +21,8 @@ from django.urls import reverse
 
 from ..errors import MediaError
 from ..models import MediaAsset
-from ..storage import is_s3, presigned_url
+from ..storage import is_s3
+from ..storage import presigned_url
 
 SALT = "media_library.public_url"
 REACHABILITY_TIMEOUT = (5.0, 15.0)

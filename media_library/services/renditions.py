@@ -6,14 +6,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db import transaction
 
 from ..errors import MediaError
-from ..models import MediaAsset, MediaKind
+from ..models import MediaAsset
+from ..models import MediaKind
 from ..recipes import RenditionRecipe
-from ..renditions import RenditionError, new_workdir, render_image
+from ..renditions import RenditionError
+from ..renditions import new_workdir
+from ..renditions import render_image
 from ..selectors import media_rendition_find
-from .assets import delete_stored_files, media_asset_local_path, media_asset_store_derived
+from .assets import delete_stored_files
+from .assets import media_asset_local_path
+from .assets import media_asset_store_derived
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 
 from ..errors import MediaError
-from ..models import MediaAsset, MediaUsage
+from ..models import MediaAsset
+from ..models import MediaUsage
 
 if TYPE_CHECKING:
     from calendar_app.models import ScheduledPost

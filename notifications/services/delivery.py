@@ -7,7 +7,8 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError
+from django.db import OperationalError
 
 from .emails import emails_send
 from .fan_out import events_fan_out

@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.mail import mailers
-from django.db.models import F, Q
+from django.db.models import F
+from django.db.models import Q
 from django.utils import timezone
 
 from calendar_app.rules import retry_delay_seconds
 
 from ..messages import notification_email
-from ..models import DeliveryStatus, EmailNotification
+from ..models import DeliveryStatus
+from ..models import EmailNotification
 from .claims import deliveries_claim
 
 logger = logging.getLogger(__name__)

@@ -12,8 +12,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import SUBSCRIBABLE_TYPES, DeliveryStatus, WebhookDelivery, WebhookEndpoint
-from ..transport import WebhookRefused, webhook_target
+from ..models import SUBSCRIBABLE_TYPES
+from ..models import DeliveryStatus
+from ..models import WebhookDelivery
+from ..models import WebhookEndpoint
+from ..transport import WebhookRefused
+from ..transport import webhook_target
 
 SECRET_BYTES = 32
 

@@ -8,17 +8,24 @@ records thousands of events a minute pays one INSERT per finalize.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
+from typing import TYPE_CHECKING
+from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.urls import NoReverseMatch, reverse
+from django.db import DEFAULT_DB_ALIAS
+from django.db import connections
+from django.urls import NoReverseMatch
+from django.urls import reverse
 from django.utils import timezone
 
-from ..models import Event, EventType
+from ..models import Event
+from ..models import EventType
 
 if TYPE_CHECKING:
     from calendar_app.models import ScheduledPost

@@ -12,13 +12,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import (
-    SUBSCRIBABLE_TYPES,
-    EmailNotification,
-    Event,
-    WebhookDelivery,
-    WebhookEndpoint,
-)
+from ..models import SUBSCRIBABLE_TYPES
+from ..models import EmailNotification
+from ..models import Event
+from ..models import WebhookDelivery
+from ..models import WebhookEndpoint
 from ..selectors import email_recipients
 
 FAN_OUT_BATCH = 500

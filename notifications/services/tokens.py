@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
-from social.models import SocialAccount, SocialAccountStatus
+from social.models import SocialAccount
+from social.models import SocialAccountStatus
 
 from ..models import Event
-from .events import account_token_expiring_event, events_record
+from .events import account_token_expiring_event
+from .events import events_record
 
 # Each warning once per token: a week ahead, then a day ahead.
 WARNINGS = (("1d", timedelta(days=1)), ("7d", timedelta(days=7)))

@@ -15,8 +15,11 @@ import math
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -26,17 +29,22 @@ from standardwebhooks.webhooks import Webhook
 
 from calendar_app.rules import retry_delay_seconds
 
-from ..models import (
-    DeliveryStatus,
-    Event,
-    EventType,
-    WebhookDelivery,
-    WebhookDeliveryAttempt,
-    WebhookEndpoint,
-)
-from ..transport import WebhookRefused, WebhookTransportError, url_host_label, webhook_post
+from ..models import DeliveryStatus
+from ..models import Event
+from ..models import EventType
+from ..models import WebhookDelivery
+from ..models import WebhookDeliveryAttempt
+from ..models import WebhookEndpoint
+from ..transport import WebhookRefused
+from ..transport import WebhookTransportError
+from ..transport import url_host_label
+from ..transport import webhook_post
 from .claims import deliveries_claim
-from .events import EventDraft, admin_url, event_data, events_record, iso_utc
+from .events import EventDraft
+from .events import admin_url
+from .events import event_data
+from .events import events_record
+from .events import iso_utc
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Count, Prefetch
+from django.db.models import Count
+from django.db.models import Prefetch
 
 from social.models import SocialAccount
 

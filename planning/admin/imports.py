@@ -7,29 +7,38 @@ The report is the dry run again each time it is shown, so it is never stale.
 from __future__ import annotations
 
 import csv
-from datetime import datetime, time, timedelta
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import (
-    HttpRequest,
-    HttpResponse,
-    HttpResponseNotAllowed,
-    HttpResponseRedirect,
-    StreamingHttpResponse,
-)
+from django.contrib import admin
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.http import HttpResponseNotAllowed
+from django.http import HttpResponseRedirect
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
+from django.urls import reverse
 from django.utils import timezone
 
-from calendar_app.timezones import format_in_zone, zone_or_utc
+from calendar_app.timezones import format_in_zone
+from calendar_app.timezones import zone_or_utc
 
-from ..csv_format import COLUMNS, csv_text_decode
-from ..forms import ExportForm, ImportRunForm, ImportUploadForm
+from ..csv_format import COLUMNS
+from ..csv_format import csv_text_decode
+from ..forms import ExportForm
+from ..forms import ImportRunForm
+from ..forms import ImportUploadForm
 from ..models import PostImport
 from ..services.exports import posts_export_rows
-from ..services.imports import ImportRefused, import_check, import_run
+from ..services.imports import ImportRefused
+from ..services.imports import import_check
+from ..services.imports import import_run
 
 # The report lists every problem, and this many of the rows that would be imported.
 PREVIEW_ROWS = 50

@@ -4,32 +4,42 @@ from __future__ import annotations
 
 from itertools import islice
 
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.contrib import messages
 from django.contrib.admin.widgets import AdminTimeWidget
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.db.models import Count
+from django.db.models import Q
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.http import HttpResponseNotAllowed
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import path
+from django.urls import reverse
 from django.utils import timezone
 
 from calendar_app.models import PostStatus
 from calendar_app.timezones import format_in_zone
 
 from ..forms import PostingScheduleForm
-from ..models import PostingSchedule, PostingSlot
-from ..selectors import (
-    SLOT_HOLDING_STATUSES,
-    queue_entries,
-    schedule_account_ids,
-    schedule_weekly_slots,
-    schedule_zone,
-    taken_by_any,
-    taken_minutes,
-)
-from ..services.queue import queue_move, queue_shuffle, schedule_pause, schedule_resume
-from ..slots import minute_of, slot_instants
+from ..models import PostingSchedule
+from ..models import PostingSlot
+from ..selectors import SLOT_HOLDING_STATUSES
+from ..selectors import queue_entries
+from ..selectors import schedule_account_ids
+from ..selectors import schedule_weekly_slots
+from ..selectors import schedule_zone
+from ..selectors import taken_by_any
+from ..selectors import taken_minutes
+from ..services.queue import queue_move
+from ..services.queue import queue_shuffle
+from ..services.queue import schedule_pause
+from ..services.queue import schedule_resume
+from ..slots import minute_of
+from ..slots import slot_instants
 
 UPCOMING_SLOTS = 10
 

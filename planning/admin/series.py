@@ -4,27 +4,33 @@ from __future__ import annotations
 
 from itertools import islice
 
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.contrib import admin
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.http import HttpResponseNotAllowed
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import path
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
+from django.utils.html import format_html_join
 
 from calendar_app.timezones import format_in_zone
 
 from ..forms import RecurringSeriesForm
-from ..models import RecurringSeries, SeriesOccurrence
+from ..models import RecurringSeries
+from ..models import SeriesOccurrence
 from ..recurrence import repeats_the_same_text
-from ..services.recurrence import (
-    occurrence_is_edited,
-    occurrence_skip,
-    series_create,
-    series_materialize,
-    series_occurrence_instants,
-    series_update,
-)
+from ..services.recurrence import occurrence_is_edited
+from ..services.recurrence import occurrence_skip
+from ..services.recurrence import series_create
+from ..services.recurrence import series_materialize
+from ..services.recurrence import series_occurrence_instants
+from ..services.recurrence import series_update
 from .groups import admin_accounts_prefetch
 
 PREVIEW_COUNT = 5

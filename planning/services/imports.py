@@ -15,44 +15,57 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.db import transaction
 from django.utils import timezone
 
 from calendar_app.models import PostStatus
-from calendar_app.services.post_input import PostInput, post_input_check
+from calendar_app.services.post_input import PostInput
+from calendar_app.services.post_input import post_input_check
 from calendar_app.services.posts import post_create
 from media_library.models import MediaAsset
-from social.models import Platform, SocialAccount
-from social.platforms import MediaItem, UnknownPlatformError, platform_spec
+from social.models import Platform
+from social.models import SocialAccount
+from social.platforms import MediaItem
+from social.platforms import UnknownPlatformError
+from social.platforms import platform_spec
 
-from ..csv_format import (
-    ACCOUNTS,
-    MEDIA_ASSET,
-    STATUS,
-    TEXT,
-    TIME,
-    TIMEZONE,
-    AccountDirectory,
-    CsvRow,
-    RowProblem,
-    asset_ids_named,
-    csv_records,
-    header_names,
-    header_problems,
-    row_read,
-)
-from ..models import AccountGroup, ImportedRow, PostImport, PostingSchedule, QueueEntry
-from ..selectors import schedule_covering, schedules_touching, taken_by_any, taken_minutes
+from ..csv_format import ACCOUNTS
+from ..csv_format import MEDIA_ASSET
+from ..csv_format import STATUS
+from ..csv_format import TEXT
+from ..csv_format import TIME
+from ..csv_format import TIMEZONE
+from ..csv_format import AccountDirectory
+from ..csv_format import CsvRow
+from ..csv_format import RowProblem
+from ..csv_format import asset_ids_named
+from ..csv_format import csv_records
+from ..csv_format import header_names
+from ..csv_format import header_problems
+from ..csv_format import row_read
+from ..models import AccountGroup
+from ..models import ImportedRow
+from ..models import PostImport
+from ..models import PostingSchedule
+from ..models import QueueEntry
+from ..selectors import schedule_covering
+from ..selectors import schedules_touching
+from ..selectors import taken_by_any
+from ..selectors import taken_minutes
 from ..slots import minute_of
 from ..wall_clock import utc_now
 from .post_changes import wall_time_for
-from .queue import next_free_slot, schedules_lock
+from .queue import next_free_slot
+from .queue import schedules_lock
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

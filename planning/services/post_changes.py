@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,7 +14,8 @@ from calendar_app.rules import post_reschedule_refusal
 from calendar_app.selectors import post_account_statuses
 from calendar_app.services.post_input import PostInput
 from calendar_app.services.posts import post_update
-from calendar_app.timezones import timezone_names, zone_or_utc
+from calendar_app.timezones import timezone_names
+from calendar_app.timezones import zone_or_utc
 
 from ..models import QueueEntry
 from ..selectors import post_account_ids

@@ -18,27 +18,31 @@ from typing import Literal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from calendar_app.models import PostStatus, ScheduledPost, ScheduledPostAccount
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
+from calendar_app.models import ScheduledPostAccount
 from calendar_app.rules import post_reschedule_refusal
 from calendar_app.selectors import post_account_statuses
 from calendar_app.services.post_input import PostInput
 from calendar_app.services.posts import post_is_editable
 
-from ..models import PostingSchedule, QueueEntry
-from ..selectors import (
-    SLOT_HOLDING_STATUSES,
-    post_account_ids,
-    queue_entries,
-    schedule_covering,
-    schedule_weekly_slots,
-    schedule_zone,
-    schedules_touching,
-    taken_by_any,
-    taken_minutes,
-)
-from ..slots import SEARCH_DAYS, first_free_slot, minute_of
+from ..models import PostingSchedule
+from ..models import QueueEntry
+from ..selectors import SLOT_HOLDING_STATUSES
+from ..selectors import post_account_ids
+from ..selectors import queue_entries
+from ..selectors import schedule_covering
+from ..selectors import schedule_weekly_slots
+from ..selectors import schedule_zone
+from ..selectors import schedules_touching
+from ..selectors import taken_by_any
+from ..selectors import taken_minutes
+from ..slots import SEARCH_DAYS
+from ..slots import first_free_slot
+from ..slots import minute_of
 from ..wall_clock import utc_now
-from .post_changes import post_reschedule, wall_time_for
+from .post_changes import post_reschedule
+from .post_changes import wall_time_for
 
 Direction = Literal["up", "down"]
 # Tries to make a shuffle differ from the order it started from (two posts: one try in two is the same).

@@ -12,30 +12,46 @@ import hashlib
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from typing import TYPE_CHECKING
+from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.db import transaction
 from django.db.models import Q
 
-from calendar_app.models import PostStatus, ScheduledPost
-from calendar_app.services.post_input import PostInput, post_input_check, post_metadata_problems
-from calendar_app.services.posts import post_cancel, post_create, post_delete, post_is_editable, post_update
-from calendar_app.timezones import timezone_names, zone_or_utc
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
+from calendar_app.services.post_input import PostInput
+from calendar_app.services.post_input import post_input_check
+from calendar_app.services.post_input import post_metadata_problems
+from calendar_app.services.posts import post_cancel
+from calendar_app.services.posts import post_create
+from calendar_app.services.posts import post_delete
+from calendar_app.services.posts import post_is_editable
+from calendar_app.services.posts import post_update
+from calendar_app.timezones import timezone_names
+from calendar_app.timezones import zone_or_utc
 
-from ..models import RecurringSeries, SeriesOccurrence
-from ..recurrence import (
-    occurrence_metadata,
-    occurrence_template,
-    occurrence_text,
-    rule_normalize,
-    rule_problems,
-    series_instants,
-)
+from ..models import RecurringSeries
+from ..models import SeriesOccurrence
+from ..recurrence import occurrence_metadata
+from ..recurrence import occurrence_template
+from ..recurrence import occurrence_text
+from ..recurrence import rule_normalize
+from ..recurrence import rule_problems
+from ..recurrence import series_instants
 from ..wall_clock import utc_now
 from .post_changes import wall_time_for
 

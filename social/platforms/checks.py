@@ -7,10 +7,13 @@ import os
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import Error, Warning, register
+from django.core.checks import Error
+from django.core.checks import Warning
+from django.core.checks import register
 from django.utils.module_loading import import_string
 
-from .registry import oauth_providers, platform_specs
+from .registry import oauth_providers
+from .registry import platform_specs
 
 
 @register()

@@ -13,7 +13,8 @@ from typing import Any
 
 import environ
 
-from .registry import enabled_entries, spec_of
+from .registry import enabled_entries
+from .registry import spec_of
 
 
 def platform_settings(env: environ.Env, defined: Mapping[str, Any]) -> dict[str, str]:

@@ -10,7 +10,8 @@ without bytes, the smaller reading is the one that never lets through a file the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from fractions import Fraction
 
 MB = 1_000_000

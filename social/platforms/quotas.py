@@ -11,11 +11,15 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from typing import TYPE_CHECKING
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from .registry import UnknownPlatformError, platform_spec
+from .registry import UnknownPlatformError
+from .registry import platform_spec
 from .spec import QuotaRule
 
 if TYPE_CHECKING:

@@ -6,24 +6,28 @@ A line with ``enabled_by`` names a boolean setting: while it is off, the package
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
-from .spec import DEFAULT_TOKEN_REFRESH_MARGIN, PlatformSpec
+from .spec import DEFAULT_TOKEN_REFRESH_MARGIN
+from .spec import PlatformSpec
 
 if TYPE_CHECKING:
     from social.models import SocialAccount
 
-    from .base.client import BaseClient, PublishPayload
+    from .base.client import BaseClient
+    from .base.client import PublishPayload
     from .base.oauth import OAuthProvider
 
 

@@ -18,7 +18,8 @@ How the kinds of platform fit:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from api.tokens import api_token_create
 from calendar_app.models import ScheduledPost
-from social.models import Platform, SocialAccount
+from social.models import Platform
+from social.models import SocialAccount
 from tests.calendar_app import factories
 
 _numbers = itertools.count(1)

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from social.models import Platform, SocialAccountStatus
+from social.models import Platform
+from social.models import SocialAccountStatus
 
-from .conftest import ApiClient, assert_problem, grant, make_account, make_token
+from .conftest import ApiClient
+from .conftest import assert_problem
+from .conftest import grant
+from .conftest import make_account
+from .conftest import make_token
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,12 @@ import pytest
 from api.models import ApiToken
 from api.ratelimit import api_token_count_request
 
-from .conftest import ApiClient, assert_problem, future, make_account, make_post, make_token
+from .conftest import ApiClient
+from .conftest import assert_problem
+from .conftest import future
+from .conftest import make_account
+from .conftest import make_post
+from .conftest import make_token
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,11 @@ from api.models import IdempotencyRecord
 from calendar_app.models import ScheduledPost
 from notifications.models import WebhookEndpoint
 
-from .conftest import ApiClient, assert_problem, future, make_account, make_token
+from .conftest import ApiClient
+from .conftest import assert_problem
+from .conftest import future
+from .conftest import make_account
+from .conftest import make_token
 
 pytestmark = pytest.mark.django_db
 

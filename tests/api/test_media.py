@@ -6,10 +6,17 @@ import pytest
 from django.core.files.uploadedfile import TemporaryUploadedFile
 
 from calendar_app.models import PostStatus
-from media_library.models import MediaAsset, MediaUsage
+from media_library.models import MediaAsset
+from media_library.models import MediaUsage
 from tests.media_library.files import make_png
 
-from .conftest import ApiClient, assert_problem, future, grant, make_account, make_post, make_token
+from .conftest import ApiClient
+from .conftest import assert_problem
+from .conftest import future
+from .conftest import grant
+from .conftest import make_account
+from .conftest import make_post
+from .conftest import make_token
 
 pytestmark = pytest.mark.django_db
 

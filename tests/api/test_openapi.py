@@ -4,11 +4,14 @@ short schemathesis run of the spec against the app (no 5xx, answers match the sc
 from __future__ import annotations
 
 import pytest
-from django.core.signals import request_finished, request_started
+from django.core.signals import request_finished
+from django.core.signals import request_started
 from django.db import close_old_connections
 from openapi_spec_validator import validate
 
-from .conftest import make_account, make_post, make_token
+from .conftest import make_account
+from .conftest import make_post
+from .conftest import make_token
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +54,8 @@ def test_schemathesis_fuzz_of_every_operation_against_the_app(author, settings):
 
 
 def _fuzz(schema, headers) -> int:
-    from hypothesis import HealthCheck, given
+    from hypothesis import HealthCheck
+    from hypothesis import given
     from hypothesis import settings as hypothesis_settings
     from schemathesis.checks import positive_data_acceptance
 

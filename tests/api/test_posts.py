@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, AttemptOutcome, PostStatus, PublishAttempt, ScheduledPost
+from calendar_app.models import AccountStatus
+from calendar_app.models import AttemptOutcome
+from calendar_app.models import PostStatus
+from calendar_app.models import PublishAttempt
+from calendar_app.models import ScheduledPost
 from social.models import Platform
 
-from .conftest import ApiClient, assert_problem, future, grant, make_account, make_post, make_token
+from .conftest import ApiClient
+from .conftest import assert_problem
+from .conftest import future
+from .conftest import grant
+from .conftest import make_account
+from .conftest import make_post
+from .conftest import make_token
 
 pytestmark = pytest.mark.django_db
 

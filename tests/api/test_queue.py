@@ -6,11 +6,14 @@ from datetime import time
 
 import pytest
 
-from calendar_app.models import PostStatus, ScheduledPost
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
 from planning.models import QueueEntry
 from tests.planning.factories import make_schedule
 
-from .conftest import assert_problem, make_account, make_post
+from .conftest import assert_problem
+from .conftest import make_account
+from .conftest import make_post
 
 pytestmark = pytest.mark.django_db
 EVERY_DAY_9_AND_17 = [(weekday, moment) for weekday in range(7) for moment in (time(9), time(17))]

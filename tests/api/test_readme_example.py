@@ -11,7 +11,8 @@ import pytest
 
 from calendar_app.models import ScheduledPost
 
-from .conftest import make_account, make_token
+from .conftest import make_account
+from .conftest import make_token
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "examples" / "schedule_post.py"

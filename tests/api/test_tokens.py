@@ -8,14 +8,21 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
 from api.models import ApiToken
-from api.tokens import api_token_authenticate, api_token_create, api_token_revoke, api_token_touch, token_hash
+from api.tokens import api_token_authenticate
+from api.tokens import api_token_create
+from api.tokens import api_token_revoke
+from api.tokens import api_token_touch
+from api.tokens import token_hash
 
-from .conftest import ApiClient, assert_problem, make_token
+from .conftest import ApiClient
+from .conftest import assert_problem
+from .conftest import make_token
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,16 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from notifications.models import Event, EventType, WebhookEndpoint
+from notifications.models import Event
+from notifications.models import EventType
+from notifications.models import WebhookEndpoint
 
-from .conftest import ApiClient, assert_problem, grant, make_account, make_post, make_token
+from .conftest import ApiClient
+from .conftest import assert_problem
+from .conftest import grant
+from .conftest import make_account
+from .conftest import make_post
+from .conftest import make_token
 
 pytestmark = pytest.mark.django_db
 

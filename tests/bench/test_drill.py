@@ -7,16 +7,18 @@ import pytest
 from django.utils import timezone
 
 from bench import scenarios
-from bench.harness import (
-    ALL_PLATFORMS,
-    Bench,
-    FakePlatformsProcess,
-    audit,
-    make_accounts,
-    seed_backlog,
-)
-from calendar_app.models import AccountStatus, PostStatus, ScheduledPost, ScheduledPostAccount
-from social.platforms import PublishPayload, client_for
+from bench.harness import ALL_PLATFORMS
+from bench.harness import Bench
+from bench.harness import FakePlatformsProcess
+from bench.harness import audit
+from bench.harness import make_accounts
+from bench.harness import seed_backlog
+from calendar_app.models import AccountStatus
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
+from calendar_app.models import ScheduledPostAccount
+from social.platforms import PublishPayload
+from social.platforms import client_for
 from tests.subprocesses import subprocess_env
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -14,17 +14,15 @@ from django.utils import timezone
 
 from bench.harness import FakePlatformsProcess
 from social.models import SocialAccount
-from social.platforms import (
-    CannotTell,
-    ErrorKind,
-    Found,
-    InDoubtAttempt,
-    MediaItem,
-    NotFound,
-    PublishError,
-    PublishPayload,
-    client_for,
-)
+from social.platforms import CannotTell
+from social.platforms import ErrorKind
+from social.platforms import Found
+from social.platforms import InDoubtAttempt
+from social.platforms import MediaItem
+from social.platforms import NotFound
+from social.platforms import PublishError
+from social.platforms import PublishPayload
+from social.platforms import client_for
 
 TOKENS = {
     "TWITTER": "tok-x",

@@ -8,7 +8,8 @@ clients got back and what the platforms recorded: the same ids, links, reconcile
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,19 +21,19 @@ import responses
 from django.utils import timezone
 
 from bench.fake_platforms import LoopbackThread
-from bench.simulation import HoldCall, Refuse, World
+from bench.simulation import HoldCall
+from bench.simulation import Refuse
+from bench.simulation import World
 from features.platforms import SimulatedPlatforms
 from social.models import SocialAccount
-from social.platforms import (
-    InDoubtAttempt,
-    MediaItem,
-    PublishError,
-    PublishPayload,
-    StillProcessing,
-    client_for,
-    get_provider,
-    platform_specs,
-)
+from social.platforms import InDoubtAttempt
+from social.platforms import MediaItem
+from social.platforms import PublishError
+from social.platforms import PublishPayload
+from social.platforms import StillProcessing
+from social.platforms import client_for
+from social.platforms import get_provider
+from social.platforms import platform_specs
 from social.platforms.bluesky.tid import encode
 
 VIDEO_BYTES = 300_000

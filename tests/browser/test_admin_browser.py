@@ -5,19 +5,30 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 import responses as responses_lib
 from django.core.management import call_command
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
+from playwright.sync_api import expect
 
-from calendar_app.models import AccountStatus, AttemptAction, AttemptOutcome, PostStatus, ScheduledPost
+from calendar_app.models import AccountStatus
+from calendar_app.models import AttemptAction
+from calendar_app.models import AttemptOutcome
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
 from social.models import Platform
 
-from ..calendar_app.factories import add_attempt, make_account, make_post
-from .conftest import BROWSER_TIMEZONE, log_in, screenshot
+from ..calendar_app.factories import add_attempt
+from ..calendar_app.factories import make_account
+from ..calendar_app.factories import make_post
+from .conftest import BROWSER_TIMEZONE
+from .conftest import log_in
+from .conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

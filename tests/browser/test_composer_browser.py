@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
+from playwright.sync_api import expect
 
-from calendar_app.models import AccountStatus, PostStatus, ScheduledPost
+from calendar_app.models import AccountStatus
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
 from planning.models import QueueEntry
 from social.models import Platform
 
-from ..calendar_app.factories import make_account, make_post
-from ..planning.factories import every_day, make_schedule
-from .conftest import BROWSER_TIMEZONE, log_in, screenshot
+from ..calendar_app.factories import make_account
+from ..calendar_app.factories import make_post
+from ..planning.factories import every_day
+from ..planning.factories import make_schedule
+from .conftest import BROWSER_TIMEZONE
+from .conftest import log_in
+from .conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -10,8 +10,11 @@ from playwright.sync_api import expect
 
 from media_library.models import MediaAsset
 
-from ..media_library.files import make_jpeg, make_mp4, make_png
-from .conftest import log_in, screenshot
+from ..media_library.files import make_jpeg
+from ..media_library.files import make_mp4
+from ..media_library.files import make_png
+from .conftest import log_in
+from .conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
+from playwright.sync_api import expect
 
 from notifications.models import WebhookEndpoint
 
 from ..notifications.servers import webhook_receiver
-from .conftest import log_in, screenshot
+from .conftest import log_in
+from .conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "pw-ops-1"

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import re
-from datetime import time, timedelta
+from datetime import time
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
+from playwright.sync_api import expect
 
-from calendar_app.models import PostStatus, ScheduledPost
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
 from planning.services.queue import queue_add
-from planning.services.recurrence import SeriesInput, series_create
+from planning.services.recurrence import SeriesInput
+from planning.services.recurrence import series_create
 from social.models import Platform
 
 from ..calendar_app.factories import make_account
-from ..planning.factories import every_day, make_schedule, write_post
-from .conftest import log_in, screenshot
+from ..planning.factories import every_day
+from ..planning.factories import make_schedule
+from ..planning.factories import write_post
+from .conftest import log_in
+from .conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -9,18 +9,23 @@ from urllib.parse import urlsplit
 
 import pytest
 import responses
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
+from playwright.sync_api import expect
 
-from calendar_app.models import PostStatus, ScheduledPost
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
 from calendar_app.publisher import publish_due_posts
 from features.platforms import SimulatedPlatforms
-from media_library.models import MediaAsset, MediaUsage
+from media_library.models import MediaAsset
+from media_library.models import MediaUsage
 from media_library.services.public_urls import public_token_read
-from social.models import Platform, SocialAccount
+from social.models import Platform
+from social.models import SocialAccount
 
 from ..media_library.files import make_jpeg
 from ..media_library.posts import add_file
-from .conftest import log_in, screenshot
+from .conftest import log_in
+from .conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -21,15 +21,19 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser
+from playwright.sync_api import Page
+from playwright.sync_api import expect
 
-from .conftest import BROWSER_TIMEZONE, screenshot
+from .conftest import BROWSER_TIMEZONE
+from .conftest import screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
+from playwright.sync_api import expect
 
 from calendar_app.timezones import VIEWER_TIMEZONE_COOKIE
 from social.models import Platform
 
 from ..calendar_app.factories import make_account
-from .conftest import BROWSER_TIMEZONE, log_in
+from .conftest import BROWSER_TIMEZONE
+from .conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

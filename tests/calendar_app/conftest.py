@@ -8,9 +8,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, PostStatus, ScheduledPost, ScheduledPostAccount
+from calendar_app.models import AccountStatus
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
+from calendar_app.models import ScheduledPostAccount
 from social.models import SocialAccount
-from tests.fakes import FakePlatform, FakeTokenEndpoint
+from tests.fakes import FakePlatform
+from tests.fakes import FakeTokenEndpoint
 
 from .factories import fake_clients_registered
 

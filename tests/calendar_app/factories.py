@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from datetime import datetime, timedelta
+from contextlib import ExitStack
+from contextlib import contextmanager
+from datetime import datetime
+from datetime import timedelta
 
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from calendar_app.models import (
-    AccountStatus,
-    AttemptOutcome,
-    PostStatus,
-    PublishAttempt,
-    ScheduledPost,
-    ScheduledPostAccount,
-)
+from calendar_app.models import AccountStatus
+from calendar_app.models import AttemptOutcome
+from calendar_app.models import PostStatus
+from calendar_app.models import PublishAttempt
+from calendar_app.models import ScheduledPost
+from calendar_app.models import ScheduledPostAccount
 from calendar_app.services.post_input import PostInput
-from social.models import Platform, SocialAccount, SocialAccountStatus
-from social.platforms import BaseClient, PublishPayload
+from social.models import Platform
+from social.models import SocialAccount
+from social.models import SocialAccountStatus
+from social.platforms import BaseClient
+from social.platforms import PublishPayload
 from tests.platform_overrides import client_overridden
 
 _ids = itertools.count(1)

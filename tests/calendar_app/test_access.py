@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from calendar_app.access import post_account_choices, post_change_allowed, posts_visible_to
+from calendar_app.access import post_account_choices
+from calendar_app.access import post_change_allowed
+from calendar_app.access import posts_visible_to
 from social.selectors import social_accounts_usable_by
 
-from .factories import make_account, make_post, make_staff
+from .factories import make_account
+from .factories import make_post
+from .factories import make_staff
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC
+from datetime import date
+from datetime import datetime
 
 import pytest
 from django.db import connection
@@ -8,10 +10,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from calendar_app.calendar import CalendarPeriod
-from calendar_app.models import AccountStatus, PostStatus
+from calendar_app.models import AccountStatus
+from calendar_app.models import PostStatus
 from social.models import Platform
 
-from .factories import make_account, make_post
+from .factories import make_account
+from .factories import make_post
 
 CALENDAR = "/admin/calendar_app/scheduledpost/calendar/"
 

@@ -4,7 +4,8 @@ import pytest
 from django.core.checks import run_checks
 from django.test import override_settings
 
-from calendar_app.checks import check_cron_secret, check_stall_after
+from calendar_app.checks import check_cron_secret
+from calendar_app.checks import check_stall_after
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import pytest
 from django.utils import timezone
 
-from calendar_app.forms import ScheduledPostForm, split_metadata
+from calendar_app.forms import ScheduledPostForm
+from calendar_app.forms import split_metadata
 from calendar_app.services.post_input import post_metadata_build
 from social.platforms import MediaItem
 

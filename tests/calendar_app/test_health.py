@@ -14,10 +14,14 @@ from django.test import Client
 from django.utils import timezone
 
 from calendar_app import health as health_module
-from calendar_app.health import publisher_health, publisher_health_check
-from calendar_app.models import PostStatus, PublisherRun
+from calendar_app.health import publisher_health
+from calendar_app.health import publisher_health_check
+from calendar_app.models import PostStatus
+from calendar_app.models import PublisherRun
 from config.settings.base import mailer_from_url
-from notifications.models import EmailNotification, Event, EventType
+from notifications.models import EmailNotification
+from notifications.models import Event
+from notifications.models import EventType
 from social.models import SocialAccountStatus
 from tests.notifications.servers import smtp_server
 

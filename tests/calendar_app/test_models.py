@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from calendar_app.models import ErrorKind, PublishAttempt, ScheduledPostAccount
+from calendar_app.models import ErrorKind
+from calendar_app.models import PublishAttempt
+from calendar_app.models import ScheduledPostAccount
 from social.platforms import ErrorKind as PlatformErrorKind
 from social.platforms import PublishError
 

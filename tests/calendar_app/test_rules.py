@@ -1,7 +1,8 @@
 import functools
 import itertools
 import re
-from datetime import time, timedelta
+from datetime import time
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -12,22 +13,27 @@ from calendar_app.admin.actions import POST_ACTIONS
 from calendar_app.forms import ScheduledPostForm
 from calendar_app.models import AccountStatus as A
 from calendar_app.models import PostStatus as P
-from calendar_app.rules import RunCategory, post_run_category, post_status_rollup, retry_delay_seconds
+from calendar_app.rules import RunCategory
+from calendar_app.rules import post_run_category
+from calendar_app.rules import post_status_rollup
+from calendar_app.rules import retry_delay_seconds
 from calendar_app.services.post_input import post_input_check
-from calendar_app.services.posts import (
-    post_account_mark_published,
-    post_account_send_again,
-    post_cancel,
-    post_delete,
-    post_duplicate,
-    post_publish_now,
-    post_retry_failed_accounts,
-    post_update,
-)
+from calendar_app.services.posts import post_account_mark_published
+from calendar_app.services.posts import post_account_send_again
+from calendar_app.services.posts import post_cancel
+from calendar_app.services.posts import post_delete
+from calendar_app.services.posts import post_duplicate
+from calendar_app.services.posts import post_publish_now
+from calendar_app.services.posts import post_retry_failed_accounts
+from calendar_app.services.posts import post_update
 from planning.services.queue import queue_add
 
-from ..planning.factories import every_day, make_group, make_schedule
-from .factories import make_account, make_post, post_input
+from ..planning.factories import every_day
+from ..planning.factories import make_group
+from ..planning.factories import make_schedule
+from .factories import make_account
+from .factories import make_post
+from .factories import post_input
 
 
 @pytest.mark.parametrize(

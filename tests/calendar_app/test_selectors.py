@@ -7,8 +7,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from calendar_app.models import PostStatus, ScheduledPost
-from calendar_app.selectors import post_due_queryset, post_expired_lease_queryset, posts_held_by_run
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
+from calendar_app.selectors import post_due_queryset
+from calendar_app.selectors import post_expired_lease_queryset
+from calendar_app.selectors import posts_held_by_run
 
 pytestmark = pytest.mark.django_db
 

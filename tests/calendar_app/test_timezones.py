@@ -4,7 +4,9 @@ reported by the browser on every admin page."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -12,15 +14,16 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, PostStatus
-from calendar_app.timezones import (
-    VIEWER_TIMEZONE_COOKIE,
-    ViewerTimezoneMiddleware,
-    format_in_zone,
-    wall_time_to_utc,
-)
+from calendar_app.models import AccountStatus
+from calendar_app.models import PostStatus
+from calendar_app.timezones import VIEWER_TIMEZONE_COOKIE
+from calendar_app.timezones import ViewerTimezoneMiddleware
+from calendar_app.timezones import format_in_zone
+from calendar_app.timezones import wall_time_to_utc
 
-from .factories import add_attempt, make_account, make_post
+from .factories import add_attempt
+from .factories import make_account
+from .factories import make_post
 
 # --- The author's zone ---------------------------------------------------------------------------------------
 

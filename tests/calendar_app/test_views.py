@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from calendar_app import views
-from calendar_app.models import PostStatus, ScheduledPost
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
 
 pytestmark = pytest.mark.django_db
 

@@ -12,20 +12,24 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, PostStatus, ScheduledPost
+from calendar_app.models import AccountStatus
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
 from calendar_app.publisher import publish_due_posts
-from calendar_app.selectors import (
-    post_account_history,
-    post_accounts_for_publishing,
-    post_calendar_list,
-    post_list_queryset,
-)
+from calendar_app.selectors import post_account_history
+from calendar_app.selectors import post_accounts_for_publishing
+from calendar_app.selectors import post_calendar_list
+from calendar_app.selectors import post_list_queryset
 from calendar_app.services import posts
 from calendar_app.services.post_input import post_input_check
 from social.crypto import TokenDecryptionError
-from social.models import Platform, SocialAccount
+from social.models import Platform
+from social.models import SocialAccount
 
-from .factories import add_attempt, make_account, make_post, post_input
+from .factories import add_attempt
+from .factories import make_account
+from .factories import make_post
+from .factories import post_input
 
 pytestmark = pytest.mark.django_db
 

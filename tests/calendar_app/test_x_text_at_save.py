@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError
 
 from calendar_app.models import ScheduledPost
 from calendar_app.services.posts import post_create
 from social.models import Platform
 
-from .factories import make_account, post_input
+from .factories import make_account
+from .factories import post_input
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,15 @@ from django.urls import reverse
 
 from calendar_app.models import PostStatus
 from media_library.models import MediaAsset
-from media_library.services.usage import MediaUse, media_usage_replace
+from media_library.services.usage import MediaUse
+from media_library.services.usage import media_usage_replace
 
-from .files import make_gif, make_jpeg, make_mp4, make_png
-from .posts import add_file, make_post
+from .files import make_gif
+from .files import make_jpeg
+from .files import make_mp4
+from .files import make_png
+from .posts import add_file
+from .posts import make_post
 
 pytestmark = pytest.mark.django_db
 

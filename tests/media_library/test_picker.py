@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 
 from media_library.models import MediaAsset
-from social.models import Platform, SocialAccount
+from social.models import Platform
+from social.models import SocialAccount
 
-from .files import make_jpeg, make_png
+from .files import make_jpeg
+from .files import make_png
 from .posts import add_file
 
 pytestmark = pytest.mark.django_db

@@ -12,16 +12,14 @@ from django.core.files import File
 
 from media_library.errors import MediaError
 from media_library.services.assets import media_asset_create
-from media_library.services.public_urls import (
-    SALT,
-    MediaUnreachable,
-    PublicUrlExpired,
-    PublicUrlInvalid,
-    media_asset_public_url,
-    media_public_url_check,
-    public_token_make,
-    public_token_read,
-)
+from media_library.services.public_urls import SALT
+from media_library.services.public_urls import MediaUnreachable
+from media_library.services.public_urls import PublicUrlExpired
+from media_library.services.public_urls import PublicUrlInvalid
+from media_library.services.public_urls import media_asset_public_url
+from media_library.services.public_urls import media_public_url_check
+from media_library.services.public_urls import public_token_make
+from media_library.services.public_urls import public_token_read
 
 from .files import make_jpeg
 

@@ -6,20 +6,17 @@ from dataclasses import dataclass
 
 import pytest
 
-from media_library.platform_rules import (
-    media_rules_for,
-    platforms_fetching_media_by_url,
-    platforms_with_media_rules,
-)
-from media_library.recipes import AspectRatio, RenditionRecipe
-from media_library.rules import (
-    KindRules,
-    MediaRules,
-    media_location_note,
-    media_rules_check,
-    media_rules_check_selection,
-    media_rules_fix,
-)
+from media_library.platform_rules import media_rules_for
+from media_library.platform_rules import platforms_fetching_media_by_url
+from media_library.platform_rules import platforms_with_media_rules
+from media_library.recipes import AspectRatio
+from media_library.recipes import RenditionRecipe
+from media_library.rules import KindRules
+from media_library.rules import MediaRules
+from media_library.rules import media_location_note
+from media_library.rules import media_rules_check
+from media_library.rules import media_rules_check_selection
+from media_library.rules import media_rules_fix
 from social.models import SocialAccount
 from social.platforms import platform_specs
 

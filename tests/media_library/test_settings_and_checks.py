@@ -6,13 +6,12 @@ import pytest
 from django.core.files.base import ContentFile
 
 from config.settings.base import media_storage_from_url
-from media_library.checks import (
-    check_media_numbers,
-    check_media_public_urls,
-    check_media_storage,
-    check_media_tools,
-)
-from media_library.storage import MediaStorageError, MisconfiguredStorage
+from media_library.checks import check_media_numbers
+from media_library.checks import check_media_public_urls
+from media_library.checks import check_media_storage
+from media_library.checks import check_media_tools
+from media_library.storage import MediaStorageError
+from media_library.storage import MisconfiguredStorage
 from social.models import SocialAccount
 
 from ..config.test_settings import run_manage

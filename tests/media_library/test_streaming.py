@@ -12,9 +12,12 @@ from django.core.files import File
 from django.test import Client
 
 from media_library.models import MediaAsset
-from media_library.services.assets import media_asset_create, media_asset_open
+from media_library.services.assets import media_asset_create
+from media_library.services.assets import media_asset_open
 
-from .files import file_crc, make_large_mp4, traced
+from .files import file_crc
+from .files import make_large_mp4
+from .files import traced
 
 MIB = 1024 * 1024
 VIDEO_BYTES = 200 * MIB

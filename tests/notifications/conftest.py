@@ -9,13 +9,18 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, PostStatus, ScheduledPost, ScheduledPostAccount
+from calendar_app.models import AccountStatus
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
+from calendar_app.models import ScheduledPostAccount
 from config.settings.base import mailer_from_url
-from notifications.models import EventType, WebhookEndpoint
+from notifications.models import EventType
+from notifications.models import WebhookEndpoint
 from notifications.services import webhook_secret_generate
 from social.models import SocialAccount
 
-from .servers import smtp_server, webhook_receiver
+from .servers import smtp_server
+from .servers import webhook_receiver
 
 _numbers = itertools.count(1)
 ACCESS_TOKEN = "access-token-PLAINTEXT-must-never-leak"

@@ -11,10 +11,15 @@ from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from notifications.models import DeliveryStatus, NotificationPreference, WebhookDelivery, WebhookEndpoint
-from notifications.services import notifications_deliver, post_finalized_event
+from notifications.models import DeliveryStatus
+from notifications.models import NotificationPreference
+from notifications.models import WebhookDelivery
+from notifications.models import WebhookEndpoint
+from notifications.services import notifications_deliver
+from notifications.services import post_finalized_event
 
-from .conftest import ACCESS_TOKEN, record
+from .conftest import ACCESS_TOKEN
+from .conftest import record
 from .services.test_events import failed
 
 pytestmark = pytest.mark.django_db

@@ -5,12 +5,10 @@ from __future__ import annotations
 import pytest
 
 from config.settings.base import mailer_from_url
-from notifications.checks import (
-    check_delivery_numbers,
-    check_email_addresses,
-    check_email_backend,
-    check_site_url,
-)
+from notifications.checks import check_delivery_numbers
+from notifications.checks import check_email_addresses
+from notifications.checks import check_email_backend
+from notifications.checks import check_site_url
 
 
 def ids(messages) -> list[str]:

@@ -16,10 +16,17 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from calendar_app.models import ErrorKind, PostStatus, PublisherRun, ScheduledPost
+from calendar_app.models import ErrorKind
+from calendar_app.models import PostStatus
+from calendar_app.models import PublisherRun
+from calendar_app.models import ScheduledPost
 from calendar_app.publisher import publish_due_posts
-from notifications.models import DeliveryStatus, EmailNotification, Event, WebhookDelivery
-from tests.fakes import FakePlatform, fail
+from notifications.models import DeliveryStatus
+from notifications.models import EmailNotification
+from notifications.models import Event
+from notifications.models import WebhookDelivery
+from tests.fakes import FakePlatform
+from tests.fakes import fail
 from tests.subprocesses import subprocess_env
 
 pytestmark = pytest.mark.django_db

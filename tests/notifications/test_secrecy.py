@@ -15,10 +15,16 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications.models import Event, WebhookDelivery, WebhookEndpoint
-from notifications.services import account_needs_reconnect_event, notifications_deliver, post_finalized_event
+from notifications.models import Event
+from notifications.models import WebhookDelivery
+from notifications.models import WebhookEndpoint
+from notifications.services import account_needs_reconnect_event
+from notifications.services import notifications_deliver
+from notifications.services import post_finalized_event
 
-from .conftest import ACCESS_TOKEN, REFRESH_TOKEN, record
+from .conftest import ACCESS_TOKEN
+from .conftest import REFRESH_TOKEN
+from .conftest import record
 from .services.test_events import failed
 
 pytestmark = pytest.mark.django_db

@@ -6,19 +6,18 @@ import time
 
 import pytest
 
-from notifications.transport import (
-    MAX_RESPONSE_BYTES,
-    WebhookRefused,
-    WebhookTransportError,
-    address_is_public,
-    url_host_label,
-    webhook_post,
-    webhook_target,
-    webhook_url_problem,
-)
+from notifications.transport import MAX_RESPONSE_BYTES
+from notifications.transport import WebhookRefused
+from notifications.transport import WebhookTransportError
+from notifications.transport import address_is_public
+from notifications.transport import url_host_label
+from notifications.transport import webhook_post
+from notifications.transport import webhook_target
+from notifications.transport import webhook_url_problem
 from tests.social.platforms.servers import tcp_server
 
-from .servers import drip, webhook_receiver
+from .servers import drip
+from .servers import webhook_receiver
 
 
 @pytest.mark.parametrize(
@@ -127,7 +126,8 @@ def self_signed(tmp_path, name: str) -> tuple[str, str]:
     import datetime
 
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
+from datetime import time
 from zoneinfo import ZoneInfo
 
-from calendar_app.models import PostStatus, ScheduledPost
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
 from calendar_app.services.post_input import PostInput
 from calendar_app.services.posts import post_create
-from planning.models import AccountGroup, PostingSchedule, PostingSlot
+from planning.models import AccountGroup
+from planning.models import PostingSchedule
+from planning.models import PostingSlot
 from social.models import SocialAccount
 
 

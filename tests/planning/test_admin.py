@@ -5,17 +5,28 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from calendar_app.models import PostStatus, ScheduledPost
-from planning.models import PostImport, PostingSchedule, QueueEntry, RecurringSeries, SeriesOccurrence
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
+from planning.models import PostImport
+from planning.models import PostingSchedule
+from planning.models import QueueEntry
+from planning.models import RecurringSeries
+from planning.models import SeriesOccurrence
 from planning.services.queue import queue_add
 
-from .factories import every_day, make_group, make_schedule, write_post
+from .factories import every_day
+from .factories import make_group
+from .factories import make_schedule
+from .factories import write_post
 
 pytestmark = pytest.mark.django_db
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
+from django.core.management import call_command
 from django.utils import timezone
 
 from calendar_app.models import ScheduledPost
-from planning.services.recurrence import SeriesInput, series_create
+from planning.services.recurrence import SeriesInput
+from planning.services.recurrence import series_create
 from tests.calendar_app.factories import make_post
 
 pytestmark = pytest.mark.django_db

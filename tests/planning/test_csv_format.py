@@ -6,8 +6,10 @@ import itertools
 
 import pytest
 
-from media_library.models import MediaAsset, MediaKind
-from planning.csv_format import AccountDirectory, row_read
+from media_library.models import MediaAsset
+from media_library.models import MediaKind
+from planning.csv_format import AccountDirectory
+from planning.csv_format import row_read
 from planning.services.imports import import_check
 from social.models import Platform
 

@@ -1,20 +1,21 @@
 """Recurrence rules on a zone's wall clock, and the text of each occurrence."""
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from planning.recurrence import (
-    occurrence_metadata,
-    occurrence_template,
-    occurrence_text,
-    repeats_the_same_text,
-    rule_normalize,
-    rule_problems,
-    series_instants,
-    variants_split,
-)
+from planning.recurrence import occurrence_metadata
+from planning.recurrence import occurrence_template
+from planning.recurrence import occurrence_text
+from planning.recurrence import repeats_the_same_text
+from planning.recurrence import rule_normalize
+from planning.recurrence import rule_problems
+from planning.recurrence import series_instants
+from planning.recurrence import variants_split
 
 
 def utc(*args) -> datetime:

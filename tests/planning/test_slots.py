@@ -1,11 +1,17 @@
 """Weekly slots as instants in four zones: both sides of each change, the spring gap, the autumn repeat."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from planning.slots import WeeklySlot, first_free_slot, minute_of, slot_instants
+from planning.slots import WeeklySlot
+from planning.slots import first_free_slot
+from planning.slots import minute_of
+from planning.slots import slot_instants
 
 SUNDAY = 6
 

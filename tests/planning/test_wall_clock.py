@@ -1,11 +1,13 @@
 """Wall-clock times across daylight-saving changes, as slots and recurring posts read them."""
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from planning.wall_clock import local_wall_time, wall_time_resolve
+from planning.wall_clock import local_wall_time
+from planning.wall_clock import wall_time_resolve
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 import responses
 
-from .fakes import PLATFORMS, client_id, client_secret
+from .fakes import PLATFORMS
+from .fakes import client_id
+from .fakes import client_secret
 
 
 @pytest.fixture

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
+from urllib.parse import urlsplit
 
 from django.db import connection
 from responses import matchers
 
-from social.models import Platform, SocialAccount
+from social.models import Platform
+from social.models import SocialAccount
 
 PLATFORMS = [platform.value for platform in Platform]
 CODE = "auth-code-PLAINTEXT-4f9a"

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import pytest
 
-from social.models import Platform, SocialAccount
+from social.models import Platform
+from social.models import SocialAccount
 
 from .fakes import make_account
 

@@ -5,8 +5,10 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
-from social.checks import check_encryption_key, check_stored_tokens_decrypt
-from social.models import Platform, SocialAccount
+from social.checks import check_encryption_key
+from social.checks import check_stored_tokens_decrypt
+from social.models import Platform
+from social.models import SocialAccount
 
 
 def ids(messages) -> list[str]:

@@ -8,9 +8,13 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import sync_playwright
 
-from social.models import Platform, SocialAccount
+from social.models import Platform
+from social.models import SocialAccount
 
-from .fakes import CODE, PAGE_TOKENS, expect_facebook_connect, query
+from .fakes import CODE
+from .fakes import PAGE_TOKENS
+from .fakes import expect_facebook_connect
+from .fakes import query
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

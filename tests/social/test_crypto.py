@@ -2,7 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from social.crypto import InvalidEncryptionKey, KeyRing, TokenDecryptionError, key_id, parse_encryption_keys
+from social.crypto import InvalidEncryptionKey
+from social.crypto import KeyRing
+from social.crypto import TokenDecryptionError
+from social.crypto import key_id
+from social.crypto import parse_encryption_keys
 
 KEY_A = "a1" * 32
 KEY_B = "b2" * 32

@@ -6,8 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from social.crypto import TokenDecryptionError, key_id
-from social.models import Platform, SocialAccount
+from social.crypto import TokenDecryptionError
+from social.crypto import key_id
+from social.models import Platform
+from social.models import SocialAccount
 
 from . import fakes
 from .fakes import raw_tokens

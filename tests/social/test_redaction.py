@@ -6,14 +6,12 @@ import pytest
 import responses
 
 from social.models import Platform
-from social.platforms import (
-    OAuthConnectError,
-    PublishError,
-    PublishPayload,
-    TokenSet,
-    client_for,
-    get_provider,
-)
+from social.platforms import OAuthConnectError
+from social.platforms import PublishError
+from social.platforms import PublishPayload
+from social.platforms import TokenSet
+from social.platforms import client_for
+from social.platforms import get_provider
 from social.redaction import redact
 
 from .fakes import make_account

@@ -14,18 +14,27 @@ from django.utils import timezone
 from responses import matchers
 
 from notifications.models import Event
-from social.models import Platform, SocialAccount, SocialAccountStatus
-from social.platforms import ConnectableAccount, TokenRefreshError, TokenRevokedError, TokenSet
-from social.services import (
-    PROACTIVE_REFRESH_WITHIN,
-    social_account_connect,
-    social_account_mark_needs_reconnect,
-    social_account_refresh_token,
-    social_accounts_connect,
-    social_accounts_refresh_expiring,
-)
+from social.models import Platform
+from social.models import SocialAccount
+from social.models import SocialAccountStatus
+from social.platforms import ConnectableAccount
+from social.platforms import TokenRefreshError
+from social.platforms import TokenRevokedError
+from social.platforms import TokenSet
+from social.services import PROACTIVE_REFRESH_WITHIN
+from social.services import social_account_connect
+from social.services import social_account_mark_needs_reconnect
+from social.services import social_account_refresh_token
+from social.services import social_accounts_connect
+from social.services import social_accounts_refresh_expiring
 
-from .fakes import YT_TOKEN_URL, basic_auth, client_id, client_secret, form_body, make_account, raw_tokens
+from .fakes import YT_TOKEN_URL
+from .fakes import basic_auth
+from .fakes import client_id
+from .fakes import client_secret
+from .fakes import form_body
+from .fakes import make_account
+from .fakes import raw_tokens
 from .races import refresh_at_once
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,8 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 from django.utils import timezone
 
-from social.models import Platform, SocialAccount
+from social.models import Platform
+from social.models import SocialAccount
 from social.platforms import TokenRefreshError
 from social.services import social_account_refresh_token
 from tests.social.platforms.bluesky.sessions import APP_PASSWORD as BLUESKY_APP_PASSWORD
@@ -24,20 +25,18 @@ from tests.social.platforms.bluesky.sessions import jwt as bluesky_jwt
 from tests.social.platforms.bluesky.sessions import session_body as bluesky_session
 from tests.social.platforms.threads import wire as threads
 
-from .fakes import (
-    CODE,
-    FB_LONG,
-    FB_SHORT,
-    PAGE_TOKENS,
-    PLATFORMS,
-    X_ACCESS,
-    X_REFRESH,
-    client_secret,
-    expect_facebook_connect,
-    expect_x_connect,
-    make_account,
-    query,
-)
+from .fakes import CODE
+from .fakes import FB_LONG
+from .fakes import FB_SHORT
+from .fakes import PAGE_TOKENS
+from .fakes import PLATFORMS
+from .fakes import X_ACCESS
+from .fakes import X_REFRESH
+from .fakes import client_secret
+from .fakes import expect_facebook_connect
+from .fakes import expect_x_connect
+from .fakes import make_account
+from .fakes import query
 
 pytestmark = pytest.mark.django_db
 

@@ -12,30 +12,32 @@ from django.http import HttpResponse
 from django.utils import timezone
 from responses import matchers
 
-from calendar_app.models import PublishAttempt, ScheduledPost, ScheduledPostAccount
-from social.models import Platform, SocialAccount, SocialAccountStatus
+from calendar_app.models import PublishAttempt
+from calendar_app.models import ScheduledPost
+from calendar_app.models import ScheduledPostAccount
+from social.models import Platform
+from social.models import SocialAccount
+from social.models import SocialAccountStatus
 from tests.platform_overrides import spec_overridden
 
-from .fakes import (
-    CODE,
-    FB_GRAPH,
-    LI_ACCESS,
-    PAGE_TOKENS,
-    X_ACCESS,
-    X_REFRESH,
-    YT_ACCESS,
-    YT_REFRESH,
-    client_id,
-    expect_facebook_connect,
-    expect_instagram_connect,
-    expect_linkedin_connect,
-    expect_x_connect,
-    expect_youtube_connect,
-    make_account,
-    query,
-    redirect_uri,
-    s256,
-)
+from .fakes import CODE
+from .fakes import FB_GRAPH
+from .fakes import LI_ACCESS
+from .fakes import PAGE_TOKENS
+from .fakes import X_ACCESS
+from .fakes import X_REFRESH
+from .fakes import YT_ACCESS
+from .fakes import YT_REFRESH
+from .fakes import client_id
+from .fakes import expect_facebook_connect
+from .fakes import expect_instagram_connect
+from .fakes import expect_linkedin_connect
+from .fakes import expect_x_connect
+from .fakes import expect_youtube_connect
+from .fakes import make_account
+from .fakes import query
+from .fakes import redirect_uri
+from .fakes import s256
 
 pytestmark = pytest.mark.django_db
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import sys
 
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 from django.db import DatabaseError
 
-from calendar_app.health import STALLED, publisher_health_check
+from calendar_app.health import STALLED
+from calendar_app.health import publisher_health_check
 
 
 class Command(BaseCommand):

@@ -8,8 +8,13 @@ import signal
 import threading
 
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
+from django.db import DEFAULT_DB_ALIAS
+from django.db import DatabaseError
+from django.db import InterfaceError
+from django.db import OperationalError
+from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 
 from calendar_app.models import PublisherRun

@@ -3,10 +3,12 @@ each run); for operators, and for a cron line when the publisher is not running.
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 from django.db import DatabaseError
 
-from notifications.services import account_tokens_scan_expiring, notifications_deliver
+from notifications.services import account_tokens_scan_expiring
+from notifications.services import notifications_deliver
 
 
 class Command(BaseCommand):

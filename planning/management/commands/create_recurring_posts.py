@@ -5,7 +5,8 @@ Safe to run from cron beside the publisher and from overlapping runs; each occur
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 from django.db import DatabaseError
 
 from planning.services.recurrence import series_materialize

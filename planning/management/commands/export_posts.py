@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 
 from calendar_app.models import PostStatus
-from calendar_app.timezones import timezone_names, zone_or_utc
+from calendar_app.timezones import timezone_names
+from calendar_app.timezones import zone_or_utc
 from planning.services.exports import posts_export_csv
 
 

@@ -11,11 +11,15 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 
 from calendar_app.timezones import timezone_names
 from planning.csv_format import csv_text_decode
-from planning.services.imports import ImportRefused, ImportReport, import_check, import_run
+from planning.services.imports import ImportRefused
+from planning.services.imports import ImportReport
+from planning.services.imports import import_check
+from planning.services.imports import import_run
 
 # Refuse before reading a file far bigger than any import the row limit allows.
 MAX_FILE_BYTES = 50 * 1024 * 1024

@@ -9,7 +9,8 @@ Nothing is refreshed: a Page whose token stops working is reconnected.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
+from typing import ClassVar
 
 from django.conf import settings
 from oauthlib.oauth2.rfc6749.parameters import parse_token_response
@@ -17,13 +18,11 @@ from requests_oauthlib import OAuth2Session
 
 from social.redaction import redact
 
-from .oauth import (
-    OAuthConnectError,
-    OAuthProvider,
-    TokenEndpointError,
-    TokenSet,
-    reject_unavailable,
-)
+from .oauth import OAuthConnectError
+from .oauth import OAuthProvider
+from .oauth import TokenEndpointError
+from .oauth import TokenSet
+from .oauth import reject_unavailable
 
 # /me/accounts is paged; 20 pages of 100 is more Pages than any one person manages.
 MAX_PAGE_REQUESTS = 20

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
+from typing import ClassVar
 
 import requests
 from django.conf import settings
 
-from .client import ErrorKind, PublishError
-from .http import HttpClient, Step, excerpt, retry_after_seconds, safe_json
+from .client import ErrorKind
+from .client import PublishError
+from .http import HttpClient
+from .http import Step
+from .http import excerpt
+from .http import retry_after_seconds
+from .http import safe_json
 
 # Meta's error codes (developers.facebook.com/docs/graph-api/guides/error-handling; docs/platforms.md).
 RETRY_CODES = frozenset({1, 2, 4, 17, 32, 341, 613})

@@ -10,19 +10,31 @@ from __future__ import annotations
 import logging
 import mimetypes
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
+from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 import requests
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
+from urllib3.exceptions import ConnectTimeoutError
+from urllib3.exceptions import MaxRetryError
+from urllib3.exceptions import NewConnectionError
 
 from social.redaction import redact
 
-from .client import BaseClient, ErrorKind, MediaItem, MediaSourceError, PublishError, PublishPayload
+from .client import BaseClient
+from .client import ErrorKind
+from .client import MediaItem
+from .client import MediaSourceError
+from .client import PublishError
+from .client import PublishPayload
 
 if TYPE_CHECKING:
     from social.models import SocialAccount

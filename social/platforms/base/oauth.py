@@ -7,16 +7,23 @@ and logged, so they never carry a token, a code or a client secret.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from datetime import timedelta
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import ClassVar
 
 import requests
 from django.conf import settings
 from django.utils import timezone
-from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
-from oauthlib.oauth2.rfc6749.errors import InsecureTransportError, MissingTokenError
+from oauthlib.oauth2 import OAuth2Error
+from oauthlib.oauth2 import WebApplicationClient
+from oauthlib.oauth2.rfc6749.errors import InsecureTransportError
+from oauthlib.oauth2.rfc6749.errors import MissingTokenError
 from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 

@@ -14,16 +14,21 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
 
-from social.crypto import TokenDecryptionError, get_key_ring
+from social.crypto import TokenDecryptionError
+from social.crypto import get_key_ring
 
-from .oauth import ConnectableAccount, OAuthProvider, TokenSet
+from .oauth import ConnectableAccount
+from .oauth import OAuthProvider
+from .oauth import TokenSet
 
 # Long enough to sign in and consent at the platform; short enough that a forgotten tab goes stale.
 PENDING_MAX_AGE_SECONDS = 15 * 60

@@ -1,8 +1,13 @@
 """Bluesky (AT Protocol): posts as ``app.bsky.feed.post`` records in the account's repository, accounts
 connected with their handle and an app password (a form, not OAuth)."""
 
-from social.platforms.media_rules import KindRules, MediaRules
-from social.platforms.spec import OptionField, PlatformLimits, PlatformSpec, QuotaRule, Setting
+from social.platforms.media_rules import KindRules
+from social.platforms.media_rules import MediaRules
+from social.platforms.spec import OptionField
+from social.platforms.spec import PlatformLimits
+from social.platforms.spec import PlatformSpec
+from social.platforms.spec import QuotaRule
+from social.platforms.spec import Setting
 
 # The post record's text: at most 300 grapheme clusters and 3,000 UTF-8 bytes (app.bsky.feed.post).
 MAX_GRAPHEMES = 300

@@ -16,42 +16,48 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
 import requests
 from django.conf import settings
 
 from social.models import Platform
-from social.platforms.base.client import (
-    CannotTell,
-    CountedLink,
-    ErrorKind,
-    Found,
-    InDoubtAttempt,
-    MediaItem,
-    NotFound,
-    PublishError,
-    PublishPayload,
-    PublishResult,
-    TextCount,
-)
-from social.platforms.base.http import (
-    KIB,
-    HttpClient,
-    Step,
-    excerpt,
-    media_label,
-    retry_after_seconds,
-    safe_json,
-    seconds_until_epoch,
-)
+from social.platforms.base.client import CannotTell
+from social.platforms.base.client import CountedLink
+from social.platforms.base.client import ErrorKind
+from social.platforms.base.client import Found
+from social.platforms.base.client import InDoubtAttempt
+from social.platforms.base.client import MediaItem
+from social.platforms.base.client import NotFound
+from social.platforms.base.client import PublishError
+from social.platforms.base.client import PublishPayload
+from social.platforms.base.client import PublishResult
+from social.platforms.base.client import TextCount
+from social.platforms.base.http import KIB
+from social.platforms.base.http import HttpClient
+from social.platforms.base.http import Step
+from social.platforms.base.http import excerpt
+from social.platforms.base.http import media_label
+from social.platforms.base.http import retry_after_seconds
+from social.platforms.base.http import safe_json
+from social.platforms.base.http import seconds_until_epoch
 
-from . import IMAGE_MAX_BYTES, MAX_GRAPHEMES, MAX_TEXT_BYTES
+from . import IMAGE_MAX_BYTES
+from . import MAX_GRAPHEMES
+from . import MAX_TEXT_BYTES
 from .linkcard import LinkCardReader
-from .media import ImageSize, StreamedBody
-from .richtext import facets, find_spans, first_link, grapheme_count, mentioned_handles, utf8_length
-from .tid import is_tid, new_tid
+from .media import ImageSize
+from .media import StreamedBody
+from .richtext import facets
+from .richtext import find_spans
+from .richtext import first_link
+from .richtext import grapheme_count
+from .richtext import mentioned_handles
+from .richtext import utf8_length
+from .tid import is_tid
+from .tid import new_tid
 
 logger = logging.getLogger(__name__)
 

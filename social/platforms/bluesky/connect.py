@@ -13,14 +13,19 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.contrib import admin
+from django.contrib import messages
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.shortcuts import render
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_variables
 
 from social.services import social_account_connect
 
-from .session import APP_PASSWORDS_PLACE, BlueskySignInError
+from .session import APP_PASSWORDS_PLACE
+from .session import BlueskySignInError
 
 if TYPE_CHECKING:
     from .session import BlueskyProvider

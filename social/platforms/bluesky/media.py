@@ -4,9 +4,11 @@ sent, and the image's size in pixels read from its first bytes on the way (for `
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
+from PIL import UnidentifiedImageError
 
 # An image's header (JPEG's frame header comes after its EXIF and colour profile) is within this much.
 HEADER_MAX_BYTES = 256 * 1024

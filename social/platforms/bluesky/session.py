@@ -17,24 +17,26 @@ import binascii
 import json
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from datetime import UTC
+from datetime import datetime
+from typing import TYPE_CHECKING
+from typing import Any
 
 import requests
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
 from social.models import Platform
-from social.platforms.base.http import host_of, safe_json, seconds_until_epoch
-from social.platforms.base.oauth import (
-    ConnectableAccount,
-    OAuthConnectError,
-    OAuthProvider,
-    TokenRefreshError,
-    TokenRevokedError,
-    TokenSet,
-    redact,
-)
+from social.platforms.base.http import host_of
+from social.platforms.base.http import safe_json
+from social.platforms.base.http import seconds_until_epoch
+from social.platforms.base.oauth import ConnectableAccount
+from social.platforms.base.oauth import OAuthConnectError
+from social.platforms.base.oauth import OAuthProvider
+from social.platforms.base.oauth import TokenRefreshError
+from social.platforms.base.oauth import TokenRevokedError
+from social.platforms.base.oauth import TokenSet
+from social.platforms.base.oauth import redact
 
 if TYPE_CHECKING:
     from social.models import SocialAccount

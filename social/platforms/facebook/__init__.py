@@ -1,7 +1,13 @@
 """Facebook Pages: posts through the Graph API with a Page token, Pages picked after Facebook Login."""
 
-from social.platforms.media_rules import MB, KindRules, MediaRules
-from social.platforms.spec import OptionField, PlatformLimits, PlatformSpec, Setting, oauth_app_settings
+from social.platforms.media_rules import MB
+from social.platforms.media_rules import KindRules
+from social.platforms.media_rules import MediaRules
+from social.platforms.spec import OptionField
+from social.platforms.spec import PlatformLimits
+from social.platforms.spec import PlatformSpec
+from social.platforms.spec import Setting
+from social.platforms.spec import oauth_app_settings
 
 MAX_TEXT_LENGTH = 63_206
 # One photo per Page post (our client posts it through /{page}/photos), at most 4 MB as Facebook refuses

@@ -10,19 +10,18 @@ from datetime import timedelta
 from typing import Any
 
 from social.models import Platform
-from social.platforms.base.client import (
-    CannotTell,
-    ErrorKind,
-    Found,
-    InDoubtAttempt,
-    NotFound,
-    PublishError,
-    PublishPayload,
-    PublishResult,
-)
+from social.platforms.base.client import CannotTell
+from social.platforms.base.client import ErrorKind
+from social.platforms.base.client import Found
+from social.platforms.base.client import InDoubtAttempt
+from social.platforms.base.client import NotFound
+from social.platforms.base.client import PublishError
+from social.platforms.base.client import PublishPayload
+from social.platforms.base.client import PublishResult
 from social.platforms.base.graph import GraphClient
 from social.platforms.base.http import Step
-from social.platforms.base.text import is_web_url, same_text
+from social.platforms.base.text import is_web_url
+from social.platforms.base.text import same_text
 
 from . import MAX_TEXT_LENGTH
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from social.models import Platform
 from social.platforms.base.facebook_login import FacebookLoginProvider
-from social.platforms.base.oauth import ConnectableAccount, TokenSet
+from social.platforms.base.oauth import ConnectableAccount
+from social.platforms.base.oauth import TokenSet
 
 
 class FacebookProvider(FacebookLoginProvider):

@@ -1,15 +1,18 @@
 """Instagram business accounts: a media container, then ``media_publish``, through the Graph API; the
 account is the one linked to a Page picked after Facebook Login."""
 
-from social.platforms.media_rules import GB, MB, MINUTE, AspectRatio, KindRules, MediaRules
-from social.platforms.spec import (
-    OptionField,
-    PlatformLimits,
-    PlatformSpec,
-    QuotaRule,
-    Setting,
-    oauth_app_settings,
-)
+from social.platforms.media_rules import GB
+from social.platforms.media_rules import MB
+from social.platforms.media_rules import MINUTE
+from social.platforms.media_rules import AspectRatio
+from social.platforms.media_rules import KindRules
+from social.platforms.media_rules import MediaRules
+from social.platforms.spec import OptionField
+from social.platforms.spec import PlatformLimits
+from social.platforms.spec import PlatformSpec
+from social.platforms.spec import QuotaRule
+from social.platforms.spec import Setting
+from social.platforms.spec import oauth_app_settings
 
 MAX_CAPTION_LENGTH = 2_200
 # What GET /{ig-user}/content_publishing_limit last said of the account (``extra``): its ``config``

@@ -13,23 +13,24 @@ only a container that can no longer be published (expired) is replaced.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from datetime import datetime
+from datetime import timedelta
+from typing import Any
+from typing import ClassVar
 
 from social.models import Platform
-from social.platforms.base.client import (
-    CannotTell,
-    ErrorKind,
-    Found,
-    InDoubtAttempt,
-    MediaItem,
-    NotFound,
-    PublishError,
-    PublishPayload,
-    PublishResult,
-    StillProcessing,
-)
-from social.platforms.base.graph import GraphClient, parse_meta_time
+from social.platforms.base.client import CannotTell
+from social.platforms.base.client import ErrorKind
+from social.platforms.base.client import Found
+from social.platforms.base.client import InDoubtAttempt
+from social.platforms.base.client import MediaItem
+from social.platforms.base.client import NotFound
+from social.platforms.base.client import PublishError
+from social.platforms.base.client import PublishPayload
+from social.platforms.base.client import PublishResult
+from social.platforms.base.client import StillProcessing
+from social.platforms.base.graph import GraphClient
+from social.platforms.base.graph import parse_meta_time
 from social.platforms.base.http import Step
 from social.platforms.base.text import same_text
 

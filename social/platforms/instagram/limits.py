@@ -11,7 +11,8 @@ account; a failed read keeps what was kept.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone

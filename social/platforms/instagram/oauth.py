@@ -9,7 +9,8 @@ from collections.abc import Mapping
 
 from social.models import Platform
 from social.platforms.base.facebook_login import FacebookLoginProvider
-from social.platforms.base.oauth import ConnectableAccount, TokenSet
+from social.platforms.base.oauth import ConnectableAccount
+from social.platforms.base.oauth import TokenSet
 
 
 class InstagramProvider(FacebookLoginProvider):

@@ -1,7 +1,13 @@
 """LinkedIn: posts through the Posts API, members connected by OpenID Connect with ``w_member_social``."""
 
-from social.platforms.media_rules import MIB, KindRules, MediaRules
-from social.platforms.spec import OptionField, PlatformLimits, PlatformSpec, Setting, oauth_app_settings
+from social.platforms.media_rules import MIB
+from social.platforms.media_rules import KindRules
+from social.platforms.media_rules import MediaRules
+from social.platforms.spec import OptionField
+from social.platforms.spec import PlatformLimits
+from social.platforms.spec import PlatformSpec
+from social.platforms.spec import Setting
+from social.platforms.spec import oauth_app_settings
 
 MAX_COMMENTARY_LENGTH = 3_000
 # One image per post (our client uploads it through the Images API): JPEG, PNG or GIF, fewer than

@@ -16,20 +16,24 @@ import requests
 from django.conf import settings
 
 from social.models import Platform
-from social.platforms.base.client import (
-    CannotTell,
-    ErrorKind,
-    Found,
-    InDoubtAttempt,
-    MediaItem,
-    NotFound,
-    PublishError,
-    PublishPayload,
-    PublishResult,
-)
-from social.platforms.base.http import MIB, HttpClient, Step, excerpt, media_label, safe_json
+from social.platforms.base.client import CannotTell
+from social.platforms.base.client import ErrorKind
+from social.platforms.base.client import Found
+from social.platforms.base.client import InDoubtAttempt
+from social.platforms.base.client import MediaItem
+from social.platforms.base.client import NotFound
+from social.platforms.base.client import PublishError
+from social.platforms.base.client import PublishPayload
+from social.platforms.base.client import PublishResult
+from social.platforms.base.http import MIB
+from social.platforms.base.http import HttpClient
+from social.platforms.base.http import Step
+from social.platforms.base.http import excerpt
+from social.platforms.base.http import media_label
+from social.platforms.base.http import safe_json
 
-from . import MAX_COMMENTARY_LENGTH, VISIBILITY
+from . import MAX_COMMENTARY_LENGTH
+from . import VISIBILITY
 
 logger = logging.getLogger(__name__)
 

@@ -2,8 +2,13 @@
 accounts connect by OAuth with PKCE at their server; statuses go out with an ``Idempotency-Key``; the
 character limit, URL weight and media limits are each server's own, read from ``/api/v2/instance``."""
 
-from social.platforms.media_rules import MIB, KindRules, MediaRules
-from social.platforms.spec import OptionField, PlatformLimits, PlatformSpec, Setting
+from social.platforms.media_rules import MIB
+from social.platforms.media_rules import KindRules
+from social.platforms.media_rules import MediaRules
+from social.platforms.spec import OptionField
+from social.platforms.spec import PlatformLimits
+from social.platforms.spec import PlatformSpec
+from social.platforms.spec import Setting
 
 # Mastodon's own default; each server's limit (cached on the account) is the one enforced.
 DEFAULT_MAX_CHARACTERS = 500

@@ -17,42 +17,44 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from typing import Any
+from typing import ClassVar
 
 import requests
 from requests_toolbelt import MultipartEncoder
 
 from social.models import Platform
-from social.platforms.base.client import (
-    CannotTell,
-    CountedLink,
-    ErrorKind,
-    Found,
-    InDoubtAttempt,
-    MediaItem,
-    NotFound,
-    PublishError,
-    PublishPayload,
-    PublishResult,
-    TextCount,
-)
-from social.platforms.base.http import (
-    KIB,
-    HttpClient,
-    MediaStream,
-    Step,
-    excerpt,
-    media_label,
-    retry_after_seconds,
-    safe_json,
-)
-from social.platforms.base.text import is_web_url, normalize_text
+from social.platforms.base.client import CannotTell
+from social.platforms.base.client import CountedLink
+from social.platforms.base.client import ErrorKind
+from social.platforms.base.client import Found
+from social.platforms.base.client import InDoubtAttempt
+from social.platforms.base.client import MediaItem
+from social.platforms.base.client import NotFound
+from social.platforms.base.client import PublishError
+from social.platforms.base.client import PublishPayload
+from social.platforms.base.client import PublishResult
+from social.platforms.base.client import TextCount
+from social.platforms.base.http import KIB
+from social.platforms.base.http import HttpClient
+from social.platforms.base.http import MediaStream
+from social.platforms.base.http import Step
+from social.platforms.base.http import excerpt
+from social.platforms.base.http import media_label
+from social.platforms.base.http import retry_after_seconds
+from social.platforms.base.http import safe_json
+from social.platforms.base.text import is_web_url
+from social.platforms.base.text import normalize_text
 
 from . import VISIBILITY
 from .limits import ServerLimits
 from .server import host_of
-from .text import is_same_status_text, status_length, url_spans
+from .text import is_same_status_text
+from .text import status_length
+from .text import url_spans
 
 VISIBILITIES = VISIBILITY.values()
 LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z]{2,4})?")

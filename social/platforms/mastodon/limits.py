@@ -10,21 +10,25 @@ back to Mastodon's defaults.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields, replace
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict
+from dataclasses import dataclass
+from dataclasses import fields
+from dataclasses import replace
+from datetime import datetime
+from datetime import timedelta
+from typing import TYPE_CHECKING
+from typing import Any
 
 import requests
 from django.utils import timezone
 
-from social.platforms.media_rules import KindRules, MediaRules
+from social.platforms.media_rules import KindRules
+from social.platforms.media_rules import MediaRules
 
-from . import (
-    DEFAULT_IMAGE_SIZE_LIMIT,
-    DEFAULT_MAX_CHARACTERS,
-    DEFAULT_MAX_MEDIA_ATTACHMENTS,
-    DEFAULT_VIDEO_SIZE_LIMIT,
-)
+from . import DEFAULT_IMAGE_SIZE_LIMIT
+from . import DEFAULT_MAX_CHARACTERS
+from . import DEFAULT_MAX_MEDIA_ATTACHMENTS
+from . import DEFAULT_VIDEO_SIZE_LIMIT
 
 if TYPE_CHECKING:
     from social.models import SocialAccount

@@ -8,9 +8,13 @@ import logging
 from collections.abc import Mapping
 
 from social.models import Platform
-from social.platforms.base.oauth import ConnectableAccount, OAuthConnectError, OAuthProvider, TokenSet
+from social.platforms.base.oauth import ConnectableAccount
+from social.platforms.base.oauth import OAuthConnectError
+from social.platforms.base.oauth import OAuthProvider
+from social.platforms.base.oauth import TokenSet
 
-from .limits import InstanceReadError, server_limits_fetch
+from .limits import InstanceReadError
+from .limits import server_limits_fetch
 from .models import MastodonApp
 from .registration import SCOPES
 from .server import host_of

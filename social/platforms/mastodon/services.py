@@ -9,7 +9,10 @@ from django.conf import settings
 from social.models import SocialAccount
 from social.services import social_account_extra_set
 
-from .limits import EXTRA_KEY, InstanceReadError, ServerLimits, server_limits_fetch
+from .limits import EXTRA_KEY
+from .limits import InstanceReadError
+from .limits import ServerLimits
+from .limits import server_limits_fetch
 
 logger = logging.getLogger(__name__)
 

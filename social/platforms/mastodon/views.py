@@ -4,14 +4,20 @@
 from __future__ import annotations
 
 from django import forms
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.http import HttpResponseRedirect
 
 from social.platforms.base import oauth_flow as flow
-from social.views import connect_page, redirect_uri_for
+from social.views import connect_page
+from social.views import redirect_uri_for
 
 from .oauth import MastodonProvider
-from .registration import RegistrationError, mastodon_app_for_server
-from .server import ServerAddressError, server_url_check_public, server_url_normalize
+from .registration import RegistrationError
+from .registration import mastodon_app_for_server
+from .server import ServerAddressError
+from .server import server_url_check_public
+from .server import server_url_normalize
 
 
 class ServerForm(forms.Form):

@@ -12,8 +12,13 @@ spec is only read once the setting is on). Two halves:
   and reconciliation visible.
 """
 
-from social.platforms.media_rules import MB, KindRules, MediaRules
-from social.platforms.spec import OptionField, PlatformLimits, PlatformSpec, Setting
+from social.platforms.media_rules import MB
+from social.platforms.media_rules import KindRules
+from social.platforms.media_rules import MediaRules
+from social.platforms.spec import OptionField
+from social.platforms.spec import PlatformLimits
+from social.platforms.spec import PlatformSpec
+from social.platforms.spec import Setting
 
 # What the network takes (the client checks the same numbers before sending anything).
 TEXT_LIMIT = 500

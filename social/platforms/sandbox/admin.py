@@ -10,7 +10,8 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .models import SandboxAccount, SandboxPost
+from .models import SandboxAccount
+from .models import SandboxPost
 
 
 @admin.register(SandboxAccount)

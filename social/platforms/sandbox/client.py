@@ -21,22 +21,29 @@ from typing import Any
 import requests
 
 from social.models import Platform
-from social.platforms.base.client import (
-    CannotTell,
-    ErrorKind,
-    Found,
-    InDoubtAttempt,
-    MediaItem,
-    NotFound,
-    PublishError,
-    PublishPayload,
-    PublishResult,
-    ReconcileResult,
-)
-from social.platforms.base.http import HttpClient, MediaStream, Step, excerpt, media_label, safe_json
+from social.platforms.base.client import CannotTell
+from social.platforms.base.client import ErrorKind
+from social.platforms.base.client import Found
+from social.platforms.base.client import InDoubtAttempt
+from social.platforms.base.client import MediaItem
+from social.platforms.base.client import NotFound
+from social.platforms.base.client import PublishError
+from social.platforms.base.client import PublishPayload
+from social.platforms.base.client import PublishResult
+from social.platforms.base.client import ReconcileResult
+from social.platforms.base.http import HttpClient
+from social.platforms.base.http import MediaStream
+from social.platforms.base.http import Step
+from social.platforms.base.http import excerpt
+from social.platforms.base.http import media_label
+from social.platforms.base.http import safe_json
 
-from .endpoints import API_PATH, address_of_account
-from .limits import MEDIA_LIMITS, UPLOAD_PIECE_BYTES, media_problems, text_problems
+from .endpoints import API_PATH
+from .endpoints import address_of_account
+from .limits import MEDIA_LIMITS
+from .limits import UPLOAD_PIECE_BYTES
+from .limits import media_problems
+from .limits import text_problems
 
 CREATE_POST = Step("create the post", creates_post=True)
 LIST_POSTS = Step("list the account's posts")

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import ALT_TEXT_LIMIT, MAX_IMAGES, MEDIA_RULES, TEXT_LIMIT
+from . import ALT_TEXT_LIMIT
+from . import MAX_IMAGES
+from . import MEDIA_RULES
+from . import TEXT_LIMIT
 
 # Uploads go in pieces of this size (the last may be shorter), each its own request.
 UPLOAD_PIECE_BYTES = 2 * 1024 * 1024

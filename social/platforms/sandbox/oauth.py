@@ -16,28 +16,25 @@ import requests
 from oauthlib.oauth2 import WebApplicationClient
 from oauthlib.oauth2.rfc6749.parameters import parse_token_response
 
-from social.models import Platform, SocialAccount
-from social.platforms.base.oauth import (
-    ConnectableAccount,
-    OAuthConnectError,
-    OAuthProvider,
-    TokenEndpointError,
-    TokenRefreshError,
-    TokenRevokedError,
-    TokenSet,
-    reject_unavailable,
-)
+from social.models import Platform
+from social.models import SocialAccount
+from social.platforms.base.oauth import ConnectableAccount
+from social.platforms.base.oauth import OAuthConnectError
+from social.platforms.base.oauth import OAuthProvider
+from social.platforms.base.oauth import TokenEndpointError
+from social.platforms.base.oauth import TokenRefreshError
+from social.platforms.base.oauth import TokenRevokedError
+from social.platforms.base.oauth import TokenSet
+from social.platforms.base.oauth import reject_unavailable
 from social.redaction import redact
 
-from .endpoints import (
-    API_PATH,
-    AUTHORIZE_PATH,
-    CLIENT_ID,
-    TOKEN_PATH,
-    address_for_connect,
-    address_of_account,
-    client_secret,
-)
+from .endpoints import API_PATH
+from .endpoints import AUTHORIZE_PATH
+from .endpoints import CLIENT_ID
+from .endpoints import TOKEN_PATH
+from .endpoints import address_for_connect
+from .endpoints import address_of_account
+from .endpoints import client_secret
 
 
 class SandboxProvider(OAuthProvider):

@@ -2,7 +2,9 @@
 
 from django.urls import path
 
-from .network import api, oauth, pages
+from .network import api
+from .network import oauth
+from .network import pages
 
 app_name = "sandbox"
 

@@ -4,15 +4,17 @@ refreshed before it runs out."""
 
 from datetime import timedelta
 
-from social.platforms.media_rules import GB, MB, MINUTE, KindRules, MediaRules
-from social.platforms.spec import (
-    OptionField,
-    PlatformLimits,
-    PlatformSpec,
-    QuotaRule,
-    Setting,
-    oauth_app_settings,
-)
+from social.platforms.media_rules import GB
+from social.platforms.media_rules import MB
+from social.platforms.media_rules import MINUTE
+from social.platforms.media_rules import KindRules
+from social.platforms.media_rules import MediaRules
+from social.platforms.spec import OptionField
+from social.platforms.spec import PlatformLimits
+from social.platforms.spec import PlatformSpec
+from social.platforms.spec import QuotaRule
+from social.platforms.spec import Setting
+from social.platforms.spec import oauth_app_settings
 
 # Text as Threads counts it (emoji count as their UTF-8 bytes: text.threads_text_length).
 MAX_TEXT_LENGTH = 500

@@ -18,28 +18,32 @@ that would start over with a new container.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from collections.abc import Mapping
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import requests
 
 from social.models import Platform
-from social.platforms.base.client import (
-    CannotTell,
-    ErrorKind,
-    Found,
-    InDoubtAttempt,
-    MediaItem,
-    NotFound,
-    PublishError,
-    PublishPayload,
-    PublishResult,
-    StillProcessing,
-)
-from social.platforms.base.graph import GraphClient, parse_meta_time
-from social.platforms.base.http import Step, safe_json
-from social.platforms.base.text import is_web_url, same_text
+from social.platforms.base.client import CannotTell
+from social.platforms.base.client import ErrorKind
+from social.platforms.base.client import Found
+from social.platforms.base.client import InDoubtAttempt
+from social.platforms.base.client import MediaItem
+from social.platforms.base.client import NotFound
+from social.platforms.base.client import PublishError
+from social.platforms.base.client import PublishPayload
+from social.platforms.base.client import PublishResult
+from social.platforms.base.client import StillProcessing
+from social.platforms.base.graph import GraphClient
+from social.platforms.base.graph import parse_meta_time
+from social.platforms.base.http import Step
+from social.platforms.base.http import safe_json
+from social.platforms.base.text import is_web_url
+from social.platforms.base.text import same_text
 
 from . import MAX_TEXT_LENGTH
 from .text import threads_text_length

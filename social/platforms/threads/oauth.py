@@ -10,25 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from typing import Any
 
 import requests
 from django.utils import timezone
 
 from social.models import Platform
 from social.platforms.base.graph import RETRY_CODES
-from social.platforms.base.oauth import (
-    MAX_DETAIL_CHARS,
-    ConnectableAccount,
-    OAuthConnectError,
-    OAuthProvider,
-    TokenEndpointError,
-    TokenRefreshError,
-    TokenRevokedError,
-    TokenSet,
-    describe_request_error,
-    error_detail,
-)
+from social.platforms.base.oauth import MAX_DETAIL_CHARS
+from social.platforms.base.oauth import ConnectableAccount
+from social.platforms.base.oauth import OAuthConnectError
+from social.platforms.base.oauth import OAuthProvider
+from social.platforms.base.oauth import TokenEndpointError
+from social.platforms.base.oauth import TokenRefreshError
+from social.platforms.base.oauth import TokenRevokedError
+from social.platforms.base.oauth import TokenSet
+from social.platforms.base.oauth import describe_request_error
+from social.platforms.base.oauth import error_detail
 from social.redaction import redact
 
 from .client import API_VERSION

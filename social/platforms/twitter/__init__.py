@@ -1,14 +1,14 @@
 """X (Twitter): posts through the X API v2, accounts connected by OAuth 2.0 with PKCE."""
 
-from social.platforms.media_rules import MB, KindRules, MediaRules
-from social.platforms.spec import (
-    OptionField,
-    PlatformLimits,
-    PlatformSpec,
-    QuotaRule,
-    Setting,
-    oauth_app_settings,
-)
+from social.platforms.media_rules import MB
+from social.platforms.media_rules import KindRules
+from social.platforms.media_rules import MediaRules
+from social.platforms.spec import OptionField
+from social.platforms.spec import PlatformLimits
+from social.platforms.spec import PlatformSpec
+from social.platforms.spec import QuotaRule
+from social.platforms.spec import Setting
+from social.platforms.spec import oauth_app_settings
 
 # Characters as X weighs them (links 23, emoji and wide characters 2).
 MAX_WEIGHTED_LENGTH = 280

@@ -13,40 +13,41 @@ from __future__ import annotations
 
 import base64
 import unicodedata
-from datetime import UTC, timedelta
-from typing import Any, ClassVar
+from datetime import UTC
+from datetime import timedelta
+from typing import Any
+from typing import ClassVar
 
 import requests
 
 from social.models import Platform
-from social.platforms.base.client import (
-    CannotTell,
-    CountedLink,
-    ErrorKind,
-    Found,
-    InDoubtAttempt,
-    MediaItem,
-    NotFound,
-    PublishError,
-    PublishPayload,
-    PublishResult,
-    StillProcessing,
-    TextCount,
-)
-from social.platforms.base.http import (
-    MIB,
-    HttpClient,
-    Step,
-    excerpt,
-    media_label,
-    retry_after_seconds,
-    safe_json,
-    seconds_until_epoch,
-)
+from social.platforms.base.client import CannotTell
+from social.platforms.base.client import CountedLink
+from social.platforms.base.client import ErrorKind
+from social.platforms.base.client import Found
+from social.platforms.base.client import InDoubtAttempt
+from social.platforms.base.client import MediaItem
+from social.platforms.base.client import NotFound
+from social.platforms.base.client import PublishError
+from social.platforms.base.client import PublishPayload
+from social.platforms.base.client import PublishResult
+from social.platforms.base.client import StillProcessing
+from social.platforms.base.client import TextCount
+from social.platforms.base.http import MIB
+from social.platforms.base.http import HttpClient
+from social.platforms.base.http import Step
+from social.platforms.base.http import excerpt
+from social.platforms.base.http import media_label
+from social.platforms.base.http import retry_after_seconds
+from social.platforms.base.http import safe_json
+from social.platforms.base.http import seconds_until_epoch
 from social.platforms.base.text import normalize_text
 
 from . import MAX_WEIGHTED_LENGTH
-from .twitter_text import LONG_POST_MAX_WEIGHTED_LENGTH, invalid_characters, parse_tweet, url_spans
+from .twitter_text import LONG_POST_MAX_WEIGHTED_LENGTH
+from .twitter_text import invalid_characters
+from .twitter_text import parse_tweet
+from .twitter_text import url_spans
 from .twitter_text.data import CONFIG_V3
 
 # --- The client ---------------------------------------------------------------------------------------

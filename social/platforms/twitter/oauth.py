@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from social.models import Platform
-from social.platforms.base.oauth import ConnectableAccount, OAuthConnectError, OAuthProvider, TokenSet
+from social.platforms.base.oauth import ConnectableAccount
+from social.platforms.base.oauth import OAuthConnectError
+from social.platforms.base.oauth import OAuthProvider
+from social.platforms.base.oauth import TokenSet
 
 
 class TwitterProvider(OAuthProvider):

@@ -1,15 +1,15 @@
 """YouTube: a resumable ``videos.insert`` streamed from the video's URL; the channel connected by Google
 OAuth with offline access."""
 
-from social.platforms.media_rules import GB, KindRules, MediaRules
-from social.platforms.spec import (
-    OptionField,
-    PlatformLimits,
-    PlatformSpec,
-    QuotaRule,
-    Setting,
-    oauth_app_settings,
-)
+from social.platforms.media_rules import GB
+from social.platforms.media_rules import KindRules
+from social.platforms.media_rules import MediaRules
+from social.platforms.spec import OptionField
+from social.platforms.spec import PlatformLimits
+from social.platforms.spec import PlatformSpec
+from social.platforms.spec import QuotaRule
+from social.platforms.spec import Setting
+from social.platforms.spec import oauth_app_settings
 
 # The post's text is the video's description.
 MAX_DESCRIPTION_LENGTH = 5_000

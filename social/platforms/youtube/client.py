@@ -15,38 +15,40 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from typing import Any
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 import requests
 from django.conf import settings
 
 from social.models import Platform
-from social.platforms.base.client import (
-    CannotTell,
-    ErrorKind,
-    Found,
-    InDoubtAttempt,
-    NotFound,
-    PublishError,
-    PublishPayload,
-    PublishResult,
-    StillProcessing,
-)
-from social.platforms.base.http import (
-    KIB,
-    MIB,
-    HttpClient,
-    MediaStream,
-    Step,
-    excerpt,
-    media_label,
-    retry_after_seconds,
-    safe_json,
-)
+from social.platforms.base.client import CannotTell
+from social.platforms.base.client import ErrorKind
+from social.platforms.base.client import Found
+from social.platforms.base.client import InDoubtAttempt
+from social.platforms.base.client import NotFound
+from social.platforms.base.client import PublishError
+from social.platforms.base.client import PublishPayload
+from social.platforms.base.client import PublishResult
+from social.platforms.base.client import StillProcessing
+from social.platforms.base.http import KIB
+from social.platforms.base.http import MIB
+from social.platforms.base.http import HttpClient
+from social.platforms.base.http import MediaStream
+from social.platforms.base.http import Step
+from social.platforms.base.http import excerpt
+from social.platforms.base.http import media_label
+from social.platforms.base.http import retry_after_seconds
+from social.platforms.base.http import safe_json
 
-from . import MAX_DESCRIPTION_LENGTH, MAX_TITLE_LENGTH, PRIVACY_STATUS, QUOTA_ZONE
+from . import MAX_DESCRIPTION_LENGTH
+from . import MAX_TITLE_LENGTH
+from . import PRIVACY_STATUS
+from . import QUOTA_ZONE
 
 logger = logging.getLogger(__name__)
 

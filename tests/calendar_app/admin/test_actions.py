@@ -7,16 +7,18 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, PostStatus, ScheduledPost
+from calendar_app.models import AccountStatus
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
 from calendar_app.selectors import post_due_queryset
 
-from ..factories import make_account, make_post, post_with
-from .pages import (
-    change_url,
-    page_messages,
-    run_on_list,
-    run_on_page,
-)
+from ..factories import make_account
+from ..factories import make_post
+from ..factories import post_with
+from .pages import change_url
+from .pages import page_messages
+from .pages import run_on_list
+from .pages import run_on_page
 
 pytestmark = pytest.mark.django_db
 

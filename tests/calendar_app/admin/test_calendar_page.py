@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, PostStatus, ScheduledPost
+from calendar_app.models import AccountStatus
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
 from planning.models import QueueEntry
 from planning.services.queue import queue_add
 from social.models import Platform
-from tests.planning.factories import every_day, make_schedule, write_post
+from tests.planning.factories import every_day
+from tests.planning.factories import make_schedule
+from tests.planning.factories import write_post
 
-from ..factories import make_account, make_post, make_staff
-from .pages import CALENDAR, page_messages
+from ..factories import make_account
+from ..factories import make_post
+from ..factories import make_staff
+from .pages import CALENDAR
+from .pages import page_messages
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,11 @@ from django.test import Client
 
 from planning.models import QueueEntry
 from social.models import Platform
-from tests.planning.factories import every_day, make_schedule
+from tests.planning.factories import every_day
+from tests.planning.factories import make_schedule
 
-from ..factories import make_account, make_staff
+from ..factories import make_account
+from ..factories import make_staff
 
 pytestmark = pytest.mark.django_db
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import pytest
 
-from calendar_app.models import AccountStatus, PostStatus
+from calendar_app.models import AccountStatus
+from calendar_app.models import PostStatus
 from social.models import Platform
 
-from ..factories import make_account, make_post
-from .pages import (
-    LIST,
-)
+from ..factories import make_account
+from ..factories import make_post
+from .pages import LIST
 
 pytestmark = pytest.mark.django_db
 

@@ -12,19 +12,21 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, PostStatus, PublisherRun
+from calendar_app.models import AccountStatus
+from calendar_app.models import PostStatus
+from calendar_app.models import PublisherRun
 from calendar_app.timezones import VIEWER_TIMEZONE_COOKIE
-from notifications.models import (
-    DeliveryStatus,
-    EmailNotification,
-    Event,
-    EventType,
-    WebhookDelivery,
-    WebhookEndpoint,
-)
-from social.models import Platform, SocialAccountStatus
+from notifications.models import DeliveryStatus
+from notifications.models import EmailNotification
+from notifications.models import Event
+from notifications.models import EventType
+from notifications.models import WebhookDelivery
+from notifications.models import WebhookEndpoint
+from social.models import Platform
+from social.models import SocialAccountStatus
 
-from ..factories import make_account, make_post
+from ..factories import make_account
+from ..factories import make_post
 from .pages import change_url
 
 pytestmark = pytest.mark.django_db

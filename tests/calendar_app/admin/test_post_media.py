@@ -11,16 +11,20 @@ import pytest
 from calendar_app.forms import split_metadata
 from calendar_app.models import ScheduledPost
 from media_library.models import MediaUsage
-from media_library.recipes import AspectRatio, RenditionRecipe
+from media_library.recipes import AspectRatio
+from media_library.recipes import RenditionRecipe
 from media_library.services.renditions import media_rendition_get_or_create
 from social.models import Platform
 from social.platforms import platform_specs
 from tests.media_library.conftest import media_root  # noqa: F401  (each test's own MEDIA_ROOT)
-from tests.media_library.files import make_jpeg, make_mp4
+from tests.media_library.files import make_jpeg
+from tests.media_library.files import make_mp4
 from tests.media_library.posts import add_file
 
 from ..factories import make_account
-from .pages import ADD, change_url, form_data
+from .pages import ADD
+from .pages import change_url
+from .pages import form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -3,32 +3,37 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, PostStatus, ScheduledPost
+from calendar_app.models import AccountStatus
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
 from calendar_app.selectors import post_due_queryset
-from social.models import Platform, SocialAccountStatus
+from social.models import Platform
+from social.models import SocialAccountStatus
 
-from ..factories import make_account, make_post, make_staff
-from .pages import (
-    ADD,
-    CALENDAR,
-    FUTURE,
-    LIST,
-    NEW_YORK,
-    TOO_LONG,
-    change_url,
-    form_data,
-    page_messages,
-    review_url,
-    run_on_list,
-    run_on_page,
-)
+from ..factories import make_account
+from ..factories import make_post
+from ..factories import make_staff
+from .pages import ADD
+from .pages import CALENDAR
+from .pages import FUTURE
+from .pages import LIST
+from .pages import NEW_YORK
+from .pages import TOO_LONG
+from .pages import change_url
+from .pages import form_data
+from .pages import page_messages
+from .pages import review_url
+from .pages import run_on_list
+from .pages import run_on_page
 
 pytestmark = pytest.mark.django_db
 

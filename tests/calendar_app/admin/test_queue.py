@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, PostStatus, ScheduledPost
+from calendar_app.models import AccountStatus
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
 from planning.models import QueueEntry
 from social.models import Platform
-from tests.planning.factories import every_day, make_schedule
+from tests.planning.factories import every_day
+from tests.planning.factories import make_schedule
 
-from ..factories import make_account, make_post
-from .pages import ADD, LIST, change_url, form_data, page_messages, run_on_list
+from ..factories import make_account
+from ..factories import make_post
+from .pages import ADD
+from .pages import LIST
+from .pages import change_url
+from .pages import form_data
+from .pages import page_messages
+from .pages import run_on_list
 
 pytestmark = pytest.mark.django_db
 

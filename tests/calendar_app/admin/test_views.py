@@ -10,19 +10,23 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, AttemptAction, AttemptOutcome, PostStatus, ScheduledPost
+from calendar_app.models import AccountStatus
+from calendar_app.models import AttemptAction
+from calendar_app.models import AttemptOutcome
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
 from calendar_app.selectors import post_due_queryset
 from social.models import Platform
 
-from ..factories import add_attempt, make_account, make_post
-from .pages import (
-    CALENDAR,
-    FUTURE,
-    LIST,
-    change_url,
-    page_messages,
-    review_url,
-)
+from ..factories import add_attempt
+from ..factories import make_account
+from ..factories import make_post
+from .pages import CALENDAR
+from .pages import FUTURE
+from .pages import LIST
+from .pages import change_url
+from .pages import page_messages
+from .pages import review_url
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,8 @@ import threading
 from contextlib import contextmanager
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
+from django.db import connections
 from django.db.backends.signals import connection_created
 
 

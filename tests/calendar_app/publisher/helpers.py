@@ -11,8 +11,10 @@ from datetime import timedelta
 from django.db import connection
 from django.utils import timezone
 
-from calendar_app.models import ScheduledPost, ScheduledPostAccount
-from calendar_app.publisher import PublishRunSummary, publish_due_posts
+from calendar_app.models import ScheduledPost
+from calendar_app.models import ScheduledPostAccount
+from calendar_app.publisher import PublishRunSummary
+from calendar_app.publisher import publish_due_posts
 from social.models import SocialAccount
 from social.platforms import OAuthProvider
 

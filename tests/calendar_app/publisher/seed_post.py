@@ -17,7 +17,9 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from calendar_app.models import PostStatus, ScheduledPost, ScheduledPostAccount
+    from calendar_app.models import PostStatus
+    from calendar_app.models import ScheduledPost
+    from calendar_app.models import ScheduledPostAccount
     from social.models import SocialAccount
 
     user, _ = get_user_model().objects.get_or_create(username="seed")

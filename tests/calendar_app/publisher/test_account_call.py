@@ -11,18 +11,24 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from calendar_app.models import (
-    AccountStatus,
-    AttemptAction,
-    AttemptOutcome,
-    ErrorKind,
-    PostStatus,
-)
+from calendar_app.models import AccountStatus
+from calendar_app.models import AttemptAction
+from calendar_app.models import AttemptOutcome
+from calendar_app.models import ErrorKind
+from calendar_app.models import PostStatus
 from social.models import SocialAccountStatus
-from social.platforms import CannotTell, PublishResult, TokenRefreshError, TokenRevokedError
-from tests.fakes import crash, created_then_lost, lost_before_creating, progress
+from social.platforms import CannotTell
+from social.platforms import PublishResult
+from social.platforms import TokenRefreshError
+from social.platforms import TokenRevokedError
+from tests.fakes import crash
+from tests.fakes import created_then_lost
+from tests.fakes import lost_before_creating
+from tests.fakes import progress
 
-from .helpers import make_due_again, post_account, run
+from .helpers import make_due_again
+from .helpers import post_account
+from .helpers import run
 
 pytestmark = pytest.mark.django_db
 

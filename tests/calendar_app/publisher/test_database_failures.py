@@ -16,10 +16,12 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
 
-from calendar_app.models import PostStatus, ScheduledPost
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
 from calendar_app.publisher import publish_due_posts
 from tests.fakes import FakePlatform
-from tests.subprocesses import database_url_for_subprocess, subprocess_env
+from tests.subprocesses import database_url_for_subprocess
+from tests.subprocesses import subprocess_env
 
 from .processes import run_together
 from .test_run_concurrency import make_backlog

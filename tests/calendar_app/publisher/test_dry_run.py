@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from calendar_app.models import (
-    PostStatus,
-    PublishAttempt,
-)
+from calendar_app.models import PostStatus
+from calendar_app.models import PublishAttempt
 from calendar_app.publisher import publish_due_posts
 
 pytestmark = pytest.mark.django_db

@@ -8,14 +8,25 @@ from datetime import timedelta
 
 import pytest
 
-from calendar_app.models import AccountStatus, ErrorKind, PostStatus, PublisherRun, ScheduledPost
-from calendar_app.publisher import finalize, publish_due_posts
+from calendar_app.models import AccountStatus
+from calendar_app.models import ErrorKind
+from calendar_app.models import PostStatus
+from calendar_app.models import PublisherRun
+from calendar_app.models import ScheduledPost
+from calendar_app.publisher import finalize
+from calendar_app.publisher import publish_due_posts
 from calendar_app.publisher import run as run_module
-from notifications.models import Event, EventType
+from notifications.models import Event
+from notifications.models import EventType
 from social.platforms import CannotTell
 
-from ...fakes import created_then_lost, fail, lost_before_creating
-from .helpers import database_refusing, make_due_again, post_account, run
+from ...fakes import created_then_lost
+from ...fakes import fail
+from ...fakes import lost_before_creating
+from .helpers import database_refusing
+from .helpers import make_due_again
+from .helpers import post_account
+from .helpers import run
 from .test_recovery import hold_as_dead_run
 
 pytestmark = pytest.mark.django_db

@@ -13,17 +13,16 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from calendar_app.models import (
-    AccountStatus,
-    AttemptAction,
-    AttemptOutcome,
-    PostStatus,
-    PublishAttempt,
-    ScheduledPost,
-    ScheduledPostAccount,
-)
+from calendar_app.models import AccountStatus
+from calendar_app.models import AttemptAction
+from calendar_app.models import AttemptOutcome
+from calendar_app.models import PostStatus
+from calendar_app.models import PublishAttempt
+from calendar_app.models import ScheduledPost
+from calendar_app.models import ScheduledPostAccount
 from calendar_app.publisher import publish_due_posts
-from tests.fakes import FakePlatform, processing
+from tests.fakes import FakePlatform
+from tests.fakes import processing
 from tests.subprocesses import subprocess_env
 
 from .test_run_concurrency import make_backlog

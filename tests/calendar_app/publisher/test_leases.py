@@ -9,17 +9,17 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from calendar_app.models import PostStatus, ScheduledPost
-from calendar_app.publisher.leases import (
-    _posts_take,
-    posts_claim_due,
-    posts_claim_expired,
-    posts_extend_lease,
-)
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
+from calendar_app.publisher.leases import _posts_take
+from calendar_app.publisher.leases import posts_claim_due
+from calendar_app.publisher.leases import posts_claim_expired
+from calendar_app.publisher.leases import posts_extend_lease
 from calendar_app.selectors import posts_held_by_run
 
 pytestmark = pytest.mark.django_db

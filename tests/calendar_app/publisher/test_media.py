@@ -9,7 +9,8 @@ import base64
 import hashlib
 import json
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -17,10 +18,16 @@ import responses
 from django.core.signals import request_started
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, ErrorKind, PostStatus, PublishAttempt, ScheduledPost
+from calendar_app.models import AccountStatus
+from calendar_app.models import ErrorKind
+from calendar_app.models import PostStatus
+from calendar_app.models import PublishAttempt
+from calendar_app.models import ScheduledPost
 from calendar_app.publisher import publish_due_posts
 from media_library.models import MediaUsage
-from tests.media_library.conftest import media_root, s3_server, s3_storage  # noqa: F401
+from tests.media_library.conftest import media_root  # noqa: F401
+from tests.media_library.conftest import s3_server  # noqa: F401
+from tests.media_library.conftest import s3_storage  # noqa: F401
 from tests.media_library.files import make_jpeg
 from tests.media_library.posts import add_file
 from tests.social.platforms.servers import free_port

@@ -9,19 +9,25 @@ import re
 import threading
 import zlib
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
 
 import pytest
 from django.core.files import File
 from django.utils import timezone
 
-from calendar_app.models import PostStatus, ScheduledPost
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
 from calendar_app.publisher import publish_due_posts
 from media_library.models import MediaUsage
 from media_library.services.assets import media_asset_create
 from social.platforms.youtube.client import YouTubeClient
-from tests.media_library.conftest import media_root, s3_server, s3_storage  # noqa: F401
-from tests.media_library.files import file_crc, make_large_mp4, traced
+from tests.media_library.conftest import media_root  # noqa: F401
+from tests.media_library.conftest import s3_server  # noqa: F401
+from tests.media_library.conftest import s3_storage  # noqa: F401
+from tests.media_library.files import file_crc
+from tests.media_library.files import make_large_mp4
+from tests.media_library.files import traced
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,20 +9,26 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from calendar_app.models import (
-    AccountStatus,
-    AttemptAction,
-    AttemptOutcome,
-    ErrorKind,
-    PostStatus,
-    PublishAttempt,
-    QuotaSlot,
-    ScheduledPost,
-)
-from social.platforms import NotFound, PublishError
-from tests.fakes import FakePlatform, fail, processing, progress, resume_fails, still_processing
+from calendar_app.models import AccountStatus
+from calendar_app.models import AttemptAction
+from calendar_app.models import AttemptOutcome
+from calendar_app.models import ErrorKind
+from calendar_app.models import PostStatus
+from calendar_app.models import PublishAttempt
+from calendar_app.models import QuotaSlot
+from calendar_app.models import ScheduledPost
+from social.platforms import NotFound
+from social.platforms import PublishError
+from tests.fakes import FakePlatform
+from tests.fakes import fail
+from tests.fakes import processing
+from tests.fakes import progress
+from tests.fakes import resume_fails
+from tests.fakes import still_processing
 
-from .helpers import make_due_again, post_account, run
+from .helpers import make_due_again
+from .helpers import post_account
+from .helpers import run
 
 CONTAINER = {"container_id": "17889455560051444"}
 

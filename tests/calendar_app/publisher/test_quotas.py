@@ -3,26 +3,32 @@ retry round; overlapping runs together never exceed a limit; a call that made no
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import time
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 
-from calendar_app.models import (
-    AccountStatus,
-    ErrorKind,
-    PostStatus,
-    PublishAttempt,
-    QuotaScope,
-    QuotaSlot,
-    ScheduledPost,
-)
-from social.platforms import CannotTell, NotFound
-from tests.fakes import FakePlatform, created_then_lost, fail, lost_before_creating
+from calendar_app.models import AccountStatus
+from calendar_app.models import ErrorKind
+from calendar_app.models import PostStatus
+from calendar_app.models import PublishAttempt
+from calendar_app.models import QuotaScope
+from calendar_app.models import QuotaSlot
+from calendar_app.models import ScheduledPost
+from social.platforms import CannotTell
+from social.platforms import NotFound
+from tests.fakes import FakePlatform
+from tests.fakes import created_then_lost
+from tests.fakes import fail
+from tests.fakes import lost_before_creating
 
-from .helpers import make_due_again, post_account, run, runs_at_once
+from .helpers import make_due_again
+from .helpers import post_account
+from .helpers import run
+from .helpers import runs_at_once
 
 
 def fill(account, count: int, *, ago: timedelta = timedelta(minutes=5)) -> None:

@@ -11,23 +11,26 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connections, transaction
+from django.db import connections
+from django.db import transaction
 from django.utils import timezone
 
-from calendar_app.models import (
-    AccountStatus,
-    AttemptOutcome,
-    ErrorKind,
-    PostStatus,
-    PublishAttempt,
-    ScheduledPost,
-    ScheduledPostAccount,
-)
+from calendar_app.models import AccountStatus
+from calendar_app.models import AttemptOutcome
+from calendar_app.models import ErrorKind
+from calendar_app.models import PostStatus
+from calendar_app.models import PublishAttempt
+from calendar_app.models import ScheduledPost
+from calendar_app.models import ScheduledPostAccount
 from calendar_app.publisher import publish_due_posts
 from notifications.models import Event
-from social.platforms import PublishError, PublishPayload
+from social.platforms import PublishError
+from social.platforms import PublishPayload
 
-from .helpers import database_refusing, make_due_again, post_account, run
+from .helpers import database_refusing
+from .helpers import make_due_again
+from .helpers import post_account
+from .helpers import run
 
 pytestmark = pytest.mark.django_db
 

@@ -15,22 +15,24 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from calendar_app.models import (
-    AccountStatus,
-    AttemptAction,
-    AttemptOutcome,
-    ErrorKind,
-    PostStatus,
-    ScheduledPost,
-    ScheduledPostAccount,
-)
+from calendar_app.models import AccountStatus
+from calendar_app.models import AttemptAction
+from calendar_app.models import AttemptOutcome
+from calendar_app.models import ErrorKind
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
+from calendar_app.models import ScheduledPostAccount
 from calendar_app.publisher import publish_due_posts
 from social.models import SocialAccount
 from social.platforms.registry import enabled_specs
-from tests.fakes import fail, slow
+from tests.fakes import fail
+from tests.fakes import slow
 from tests.platform_overrides import provider_overridden
 
-from .helpers import NoRefreshProvider, make_due_again, post_account, run
+from .helpers import NoRefreshProvider
+from .helpers import make_due_again
+from .helpers import post_account
+from .helpers import run
 
 pytestmark = pytest.mark.django_db
 

@@ -18,10 +18,18 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, PostStatus, ScheduledPost, ScheduledPostAccount
+from calendar_app.models import AccountStatus
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
+from calendar_app.models import ScheduledPostAccount
 from calendar_app.publisher import publish_due_posts
 from social.models import SocialAccount
-from tests.fakes import FakePlatform, created_then_lost, fail, lost_before_creating, ok, slow
+from tests.fakes import FakePlatform
+from tests.fakes import created_then_lost
+from tests.fakes import fail
+from tests.fakes import lost_before_creating
+from tests.fakes import ok
+from tests.fakes import slow
 from tests.subprocesses import subprocess_env
 
 from .helpers import runs_at_once

@@ -11,21 +11,17 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from calendar_app.models import (
-    AccountStatus,
-    AttemptOutcome,
-    PostStatus,
-    PublishAttempt,
-    ScheduledPost,
-    ScheduledPostAccount,
-)
-from calendar_app.publisher.sql import (
-    AccountResult,
-    post_account_update_held,
-    post_accounts_record,
-    post_accounts_start_calls,
-    post_update_held,
-)
+from calendar_app.models import AccountStatus
+from calendar_app.models import AttemptOutcome
+from calendar_app.models import PostStatus
+from calendar_app.models import PublishAttempt
+from calendar_app.models import ScheduledPost
+from calendar_app.models import ScheduledPostAccount
+from calendar_app.publisher.sql import AccountResult
+from calendar_app.publisher.sql import post_account_update_held
+from calendar_app.publisher.sql import post_accounts_record
+from calendar_app.publisher.sql import post_accounts_start_calls
+from calendar_app.publisher.sql import post_update_held
 
 pytestmark = pytest.mark.django_db
 

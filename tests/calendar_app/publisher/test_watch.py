@@ -25,12 +25,17 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, PostStatus, PublisherRun, ScheduledPost, ScheduledPostAccount
+from calendar_app.models import AccountStatus
+from calendar_app.models import PostStatus
+from calendar_app.models import PublisherRun
+from calendar_app.models import ScheduledPost
+from calendar_app.models import ScheduledPostAccount
 from calendar_app.publisher import publish_due_posts
 from calendar_app.publisher import watch as watch_module
 from calendar_app.publisher.watch import _seconds_until_next_due
 from calendar_app.services.posts import post_publish_now
-from notifications.models import Event, WebhookEndpoint
+from notifications.models import Event
+from notifications.models import WebhookEndpoint
 from notifications.services import webhook_secret_generate
 from tests.conftest import REQUIRE_ALL
 from tests.fakes import FakePlatform

@@ -7,7 +7,9 @@ import pytest
 import requests
 import responses
 
-from calendar_app.publisher.workers import Heartbeat, WorkerPool, pool_http_session
+from calendar_app.publisher.workers import Heartbeat
+from calendar_app.publisher.workers import WorkerPool
+from calendar_app.publisher.workers import pool_http_session
 
 
 def test_worker_pool__never_more_jobs_at_once_than_its_size():

@@ -9,12 +9,15 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import timezone
 
 from calendar_app.models import PostStatus
-from calendar_app.services.post_input import post_input_check, post_metadata_build
-from social.models import Platform, SocialAccountStatus
+from calendar_app.services.post_input import post_input_check
+from calendar_app.services.post_input import post_metadata_build
+from social.models import Platform
+from social.models import SocialAccountStatus
 from social.platforms import MediaItem
 from social.platforms.registry import enabled_specs
 
-from ..factories import make_account, post_input
+from ..factories import make_account
+from ..factories import post_input
 
 pytestmark = pytest.mark.django_db
 

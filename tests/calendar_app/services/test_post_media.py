@@ -5,31 +5,39 @@ is never sent again. Real files, made in the test, through the real storage."""
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, PostStatus, ScheduledPost
-from calendar_app.services.post_input import post_input_check, post_metadata_problems
-from calendar_app.services.posts import (
-    post_account_send_again,
-    post_create,
-    post_duplicate,
-    post_publish_now,
-    post_retry_failed_accounts,
-    post_update,
-)
+from calendar_app.models import AccountStatus
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
+from calendar_app.services.post_input import post_input_check
+from calendar_app.services.post_input import post_metadata_problems
+from calendar_app.services.posts import post_account_send_again
+from calendar_app.services.posts import post_create
+from calendar_app.services.posts import post_duplicate
+from calendar_app.services.posts import post_publish_now
+from calendar_app.services.posts import post_retry_failed_accounts
+from calendar_app.services.posts import post_update
 from media_library.models import MediaUsage
-from media_library.recipes import AspectRatio, RenditionRecipe
-from media_library.services.assets import MediaInUse, media_asset_delete
+from media_library.recipes import AspectRatio
+from media_library.recipes import RenditionRecipe
+from media_library.services.assets import MediaInUse
+from media_library.services.assets import media_asset_delete
 from media_library.services.renditions import media_rendition_get_or_create
 from social.models import Platform
 from social.platforms import MediaItem
 from tests.media_library.conftest import media_root  # noqa: F401  (each test's own MEDIA_ROOT)
-from tests.media_library.files import make_jpeg, make_mp4, make_png
+from tests.media_library.files import make_jpeg
+from tests.media_library.files import make_mp4
+from tests.media_library.files import make_png
 from tests.media_library.posts import add_file
 
-from ..factories import make_account, make_post, post_input
+from ..factories import make_account
+from ..factories import make_post
+from ..factories import post_input
 
 pytestmark = pytest.mark.django_db
 

@@ -4,30 +4,41 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import connection, transaction
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db import transaction
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, PostStatus, QuotaSlot, ScheduledPost
+from calendar_app.models import AccountStatus
+from calendar_app.models import PostStatus
+from calendar_app.models import QuotaSlot
+from calendar_app.models import ScheduledPost
 from calendar_app.rules import post_edit_refusal
-from calendar_app.selectors import post_account_statuses, post_due_queryset
-from calendar_app.services.posts import (
-    post_account_mark_published,
-    post_account_send_again,
-    post_cancel,
-    post_create,
-    post_delete,
-    post_duplicate,
-    post_publish_now,
-    post_retry_failed_accounts,
-    post_update,
-)
-from social.models import Platform, SocialAccountStatus
+from calendar_app.selectors import post_account_statuses
+from calendar_app.selectors import post_due_queryset
+from calendar_app.services.posts import post_account_mark_published
+from calendar_app.services.posts import post_account_send_again
+from calendar_app.services.posts import post_cancel
+from calendar_app.services.posts import post_create
+from calendar_app.services.posts import post_delete
+from calendar_app.services.posts import post_duplicate
+from calendar_app.services.posts import post_publish_now
+from calendar_app.services.posts import post_retry_failed_accounts
+from calendar_app.services.posts import post_update
+from social.models import Platform
+from social.models import SocialAccountStatus
 
-from ..factories import add_attempt, make_account, make_post, post_input, post_with
+from ..factories import add_attempt
+from ..factories import make_account
+from ..factories import make_post
+from ..factories import post_input
+from ..factories import post_with
 
 pytestmark = pytest.mark.django_db
 

@@ -3,16 +3,21 @@ never an error (the post is saved; what does not fit waits for the window)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 
-from calendar_app.models import AccountStatus, PostStatus
-from calendar_app.services.post_input import PostInput, post_input_check
+from calendar_app.models import AccountStatus
+from calendar_app.models import PostStatus
+from calendar_app.services.post_input import PostInput
+from calendar_app.services.post_input import post_input_check
 from calendar_app.services.quota_warnings import post_quota_warnings
 from social.models import Platform
 
-from ..factories import make_account, make_post
+from ..factories import make_account
+from ..factories import make_post
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,13 @@ import pytest
 import responses
 from django.core.exceptions import ValidationError
 
-from calendar_app.services.text_counts import MAX_COUNTED_TEXT, post_text_counts
+from calendar_app.services.text_counts import MAX_COUNTED_TEXT
+from calendar_app.services.text_counts import post_text_counts
 from social.models import Platform
-from social.platforms import MediaItem, PublishPayload, client_for, platform_specs
+from social.platforms import MediaItem
+from social.platforms import PublishPayload
+from social.platforms import client_for
+from social.platforms import platform_specs
 
 from ..factories import make_account
 

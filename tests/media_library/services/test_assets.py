@@ -11,10 +11,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from media_library.errors import MediaError
 from media_library.models import MediaAsset
 from media_library.probing import ProbeError
-from media_library.services.assets import media_asset_create, media_asset_local_path, media_asset_open
+from media_library.services.assets import media_asset_create
+from media_library.services.assets import media_asset_local_path
+from media_library.services.assets import media_asset_open
 from media_library.storage import MediaStorageError
 
-from ..files import make_gif, make_jpeg, make_mp4, make_png
+from ..files import make_gif
+from ..files import make_jpeg
+from ..files import make_mp4
+from ..files import make_png
 
 pytestmark = pytest.mark.django_db
 

@@ -9,12 +9,18 @@ from PIL import Image
 from media_library.errors import MediaError
 from media_library.models import MediaAsset
 from media_library.platform_rules import media_rules_for
-from media_library.recipes import AspectRatio, RenditionRecipe
-from media_library.rules import media_rules_check, media_rules_fix
-from media_library.services.assets import media_asset_create, media_asset_local_path
+from media_library.recipes import AspectRatio
+from media_library.recipes import RenditionRecipe
+from media_library.rules import media_rules_check
+from media_library.rules import media_rules_fix
+from media_library.services.assets import media_asset_create
+from media_library.services.assets import media_asset_local_path
 from media_library.services.renditions import media_rendition_get_or_create
 
-from ..files import make_jpeg, make_mp4, make_noisy_jpeg, make_png
+from ..files import make_jpeg
+from ..files import make_mp4
+from ..files import make_noisy_jpeg
+from ..files import make_png
 
 pytestmark = pytest.mark.django_db
 

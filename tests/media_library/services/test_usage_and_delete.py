@@ -7,14 +7,18 @@ import pytest
 
 from calendar_app.models import PostStatus
 from media_library.errors import MediaError
-from media_library.models import MediaAsset, MediaUsage
+from media_library.models import MediaAsset
+from media_library.models import MediaUsage
 from media_library.recipes import RenditionRecipe
-from media_library.services.assets import MediaInUse, media_asset_delete
+from media_library.services.assets import MediaInUse
+from media_library.services.assets import media_asset_delete
 from media_library.services.renditions import media_rendition_get_or_create
-from media_library.services.usage import MediaUse, media_usage_replace
+from media_library.services.usage import MediaUse
+from media_library.services.usage import media_usage_replace
 
 from ..files import make_png
-from ..posts import add_file, make_post
+from ..posts import add_file
+from ..posts import make_post
 
 pytestmark = pytest.mark.django_db
 

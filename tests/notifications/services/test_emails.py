@@ -8,18 +8,19 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from notifications.models import DeliveryStatus, EmailNotification, NotificationPreference
-from notifications.services import (
-    AccountResult,
-    account_needs_reconnect_event,
-    notifications_deliver,
-    post_account_needs_review_event,
-    post_finalized_event,
-)
+from notifications.models import DeliveryStatus
+from notifications.models import EmailNotification
+from notifications.models import NotificationPreference
+from notifications.services import AccountResult
+from notifications.services import account_needs_reconnect_event
+from notifications.services import notifications_deliver
+from notifications.services import post_account_needs_review_event
+from notifications.services import post_finalized_event
 from social.services import social_account_mark_needs_reconnect
 
 from ..conftest import record
-from .test_events import failed, published
+from .test_events import failed
+from .test_events import published
 
 pytestmark = pytest.mark.django_db
 
@@ -154,7 +155,8 @@ def test_needs_reconnect__emails_the_owner_from_the_one_rule_that_marks_it(smtp,
 def test_the_mail_server_down__emails_wait_and_go_later(site, make_account, make_post):
     from config.settings.base import mailer_from_url
 
-    from ..servers import free_port, smtp_server
+    from ..servers import free_port
+    from ..servers import smtp_server
 
     site.MAILERS = {"default": mailer_from_url(f"smtp://127.0.0.1:{free_port()}", timeout=2)}
     account = make_account()

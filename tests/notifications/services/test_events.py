@@ -7,19 +7,20 @@ import json
 import pytest
 from django.db import transaction
 
-from notifications.models import Event, EventType
-from notifications.services import (
-    AccountResult,
-    EventDraft,
-    NotInTransaction,
-    account_needs_reconnect_event,
-    event_record,
-    events_record,
-    post_account_needs_review_event,
-    post_finalized_event,
-)
+from notifications.models import Event
+from notifications.models import EventType
+from notifications.services import AccountResult
+from notifications.services import EventDraft
+from notifications.services import NotInTransaction
+from notifications.services import account_needs_reconnect_event
+from notifications.services import event_record
+from notifications.services import events_record
+from notifications.services import post_account_needs_review_event
+from notifications.services import post_finalized_event
 
-from ..conftest import ACCESS_TOKEN, REFRESH_TOKEN, record
+from ..conftest import ACCESS_TOKEN
+from ..conftest import REFRESH_TOKEN
+from ..conftest import record
 
 pytestmark = pytest.mark.django_db
 
@@ -187,9 +188,11 @@ def test_event__outlives_its_post(make_account, make_post, site):
 
 
 def test_publisher_stalled__once_per_stall_however_many_notice_it(site):
-    from datetime import UTC, datetime
+    from datetime import UTC
+    from datetime import datetime
 
-    from notifications.services import publisher_recovered_event, publisher_stalled_event
+    from notifications.services import publisher_recovered_event
+    from notifications.services import publisher_stalled_event
 
     last_run = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     for _ in range(3):  # the web process, the admin home page and check_publisher all notice it
@@ -211,7 +214,8 @@ def test_publisher_stalled__once_per_stall_however_many_notice_it(site):
 
 
 def test_publisher_stalled__emails_the_operators(smtp, settings):
-    from notifications.services import notifications_deliver, publisher_stalled_event
+    from notifications.services import notifications_deliver
+    from notifications.services import publisher_stalled_event
 
     record(publisher_stalled_event(due_unsent=3, oldest_due_seconds=900, last_run_finished_at=None))
     notifications_deliver(max_seconds=10)

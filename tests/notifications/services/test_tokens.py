@@ -7,8 +7,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from notifications.models import Event, EventType
-from notifications.services import account_tokens_scan_expiring, notifications_deliver
+from notifications.models import Event
+from notifications.models import EventType
+from notifications.services import account_tokens_scan_expiring
+from notifications.services import notifications_deliver
 
 from ..servers import run_at_once
 

@@ -10,13 +10,21 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from notifications.models import DeliveryStatus, Event, EventType, WebhookDelivery, WebhookEndpoint
-from notifications.services import notifications_deliver, post_finalized_event
-from notifications.services.webhooks import _claim, webhook_endpoint_send_test
+from notifications.models import DeliveryStatus
+from notifications.models import Event
+from notifications.models import EventType
+from notifications.models import WebhookDelivery
+from notifications.models import WebhookEndpoint
+from notifications.services import notifications_deliver
+from notifications.services import post_finalized_event
+from notifications.services.webhooks import _claim
+from notifications.services.webhooks import webhook_endpoint_send_test
 
 from ..conftest import record
-from ..servers import run_at_once, webhook_receiver
-from .test_events import failed, published
+from ..servers import run_at_once
+from ..servers import webhook_receiver
+from .test_events import failed
+from .test_events import published
 
 pytestmark = pytest.mark.django_db
 

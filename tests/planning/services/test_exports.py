@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import pytest
 
-from calendar_app.models import AccountStatus, ErrorKind, PostStatus, ScheduledPostAccount
-from planning.services.exports import EXPORT_COLUMNS, posts_export_csv
+from calendar_app.models import AccountStatus
+from calendar_app.models import ErrorKind
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPostAccount
+from planning.services.exports import EXPORT_COLUMNS
+from planning.services.exports import posts_export_csv
 
 from ...calendar_app.factories import make_post
 

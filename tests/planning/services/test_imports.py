@@ -5,20 +5,29 @@ from __future__ import annotations
 import csv
 import io
 import time as clock
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from calendar_app.models import PostStatus, ScheduledPost
-from planning.models import ImportedRow, QueueEntry
-from planning.services.imports import ImportRefused, import_check, import_run
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
+from planning.models import ImportedRow
+from planning.models import QueueEntry
+from planning.services.imports import ImportRefused
+from planning.services.imports import import_check
+from planning.services.imports import import_run
 from social.models import Platform
 
 from ...calendar_app.factories import make_account
-from ..factories import every_day, make_group, make_schedule
+from ..factories import every_day
+from ..factories import make_group
+from ..factories import make_schedule
 
 pytestmark = pytest.mark.django_db
 

@@ -5,25 +5,33 @@ from __future__ import annotations
 import random
 import threading
 import time as clock
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
+from django.db import transaction
 
-from calendar_app.models import AccountStatus, PostStatus, ScheduledPost, ScheduledPostAccount
+from calendar_app.models import AccountStatus
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
+from calendar_app.models import ScheduledPostAccount
 from planning.models import QueueEntry
-from planning.services.queue import (
-    queue_add,
-    queue_move,
-    queue_next_free_slot,
-    queue_shuffle,
-    schedule_pause,
-    schedule_resume,
-)
+from planning.services.queue import queue_add
+from planning.services.queue import queue_move
+from planning.services.queue import queue_next_free_slot
+from planning.services.queue import queue_shuffle
+from planning.services.queue import schedule_pause
+from planning.services.queue import schedule_resume
 
 from ..concurrency import run_together
-from ..factories import every_day, make_group, make_schedule, write_post
+from ..factories import every_day
+from ..factories import make_group
+from ..factories import make_schedule
+from ..factories import write_post
 
 pytestmark = pytest.mark.django_db
 

@@ -3,28 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from calendar_app.models import PostStatus, ScheduledPost
+from calendar_app.models import PostStatus
+from calendar_app.models import ScheduledPost
 from calendar_app.services.post_input import PostInput
 from calendar_app.services.posts import post_update
 from planning.models import SeriesOccurrence
-from planning.services.recurrence import (
-    SeriesInput,
-    occurrence_edit,
-    occurrence_skip,
-    series_create,
-    series_input_check,
-    series_materialize,
-    series_occurrence_instants,
-    series_skip,
-    series_update,
-)
-from social.models import SocialAccount, SocialAccountStatus
+from planning.services.recurrence import SeriesInput
+from planning.services.recurrence import occurrence_edit
+from planning.services.recurrence import occurrence_skip
+from planning.services.recurrence import series_create
+from planning.services.recurrence import series_input_check
+from planning.services.recurrence import series_materialize
+from planning.services.recurrence import series_occurrence_instants
+from planning.services.recurrence import series_skip
+from planning.services.recurrence import series_update
+from social.models import SocialAccount
+from social.models import SocialAccountStatus
 
 from ..concurrency import run_together
 

@@ -10,7 +10,8 @@ import responses
 
 from social.models import SocialAccount
 
-from .helpers import REFRESH_TOKEN, TOKEN
+from .helpers import REFRESH_TOKEN
+from .helpers import TOKEN
 
 
 @pytest.fixture

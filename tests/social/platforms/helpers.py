@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
 import pytest
 from responses import matchers
 
-from social.platforms import InDoubtAttempt, MediaItem, PublishError, PublishPayload
+from social.platforms import InDoubtAttempt
+from social.platforms import MediaItem
+from social.platforms import PublishError
+from social.platforms import PublishPayload
 
 TOKEN = "tok-ACCESS-s3cr3t-0123456789"
 REFRESH_TOKEN = "tok-REFRESH-s3cr3t-9876543210"

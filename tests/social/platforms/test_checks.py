@@ -2,12 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from social.platforms.checks import (
-    check_oauth_credentials,
-    check_oauth_urls,
-    check_platform_specs,
-    check_platform_urls,
-)
+from social.platforms.checks import check_oauth_credentials
+from social.platforms.checks import check_oauth_urls
+from social.platforms.checks import check_platform_specs
+from social.platforms.checks import check_platform_urls
 from tests.platform_overrides import spec_overridden
 
 from .optional_platform import optional_platform_listed

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 
 from social.models import Platform
-from social.platforms import QuotaRule, account_quota_rules
+from social.platforms import QuotaRule
+from social.platforms import account_quota_rules
 from social.platforms.quotas import AccountQuota
 
 NOW = datetime(2026, 3, 3, 18, 0, tzinfo=UTC)

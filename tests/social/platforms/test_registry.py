@@ -7,17 +7,16 @@ import sys
 import pytest
 from django.conf import settings
 
-from social.models import Platform, SocialAccount
-from social.platforms import (
-    PublishPayload,
-    UnknownOAuthProviderError,
-    UnknownPlatformError,
-    client_for,
-    get_provider,
-    platform_spec,
-    platform_specs,
-    validation_problems,
-)
+from social.models import Platform
+from social.models import SocialAccount
+from social.platforms import PublishPayload
+from social.platforms import UnknownOAuthProviderError
+from social.platforms import UnknownPlatformError
+from social.platforms import client_for
+from social.platforms import get_provider
+from social.platforms import platform_spec
+from social.platforms import platform_specs
+from social.platforms import validation_problems
 from social.platforms.bluesky.client import BlueskyClient
 from social.platforms.bluesky.session import BlueskyProvider
 from social.platforms.facebook.client import FacebookClient
@@ -37,7 +36,8 @@ from social.platforms.twitter.oauth import TwitterProvider
 from social.platforms.youtube.client import YouTubeClient
 from social.platforms.youtube.oauth import YouTubeProvider
 
-from .optional_platform import OPTIONAL, optional_platform_listed
+from .optional_platform import OPTIONAL
+from .optional_platform import optional_platform_listed
 
 
 def test_registry__every_platform_choice_has_a_spec_and_every_spec_a_choice():

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db import transaction
 
-from ..models import RESERVED_HANDLES, SandboxAccount
+from ..models import RESERVED_HANDLES
+from ..models import SandboxAccount
 
 
 def handle_problem(handle: str) -> str:

@@ -18,25 +18,36 @@ from datetime import datetime
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_POST
 
 from ..limits import UPLOAD_PIECE_BYTES
-from ..models import Fault, SandboxAccount, SandboxMedia
-from .faults import (
-    RATE_LIMIT_RETRY_AFTER,
-    UNAVAILABLE_RETRY_AFTER,
-    fault_take,
-    latency_seconds,
-    lost_answer_hold_seconds,
-    pause,
-)
-from .posting import PostRefused, post_create
-from .selectors import LIST_MAX, account_posts_page, media_json, post_json, posts_with_media
+from ..models import Fault
+from ..models import SandboxAccount
+from ..models import SandboxMedia
+from .faults import RATE_LIMIT_RETRY_AFTER
+from .faults import UNAVAILABLE_RETRY_AFTER
+from .faults import fault_take
+from .faults import latency_seconds
+from .faults import lost_answer_hold_seconds
+from .faults import pause
+from .posting import PostRefused
+from .posting import post_create
+from .selectors import LIST_MAX
+from .selectors import account_posts_page
+from .selectors import media_json
+from .selectors import post_json
+from .selectors import posts_with_media
 from .tokens import account_for_access_token
-from .uploads import UploadRefused, media_begin, media_receive
+from .uploads import UploadRefused
+from .uploads import media_begin
+from .uploads import media_receive
 
 View = Callable[..., HttpResponse]
 

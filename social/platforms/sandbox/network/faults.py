@@ -12,7 +12,8 @@ import time
 from django.conf import settings
 from django.db import transaction
 
-from ..models import Fault, SandboxAccount
+from ..models import Fault
+from ..models import SandboxAccount
 
 # What a rate-limited call is told to wait, in seconds.
 RATE_LIMIT_RETRY_AFTER = 30

@@ -9,20 +9,33 @@ Sandbox; until it is, a bad request is an error page, never a redirect.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.http import HttpResponseRedirect
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_POST
 
-from ..endpoints import APP_NAME, CLIENT_ID, origin_of
-from .accounts import handle_suggestion, sandbox_account_create
-from .forms import NEW, ConsentForm
-from .tokens import GrantError, authorization_issue, authorization_redeem, client_is_this_site, grant_refresh
+from ..endpoints import APP_NAME
+from ..endpoints import CLIENT_ID
+from ..endpoints import origin_of
+from .accounts import handle_suggestion
+from .accounts import sandbox_account_create
+from .forms import NEW
+from .forms import ConsentForm
+from .tokens import GrantError
+from .tokens import authorization_issue
+from .tokens import authorization_redeem
+from .tokens import client_is_this_site
+from .tokens import grant_refresh
 
 OAUTH_PARAMS = (
     "response_type",

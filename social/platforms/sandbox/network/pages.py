@@ -10,13 +10,20 @@ from __future__ import annotations
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse
+from django.http import Http404
+from django.http import HttpRequest
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from ..models import Fault, SandboxAccount, SandboxMedia
+from ..models import Fault
+from ..models import SandboxAccount
+from ..models import SandboxMedia
 from .faults import configured_latency_ms
-from .selectors import accounts_overview, timeline
+from .selectors import accounts_overview
+from .selectors import timeline
 
 # The timeline reloads itself this often, so a post appears while you watch.
 REFRESH_SECONDS = 5

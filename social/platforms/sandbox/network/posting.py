@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
+from django.db import transaction
 
-from ..limits import media_problems, text_problems
-from ..models import SandboxAccount, SandboxMedia, SandboxPost
+from ..limits import media_problems
+from ..limits import text_problems
+from ..models import SandboxAccount
+from ..models import SandboxMedia
+from ..models import SandboxPost
 
 
 class PostRefused(Exception):

@@ -6,14 +6,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count
+from django.db.models import Max
+from django.db.models import Prefetch
+from django.db.models import Q
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 
 from calendar_app.models import ScheduledPostAccount
 from social.models import Platform
 
-from ..models import SandboxAccount, SandboxMedia, SandboxPost
+from ..models import SandboxAccount
+from ..models import SandboxMedia
+from ..models import SandboxPost
 
 LIST_MAX = 100
 

@@ -13,8 +13,11 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from ..endpoints import CLIENT_ID, client_secret
-from ..models import SandboxAccount, SandboxAuthorization, SandboxGrant
+from ..endpoints import CLIENT_ID
+from ..endpoints import client_secret
+from ..models import SandboxAccount
+from ..models import SandboxAuthorization
+from ..models import SandboxGrant
 
 CODE_LIFETIME = timedelta(minutes=10)
 # Two hours, like X's: a long-running publisher refreshes it, as it does for real platforms.

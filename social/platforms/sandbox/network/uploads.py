@@ -19,11 +19,14 @@ from django.core.files import File
 from django.db.models import F
 from django.utils import timezone
 
-from media_library.probing import ProbeError, probe_file
+from media_library.probing import ProbeError
+from media_library.probing import probe_file
 
 from .. import ALT_TEXT_LIMIT
-from ..limits import MEDIA_LIMITS, UPLOAD_PIECE_BYTES
-from ..models import SandboxAccount, SandboxMedia
+from ..limits import MEDIA_LIMITS
+from ..limits import UPLOAD_PIECE_BYTES
+from ..models import SandboxAccount
+from ..models import SandboxMedia
 
 PARTS_DIR = Path(tempfile.gettempdir()) / "social-scheduler-sandbox-uploads"
 # An upload not completed within this long is dropped, with the pieces it left.

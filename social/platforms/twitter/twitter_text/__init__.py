@@ -8,15 +8,13 @@ and the ranges twitter-text reports; pass ``LONG_POST_MAX_WEIGHTED_LENGTH`` for 
 The data (TLDs, the emoji pattern, the weights) is generated from the npm package; see NOTICE.
 """
 
-from .parse import (
-    LONG_POST_MAX_WEIGHTED_LENGTH,
-    MAX_WEIGHTED_LENGTH,
-    ParseResult,
-    invalid_characters,
-    parse_tweet,
-    url_spans,
-    weighted_length,
-)
+from .parse import LONG_POST_MAX_WEIGHTED_LENGTH
+from .parse import MAX_WEIGHTED_LENGTH
+from .parse import ParseResult
+from .parse import invalid_characters
+from .parse import parse_tweet
+from .parse import url_spans
+from .parse import weighted_length
 
 __all__ = [
     "LONG_POST_MAX_WEIGHTED_LENGTH",

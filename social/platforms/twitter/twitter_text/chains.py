@@ -15,9 +15,15 @@ piece for a whole text, so a scan stays linear. Positions are UTF-16 code units 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 
-from .patterns import ASCII_LABEL_RUN, DOMAIN_NAME_RUN, PATH_CHARS, PATH_ENDING_CHARS, SUBDOMAIN_RUN, TLD
+from .patterns import ASCII_LABEL_RUN
+from .patterns import DOMAIN_NAME_RUN
+from .patterns import PATH_CHARS
+from .patterns import PATH_ENDING_CHARS
+from .patterns import SUBDOMAIN_RUN
+from .patterns import TLD
 
 type Step = Callable[[int], int | None]
 

@@ -7,7 +7,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .data import CONFIG_V3, EMOJI_PATTERN
+from .data import CONFIG_V3
+from .data import EMOJI_PATTERN
 from .patterns import INVALID_CHARACTERS
 from .urls import extract_urls
 from .utf16 import to_units

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 
-from .data import COUNTRY_TLDS, GENERIC_TLDS
-from .utf16 import js_case_key, to_units
+from .data import COUNTRY_TLDS
+from .data import GENERIC_TLDS
+from .utf16 import js_case_key
+from .utf16 import to_units
 
 type CharSpec = str | int | tuple[int, int]
 

@@ -10,9 +10,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .chains import Domains, Paths, ascii_domains
-from .patterns import NOT_PRECEDING_A_URL, PORT, PROTOCOL, QUERY, TCO_URL
-from .utf16 import case_folded, from_units
+from .chains import Domains
+from .chains import Paths
+from .chains import ascii_domains
+from .patterns import NOT_PRECEDING_A_URL
+from .patterns import PORT
+from .patterns import PROTOCOL
+from .patterns import QUERY
+from .patterns import TCO_URL
+from .utf16 import case_folded
+from .utf16 import from_units
 
 DEFAULT_PROTOCOL = "https://"
 MAX_URL_LENGTH = 4096

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
+from django.core.management import call_command
 
 from calendar_app.models import PostStatus
 from tests.fakes import fail

@@ -6,17 +6,20 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
+from django.core.management import call_command
 from django.utils import timezone
 
 from calendar_app.models import PostStatus
 from media_library.models import MediaAsset
 from media_library.recipes import RenditionRecipe
 from media_library.services.renditions import media_rendition_get_or_create
-from media_library.services.usage import MediaUse, media_usage_replace
+from media_library.services.usage import MediaUse
+from media_library.services.usage import media_usage_replace
 
 from ...files import make_png
-from ...posts import add_file, make_post
+from ...posts import add_file
+from ...posts import make_post
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from social.models import Platform, SocialAccount
+from social.models import Platform
+from social.models import SocialAccount
 
 pytestmark = pytest.mark.django_db
 

@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import pytest
 import requests
 from responses import matchers
 
 from social.models import Platform
-from social.platforms import ErrorKind, MediaItem
-from social.platforms.base.http import MIB, Step, kind_for_status, retry_after_seconds, seconds_until_epoch
+from social.platforms import ErrorKind
+from social.platforms import MediaItem
+from social.platforms.base.http import MIB
+from social.platforms.base.http import Step
+from social.platforms.base.http import kind_for_status
+from social.platforms.base.http import retry_after_seconds
+from social.platforms.base.http import seconds_until_epoch
 from social.platforms.instagram.client import InstagramClient
 from social.platforms.twitter.client import TwitterClient
 
-from ..helpers import IMAGE_URL, TOKEN, image, json_error, payload, publish_error
-from ..servers import answer_nothing, free_port, hang_up, tcp_server
+from ..helpers import IMAGE_URL
+from ..helpers import TOKEN
+from ..helpers import image
+from ..helpers import json_error
+from ..helpers import payload
+from ..helpers import publish_error
+from ..servers import answer_nothing
+from ..servers import free_port
+from ..servers import hang_up
+from ..servers import tcp_server
 
 
 @pytest.fixture

@@ -12,15 +12,22 @@ from responses import matchers
 
 from media_library.sources import AssetSource
 from social.models import Platform
-from social.platforms import ErrorKind, MediaItem, PublishPayload
-from social.platforms.base.client import MediaSourceError, media_item_from_metadata
+from social.platforms import ErrorKind
+from social.platforms import MediaItem
+from social.platforms import PublishPayload
+from social.platforms.base.client import MediaSourceError
+from social.platforms.base.client import media_item_from_metadata
 from social.platforms.bluesky.client import BlueskyClient
 from social.platforms.twitter.client import TwitterClient
-from tests.media_library.conftest import media_root, s3_server, s3_storage  # noqa: F401
-from tests.media_library.files import make_jpeg, make_png
+from tests.media_library.conftest import media_root  # noqa: F401
+from tests.media_library.conftest import s3_server  # noqa: F401
+from tests.media_library.conftest import s3_storage  # noqa: F401
+from tests.media_library.files import make_jpeg
+from tests.media_library.files import make_png
 from tests.media_library.posts import add_file
 
-from ..helpers import payload, publish_error
+from ..helpers import payload
+from ..helpers import publish_error
 
 pytestmark = pytest.mark.django_db
 

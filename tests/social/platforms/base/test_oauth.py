@@ -8,10 +8,16 @@ import pytest
 from django.utils import timezone
 
 from social.models import Platform
-from social.platforms import OAuthConnectError, TokenRevokedError, TokenSet, get_provider, oauth_providers
+from social.platforms import OAuthConnectError
+from social.platforms import TokenRevokedError
+from social.platforms import TokenSet
+from social.platforms import get_provider
+from social.platforms import oauth_providers
 from social.platforms.base.oauth import TokenEndpointError
 
-from ...fakes import FB_GRAPH, FB_SHORT, client_secret
+from ...fakes import FB_GRAPH
+from ...fakes import FB_SHORT
+from ...fakes import client_secret
 
 
 def test_registry__every_platform_has_a_provider():

@@ -10,23 +10,33 @@ import requests
 from responses import matchers
 
 from social.models import Platform
-from social.platforms import CannotTell, ErrorKind, Found, NotFound, PublishResult, validation_problems
+from social.platforms import CannotTell
+from social.platforms import ErrorKind
+from social.platforms import Found
+from social.platforms import NotFound
+from social.platforms import PublishResult
+from social.platforms import validation_problems
 from social.platforms.bluesky.client import BlueskyClient
 from social.platforms.bluesky.tid import is_tid
 
-from ..helpers import (
-    IMAGE_URL,
-    body_is,
-    image,
-    in_doubt,
-    json_error,
-    payload,
-    publish_error,
-    video,
-    with_headers,
-    without_authorization,
-)
-from .wire import CREATE, DID, GET_RECORD, RESOLVE, UPLOAD, Created, blob, png
+from ..helpers import IMAGE_URL
+from ..helpers import body_is
+from ..helpers import image
+from ..helpers import in_doubt
+from ..helpers import json_error
+from ..helpers import payload
+from ..helpers import publish_error
+from ..helpers import video
+from ..helpers import with_headers
+from ..helpers import without_authorization
+from .wire import CREATE
+from .wire import DID
+from .wire import GET_RECORD
+from .wire import RESOLVE
+from .wire import UPLOAD
+from .wire import Created
+from .wire import blob
+from .wire import png
 
 # --- Publishing ---------------------------------------------------------------------------------------
 

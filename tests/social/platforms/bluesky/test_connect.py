@@ -12,11 +12,18 @@ from django.db import connection
 from django.test import Client
 from responses import matchers
 
-from calendar_app.models import ScheduledPost, ScheduledPostAccount
-from social.models import Platform, SocialAccount, SocialAccountStatus
+from calendar_app.models import ScheduledPost
+from calendar_app.models import ScheduledPostAccount
+from social.models import Platform
+from social.models import SocialAccount
+from social.models import SocialAccountStatus
 
 from ..helpers import json_error
-from .sessions import APP_PASSWORD, DID, HANDLE, jwt, session_body
+from .sessions import APP_PASSWORD
+from .sessions import DID
+from .sessions import HANDLE
+from .sessions import jwt
+from .sessions import session_body
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,16 @@ import requests
 
 from social.platforms.bluesky import linkcard
 
-from ..helpers import IMAGE_URL, body_is, image, payload, with_headers, without_authorization
-from .wire import CREATE, UPLOAD, blob, png
+from ..helpers import IMAGE_URL
+from ..helpers import body_is
+from ..helpers import image
+from ..helpers import payload
+from ..helpers import with_headers
+from ..helpers import without_authorization
+from .wire import CREATE
+from .wire import UPLOAD
+from .wire import blob
+from .wire import png
 
 PAGE_URL = "https://news.example.com/spring"
 THUMB_URL = "https://news.example.com/img/card.jpg"

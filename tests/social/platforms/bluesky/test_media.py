@@ -7,7 +7,9 @@ import io
 import pytest
 from PIL import Image
 
-from social.platforms.bluesky.media import HEADER_MAX_BYTES, ImageSize, StreamedBody
+from social.platforms.bluesky.media import HEADER_MAX_BYTES
+from social.platforms.bluesky.media import ImageSize
+from social.platforms.bluesky.media import StreamedBody
 
 
 def encoded(format_: str, size: tuple[int, int], **options) -> bytes:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from social.platforms.bluesky.richtext import (
-    Span,
-    facets,
-    find_spans,
-    first_link,
-    grapheme_count,
-    mentioned_handles,
-    utf8_length,
-)
+from social.platforms.bluesky.richtext import Span
+from social.platforms.bluesky.richtext import facets
+from social.platforms.bluesky.richtext import find_spans
+from social.platforms.bluesky.richtext import first_link
+from social.platforms.bluesky.richtext import grapheme_count
+from social.platforms.bluesky.richtext import mentioned_handles
+from social.platforms.bluesky.richtext import utf8_length
 
 
 def covered(text: str, facet: dict) -> str:

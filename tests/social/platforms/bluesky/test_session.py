@@ -5,20 +5,31 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import pytest
 import requests
 from responses import matchers
 
-from social.models import Platform, SocialAccount, SocialAccountStatus
-from social.platforms import TokenRefreshError, TokenRevokedError, get_provider
-from social.platforms.bluesky.session import BlueskySignInError, jwt_claims, jwt_expiry
+from social.models import Platform
+from social.models import SocialAccount
+from social.models import SocialAccountStatus
+from social.platforms import TokenRefreshError
+from social.platforms import TokenRevokedError
+from social.platforms import get_provider
+from social.platforms.bluesky.session import BlueskySignInError
+from social.platforms.bluesky.session import jwt_claims
+from social.platforms.bluesky.session import jwt_expiry
 from social.services import social_account_refresh_token
 
 from ...races import refresh_at_once
 from ..helpers import json_error
-from .sessions import APP_PASSWORD, DID, HANDLE, jwt, session_body
+from .sessions import APP_PASSWORD
+from .sessions import DID
+from .sessions import HANDLE
+from .sessions import jwt
+from .sessions import session_body
 
 CREATE_SESSION = "https://bsky.social/xrpc/com.atproto.server.createSession"
 REFRESH_SESSION = "https://bsky.social/xrpc/com.atproto.server.refreshSession"

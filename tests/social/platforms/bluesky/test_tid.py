@@ -6,7 +6,10 @@ import time
 
 import pytest
 
-from social.platforms.bluesky.tid import ALPHABET, encode, is_tid, new_tid
+from social.platforms.bluesky.tid import ALPHABET
+from social.platforms.bluesky.tid import encode
+from social.platforms.bluesky.tid import is_tid
+from social.platforms.bluesky.tid import new_tid
 
 
 def decode(tid: str) -> int:

@@ -7,20 +7,22 @@ import requests
 from responses import matchers
 
 from social.models import Platform
-from social.platforms import CannotTell, ErrorKind, Found, NotFound, PublishResult
+from social.platforms import CannotTell
+from social.platforms import ErrorKind
+from social.platforms import Found
+from social.platforms import NotFound
+from social.platforms import PublishResult
 from social.platforms.facebook.client import FacebookClient
 
-from ..helpers import (
-    IMAGE_URL,
-    STARTED_AT,
-    image,
-    in_doubt,
-    json_error,
-    payload,
-    publish_error,
-    video,
-    with_headers,
-)
+from ..helpers import IMAGE_URL
+from ..helpers import STARTED_AT
+from ..helpers import image
+from ..helpers import in_doubt
+from ..helpers import json_error
+from ..helpers import payload
+from ..helpers import publish_error
+from ..helpers import video
+from ..helpers import with_headers
 
 PAGE = "546349135390552"
 GRAPH = "https://graph.facebook.com/v25.0"

@@ -5,21 +5,25 @@ import requests
 from responses import matchers
 
 from social.models import Platform
-from social.platforms import CannotTell, ErrorKind, Found, MediaItem, NotFound, PublishResult, StillProcessing
+from social.platforms import CannotTell
+from social.platforms import ErrorKind
+from social.platforms import Found
+from social.platforms import MediaItem
+from social.platforms import NotFound
+from social.platforms import PublishResult
+from social.platforms import StillProcessing
 from social.platforms.instagram.client import InstagramClient
 
-from ..helpers import (
-    IMAGE_URL,
-    VIDEO_URL,
-    Progress,
-    image,
-    in_doubt,
-    json_error,
-    payload,
-    publish_error,
-    video,
-    with_headers,
-)
+from ..helpers import IMAGE_URL
+from ..helpers import VIDEO_URL
+from ..helpers import Progress
+from ..helpers import image
+from ..helpers import in_doubt
+from ..helpers import json_error
+from ..helpers import payload
+from ..helpers import publish_error
+from ..helpers import video
+from ..helpers import with_headers
 
 IG_USER = "17841405822304914"
 GRAPH = "https://graph.facebook.com/v25.0"

@@ -6,8 +6,10 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from social.models import Platform, SocialAccount
-from social.platforms import account_facts_refresh, account_quota_rules
+from social.models import Platform
+from social.models import SocialAccount
+from social.platforms import account_facts_refresh
+from social.platforms import account_quota_rules
 
 from ..helpers import with_headers
 

@@ -5,23 +5,26 @@ import requests
 from responses import matchers
 
 from social.models import Platform
-from social.platforms import CannotTell, ErrorKind, Found, NotFound, PublishResult
-from social.platforms.linkedin.client import LinkedInClient, escape_commentary
+from social.platforms import CannotTell
+from social.platforms import ErrorKind
+from social.platforms import Found
+from social.platforms import NotFound
+from social.platforms import PublishResult
+from social.platforms.linkedin.client import LinkedInClient
+from social.platforms.linkedin.client import escape_commentary
 
-from ..helpers import (
-    IMAGE_URL,
-    PNG,
-    Progress,
-    body_is,
-    image,
-    in_doubt,
-    json_error,
-    payload,
-    publish_error,
-    video,
-    with_headers,
-    without_authorization,
-)
+from ..helpers import IMAGE_URL
+from ..helpers import PNG
+from ..helpers import Progress
+from ..helpers import body_is
+from ..helpers import image
+from ..helpers import in_doubt
+from ..helpers import json_error
+from ..helpers import payload
+from ..helpers import publish_error
+from ..helpers import video
+from ..helpers import with_headers
+from ..helpers import without_authorization
 
 POSTS = "https://api.linkedin.com/rest/posts"
 IMAGES = "https://api.linkedin.com/rest/images"

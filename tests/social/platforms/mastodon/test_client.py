@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from email.parser import BytesParser
 from email.policy import HTTP
 
@@ -12,24 +14,27 @@ import requests
 from responses import matchers
 
 from social.models import Platform
-from social.platforms import ErrorKind, PublishPayload
-from social.platforms.base.client import CannotTell, Found, NotFound
-from social.platforms.mastodon.client import MastodonClient, rate_limit_reset_seconds, status_idempotency_key
+from social.platforms import ErrorKind
+from social.platforms import PublishPayload
+from social.platforms.base.client import CannotTell
+from social.platforms.base.client import Found
+from social.platforms.base.client import NotFound
+from social.platforms.mastodon.client import MastodonClient
+from social.platforms.mastodon.client import rate_limit_reset_seconds
+from social.platforms.mastodon.client import status_idempotency_key
 
-from ..helpers import (
-    BEARER,
-    PNG,
-    STARTED_AT,
-    TOKEN,
-    Progress,
-    image,
-    in_doubt,
-    json_error,
-    publish_error,
-    video,
-    with_headers,
-    without_authorization,
-)
+from ..helpers import BEARER
+from ..helpers import PNG
+from ..helpers import STARTED_AT
+from ..helpers import TOKEN
+from ..helpers import Progress
+from ..helpers import image
+from ..helpers import in_doubt
+from ..helpers import json_error
+from ..helpers import publish_error
+from ..helpers import video
+from ..helpers import with_headers
+from ..helpers import without_authorization
 
 SERVER = "https://mastodon.example"
 STATUSES = f"{SERVER}/api/v1/statuses"

@@ -12,10 +12,15 @@ import pytest
 from django.db import connection
 from responses import matchers
 
-from social.models import MastodonApp, Platform, SocialAccount, SocialAccountStatus
+from social.models import MastodonApp
+from social.models import Platform
+from social.models import SocialAccount
+from social.models import SocialAccountStatus
 from social.platforms.mastodon import server
 from social.platforms.mastodon.registration import mastodon_app_for_server
-from tests.social.fakes import form_body, query, s256
+from tests.social.fakes import form_body
+from tests.social.fakes import query
+from tests.social.fakes import s256
 
 SERVER = "https://mastodon.social"
 REDIRECT_URI = "http://testserver/social/callback/mastodon/"

@@ -3,16 +3,22 @@ is saved, kept when a refresh fails."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 import requests
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError
 
 from calendar_app.models import ScheduledPost
 from calendar_app.services.posts import post_create
-from social.models import Platform, SocialAccount
-from social.platforms.mastodon.limits import InstanceReadError, ServerLimits, server_limits_fetch
+from social.models import Platform
+from social.models import SocialAccount
+from social.platforms.mastodon.limits import InstanceReadError
+from social.platforms.mastodon.limits import ServerLimits
+from social.platforms.mastodon.limits import server_limits_fetch
 from social.platforms.mastodon.services import mastodon_account_refresh_limits
 from tests.calendar_app.factories import post_input
 

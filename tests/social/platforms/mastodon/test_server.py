@@ -7,11 +7,9 @@ import socket
 import pytest
 
 from social.platforms.mastodon import server
-from social.platforms.mastodon.server import (
-    ServerAddressError,
-    server_url_check_public,
-    server_url_normalize,
-)
+from social.platforms.mastodon.server import ServerAddressError
+from social.platforms.mastodon.server import server_url_check_public
+from social.platforms.mastodon.server import server_url_normalize
 
 
 @pytest.mark.parametrize(

@@ -7,13 +7,16 @@ import json
 import threading
 import tracemalloc
 import zlib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
 
 import pytest
 
 from social.models import Platform
-from social.platforms import MediaItem, PublishPayload
-from social.platforms.mastodon.client import STREAM_CHUNK_BYTES, MastodonClient
+from social.platforms import MediaItem
+from social.platforms import PublishPayload
+from social.platforms.mastodon.client import STREAM_CHUNK_BYTES
+from social.platforms.mastodon.client import MastodonClient
 
 MIB = 1024 * 1024
 VIDEO_BYTES = 90 * MIB  # within the default video limit (99 MiB)

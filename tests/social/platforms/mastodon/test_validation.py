@@ -3,13 +3,19 @@ the account's own server (cached on the account), with messages naming Mastodon.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import pytest
 
-from social.models import Platform, SocialAccount
-from social.platforms import MediaItem, PublishPayload, validation_problems
-from social.platforms.mastodon.text import is_same_status_text, shown_text, status_length
+from social.models import Platform
+from social.models import SocialAccount
+from social.platforms import MediaItem
+from social.platforms import PublishPayload
+from social.platforms import validation_problems
+from social.platforms.mastodon.text import is_same_status_text
+from social.platforms.mastodon.text import shown_text
+from social.platforms.mastodon.text import status_length
 
 URL = "https://example.com/a/very/long/path/that/goes/on/and/on/and/on/for/a/while?with=query"
 

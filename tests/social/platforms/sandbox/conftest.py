@@ -8,12 +8,14 @@ import responses
 from django.conf import settings as django_settings
 
 from config.settings.base import media_storage_from_url
-from social.models import Platform, SocialAccount
+from social.models import Platform
+from social.models import SocialAccount
 from social.platforms.sandbox.models import SandboxAccount
 from social.platforms.sandbox.network.accounts import sandbox_account_create
 from social.platforms.sandbox.network.tokens import grant_issue
 
-from .network import ADDRESS, NetworkOnTheWire
+from .network import ADDRESS
+from .network import NetworkOnTheWire
 
 
 @pytest.fixture(autouse=True)

@@ -8,9 +8,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from social.platforms.sandbox.models import Fault, SandboxGrant, SandboxMedia, SandboxPost
-from social.platforms.sandbox.network import api, uploads
-from social.platforms.sandbox.network.tokens import digest, grant_issue
+from social.platforms.sandbox.models import Fault
+from social.platforms.sandbox.models import SandboxGrant
+from social.platforms.sandbox.models import SandboxMedia
+from social.platforms.sandbox.models import SandboxPost
+from social.platforms.sandbox.network import api
+from social.platforms.sandbox.network import uploads
+from social.platforms.sandbox.network.tokens import digest
+from social.platforms.sandbox.network.tokens import grant_issue
 from tests.media_library.files import make_png
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from social.platforms.sandbox.checks import check_sandbox_latency, check_sandbox_not_in_production
+from social.platforms.sandbox.checks import check_sandbox_latency
+from social.platforms.sandbox.checks import check_sandbox_not_in_production
 
 
 def test_check__the_sandbox_with_debug_off_is_a_warning(settings):

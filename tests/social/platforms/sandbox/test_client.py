@@ -11,21 +11,24 @@ import requests
 from responses import matchers
 
 from social.models import Platform
-from social.platforms import ErrorKind, PublishPayload
-from social.platforms.base.client import CannotTell, Found, MediaItem, NotFound
+from social.platforms import ErrorKind
+from social.platforms import PublishPayload
+from social.platforms.base.client import CannotTell
+from social.platforms.base.client import Found
+from social.platforms.base.client import MediaItem
+from social.platforms.base.client import NotFound
 from social.platforms.sandbox import client as sandbox_client
-from social.platforms.sandbox.client import SandboxClient, post_idempotency_key
+from social.platforms.sandbox.client import SandboxClient
+from social.platforms.sandbox.client import post_idempotency_key
 
-from ..helpers import (
-    PNG,
-    STARTED_AT,
-    image,
-    in_doubt,
-    json_error,
-    publish_error,
-    with_headers,
-    without_authorization,
-)
+from ..helpers import PNG
+from ..helpers import STARTED_AT
+from ..helpers import image
+from ..helpers import in_doubt
+from ..helpers import json_error
+from ..helpers import publish_error
+from ..helpers import with_headers
+from ..helpers import without_authorization
 
 SERVER = "https://sandbox.example"
 API = f"{SERVER}/sandbox/api/v1"

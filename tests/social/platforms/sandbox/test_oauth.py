@@ -5,18 +5,27 @@ from __future__ import annotations
 
 import html
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
+from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 
 from calendar_app.models import PostStatus
-from social.models import Platform, SocialAccount
-from social.platforms import TokenRevokedError, get_provider
-from social.platforms.sandbox.endpoints import CLIENT_ID, client_secret
-from social.platforms.sandbox.models import SandboxAccount, SandboxAuthorization, SandboxGrant, SandboxPost
-from social.platforms.sandbox.network.tokens import authorization_issue, grant_issue, s256_challenge
+from social.models import Platform
+from social.models import SocialAccount
+from social.platforms import TokenRevokedError
+from social.platforms import get_provider
+from social.platforms.sandbox.endpoints import CLIENT_ID
+from social.platforms.sandbox.endpoints import client_secret
+from social.platforms.sandbox.models import SandboxAccount
+from social.platforms.sandbox.models import SandboxAuthorization
+from social.platforms.sandbox.models import SandboxGrant
+from social.platforms.sandbox.models import SandboxPost
+from social.platforms.sandbox.network.tokens import authorization_issue
+from social.platforms.sandbox.network.tokens import grant_issue
+from social.platforms.sandbox.network.tokens import s256_challenge
 from tests.calendar_app.factories import make_post
 from tests.calendar_app.publisher.helpers import run
 

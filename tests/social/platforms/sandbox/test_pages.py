@@ -3,13 +3,17 @@ Staff only; never a token."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 
 import pytest
 from django.core.files.base import ContentFile
 
-from calendar_app.models import AccountStatus, PostStatus
-from social.platforms.sandbox.models import Fault, SandboxMedia, SandboxPost
+from calendar_app.models import AccountStatus
+from calendar_app.models import PostStatus
+from social.platforms.sandbox.models import Fault
+from social.platforms.sandbox.models import SandboxMedia
+from social.platforms.sandbox.models import SandboxPost
 from tests.calendar_app.factories import make_post
 
 pytestmark = pytest.mark.django_db

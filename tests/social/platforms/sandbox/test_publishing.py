@@ -8,16 +8,27 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from calendar_app.models import AccountStatus, PostStatus, PublishAttempt
-from social.platforms import PublishError, PublishPayload
-from social.platforms.base.client import Found, MediaItem, NotFound
+from calendar_app.models import AccountStatus
+from calendar_app.models import PostStatus
+from calendar_app.models import PublishAttempt
+from social.platforms import PublishError
+from social.platforms import PublishPayload
+from social.platforms.base.client import Found
+from social.platforms.base.client import MediaItem
+from social.platforms.base.client import NotFound
 from social.platforms.sandbox import client as sandbox_client
 from social.platforms.sandbox.client import SandboxClient
-from social.platforms.sandbox.models import Fault, SandboxAccount, SandboxMedia, SandboxPost
+from social.platforms.sandbox.models import Fault
+from social.platforms.sandbox.models import SandboxAccount
+from social.platforms.sandbox.models import SandboxMedia
+from social.platforms.sandbox.models import SandboxPost
 from social.platforms.sandbox.network import api
 from tests.calendar_app.factories import make_post
-from tests.calendar_app.publisher.helpers import make_due_again, post_account, run
-from tests.media_library.files import make_mp4, make_png
+from tests.calendar_app.publisher.helpers import make_due_again
+from tests.calendar_app.publisher.helpers import post_account
+from tests.calendar_app.publisher.helpers import run
+from tests.media_library.files import make_mp4
+from tests.media_library.files import make_png
 
 from ..helpers import in_doubt
 

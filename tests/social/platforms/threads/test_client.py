@@ -6,26 +6,37 @@ import pytest
 import requests
 
 from social.models import Platform
-from social.platforms import CannotTell, ErrorKind, Found, MediaItem, NotFound, PublishResult, StillProcessing
+from social.platforms import CannotTell
+from social.platforms import ErrorKind
+from social.platforms import Found
+from social.platforms import MediaItem
+from social.platforms import NotFound
+from social.platforms import PublishResult
+from social.platforms import StillProcessing
 from social.platforms.threads.client import ThreadsClient
 
-from ..helpers import IMAGE_URL, VIDEO_URL, Progress, image, in_doubt, payload, publish_error, video
-from .wire import (
-    CONTAINER,
-    CONTAINERS,
-    GRAPH,
-    PERMALINK,
-    POST,
-    PUBLISH,
-    USER,
-    container_created,
-    container_status,
-    meta_error,
-    permalink,
-    published,
-    quota,
-    recent_threads,
-)
+from ..helpers import IMAGE_URL
+from ..helpers import VIDEO_URL
+from ..helpers import Progress
+from ..helpers import image
+from ..helpers import in_doubt
+from ..helpers import payload
+from ..helpers import publish_error
+from ..helpers import video
+from .wire import CONTAINER
+from .wire import CONTAINERS
+from .wire import GRAPH
+from .wire import PERMALINK
+from .wire import POST
+from .wire import PUBLISH
+from .wire import USER
+from .wire import container_created
+from .wire import container_status
+from .wire import meta_error
+from .wire import permalink
+from .wire import published
+from .wire import quota
+from .wire import recent_threads
 
 
 @pytest.fixture

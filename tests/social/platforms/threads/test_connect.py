@@ -11,19 +11,23 @@ import pytest
 from django.contrib.messages import get_messages
 from django.utils import timezone
 
-from social.models import Platform, SocialAccount, SocialAccountStatus
-from tests.social.fakes import client_id, client_secret, query, raw_tokens, redirect_uri
+from social.models import Platform
+from social.models import SocialAccount
+from social.models import SocialAccountStatus
+from tests.social.fakes import client_id
+from tests.social.fakes import client_secret
+from tests.social.fakes import query
+from tests.social.fakes import raw_tokens
+from tests.social.fakes import redirect_uri
 
-from .wire import (
-    CODE,
-    LIFETIME,
-    LONG_LIVED,
-    SHORT_LIVED,
-    USER,
-    expect_code_exchange,
-    expect_long_lived,
-    expect_profile,
-)
+from .wire import CODE
+from .wire import LIFETIME
+from .wire import LONG_LIVED
+from .wire import SHORT_LIVED
+from .wire import USER
+from .wire import expect_code_exchange
+from .wire import expect_long_lived
+from .wire import expect_profile
 
 pytestmark = pytest.mark.django_db
 

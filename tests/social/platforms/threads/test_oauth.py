@@ -11,31 +11,31 @@ import requests
 from django.utils import timezone
 
 from notifications.models import Event
-from social.models import Platform, SocialAccount, SocialAccountStatus
-from social.platforms import (
-    OAuthConnectError,
-    TokenRefreshError,
-    TokenRevokedError,
-    get_provider,
-    token_refresh_margin,
-)
+from social.models import Platform
+from social.models import SocialAccount
+from social.models import SocialAccountStatus
+from social.platforms import OAuthConnectError
+from social.platforms import TokenRefreshError
+from social.platforms import TokenRevokedError
+from social.platforms import get_provider
+from social.platforms import token_refresh_margin
 from social.services import social_account_refresh_token
-from tests.social.fakes import client_secret, raw_tokens, redirect_uri
+from tests.social.fakes import client_secret
+from tests.social.fakes import raw_tokens
+from tests.social.fakes import redirect_uri
 from tests.social.races import refresh_at_once
 
-from .wire import (
-    CODE,
-    LIFETIME,
-    LONG_LIVED,
-    REFRESHED,
-    SHORT_LIVED,
-    USER,
-    expect_code_exchange,
-    expect_long_lived,
-    expect_profile,
-    expect_refresh,
-    meta_error,
-)
+from .wire import CODE
+from .wire import LIFETIME
+from .wire import LONG_LIVED
+from .wire import REFRESHED
+from .wire import SHORT_LIVED
+from .wire import USER
+from .wire import expect_code_exchange
+from .wire import expect_long_lived
+from .wire import expect_profile
+from .wire import expect_refresh
+from .wire import meta_error
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from calendar_app.admin.display import platform_badge
-from social.platforms import get_provider, platform_spec, token_refresh_margin
+from social.platforms import get_provider
+from social.platforms import platform_spec
+from social.platforms import token_refresh_margin
 
 
 def test_spec__badge_labels_limits_and_token_margin():

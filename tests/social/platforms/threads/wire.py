@@ -7,9 +7,12 @@ from typing import Any
 
 from responses import matchers
 
-from tests.social.fakes import client_id, client_secret, redirect_uri
+from tests.social.fakes import client_id
+from tests.social.fakes import client_secret
+from tests.social.fakes import redirect_uri
 
-from ..helpers import json_error, with_headers
+from ..helpers import json_error
+from ..helpers import with_headers
 
 USER = "7126419331"
 GRAPH = "https://graph.threads.net/v1.0"

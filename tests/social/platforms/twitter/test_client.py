@@ -6,28 +6,34 @@ import time
 import pytest
 import requests
 from responses import matchers
-from urllib3.exceptions import MaxRetryError, NewConnectionError
+from urllib3.exceptions import MaxRetryError
+from urllib3.exceptions import NewConnectionError
 
 from social.models import Platform
-from social.platforms import CannotTell, ErrorKind, Found, MediaItem, NotFound, PublishResult, StillProcessing
+from social.platforms import CannotTell
+from social.platforms import ErrorKind
+from social.platforms import Found
+from social.platforms import MediaItem
+from social.platforms import NotFound
+from social.platforms import PublishResult
+from social.platforms import StillProcessing
 from social.platforms.twitter import client as twitter
-from social.platforms.twitter.client import TwitterClient, same_post_text
+from social.platforms.twitter.client import TwitterClient
+from social.platforms.twitter.client import same_post_text
 from social.platforms.twitter.twitter_text import weighted_length
 
-from ..helpers import (
-    IMAGE_URL,
-    PNG,
-    VIDEO_URL,
-    Progress,
-    image,
-    in_doubt,
-    json_error,
-    payload,
-    publish_error,
-    video,
-    with_headers,
-    without_authorization,
-)
+from ..helpers import IMAGE_URL
+from ..helpers import PNG
+from ..helpers import VIDEO_URL
+from ..helpers import Progress
+from ..helpers import image
+from ..helpers import in_doubt
+from ..helpers import json_error
+from ..helpers import payload
+from ..helpers import publish_error
+from ..helpers import video
+from ..helpers import with_headers
+from ..helpers import without_authorization
 
 API = "https://api.x.com"
 TWEETS = f"{API}/2/tweets"

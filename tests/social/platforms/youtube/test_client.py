@@ -1,28 +1,36 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 
 import pytest
 import requests
 from responses import matchers
 
 from social.models import Platform
-from social.platforms import CannotTell, ErrorKind, Found, MediaItem, NotFound, PublishResult, StillProcessing
-from social.platforms.youtube.client import PACIFIC, YouTubeClient, seconds_until_quota_reset
+from social.platforms import CannotTell
+from social.platforms import ErrorKind
+from social.platforms import Found
+from social.platforms import MediaItem
+from social.platforms import NotFound
+from social.platforms import PublishResult
+from social.platforms import StillProcessing
+from social.platforms.youtube.client import PACIFIC
+from social.platforms.youtube.client import YouTubeClient
+from social.platforms.youtube.client import seconds_until_quota_reset
 
-from ..helpers import (
-    VIDEO_URL,
-    Progress,
-    body_is,
-    image,
-    in_doubt,
-    json_error,
-    payload,
-    publish_error,
-    video,
-    with_headers,
-    without_authorization,
-)
+from ..helpers import VIDEO_URL
+from ..helpers import Progress
+from ..helpers import body_is
+from ..helpers import image
+from ..helpers import in_doubt
+from ..helpers import json_error
+from ..helpers import payload
+from ..helpers import publish_error
+from ..helpers import video
+from ..helpers import with_headers
+from ..helpers import without_authorization
 
 START = "https://www.googleapis.com/upload/youtube/v3/videos"
 SESSION = "https://www.googleapis.com/upload/youtube/v3/videos?uploadType=resumable&upload_id=xa298sd_f"

@@ -7,14 +7,16 @@ import re
 import threading
 import tracemalloc
 import zlib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
 
 import pytest
 
 from social.models import Platform
 from social.platforms.youtube.client import YouTubeClient
 
-from ..helpers import payload, video
+from ..helpers import payload
+from ..helpers import video
 
 MIB = 1024 * 1024
 VIDEO_BYTES = 200 * MIB

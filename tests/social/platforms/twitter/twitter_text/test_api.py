@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from social.platforms.twitter.twitter_text import (
-    LONG_POST_MAX_WEIGHTED_LENGTH,
-    ParseResult,
-    invalid_characters,
-    parse_tweet,
-    url_spans,
-    weighted_length,
-)
+from social.platforms.twitter.twitter_text import LONG_POST_MAX_WEIGHTED_LENGTH
+from social.platforms.twitter.twitter_text import ParseResult
+from social.platforms.twitter.twitter_text import invalid_characters
+from social.platforms.twitter.twitter_text import parse_tweet
+from social.platforms.twitter.twitter_text import url_spans
+from social.platforms.twitter.twitter_text import weighted_length
 
 
 def test_parse_tweet__reports_the_limit_it_was_checked_against():
