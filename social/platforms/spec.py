@@ -57,6 +57,10 @@ def oauth_app_settings(
     )
 
 
+# The option that overrides the post's text for one platform.
+CONTENT = "content"
+
+
 @dataclass(frozen=True)
 class OptionField:
     """One field of the post form's "Per platform" section, stored at ``metadata.platforms.<P>.<key>``.
@@ -146,17 +150,23 @@ DEFAULT_TOKEN_REFRESH_MARGIN = timedelta(minutes=5)
 class PlatformSpec:
     """Everything the rest of the product needs to know about one platform."""
 
-    platform: str  # the ``social.models.Platform`` value, e.g. "TWITTER"
+    platform: str  # the ``social.models.Platform`` value, e.g. "TWITTER"; its package is named ``slug``
     name: str  # how people call it in messages and page titles: "X", "Facebook"
     badge: str  # the short label of an account's badge in the admin: "X", "FB"
     color: str  # the badge's background (CSS color)
-    connect_label: str  # the admin's button: "Connect X account"
-    client: str  # dotted path of its ``BaseClient`` subclass
-    # Dotted path of its account provider (connecting and token refresh); None: accounts cannot be
-    # connected from the site.
-    provider: str | None = None
     # What one connectable account is called, in the picker of platforms that offer several ("Page").
     account_noun: str = "account"
+    # The admin's button; unset: "Connect <name> <account_noun>" ("Connect X account").
+    connect_label: str = ""
+    # How its classes are named; unset: ``name`` ("LinkedIn": ``LinkedInClient``, ``LinkedInProvider``).
+    class_prefix: str = ""
+    # Dotted path of its ``BaseClient`` subclass; unset: ``<package>.client.<class_prefix>Client``.
+    client: str = ""
+    # Dotted path of its account provider (connecting and token refresh); unset:
+    # ``<package>.oauth.<class_prefix>Provider``; None: accounts cannot be connected from the site.
+    provider: str | None = ""
+    # The post form's fields for this platform. Every platform takes its own text: without a ``content``
+    # option, "Text for <name>" comes first.
     options: tuple[OptionField, ...] = ()
     settings: tuple[Setting, ...] = ()
     limits: PlatformLimits = field(default_factory=PlatformLimits)
@@ -182,6 +192,23 @@ class PlatformSpec:
     # A token that expires within this is refreshed before the publish that finds it (through the refresh
     # service, under the account's lock). Threads' 60-day tokens are refreshed days ahead.
     token_refresh_margin: timedelta = DEFAULT_TOKEN_REFRESH_MARGIN
+
+    def __post_init__(self) -> None:
+        # The conventions every platform package follows, so a spec declares only what is its own.
+        package = f"social.platforms.{self.slug}"
+        prefix = self.class_prefix or self.name
+        defaults = {
+            "connect_label": f"Connect {self.name} {self.account_noun}",
+            "class_prefix": prefix,
+            "client": f"{package}.client.{prefix}Client",
+            "provider": f"{package}.oauth.{prefix}Provider",
+        }
+        for attribute, default in defaults.items():
+            if getattr(self, attribute) == "":
+                object.__setattr__(self, attribute, default)
+        if not any(option.key == CONTENT for option in self.options):
+            content = OptionField(CONTENT, f"Text for {self.name}", multiline=True)
+            object.__setattr__(self, "options", (content, *self.options))
 
     @property
     def slug(self) -> str:

@@ -28,11 +28,9 @@ SPEC = PlatformSpec(
     name="Bluesky",
     badge="BS",
     color="#1185fe",
-    connect_label="Connect Bluesky account",
-    client="social.platforms.bluesky.client.BlueskyClient",
     provider="social.platforms.bluesky.session.BlueskyProvider",
     connect_view="social.platforms.bluesky.connect.connect_view",
-    options=(OptionField("content", "Text for Bluesky", multiline=True), LANGUAGES),
+    options=(LANGUAGES,),
     settings=(
         # Where accounts sign in unless the person names their own hosting provider; bsky.social serves
         # every account Bluesky hosts.

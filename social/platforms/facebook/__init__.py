@@ -3,7 +3,6 @@
 from social.platforms.media_rules import MB
 from social.platforms.media_rules import KindRules
 from social.platforms.media_rules import MediaRules
-from social.platforms.spec import OptionField
 from social.platforms.spec import PlatformLimits
 from social.platforms.spec import PlatformSpec
 from social.platforms.spec import Setting
@@ -22,11 +21,7 @@ SPEC = PlatformSpec(
     name="Facebook",
     badge="FB",
     color="#1877f2",
-    connect_label="Connect Facebook Page",
-    client="social.platforms.facebook.client.FacebookClient",
-    provider="social.platforms.facebook.oauth.FacebookProvider",
     account_noun="Page",
-    options=(OptionField("content", "Text for Facebook", multiline=True),),
     settings=(
         # Instagram publishes through the same Graph API version.
         Setting("API_VERSION", "v25.0"),

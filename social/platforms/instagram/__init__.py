@@ -43,8 +43,6 @@ SPEC = PlatformSpec(
     badge="IG",
     color="#c13584",
     connect_label="Connect Instagram account",
-    client="social.platforms.instagram.client.InstagramClient",
-    provider="social.platforms.instagram.oauth.InstagramProvider",
     account_noun="business account",
     options=(OptionField("content", "Caption for Instagram", multiline=True),),
     settings=(

@@ -34,10 +34,7 @@ SPEC = PlatformSpec(
     name="LinkedIn",
     badge="in",
     color="#0a66c2",
-    connect_label="Connect LinkedIn account",
-    client="social.platforms.linkedin.client.LinkedInClient",
-    provider="social.platforms.linkedin.oauth.LinkedInProvider",
-    options=(OptionField("content", "Text for LinkedIn", multiline=True), VISIBILITY),
+    options=(VISIBILITY,),
     settings=(
         Setting("API_VERSION", "202607"),
         Setting("API_URL", "https://api.linkedin.com"),

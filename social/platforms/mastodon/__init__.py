@@ -48,11 +48,7 @@ SPEC = PlatformSpec(
     name="Mastodon",
     badge="M",
     color="#6364ff",
-    connect_label="Connect Mastodon account",
-    client="social.platforms.mastodon.client.MastodonClient",
-    provider="social.platforms.mastodon.oauth.MastodonProvider",
     options=(
-        OptionField("content", "Text for Mastodon", multiline=True),
         VISIBILITY,
         OptionField("spoiler_text", "Mastodon content warning"),
         OptionField("language", "Mastodon language (ISO 639-1, e.g. en)"),

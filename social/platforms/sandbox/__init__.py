@@ -40,9 +40,6 @@ SPEC = PlatformSpec(
     name="Sandbox",
     badge="Sandbox",
     color="#b45309",
-    connect_label="Connect Sandbox account",
-    client="social.platforms.sandbox.client.SandboxClient",
-    provider="social.platforms.sandbox.oauth.SandboxProvider",
     options=(OptionField("content", "Text for the Sandbox", multiline=True),),
     settings=(
         # Where the publisher and the connect flow reach the Sandbox (this site), e.g. http://127.0.0.1:8000.

@@ -9,7 +9,6 @@ from social.platforms.media_rules import MB
 from social.platforms.media_rules import MINUTE
 from social.platforms.media_rules import KindRules
 from social.platforms.media_rules import MediaRules
-from social.platforms.spec import OptionField
 from social.platforms.spec import PlatformLimits
 from social.platforms.spec import PlatformSpec
 from social.platforms.spec import QuotaRule
@@ -38,10 +37,6 @@ SPEC = PlatformSpec(
     name="Threads",
     badge="TH",
     color="#101010",
-    connect_label="Connect Threads account",
-    client="social.platforms.threads.client.ThreadsClient",
-    provider="social.platforms.threads.oauth.ThreadsProvider",
-    options=(OptionField("content", "Text for Threads", multiline=True),),
     settings=(
         # The Threads Graph API host; its only version, v1.0, is part of each path.
         Setting("API_URL", "https://graph.threads.net"),

@@ -3,7 +3,6 @@
 from social.platforms.media_rules import MB
 from social.platforms.media_rules import KindRules
 from social.platforms.media_rules import MediaRules
-from social.platforms.spec import OptionField
 from social.platforms.spec import PlatformLimits
 from social.platforms.spec import PlatformSpec
 from social.platforms.spec import QuotaRule
@@ -32,10 +31,7 @@ SPEC = PlatformSpec(
     name="X",
     badge="X",
     color="#111",
-    connect_label="Connect X account",
-    client="social.platforms.twitter.client.TwitterClient",
-    provider="social.platforms.twitter.oauth.TwitterProvider",
-    options=(OptionField("content", "Text for X", multiline=True),),
+    class_prefix="Twitter",
     settings=(
         Setting("API_URL", "https://api.x.com"),
         *oauth_app_settings(

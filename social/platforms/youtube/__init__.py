@@ -51,9 +51,6 @@ SPEC = PlatformSpec(
     name="YouTube",
     badge="YT",
     color="#e00",
-    connect_label="Connect YouTube channel",
-    client="social.platforms.youtube.client.YouTubeClient",
-    provider="social.platforms.youtube.oauth.YouTubeProvider",
     account_noun="channel",
     options=(
         OptionField("title", "YouTube title"),
