@@ -50,6 +50,21 @@ from .uploads import media_begin
 from .uploads import media_receive
 
 View = Callable[..., HttpResponse]
+# How the faults that refuse a post answer (nothing is made): status, error, words, headers.
+FAULT_REFUSALS: dict[str, tuple[int, str, str, dict[str, str]]] = {
+    Fault.RATE_LIMIT: (
+        429,
+        "rate_limited",
+        "Too many posts: wait before making another (a fault set on this Sandbox account).",
+        {"Retry_After": str(RATE_LIMIT_RETRY_AFTER), "X_RateLimit_Remaining": "0"},
+    ),
+    Fault.UNAVAILABLE: (
+        503,
+        "unavailable",
+        "The Sandbox is unavailable; nothing was made (a fault set on this Sandbox account).",
+        {"Retry_After": str(UNAVAILABLE_RETRY_AFTER)},
+    ),
+}
 
 
 def api_error(status: int, error: str, message: str, **headers: str) -> JsonResponse:
@@ -60,7 +75,8 @@ def api_error(status: int, error: str, message: str, **headers: str) -> JsonResp
 
 
 def authenticated(view: View) -> View:
-    """The account of the request's bearer token as the view's second argument, after the latency."""
+    """The account of the request's bearer token as the view's second argument, after the latency; an
+    upload the network refuses is answered with the refusal's status and words."""
 
     @csrf_exempt
     @wraps(view)
@@ -75,7 +91,10 @@ def authenticated(view: View) -> View:
                 "The access token is missing, unknown, expired or revoked.",
                 WWW_Authenticate='Bearer error="invalid_token"',
             )
-        return view(request, account, *args, **kwargs)
+        try:
+            return view(request, account, *args, **kwargs)
+        except UploadRefused as exc:
+            return api_error(exc.status, exc.error, exc.message)
 
     return wrapper
 
@@ -88,6 +107,19 @@ def json_object(request: HttpRequest) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
+def takes_json_object(view: View) -> View:
+    """The request's JSON object as the view's third argument; a body that is not one is refused."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, account: SandboxAccount, *args: Any, **kwargs: Any) -> HttpResponse:
+        body = json_object(request)
+        if body is None:
+            return api_error(400, "invalid_request", "The body must be a JSON object.")
+        return view(request, account, body, *args, **kwargs)
+
+    return wrapper
+
+
 @require_GET
 @authenticated
 def me(request: HttpRequest, account: SandboxAccount) -> HttpResponse:
@@ -98,23 +130,18 @@ def me(request: HttpRequest, account: SandboxAccount) -> HttpResponse:
 
 @require_POST
 @authenticated
-def media_create(request: HttpRequest, account: SandboxAccount) -> HttpResponse:
-    body = json_object(request)
-    if body is None:
-        return api_error(400, "invalid_request", "The body must be a JSON object.")
+@takes_json_object
+def media_create(request: HttpRequest, account: SandboxAccount, body: dict[str, Any]) -> HttpResponse:
     size = body.get("size")
     if size is not None and not (isinstance(size, int) and size > 0):
         return api_error(400, "invalid_request", "size must be a positive number of bytes, or absent.")
-    try:
-        media = media_begin(
-            account=account,
-            kind=str(body.get("type") or ""),
-            content_type=str(body.get("content_type") or ""),
-            total_bytes=size,
-            alt_text=str(body.get("alt_text") or ""),
-        )
-    except UploadRefused as exc:
-        return api_error(exc.status, exc.error, exc.message)
+    media = media_begin(
+        account=account,
+        kind=str(body.get("type") or ""),
+        content_type=str(body.get("content_type") or ""),
+        total_bytes=size,
+        alt_text=str(body.get("alt_text") or ""),
+    )
     answer = media_json(request, media) | {"piece_bytes": UPLOAD_PIECE_BYTES}
     return JsonResponse(answer, status=201)
 
@@ -126,15 +153,9 @@ def media_content(request: HttpRequest, account: SandboxAccount, media_id: str) 
     length = request.headers.get("Content-Length", "")
     if not length.isdigit():
         return api_error(411, "length_required", "Each piece needs a Content-Length.")
-    try:
-        media = media_receive(
-            media=media,
-            content_range=request.headers.get("Content-Range", ""),
-            body=request,
-            length=int(length),
-        )
-    except UploadRefused as exc:
-        return api_error(exc.status, exc.error, exc.message)
+    media = media_receive(
+        media=media, content_range=request.headers.get("Content-Range", ""), body=request, length=int(length)
+    )
     if not media.is_ready:
         response = HttpResponse(status=308)  # "Resume Incomplete", as resumable uploads answer
         response["Range"] = f"bytes=0-{media.received_bytes - 1}"
@@ -144,31 +165,17 @@ def media_content(request: HttpRequest, account: SandboxAccount, media_id: str) 
 
 @require_POST
 @authenticated
-def posts(request: HttpRequest, account: SandboxAccount) -> HttpResponse:
-    body = json_object(request)
-    if body is None:
-        return api_error(400, "invalid_request", "The body must be a JSON object.")
+@takes_json_object
+def posts(request: HttpRequest, account: SandboxAccount, body: dict[str, Any]) -> HttpResponse:
     text, media_ids = body.get("text", ""), body.get("media_ids", [])
     if not isinstance(text, str) or not (
         isinstance(media_ids, list) and all(isinstance(item, str) for item in media_ids)
     ):
         return api_error(400, "invalid_request", "text must be a string and media_ids a list of media ids.")
     fault = fault_take(account=account)
-    if fault == Fault.RATE_LIMIT:
-        return api_error(
-            429,
-            "rate_limited",
-            "Too many posts: wait before making another (a fault set on this Sandbox account).",
-            Retry_After=str(RATE_LIMIT_RETRY_AFTER),
-            X_RateLimit_Remaining="0",
-        )
-    if fault == Fault.UNAVAILABLE:
-        return api_error(
-            503,
-            "unavailable",
-            "The Sandbox is unavailable; nothing was made (a fault set on this Sandbox account).",
-            Retry_After=str(UNAVAILABLE_RETRY_AFTER),
-        )
+    if fault in FAULT_REFUSALS:
+        status, error, message, headers = FAULT_REFUSALS[fault]
+        return api_error(status, error, message, **headers)
     key = request.headers.get("Idempotency-Key", "").strip()[:128]
     try:
         post, created = post_create(account=account, text=text, media_ids=media_ids, idempotency_key=key)

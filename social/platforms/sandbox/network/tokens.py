@@ -84,12 +84,7 @@ def authorization_issue(*, account: SandboxAccount, redirect_uri: str, code_chal
 def authorization_redeem(*, code: str, redirect_uri: str, code_verifier: str) -> IssuedTokens:
     """Exchange a code for tokens, once. Raises GrantError."""
     with transaction.atomic():
-        authorization = (
-            SandboxAuthorization.objects.select_for_update()
-            .select_related("account")
-            .filter(code_digest=digest(code))
-            .first()
-        )
+        authorization = _locked(SandboxAuthorization, code_digest=digest(code))
         if authorization is None or authorization.used_at is not None:
             raise GrantError("invalid_grant", "The authorization code is unknown or was already used.")
         if authorization.expires_at <= timezone.now():
@@ -100,9 +95,7 @@ def authorization_redeem(*, code: str, redirect_uri: str, code_verifier: str) ->
             s256_challenge(code_verifier).encode(), authorization.code_challenge.encode()
         ):
             raise GrantError("invalid_grant", "The PKCE code_verifier does not match the code challenge.")
-        authorization.used_at = timezone.now()
-        authorization.save(update_fields=["used_at"])
-        return grant_issue(account=authorization.account)
+        return _spend(authorization, "used_at")
 
 
 def grant_issue(*, account: SandboxAccount) -> IssuedTokens:
@@ -124,17 +117,10 @@ def grant_issue(*, account: SandboxAccount) -> IssuedTokens:
 def grant_refresh(*, refresh_token: str) -> IssuedTokens:
     """Spend a refresh token for new tokens; a spent or unknown one is ``invalid_grant``. Raises GrantError."""
     with transaction.atomic():
-        grant = (
-            SandboxGrant.objects.select_for_update()
-            .select_related("account")
-            .filter(refresh_digest=digest(refresh_token))
-            .first()
-        )
+        grant = _locked(SandboxGrant, refresh_digest=digest(refresh_token))
         if grant is None or grant.revoked_at is not None:
             raise GrantError("invalid_grant", "The refresh token is unknown or was already used.")
-        grant.revoked_at = timezone.now()
-        grant.save(update_fields=["revoked_at"])
-        return grant_issue(account=grant.account)
+        return _spend(grant, "revoked_at")
 
 
 def account_for_access_token(access_token: str) -> SandboxAccount | None:
@@ -151,3 +137,15 @@ def account_for_access_token(access_token: str) -> SandboxAccount | None:
         .first()
     )
     return grant.account if grant else None
+
+
+def _locked[Row: SandboxAuthorization | SandboxGrant](model: type[Row], **lookup: str) -> Row | None:
+    """The code or grant ``lookup`` names, with its account, locked until the transaction ends."""
+    return model.objects.select_for_update().select_related("account").filter(**lookup).first()
+
+
+def _spend(row: SandboxAuthorization | SandboxGrant, spent_field: str) -> IssuedTokens:
+    """Mark a code or refresh token spent now (it works once) and issue new tokens for its account."""
+    setattr(row, spent_field, timezone.now())
+    row.save(update_fields=[spent_field])
+    return grant_issue(account=row.account)
