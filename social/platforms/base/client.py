@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Collection
 from collections.abc import Iterator
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import ClassVar
 from typing import Protocol
+from typing import TypedDict
 
 import requests
 from django.conf import settings
@@ -111,6 +113,19 @@ class PublishPayload:
     # (Mastodon) derives it from this, so a retry after an unknown outcome cannot post twice. "" = none.
     idempotency_key: str = ""
 
+    def media_problems(
+        self, *, kinds: Collection[str], takes: str, needs: str = "an http(s) URL"
+    ) -> list[str]:
+        """Each media item of a kind not in ``kinds`` ("media 2 is a video; ``takes``"), and each that says
+        nowhere its bytes are ("media 2 needs ``needs``")."""
+        problems = []
+        for index, item in enumerate(self.media, start=1):
+            if item.type not in kinds:
+                problems.append(f"media {index} is a {item.type}; {takes}")
+            if not item.is_located:
+                problems.append(f"media {index} needs {needs}")
+        return problems
+
     @classmethod
     def for_platform(
         cls, *, content: str, metadata: Mapping[str, Any] | None, platform: str, idempotency_key: str = ""
@@ -195,6 +210,14 @@ class PublishResult:
 # ``PublishError.limit``: which of the platform's posting limits refused the call.
 LIMIT_ACCOUNT = "account"
 LIMIT_APP = "app"
+
+
+class ErrorDetails(TypedDict, total=False):
+    """What a ``PublishError`` may say besides its kind and message."""
+
+    http_status: int | None
+    retry_after: float | None
+    limit: str | None
 
 
 class PublishError(Exception):

@@ -36,7 +36,6 @@ class FacebookLoginProvider(OAuthProvider):
     code_exchange_method = "GET"
     picks_accounts = True
     supports_refresh = False
-    required_settings = (*OAuthProvider.required_settings, "API_URL")
     page_fields: ClassVar[str] = "id,name,access_token"
 
     @property

@@ -69,6 +69,21 @@ class GraphClient(HttpClient):
             raise self.error_from_response(response, step)
         return body
 
+    def publishing_limit_entry(self, edge: str, step: Step) -> dict[str, Any]:
+        """What the account's publishing limit ``edge`` says (``quota_usage`` and ``config``, the quota's
+        ``quota_total`` and ``quota_duration``); empty when the answer has no entry."""
+        response = self.call(
+            "GET",
+            self.graph_url(f"{self.account.external_id}/{edge}"),
+            step=step,
+            params={"fields": "quota_usage,config"},
+        )
+        data = self.graph_json(response, step).get("data")
+        entry = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else {}
+        if not isinstance(entry.get("config"), dict):
+            entry = {**entry, "config": {}}
+        return entry
+
     def permalink(self, post_id: str) -> str:
         """A published post's permalink if Meta gives it; the post is published either way."""
         try:

@@ -20,6 +20,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import ClassVar
+from typing import Unpack
 from urllib.parse import urlsplit
 
 import requests
@@ -30,6 +31,7 @@ from urllib3.exceptions import NewConnectionError
 from social.redaction import redact
 
 from .client import BaseClient
+from .client import ErrorDetails
 from .client import ErrorKind
 from .client import MediaItem
 from .client import MediaSourceError
@@ -37,7 +39,7 @@ from .client import PublishError
 from .client import PublishPayload
 
 if TYPE_CHECKING:
-    from social.models import SocialAccount
+    pass
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +116,13 @@ def safe_json(response: requests.Response) -> Any:
         return response.json()
     except ValueError:
         return None
+
+
+def error_words(response: requests.Response, key: str) -> str:
+    """What an error answer says: the words at ``key`` of its JSON object, else an excerpt of the body."""
+    body = safe_json(response)
+    words = body.get(key) if isinstance(body, dict) else None
+    return excerpt(words) if isinstance(words, str) and words else excerpt(response.text)
 
 
 def describe_body(response: requests.Response) -> str:
@@ -225,16 +234,9 @@ class HttpClient(BaseClient):
     # Uploads may take longer to answer than ordinary calls; still finite.
     upload_read_timeout: ClassVar[float] = 120.0
 
-    def __init__(
-        self,
-        account: SocialAccount,
-        *,
-        session: requests.Session | None = None,
-        on_progress: Callable[[dict[str, Any]], None] | None = None,
-    ) -> None:
-        super().__init__(account, session=session, on_progress=on_progress)
-        # Polling waits go through here so a test can record them instead of sleeping.
-        self.sleep: Callable[[float], None] = time.sleep
+    def sleep(self, seconds: float) -> None:
+        """Polling waits go through here so a test can record them instead of sleeping."""
+        time.sleep(seconds)
 
     # --- Hooks for each platform ---------------------------------------------------------------------
 
@@ -294,21 +296,37 @@ class HttpClient(BaseClient):
             http_status=response.status_code,
         )
 
+    def create_post(
+        self, url: str, step: Step, *, json: dict[str, Any], idempotency_key: str = ""
+    ) -> dict[str, Any]:
+        """POST what makes the post, with its ``Idempotency-Key`` where there is one; the JSON object the
+        platform answers, which names the post by its ``id``."""
+        response = self.call(
+            "POST",
+            url,
+            step=step,
+            headers={"Idempotency-Key": idempotency_key} if idempotency_key else None,
+            json=json,
+        )
+        created = self.json_body(response, step)
+        if not created.get("id"):
+            raise self.missing_id_error(response, step, "its id")
+        return created
+
     # --- Errors --------------------------------------------------------------------------------------
 
-    def fail(
-        self,
-        kind: str,
-        message: str,
-        *,
-        http_status: int | None = None,
-        retry_after: float | None = None,
-        limit: str | None = None,
-    ) -> PublishError:
-        """A PublishError whose message is scrubbed of this account's tokens and of tokens in URLs."""
-        return PublishError(
-            kind, self.redact(message), http_status=http_status, retry_after=retry_after, limit=limit
+    def missing_id_error(self, response: requests.Response, step: Step, what: str) -> PublishError:
+        """A successful answer to a create call that lacks ``what`` identifies the post: it may exist."""
+        return self.fail(
+            ErrorKind.UNKNOWN,
+            f"{self.display_name} answered HTTP {response.status_code} to {step.description} without {what}. "
+            "The post may exist.",
+            http_status=response.status_code,
         )
+
+    def fail(self, kind: str, message: str, **details: Unpack[ErrorDetails]) -> PublishError:
+        """A PublishError whose message is scrubbed of this account's tokens and of tokens in URLs."""
+        return PublishError(kind, self.redact(message), **details)
 
     def redact(self, text: str) -> str:
         return redact(text, (self.account.access_token, self.account.refresh_token))

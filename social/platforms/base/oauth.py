@@ -143,11 +143,14 @@ class OAuthProvider:
     # True: the callback lists several accounts (Facebook Pages) and the person picks which to connect.
     picks_accounts: ClassVar[bool] = False
     no_accounts_message: ClassVar[str] = "The platform offered no account to connect."
+    # What must be set before accounts can be connected: the app, the platform's OAuth endpoints and the
+    # API its accounts are read from.
     required_settings: ClassVar[tuple[str, ...]] = (
         "CLIENT_ID",
         "CLIENT_SECRET",
         "AUTHORIZE_URL",
         "TOKEN_URL",
+        "API_URL",
     )
 
     @property

@@ -133,13 +133,9 @@ class BlueskyClient(HttpClient):
             problems.append("the text holds a character that cannot be encoded (a lone surrogate)")
         elif size > MAX_TEXT_BYTES:
             problems.append(f"{size:,} bytes of text in UTF-8, the limit is {MAX_TEXT_BYTES:,}")
-        for index, item in enumerate(payload.media, start=1):
-            if item.type != "image":
-                problems.append(
-                    f"media {index} is a {item.type}; this scheduler posts images to Bluesky, not videos or GIFs"
-                )
-            if not item.is_located:
-                problems.append(f"media {index} needs an http(s) URL")
+        problems += payload.media_problems(
+            kinds={"image"}, takes="this scheduler posts images to Bluesky, not videos or GIFs"
+        )
         if len(payload.media) > MAX_IMAGES:
             problems.append(f"{len(payload.media)} images, the limit is {MAX_IMAGES}")
         if not text.strip() and not payload.media:

@@ -11,7 +11,6 @@ from typing import Any
 
 from social.models import Platform
 from social.platforms.base.client import CannotTell
-from social.platforms.base.client import ErrorKind
 from social.platforms.base.client import Found
 from social.platforms.base.client import InDoubtAttempt
 from social.platforms.base.client import NotFound
@@ -53,11 +52,9 @@ class FacebookClient(GraphClient):
             problems.append("the link option must be an http(s) URL")
         if len(payload.media) > 1:
             problems.append(f"{len(payload.media)} media items, a Page post here takes at most 1 image")
-        for index, item in enumerate(payload.media, start=1):
-            if item.type not in SUPPORTED_MEDIA:
-                problems.append(f"media {index} is a {item.type}; Page posts here take an image only")
-            if not item.is_located:
-                problems.append(f"media {index} needs a public http(s) URL")
+        problems += payload.media_problems(
+            kinds=SUPPORTED_MEDIA, takes="Page posts here take an image only", needs="a public http(s) URL"
+        )
         if payload.media and link:
             problems.append("a post with an image cannot also carry a link; put the link in the text")
         if not payload.text.strip() and not payload.media and not link:
@@ -88,12 +85,7 @@ class FacebookClient(GraphClient):
             response = self.call("POST", self.graph_url(f"{page}/feed"), step=step, data=data)
             post_id = self.graph_json(response, step).get("id")
         if not post_id:
-            raise self.fail(
-                ErrorKind.UNKNOWN,
-                f"Facebook answered HTTP {response.status_code} to {step.description} without an id. "
-                "The post may exist.",
-                http_status=response.status_code,
-            )
+            raise self.missing_id_error(response, step, "an id")
         return PublishResult(platform_post_id=str(post_id), platform_post_url=post_url(str(post_id)))
 
     def reconcile(self, attempt: InDoubtAttempt) -> Found | NotFound | CannotTell:

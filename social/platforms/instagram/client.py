@@ -72,11 +72,11 @@ class InstagramClient(GraphClient):
             problems.append("a post needs one image or video; Instagram has no text-only posts")
         elif len(payload.media) > 1:
             problems.append(f"{len(payload.media)} media items, a post here takes exactly 1 image or video")
-        for index, item in enumerate(payload.media, start=1):
-            if item.type not in SUPPORTED_MEDIA:
-                problems.append(f"media {index} is a {item.type}; Instagram takes an image or a video")
-            if not item.is_located:
-                problems.append(f"media {index} needs a public http(s) URL (Instagram fetches it)")
+        problems += payload.media_problems(
+            kinds=SUPPORTED_MEDIA,
+            takes="Instagram takes an image or a video",
+            needs="a public http(s) URL (Instagram fetches it)",
+        )
         return problems
 
     def publish(self, payload: PublishPayload) -> PublishResult:
@@ -104,15 +104,8 @@ class InstagramClient(GraphClient):
 
     def publishing_limit(self) -> dict[str, int]:
         """``quota_total``, ``quota_duration`` and ``quota_usage`` of the account's content publishing limit."""
-        response = self.call(
-            "GET",
-            self.graph_url(f"{self.account.external_id}/content_publishing_limit"),
-            step=READ_LIMIT,
-            params={"fields": "quota_usage,config"},
-        )
-        data = self.graph_json(response, READ_LIMIT).get("data")
-        entry = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else {}
-        config = entry.get("config") if isinstance(entry.get("config"), dict) else {}
+        entry = self.publishing_limit_entry("content_publishing_limit", READ_LIMIT)
+        config = entry["config"]
         figures = {
             "quota_total": config.get("quota_total"),
             "quota_duration": config.get("quota_duration"),
@@ -133,12 +126,7 @@ class InstagramClient(GraphClient):
         )
         media_id = self.graph_json(response, PUBLISH_CONTAINER).get("id")
         if not media_id:
-            raise self.fail(
-                ErrorKind.UNKNOWN,
-                f"Instagram answered HTTP {response.status_code} to publish the container without a media id. "
-                "The post may exist.",
-                http_status=response.status_code,
-            )
+            raise self.missing_id_error(response, PUBLISH_CONTAINER, "a media id")
         return PublishResult(platform_post_id=str(media_id), platform_post_url=self.permalink(str(media_id)))
 
     def _already_published(self, attempt: InDoubtAttempt) -> PublishResult:

@@ -28,7 +28,7 @@ from social.platforms.base.client import PublishResult
 from social.platforms.base.http import MIB
 from social.platforms.base.http import HttpClient
 from social.platforms.base.http import Step
-from social.platforms.base.http import excerpt
+from social.platforms.base.http import error_words
 from social.platforms.base.http import media_label
 from social.platforms.base.http import safe_json
 
@@ -134,9 +134,7 @@ class LinkedInClient(HttpClient):
         return Found(platform_post_id=result.platform_post_id, platform_post_url=result.platform_post_url)
 
     def error_from_response(self, response: requests.Response, step: Step) -> PublishError:
-        body = safe_json(response)
-        message = body.get("message") if isinstance(body, dict) else None
-        detail = excerpt(message) if isinstance(message, str) else excerpt(response.text)
+        detail = error_words(response, "message")
         if _is_duplicate(response):
             detail = f"a duplicate of an existing post, LinkedIn refuses it: {detail}"
         return self.status_error(response, step, detail=detail)
@@ -180,12 +178,7 @@ class LinkedInClient(HttpClient):
             return PublishResult(platform_post_id=urn, platform_post_url=post_url(urn))
         urn = response.headers.get("x-restli-id")
         if not urn:
-            raise self.fail(
-                ErrorKind.UNKNOWN,
-                f"LinkedIn answered HTTP {response.status_code} to create the post without the x-restli-id "
-                "header. The post may exist.",
-                http_status=response.status_code,
-            )
+            raise self.missing_id_error(response, CREATE_POST, "the x-restli-id header")
         return PublishResult(platform_post_id=urn, platform_post_url=post_url(urn))
 
     def _upload_image(self, index: int, item: MediaItem) -> str:

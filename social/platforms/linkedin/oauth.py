@@ -14,7 +14,6 @@ class LinkedInProvider(OAuthProvider):
     scopes = ("openid", "profile", "w_member_social")
     # Only approved partner apps get refresh tokens; the service refreshes only when one is stored.
     supports_refresh = True
-    required_settings = (*OAuthProvider.required_settings, "API_URL")
 
     def connectable_accounts(self, tokens: TokenSet) -> list[ConnectableAccount]:
         info = self.get_json(

@@ -42,7 +42,7 @@ from social.platforms.base.http import KIB
 from social.platforms.base.http import HttpClient
 from social.platforms.base.http import MediaStream
 from social.platforms.base.http import Step
-from social.platforms.base.http import excerpt
+from social.platforms.base.http import error_words
 from social.platforms.base.http import media_label
 from social.platforms.base.http import retry_after_seconds
 from social.platforms.base.http import safe_json
@@ -186,24 +186,13 @@ class MastodonClient(HttpClient):
         for key in ("visibility", "spoiler_text", "language"):
             if payload.options.get(key):
                 body[key] = payload.options[key]
-        key = status_idempotency_key(payload)
-        response = self.call(
-            "POST",
+        status = self.create_post(
             f"{self.api_url}/api/v1/statuses",
-            step=CREATE_STATUS,
-            headers={"Idempotency-Key": key} if key else None,
+            CREATE_STATUS,
             json=body,
+            idempotency_key=status_idempotency_key(payload),
         )
-        status = self.json_body(response, CREATE_STATUS)
-        status_id = status.get("id")
-        if not status_id:
-            raise self.fail(
-                ErrorKind.UNKNOWN,
-                f"Mastodon answered HTTP {response.status_code} to create the status without its id. "
-                "The post may exist.",
-                http_status=response.status_code,
-            )
-        return PublishResult(platform_post_id=str(status_id), platform_post_url=self._status_url(status))
+        return PublishResult(platform_post_id=str(status["id"]), platform_post_url=self._status_url(status))
 
     def _status_url(self, status: dict[str, Any]) -> str:
         url = status.get("url")
@@ -249,9 +238,7 @@ class MastodonClient(HttpClient):
     # --- errors ------------------------------------------------------------------------------------
 
     def error_from_response(self, response: requests.Response, step: Step) -> PublishError:
-        body = safe_json(response)
-        words = body.get("error") if isinstance(body, dict) else None
-        detail = excerpt(words) if isinstance(words, str) and words else excerpt(response.text)
+        detail = error_words(response, "error")
         if response.status_code == 429:
             return self.status_error(
                 response,

@@ -34,7 +34,7 @@ from social.platforms.base.client import ReconcileResult
 from social.platforms.base.http import HttpClient
 from social.platforms.base.http import MediaStream
 from social.platforms.base.http import Step
-from social.platforms.base.http import excerpt
+from social.platforms.base.http import error_words
 from social.platforms.base.http import media_label
 from social.platforms.base.http import safe_json
 
@@ -92,22 +92,12 @@ class SandboxClient(HttpClient):
     def publish(self, payload: PublishPayload) -> PublishResult:
         self.ensure_valid(payload)
         media_ids = [self._upload(index, item) for index, item in enumerate(payload.media)]
-        key = post_idempotency_key(payload)
-        response = self.call(
-            "POST",
+        post = self.create_post(
             f"{self.api_url}/posts",
-            step=CREATE_POST,
-            headers={"Idempotency-Key": key} if key else None,
+            CREATE_POST,
             json={"text": payload.text, "media_ids": media_ids},
+            idempotency_key=post_idempotency_key(payload),
         )
-        post = self.json_body(response, CREATE_POST)
-        if not post.get("id"):
-            raise self.fail(
-                ErrorKind.UNKNOWN,
-                f"the Sandbox answered HTTP {response.status_code} to create the post without its id. "
-                "The post may exist.",
-                http_status=response.status_code,
-            )
         return PublishResult(platform_post_id=str(post["id"]), platform_post_url=str(post.get("url") or ""))
 
     # --- reconciling -------------------------------------------------------------------------------
@@ -144,11 +134,7 @@ class SandboxClient(HttpClient):
 
     def error_from_response(self, response: requests.Response, step: Step) -> PublishError:
         """The network's errors are ``{"error": code, "message": words}``; the status says the kind."""
-        body = safe_json(response)
-        words = body.get("message") if isinstance(body, dict) else None
-        return self.status_error(
-            response, step, detail=excerpt(words) if isinstance(words, str) else excerpt(response.text)
-        )
+        return self.status_error(response, step, detail=error_words(response, "message"))
 
     # --- media -------------------------------------------------------------------------------------
 

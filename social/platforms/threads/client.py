@@ -227,12 +227,7 @@ class ThreadsClient(GraphClient):
         )
         post_id = self.graph_json(response, PUBLISH_CONTAINER).get("id")
         if not post_id:
-            raise self.fail(
-                ErrorKind.UNKNOWN,
-                f"Threads answered HTTP {response.status_code} to publish the container without a post id. "
-                "The post may exist.",
-                http_status=response.status_code,
-            )
+            raise self.missing_id_error(response, PUBLISH_CONTAINER, "a post id")
         return PublishResult(platform_post_id=str(post_id), platform_post_url=self.permalink(str(post_id)))
 
     # --- Calls ---------------------------------------------------------------------------------------
@@ -241,20 +236,12 @@ class ThreadsClient(GraphClient):
         """Refuse before making anything when the account has used its 24-hour quota. Best effort: a quota
         that cannot be read does not stop the post (``threads_publish`` enforces it anyway)."""
         try:
-            response = self.call(
-                "GET",
-                self.graph_url(f"{self.account.external_id}/threads_publishing_limit"),
-                step=READ_QUOTA,
-                params={"fields": "quota_usage,config"},
-            )
-            data = self.graph_json(response, READ_QUOTA).get("data")
+            entry = self.publishing_limit_entry("threads_publishing_limit", READ_QUOTA)
         except PublishError as exc:
             if exc.kind == ErrorKind.AUTH:
                 raise
             return
-        entry = data[0] if isinstance(data, list) and data and isinstance(data[0], Mapping) else {}
-        config = entry.get("config") if isinstance(entry.get("config"), Mapping) else {}
-        usage, total = entry.get("quota_usage"), config.get("quota_total")
+        usage, total = entry.get("quota_usage"), entry["config"].get("quota_total")
         if isinstance(usage, int) and isinstance(total, int) and usage >= total:
             raise self.fail(
                 ErrorKind.TRANSIENT,

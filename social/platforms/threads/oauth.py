@@ -47,7 +47,6 @@ class ThreadsProvider(OAuthProvider):
     scopes = ("threads_basic", "threads_content_publish")
     scope_separator = ","
     supports_refresh = True
-    required_settings = (*OAuthProvider.required_settings, "API_URL")
 
     # --- connecting -------------------------------------------------------------------------------
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None = None) -> TokenSet:

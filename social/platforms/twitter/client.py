@@ -153,11 +153,7 @@ class TwitterClient(HttpClient):
         response = self.call("POST", f"{self.api_url}/2/tweets", step=CREATE_POST, json=body)
         post_id = (self.json_body(response, CREATE_POST).get("data") or {}).get("id")
         if not post_id:
-            raise self.fail(
-                ErrorKind.UNKNOWN,
-                f"X answered HTTP {response.status_code} to create the post without data.id. The post may exist.",
-                http_status=response.status_code,
-            )
+            raise self.missing_id_error(response, CREATE_POST, "data.id")
         return PublishResult(platform_post_id=str(post_id), platform_post_url=self.post_url(str(post_id)))
 
     def post_url(self, post_id: str) -> str:

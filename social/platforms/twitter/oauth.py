@@ -17,7 +17,6 @@ class TwitterProvider(OAuthProvider):
     supports_refresh = True
     # X's confidential clients authenticate to the token endpoint with HTTP Basic.
     client_credentials_in_body = False
-    required_settings = (*OAuthProvider.required_settings, "API_URL")
 
     def connectable_accounts(self, tokens: TokenSet) -> list[ConnectableAccount]:
         body = self.get_json(

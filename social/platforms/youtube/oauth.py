@@ -19,7 +19,6 @@ class YouTubeProvider(OAuthProvider):
     authorize_params = {"access_type": "offline", "prompt": "consent", "include_granted_scopes": "true"}
     # Google keeps the refresh token across refreshes and answers invalid_grant once it is revoked.
     supports_refresh = True
-    required_settings = (*OAuthProvider.required_settings, "API_URL")
 
     def connectable_accounts(self, tokens: TokenSet) -> list[ConnectableAccount]:
         body = self.get_json(
