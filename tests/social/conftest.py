@@ -26,3 +26,10 @@ def mocked():
     """The platforms' HTTP APIs: every registered answer must be asked for; anything else is refused."""
     with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
         yield rsps
+
+
+@pytest.fixture
+def staff_client(client, staff_user, oauth_apps):
+    """A staff member logged in, with every platform's app configured."""
+    client.force_login(staff_user)
+    return client
