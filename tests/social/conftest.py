@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import responses
+from django.test import Client
 
 from .fakes import PLATFORMS
 from .fakes import client_id
@@ -29,7 +30,9 @@ def mocked():
 
 
 @pytest.fixture
-def staff_client(client, staff_user, oauth_apps):
-    """A staff member logged in, with every platform's app configured."""
-    client.force_login(staff_user)
-    return client
+def staff_client(staff_user, oauth_apps):
+    """A staff member's browser, logged in, with every platform's app configured. Django's test client
+    is made here because ``client`` is the platform client in the platform folders."""
+    browser = Client()
+    browser.force_login(staff_user)
+    return browser

@@ -15,6 +15,7 @@ from social.platforms import InDoubtAttempt
 from social.platforms import MediaItem
 from social.platforms import PublishError
 from social.platforms import PublishPayload
+from social.platforms import StillProcessing
 
 TOKEN = "tok-ACCESS-s3cr3t-0123456789"
 REFRESH_TOKEN = "tok-REFRESH-s3cr3t-9876543210"
@@ -50,6 +51,13 @@ def publish_error(publish: Callable[[], Any]) -> PublishError:
     for text in (error.message, str(error), repr(error)):
         assert TOKEN not in text and REFRESH_TOKEN not in text
     return error
+
+
+def still_processing(call: Callable[[], Any]) -> StillProcessing:
+    """Run a publish or resume that must end "still processing"; return what it raised."""
+    with pytest.raises(StillProcessing) as caught:
+        call()
+    return caught.value
 
 
 def with_headers(extra: dict[str, str] | None = None) -> Any:

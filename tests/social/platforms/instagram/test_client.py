@@ -16,7 +16,6 @@ from social.platforms.instagram.client import InstagramClient
 
 from ..helpers import IMAGE_URL
 from ..helpers import VIDEO_URL
-from ..helpers import Progress
 from ..helpers import image
 from ..helpers import in_doubt
 from ..helpers import json_error
@@ -32,11 +31,6 @@ PUBLISH = f"{GRAPH}/{IG_USER}/media_publish"
 CONTAINER = "17889455560051444"
 MEDIA = "17918195224117851"
 PERMALINK = "https://www.instagram.com/p/C5abc/"
-
-
-@pytest.fixture
-def progress():
-    return Progress()
 
 
 @pytest.fixture

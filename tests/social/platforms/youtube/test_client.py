@@ -43,11 +43,6 @@ OPTIONS = {"title": "Launch video", "privacy_status": "unlisted", "tags": ["laun
 
 
 @pytest.fixture
-def progress():
-    return Progress()
-
-
-@pytest.fixture
 def client(make_account, progress):
     client = YouTubeClient(
         make_account(Platform.YOUTUBE, external_id="UC_x5XG1OV2P6uZZ5FSM9Ttw"), on_progress=progress
