@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+import requests
 from responses import matchers
 
 from social.platforms import InDoubtAttempt
@@ -106,3 +107,17 @@ def body_is(expected: bytes) -> Any:
         return (body == expected, f"body of {len(body)} bytes is not the expected {len(expected)} bytes")
 
     return match
+
+
+# Every way reading a Meta (Instagram, Threads) container can fail: a refused token, a 503, a broken
+# connection, a page that is not JSON. Reconciling cannot tell from any of them.
+when_the_container_cannot_be_read = pytest.mark.parametrize(
+    "response",
+    [
+        json_error(400, {"error": {"message": "error 190", "type": "OAuthException", "code": 190}}),
+        {"status": 503, "body": ""},
+        {"body": requests.ConnectionError("reset")},
+        {"body": "<html>"},
+    ],
+    ids=["auth", "503", "connection", "html"],
+)

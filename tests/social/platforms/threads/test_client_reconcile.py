@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import requests
 
 from social.platforms import CannotTell
 from social.platforms import Found
@@ -13,13 +12,13 @@ from ..helpers import image
 from ..helpers import in_doubt
 from ..helpers import payload
 from ..helpers import video
+from ..helpers import when_the_container_cannot_be_read
 from .wire import CONTAINER
 from .wire import GRAPH
 from .wire import ITEMS
 from .wire import PERMALINK
 from .wire import POST
 from .wire import container_status
-from .wire import meta_error
 from .wire import recent_threads
 
 # --- Reconciling a threads_publish whose outcome is unknown ------------------------------------------
@@ -113,16 +112,7 @@ def test_reconcile__no_container_means_nothing_was_published(client, mocked):
     assert len(mocked.calls) == 0
 
 
-@pytest.mark.parametrize(
-    "response",
-    [
-        meta_error(190),
-        {"status": 503, "body": ""},
-        {"body": requests.ConnectionError("reset")},
-        {"body": "<html>"},
-    ],
-    ids=["auth", "503", "connection", "html"],
-)
+@when_the_container_cannot_be_read
 def test_reconcile__cannot_tell_when_the_container_cannot_be_read(client, mocked, response):
     mocked.get(f"{GRAPH}/{CONTAINER}", **response)
 
