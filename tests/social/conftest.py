@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import responses
+from django.test import Client
 
 from .fakes import PLATFORMS
 from .fakes import client_id
@@ -26,3 +27,12 @@ def mocked():
     """The platforms' HTTP APIs: every registered answer must be asked for; anything else is refused."""
     with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
         yield rsps
+
+
+@pytest.fixture
+def staff_client(staff_user, oauth_apps):
+    """A staff member's browser, logged in, with every platform's app configured. Django's test client
+    is made here because ``client`` is the platform client in the platform folders."""
+    browser = Client()
+    browser.force_login(staff_user)
+    return browser

@@ -60,12 +60,6 @@ def debug_logs(caplog):
     return caplog
 
 
-@pytest.fixture
-def staff_client(client, staff_user, oauth_apps):
-    client.force_login(staff_user)
-    return client
-
-
 def visible_text(caplog, pages, errors=()) -> str:
     """Everything an operator or a person could read after the flow."""
     records = [record.getMessage() + (record.exc_text or "") for record in caplog.records]

@@ -12,6 +12,7 @@ from social.models import SocialAccount
 
 from .helpers import REFRESH_TOKEN
 from .helpers import TOKEN
+from .helpers import Progress
 
 
 @pytest.fixture
@@ -55,3 +56,9 @@ def make_account(db, user):
         return SocialAccount.objects.get(pk=account.pk)
 
     return make
+
+
+@pytest.fixture
+def progress():
+    """What a client saved on the way, as its ``on_progress`` callback got it."""
+    return Progress()

@@ -9,12 +9,14 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+import requests
 from responses import matchers
 
 from social.platforms import InDoubtAttempt
 from social.platforms import MediaItem
 from social.platforms import PublishError
 from social.platforms import PublishPayload
+from social.platforms import StillProcessing
 
 TOKEN = "tok-ACCESS-s3cr3t-0123456789"
 REFRESH_TOKEN = "tok-REFRESH-s3cr3t-9876543210"
@@ -50,6 +52,13 @@ def publish_error(publish: Callable[[], Any]) -> PublishError:
     for text in (error.message, str(error), repr(error)):
         assert TOKEN not in text and REFRESH_TOKEN not in text
     return error
+
+
+def still_processing(call: Callable[[], Any]) -> StillProcessing:
+    """Run a publish or resume that must end "still processing"; return what it raised."""
+    with pytest.raises(StillProcessing) as caught:
+        call()
+    return caught.value
 
 
 def with_headers(extra: dict[str, str] | None = None) -> Any:
@@ -98,3 +107,17 @@ def body_is(expected: bytes) -> Any:
         return (body == expected, f"body of {len(body)} bytes is not the expected {len(expected)} bytes")
 
     return match
+
+
+# Every way reading a Meta (Instagram, Threads) container can fail: a refused token, a 503, a broken
+# connection, a page that is not JSON. Reconciling cannot tell from any of them.
+when_the_container_cannot_be_read = pytest.mark.parametrize(
+    "response",
+    [
+        json_error(400, {"error": {"message": "error 190", "type": "OAuthException", "code": 190}}),
+        {"status": 503, "body": ""},
+        {"body": requests.ConnectionError("reset")},
+        {"body": "<html>"},
+    ],
+    ids=["auth", "503", "connection", "html"],
+)

@@ -12,6 +12,7 @@ from responses import matchers
 from social.models import Platform
 from social.platforms import ErrorKind
 from social.platforms import MediaItem
+from social.platforms import PublishError
 from social.platforms.base.http import MIB
 from social.platforms.base.http import Step
 from social.platforms.base.http import kind_for_status
@@ -54,12 +55,17 @@ def test_transport__connection_refused_is_transient(x_client, settings):
     assert "nothing was sent" in error.message
 
 
+def publish_through(server, client, settings, api_url_setting: str, sent) -> PublishError:
+    """Publish with the platform's API URL pointing at a loopback ``server``; return the error."""
+    with tcp_server(server) as port:
+        setattr(settings, api_url_setting, f"http://127.0.0.1:{port}")
+        return publish_error(lambda: client.publish(sent))
+
+
 def test_transport__read_timeout_on_the_create_call_is_unknown(x_client, settings):
     settings.PLATFORM_READ_TIMEOUT = 0.3
-    with tcp_server(answer_nothing) as port:
-        settings.TWITTER_API_URL = f"http://127.0.0.1:{port}"
 
-        error = publish_error(lambda: x_client.publish(payload("hello")))
+    error = publish_through(answer_nothing, x_client, settings, "TWITTER_API_URL", payload("hello"))
 
     assert error.kind == ErrorKind.UNKNOWN
     assert "did not answer in time" in error.message and "may exist" in error.message
@@ -67,30 +73,25 @@ def test_transport__read_timeout_on_the_create_call_is_unknown(x_client, setting
 
 def test_transport__read_timeout_on_a_preparatory_call_is_transient(instagram_client, settings):
     settings.PLATFORM_READ_TIMEOUT = 0.3
-    with tcp_server(answer_nothing) as port:
-        settings.INSTAGRAM_API_URL = f"http://127.0.0.1:{port}"
+    sent = payload("caption", image())
 
-        error = publish_error(lambda: instagram_client.publish(payload("caption", image())))
+    error = publish_through(answer_nothing, instagram_client, settings, "INSTAGRAM_API_URL", sent)
 
     assert error.kind == ErrorKind.TRANSIENT
     assert "create the media container" in error.message
 
 
 def test_transport__connection_lost_after_sending_is_unknown_on_create(x_client, settings):
-    with tcp_server(hang_up) as port:
-        settings.TWITTER_API_URL = f"http://127.0.0.1:{port}"
-
-        error = publish_error(lambda: x_client.publish(payload("hello")))
+    error = publish_through(hang_up, x_client, settings, "TWITTER_API_URL", payload("hello"))
 
     assert error.kind == ErrorKind.UNKNOWN
     assert "connection" in error.message and "lost" in error.message
 
 
 def test_transport__connection_lost_on_a_preparatory_call_is_transient(instagram_client, settings):
-    with tcp_server(hang_up) as port:
-        settings.INSTAGRAM_API_URL = f"http://127.0.0.1:{port}"
-
-        error = publish_error(lambda: instagram_client.publish(payload("caption", image())))
+    error = publish_through(
+        hang_up, instagram_client, settings, "INSTAGRAM_API_URL", payload("caption", image())
+    )
 
     assert error.kind == ErrorKind.TRANSIENT
 

@@ -9,16 +9,10 @@ from social.models import Platform
 from social.platforms.bluesky import linkcard
 from social.platforms.bluesky.client import BlueskyClient
 
-from ..helpers import Progress
 from ..helpers import with_headers
 from .wire import CREATE
 from .wire import DID
 from .wire import Created
-
-
-@pytest.fixture
-def progress():
-    return Progress()
 
 
 @pytest.fixture

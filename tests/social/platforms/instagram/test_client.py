@@ -16,13 +16,13 @@ from social.platforms.instagram.client import InstagramClient
 
 from ..helpers import IMAGE_URL
 from ..helpers import VIDEO_URL
-from ..helpers import Progress
 from ..helpers import image
 from ..helpers import in_doubt
 from ..helpers import json_error
 from ..helpers import payload
 from ..helpers import publish_error
 from ..helpers import video
+from ..helpers import when_the_container_cannot_be_read
 from ..helpers import with_headers
 
 IG_USER = "17841405822304914"
@@ -32,11 +32,6 @@ PUBLISH = f"{GRAPH}/{IG_USER}/media_publish"
 CONTAINER = "17889455560051444"
 MEDIA = "17918195224117851"
 PERMALINK = "https://www.instagram.com/p/C5abc/"
-
-
-@pytest.fixture
-def progress():
-    return Progress()
 
 
 @pytest.fixture
@@ -399,16 +394,7 @@ def test_reconcile__published_but_not_in_the_list_cannot_tell(client, mocked):
     assert isinstance(client.reconcile(in_doubt(payload("hi", image()), container_id=CONTAINER)), CannotTell)
 
 
-@pytest.mark.parametrize(
-    "response",
-    [
-        meta_error(190),
-        {"status": 503, "body": ""},
-        {"body": requests.ConnectionError("reset")},
-        {"body": "<html>"},
-    ],
-    ids=["auth", "503", "connection", "html"],
-)
+@when_the_container_cannot_be_read
 def test_reconcile__cannot_tell_when_the_container_cannot_be_read(client, mocked, response):
     mocked.get(f"{GRAPH}/{CONTAINER}", **response)
 

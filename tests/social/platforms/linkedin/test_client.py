@@ -15,7 +15,6 @@ from social.platforms.linkedin.client import escape_commentary
 
 from ..helpers import IMAGE_URL
 from ..helpers import PNG
-from ..helpers import Progress
 from ..helpers import body_is
 from ..helpers import image
 from ..helpers import in_doubt
@@ -39,11 +38,6 @@ UPLOAD_URL = (
 )
 IMAGE_URN = "urn:li:image:D4E10AQHnmIS1"
 SHARE = "urn:li:share:7150123456789012345"
-
-
-@pytest.fixture
-def progress():
-    return Progress()
 
 
 @pytest.fixture

@@ -27,7 +27,6 @@ from ..helpers import BEARER
 from ..helpers import PNG
 from ..helpers import STARTED_AT
 from ..helpers import TOKEN
-from ..helpers import Progress
 from ..helpers import image
 from ..helpers import in_doubt
 from ..helpers import json_error
@@ -56,11 +55,6 @@ def status(
         "url": f"{SERVER}/@acme/{status_id}",
         **more,
     }
-
-
-@pytest.fixture
-def progress():
-    return Progress()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from social.models import SocialAccount
 from social.models import SocialAccountStatus
 from social.platforms.mastodon import server
 from social.platforms.mastodon.registration import mastodon_app_for_server
+from tests.social.connecting import identity
 from tests.social.fakes import form_body
 from tests.social.fakes import query
 from tests.social.fakes import s256
@@ -163,12 +164,8 @@ def test_connect__the_callback_stores_the_account_with_its_server_and_encrypted_
         "code_verifier": verifier,
     }
     account = SocialAccount.objects.get()
-    assert (account.platform, account.external_id, account.name, account.owner) == (
-        Platform.MASTODON,
-        "109@mastodon.social",
-        "@acme@mastodon.social",
-        staff_user,
-    )
+    assert identity(account) == (Platform.MASTODON, "109@mastodon.social", "@acme@mastodon.social")
+    assert account.owner == staff_user
     assert (account.access_token, account.refresh_token, account.token_expires_at) == (ACCESS_TOKEN, "", None)
     assert account.extra["server_url"] == SERVER and account.extra["username"] == "acme"
     assert account.extra["instance"]["max_characters"] == 500 and account.extra["instance"]["fetched_at"]

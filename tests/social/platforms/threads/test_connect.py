@@ -32,12 +32,6 @@ from .wire import expect_profile
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff_client(client, staff_user, oauth_apps):
-    client.force_login(staff_user)
-    return client
-
-
 def authorize(staff_client) -> dict[str, str]:
     response = staff_client.get("/social/connect/threads/")
     assert response.status_code == 302, response.content.decode()[:500]

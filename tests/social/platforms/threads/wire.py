@@ -1,5 +1,5 @@
 """Threads' Graph API and token endpoints at the wire, as `responses` answers with the shapes Meta
-documents."""
+documents, and what the client tests read back: the requests made and the stages saved."""
 
 from __future__ import annotations
 
@@ -11,7 +11,13 @@ from tests.social.fakes import client_id
 from tests.social.fakes import client_secret
 from tests.social.fakes import redirect_uri
 
+from ..helpers import IMAGE_URL
+from ..helpers import VIDEO_URL
+from ..helpers import Progress
+from ..helpers import image
 from ..helpers import json_error
+from ..helpers import payload
+from ..helpers import video
 from ..helpers import with_headers
 
 USER = "7126419331"
@@ -22,6 +28,22 @@ QUOTA = f"{GRAPH}/{USER}/threads_publishing_limit"
 CONTAINER = "17889615691921648"
 POST = "18028373432078125"
 PERMALINK = "https://www.threads.net/@acme/post/C8xYz1aBcDe"
+
+# A carousel of an image, a video and a second image with alt text, and its containers.
+ITEMS = ["17890000000000001", "17890000000000002", "17890000000000003"]
+CAROUSEL = "17890000000000099"
+PHOTO_2 = "https://cdn.example.com/photo-2.jpg"
+
+
+def items_created(mocked) -> None:
+    container_created(mocked, ITEMS[0], media_type="IMAGE", image_url=IMAGE_URL, is_carousel_item="true")
+    container_created(mocked, ITEMS[1], media_type="VIDEO", video_url=VIDEO_URL, is_carousel_item="true")
+    container_created(
+        mocked, ITEMS[2], media_type="IMAGE", image_url=PHOTO_2, alt_text="The team", is_carousel_item="true"
+    )
+
+
+CAROUSEL_POST = payload("Our week", image(), video(), image(PHOTO_2, alt_text="The team"))
 
 
 def form(**fields: str) -> Any:
@@ -158,4 +180,18 @@ def expect_refresh(mocked, token: str = LONG_LIVED, **answer) -> None:
         REFRESH_URL,
         match=[matchers.query_param_matcher({"grant_type": "th_refresh_token", "access_token": token})],
         **(answer or {"json": {"access_token": REFRESHED, "token_type": "bearer", "expires_in": LIFETIME}}),
+    )
+
+
+def stages(progress: Progress) -> list[tuple]:
+    """What was saved, without the time of the publish call."""
+    return [
+        tuple((key, value) for key, value in saved.items() if key != "publish_called_at")
+        for saved in progress.saved
+    ]
+
+
+def requested(mocked, method: str, url: str) -> bool:
+    return any(
+        call.request.method == method and call.request.url.split("?")[0] == url for call in mocked.calls
     )
