@@ -123,22 +123,45 @@ def post_edit_refusal(*, post: ScheduledPost, account_statuses: Collection[str])
     return f"{why}, so it can no longer be changed: its history stays as it is. Duplicate it as a new draft instead."
 
 
+def _send_refusal(
+    post: ScheduledPost,
+    account_statuses: Collection[str],
+    *,
+    statuses: Collection[str],
+    only: str,
+    to: str,
+    none_to: str,
+) -> str | None:
+    """Why ``post`` cannot be sent (again): its status is not one of ``statuses``, or no account is ``to``."""
+    if post.status not in statuses:
+        return f"{_is(post)}; only {only}."
+    if to not in account_statuses:
+        return f"{post} has {none_to}."
+    return None
+
+
 def post_publish_now_refusal(*, post: ScheduledPost, account_statuses: Collection[str]) -> str | None:
     """Why ``post`` cannot be made due now: only a post not yet sent, with an account still pending."""
-    if post.status not in EDITABLE_POST_STATUSES:
-        return f"{_is(post)}; only drafts, scheduled and cancelled posts can be published now."
-    if AccountStatus.PENDING not in account_statuses:
-        return f"{post} has no account left to publish to."
-    return None
+    return _send_refusal(
+        post,
+        account_statuses,
+        statuses=EDITABLE_POST_STATUSES,
+        only="drafts, scheduled and cancelled posts can be published now",
+        to=AccountStatus.PENDING,
+        none_to="no account left to publish to",
+    )
 
 
 def post_retry_refusal(*, post: ScheduledPost, account_statuses: Collection[str]) -> str | None:
     """Why the failed accounts of ``post`` cannot be sent again: only an ended post with failed accounts."""
-    if post.status not in ENDED_WITH_FAILURES_POST_STATUSES:
-        return f"{_is(post)}; only failed or partially published posts can be retried."
-    if AccountStatus.FAILED not in account_statuses:
-        return f"{post} has no failed accounts to retry."
-    return None
+    return _send_refusal(
+        post,
+        account_statuses,
+        statuses=ENDED_WITH_FAILURES_POST_STATUSES,
+        only="failed or partially published posts can be retried",
+        to=AccountStatus.FAILED,
+        none_to="no failed accounts to retry",
+    )
 
 
 def post_reschedule_refusal(

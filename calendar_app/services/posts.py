@@ -9,6 +9,7 @@ went out and their attempts) is never rewritten. A refusal is a ``ValidationErro
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import datetime
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -17,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
+
+from social.models import SocialAccount
 
 from ..models import AccountStatus
 from ..models import PostStatus
@@ -49,6 +52,18 @@ def _lock_post(post_id: int) -> ScheduledPost:
         return ScheduledPost.objects.select_for_update().get(pk=post_id)
     except ScheduledPost.DoesNotExist:
         raise ValidationError(f"Post {post_id} does not exist (it may have been deleted).") from None
+
+
+def _lock_post_to_send(
+    post_id: int, refusal: Callable[..., str | None], *, to: str
+) -> tuple[ScheduledPost, list[SocialAccount]]:
+    """Lock a post about to be sent (again), refusing as ``refusal`` says or when an asset of it was deleted;
+    with the accounts it goes ``to`` (those whose entry has that status)."""
+    post = _lock_post(post_id)
+    post_accounts = list(post.post_accounts.with_account())
+    _refuse(refusal(post=post, account_statuses={pa.status for pa in post_accounts}))
+    _refuse(post_media_missing_refusal(post=post))
+    return post, [pa.account for pa in post_accounts if pa.status == to]
 
 
 def _refuse(refusal: str | None, *, code: str | None = None) -> None:
@@ -156,11 +171,7 @@ def post_delete(*, post_id: int) -> None:
 def post_publish_now(*, post_id: int) -> ScheduledPost:
     """Make a draft, scheduled or cancelled post due now; the next publisher run (cron or trigger) sends it."""
     with transaction.atomic():
-        post = _lock_post(post_id)
-        post_accounts = list(post.post_accounts.with_account())
-        _refuse(post_publish_now_refusal(post=post, account_statuses={pa.status for pa in post_accounts}))
-        _refuse(post_media_missing_refusal(post=post))
-        pending = [pa.account for pa in post_accounts if pa.status == AccountStatus.PENDING]
+        post, pending = _lock_post_to_send(post_id, post_publish_now_refusal, to=AccountStatus.PENDING)
         problems = inactive_account_problems(pending) + post_platform_problems(
             content=post.content, metadata=post.metadata, accounts=pending
         )
@@ -182,11 +193,7 @@ def post_retry_failed_accounts(*, post_id: int) -> int:
     Published accounts are untouched; the post gets a fresh set of retry rounds.
     """
     with transaction.atomic():
-        post = _lock_post(post_id)
-        post_accounts = list(post.post_accounts.with_account())
-        _refuse(post_retry_refusal(post=post, account_statuses={pa.status for pa in post_accounts}))
-        _refuse(post_media_missing_refusal(post=post))
-        failed = [pa.account for pa in post_accounts if pa.status == AccountStatus.FAILED]
+        post, failed = _lock_post_to_send(post_id, post_retry_refusal, to=AccountStatus.FAILED)
         invalid = post_platform_problems(content=post.content, metadata=post.metadata, accounts=failed)
         if invalid:
             invalid.append("It would fail again: duplicate it as a new draft and fix it there.")

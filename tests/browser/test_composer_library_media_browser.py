@@ -21,14 +21,14 @@ PASSWORD = "pw-composer-library-1"
 NEEDS_MEDIA = "a post needs one image or video; Instagram has no text-only posts"
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
 @pytest.fixture
-def author(django_user_model):
-    return django_user_model.objects.create_superuser(username="composer", password=PASSWORD)
+def author(django_user_model, settings, tmp_path):
+    """A person with two images in the library (kept under this test's own MEDIA_ROOT)."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    person = django_user_model.objects.create_superuser(username="composer", password=PASSWORD)
+    add_file(person, make_jpeg(tmp_path / "launch.jpg", 1080, 1080), alt_text="The launch")
+    add_file(person, make_jpeg(tmp_path / "team.jpg", 1080, 1350))
+    return person
 
 
 def pick(page: Page, name: str) -> None:
@@ -38,11 +38,7 @@ def pick(page: Page, name: str) -> None:
     dialog.get_by_role("button", name="Done").click()
 
 
-def test_composer__library_media_count_for_instagram_as_they_are_picked_and_removed(
-    page: Page, author, tmp_path
-):
-    add_file(author, make_jpeg(tmp_path / "launch.jpg", 1080, 1080), alt_text="The launch")
-    add_file(author, make_jpeg(tmp_path / "team.jpg", 1080, 1350))
+def test_composer__library_media_count_for_instagram_as_they_are_picked_and_removed(page: Page, author):
     make_account(author, platform=Platform.INSTAGRAM, name="acme.studio")
     log_in(page, "composer", PASSWORD)
     page.goto("/admin/calendar_app/scheduledpost/add/")
