@@ -75,6 +75,11 @@ ERROR_FIELDS = {
 }
 
 
+def large_textarea(*, rows: int) -> forms.Textarea:
+    """A text box as wide as the admin's own for long text."""
+    return forms.Textarea(attrs={"rows": rows, "class": "vLargeTextField"})
+
+
 def media_row_fields(index: int) -> tuple[str, str, str]:
     return (f"media_{index}_url", f"media_{index}_type", f"media_{index}_alt_text")
 
@@ -177,7 +182,7 @@ class ScheduledPostForm(MediaAndPlatformFields, forms.ModelForm):
     advanced_metadata = forms.JSONField(
         label="Advanced (JSON)",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4, "class": "vLargeTextField"}),
+        widget=large_textarea(rows=4),
         help_text='Anything else of the metadata, e.g. {"platforms": {"YOUTUBE": {"media": [{"url": '
         '"https://cdn.example.com/v.mp4", "type": "video"}]}}}. Fields above win; setting one thing in '
         "both places is an error.",
@@ -186,7 +191,7 @@ class ScheduledPostForm(MediaAndPlatformFields, forms.ModelForm):
     class Meta:
         model = ScheduledPost
         fields = ["content"]
-        widgets = {"content": forms.Textarea(attrs={"rows": 6, "class": "vLargeTextField"})}
+        widgets = {"content": large_textarea(rows=6)}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

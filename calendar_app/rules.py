@@ -7,6 +7,7 @@ import random
 from collections.abc import Callable
 from collections.abc import Collection
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -123,22 +124,38 @@ def post_edit_refusal(*, post: ScheduledPost, account_statuses: Collection[str])
     return f"{why}, so it can no longer be changed: its history stays as it is. Duplicate it as a new draft instead."
 
 
-def post_publish_now_refusal(*, post: ScheduledPost, account_statuses: Collection[str]) -> str | None:
-    """Why ``post`` cannot be made due now: only a post not yet sent, with an account still pending."""
-    if post.status not in EDITABLE_POST_STATUSES:
-        return f"{_is(post)}; only drafts, scheduled and cancelled posts can be published now."
-    if AccountStatus.PENDING not in account_statuses:
-        return f"{post} has no account left to publish to."
-    return None
+@dataclass(frozen=True)
+class SendRule:
+    """A rule of sending a post (again) to some of its accounts: only from some post statuses, and only while
+    an account is in status ``to`` (the accounts it goes to). Called as a rule: why it refuses, or None."""
+
+    statuses: frozenset[str]
+    only: str  # which posts may, as the refusal says it
+    to: str
+    none_to: str  # the refusal when no account is in status ``to``
+
+    def __call__(self, *, post: ScheduledPost, account_statuses: Collection[str]) -> str | None:
+        if post.status not in self.statuses:
+            return f"{_is(post)}; only {self.only}."
+        if self.to not in account_statuses:
+            return f"{post} has {self.none_to}."
+        return None
 
 
-def post_retry_refusal(*, post: ScheduledPost, account_statuses: Collection[str]) -> str | None:
-    """Why the failed accounts of ``post`` cannot be sent again: only an ended post with failed accounts."""
-    if post.status not in ENDED_WITH_FAILURES_POST_STATUSES:
-        return f"{_is(post)}; only failed or partially published posts can be retried."
-    if AccountStatus.FAILED not in account_statuses:
-        return f"{post} has no failed accounts to retry."
-    return None
+# Why ``post`` cannot be made due now: only a post not yet sent, with an account still pending.
+post_publish_now_refusal = SendRule(
+    EDITABLE_POST_STATUSES,
+    "drafts, scheduled and cancelled posts can be published now",
+    AccountStatus.PENDING,
+    "no account left to publish to",
+)
+# Why the failed accounts of ``post`` cannot be sent again: only an ended post with failed accounts.
+post_retry_refusal = SendRule(
+    ENDED_WITH_FAILURES_POST_STATUSES,
+    "failed or partially published posts can be retried",
+    AccountStatus.FAILED,
+    "no failed accounts to retry",
+)
 
 
 def post_reschedule_refusal(

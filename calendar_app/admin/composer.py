@@ -4,8 +4,12 @@ platform's count, limit, problems and preview (``services.text_counts``), and th
 ``POST /admin/calendar_app/scheduledpost/text-counts/`` (staff with the add or change permission, the
 admin's CSRF token in ``X-CSRFToken``) with the form's parts as JSON::
 
-    {"content": "...", "account_ids": [1, 2], "media": [{"url": "...", "type": "image", "alt_text": ""}],
-     "platform_options": {"TWITTER": {"content": "..."}}, "metadata": {...the advanced JSON...}}
+    {"content": "...", "account_ids": [1, 2],
+     "media": [{"asset": 12, "alt_text": ""}, {"url": "...", "type": "image", "alt_text": ""}],
+     "platform_options": {"TWITTER": {"content": "..."}, "INSTAGRAM": {"media": [{"asset": 13}]}},
+     "metadata": {...the advanced JSON...}}
+
+(media items are library assets, as the pickers hold them, or addresses);
 
 answers ``{"platforms": [...], "queue": {"slot": "...", "schedule": "..."} | {"problem": "..."}}``; a
 request it cannot read gets a problem-details JSON (RFC 9457) with status 400.
@@ -121,14 +125,12 @@ def _read_parts(request: HttpRequest) -> dict[str, Any]:
     if not isinstance(content, str):
         raise BadComposerRequest('"content" must be text.')
     account_ids = body.get("account_ids", [])
-    if not isinstance(account_ids, list) or not all(
-        isinstance(value, int) and not isinstance(value, bool) for value in account_ids
-    ):
+    if not isinstance(account_ids, list) or not all(map(_is_id, account_ids)):
         raise BadComposerRequest('"account_ids" must be a list of account ids.')
     if len(account_ids) > MAX_ACCOUNTS:
         raise BadComposerRequest(f"At most {MAX_ACCOUNTS} accounts are counted at once.")
     post_id = body.get("post_id")
-    if post_id is not None and (not isinstance(post_id, int) or isinstance(post_id, bool)):
+    if post_id is not None and not _is_id(post_id):
         raise BadComposerRequest('"post_id" must be a post id.')
     timezone_name = body.get("timezone", "")
     metadata = body.get("metadata") or {}
@@ -146,26 +148,52 @@ def _read_parts(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _read_media(media: Any) -> list[MediaItem]:
     if not isinstance(media, list):
         raise BadComposerRequest('"media" must be a list.')
-    items = []
-    for item in media:
-        if not isinstance(item, Mapping) or not all(
-            isinstance(item.get(key, ""), str) for key in ("url", "type", "alt_text")
-        ):
-            raise BadComposerRequest('Each "media" item is {"url", "type", "alt_text"}, each text.')
-        kind = item.get("type") or "image"
-        if kind not in MEDIA_TYPES:
-            raise BadComposerRequest(f"A media type is one of {', '.join(MEDIA_TYPES)}.")
-        items.append(MediaItem(url=item.get("url", ""), type=kind, alt_text=item.get("alt_text", "")))
-    return items
+    return [_read_media_item(item) for item in media]
 
 
-def _read_platform_options(options: Any) -> dict[str, dict[str, str]]:
+def _read_media_item(item: Any) -> MediaItem:
+    if isinstance(item, Mapping) and "asset" in item:
+        return _read_library_item(item)
+    if not isinstance(item, Mapping) or not all(
+        isinstance(item.get(key, ""), str) for key in ("url", "type", "alt_text")
+    ):
+        raise BadComposerRequest('Each "media" item is {"url", "type", "alt_text"}, each text.')
+    kind = item.get("type") or "image"
+    if kind not in MEDIA_TYPES:
+        raise BadComposerRequest(f"A media type is one of {', '.join(MEDIA_TYPES)}.")
+    return MediaItem(url=item.get("url", ""), type=kind, alt_text=item.get("alt_text", ""))
+
+
+def _read_library_item(item: Any) -> MediaItem:
+    """A media library asset as a picker holds it; its kind is the asset's, read when the post is counted."""
+    if not (
+        isinstance(item, Mapping) and _is_id(item.get("asset")) and isinstance(item.get("alt_text", ""), str)
+    ):
+        raise BadComposerRequest('A library "media" item is {"asset": id, "alt_text": "..."}.')
+    return MediaItem(asset_id=item["asset"], type="", alt_text=item.get("alt_text", ""))
+
+
+def _read_platform_options(options: Any) -> dict[str, dict[str, Any]]:
+    """Each platform's text options, and under "media" its own library media (a list)."""
     if not isinstance(options, Mapping) or not all(
-        isinstance(values, Mapping) and all(isinstance(value, str) for value in values.values())
+        isinstance(values, Mapping)
+        and all(isinstance(value, str) for key, value in values.items() if key != "media")
+        and isinstance(values.get("media", []), list)
         for values in options.values()
     ):
         raise BadComposerRequest('"platform_options" must be {"PLATFORM": {"option": "text"}}.')
-    return {str(platform): dict(values) for platform, values in options.items()}
+    read = {str(platform): dict(values) for platform, values in options.items()}
+    for values in read.values():
+        if "media" in values:
+            values["media"] = [
+                {"asset": item.asset_id, "alt_text": item.alt_text}
+                for item in map(_read_library_item, values["media"])
+            ]
+    return read

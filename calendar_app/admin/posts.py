@@ -291,23 +291,22 @@ class ScheduledPostAdmin(admin.ModelAdmin):
                 extra_context.update(composer_context(post=post))
         return super().change_view(request, object_id, form_url, extra_context)
 
+    # The admin's own pages of posts, (route, name): each served by ``<name>_view``, its URL named
+    # "calendar_app_scheduledpost_<name>".
+    own_pages = [
+        ("calendar/", "calendar"),
+        ("text-counts/", "text_counts"),
+        ("<int:object_id>/move/", "move"),
+        ("<int:object_id>/review/<int:post_account_id>/", "review"),
+    ]
+
     def get_urls(self):
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
-        return [
-            path("calendar/", self.admin_site.admin_view(self.calendar_view), name=f"{prefix}_calendar"),
-            path(
-                "text-counts/",
-                self.admin_site.admin_view(self.text_counts_view),
-                name=f"{prefix}_text_counts",
-            ),
-            path("<int:object_id>/move/", self.admin_site.admin_view(self.move_view), name=f"{prefix}_move"),
-            path(
-                "<int:object_id>/review/<int:post_account_id>/",
-                self.admin_site.admin_view(self.review_view),
-                name=f"{prefix}_review",
-            ),
-            *super().get_urls(),
+        own = [
+            path(route, self.admin_site.admin_view(getattr(self, f"{name}_view")), name=f"{prefix}_{name}")
+            for route, name in self.own_pages
         ]
+        return [*own, *super().get_urls()]
 
     def review_view(self, request: HttpRequest, object_id: int, post_account_id: int) -> HttpResponse:
         return post_review_view(self, request, object_id, post_account_id)

@@ -18,11 +18,14 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
+from social.models import SocialAccount
+
 from ..models import AccountStatus
 from ..models import PostStatus
 from ..models import ScheduledPost
 from ..models import ScheduledPostAccount
 from ..publisher.quotas import quota_slots_release
+from ..rules import SendRule
 from ..rules import post_account_review_refusal
 from ..rules import post_account_send_again_refusal
 from ..rules import post_cancel_refusal
@@ -49,6 +52,16 @@ def _lock_post(post_id: int) -> ScheduledPost:
         return ScheduledPost.objects.select_for_update().get(pk=post_id)
     except ScheduledPost.DoesNotExist:
         raise ValidationError(f"Post {post_id} does not exist (it may have been deleted).") from None
+
+
+def _lock_post_to_send(post_id: int, rule: SendRule) -> tuple[ScheduledPost, list[SocialAccount]]:
+    """Lock a post about to be sent (again), refusing as ``rule`` says or when an asset of it was deleted;
+    with the accounts it goes to."""
+    post = _lock_post(post_id)
+    post_accounts = list(post.post_accounts.with_account())
+    _refuse(rule(post=post, account_statuses={pa.status for pa in post_accounts}))
+    _refuse(post_media_missing_refusal(post=post))
+    return post, [pa.account for pa in post_accounts if pa.status == rule.to]
 
 
 def _refuse(refusal: str | None, *, code: str | None = None) -> None:
@@ -156,11 +169,7 @@ def post_delete(*, post_id: int) -> None:
 def post_publish_now(*, post_id: int) -> ScheduledPost:
     """Make a draft, scheduled or cancelled post due now; the next publisher run (cron or trigger) sends it."""
     with transaction.atomic():
-        post = _lock_post(post_id)
-        post_accounts = list(post.post_accounts.with_account())
-        _refuse(post_publish_now_refusal(post=post, account_statuses={pa.status for pa in post_accounts}))
-        _refuse(post_media_missing_refusal(post=post))
-        pending = [pa.account for pa in post_accounts if pa.status == AccountStatus.PENDING]
+        post, pending = _lock_post_to_send(post_id, post_publish_now_refusal)
         problems = inactive_account_problems(pending) + post_platform_problems(
             content=post.content, metadata=post.metadata, accounts=pending
         )
@@ -182,11 +191,7 @@ def post_retry_failed_accounts(*, post_id: int) -> int:
     Published accounts are untouched; the post gets a fresh set of retry rounds.
     """
     with transaction.atomic():
-        post = _lock_post(post_id)
-        post_accounts = list(post.post_accounts.with_account())
-        _refuse(post_retry_refusal(post=post, account_statuses={pa.status for pa in post_accounts}))
-        _refuse(post_media_missing_refusal(post=post))
-        failed = [pa.account for pa in post_accounts if pa.status == AccountStatus.FAILED]
+        post, failed = _lock_post_to_send(post_id, post_retry_refusal)
         invalid = post_platform_problems(content=post.content, metadata=post.metadata, accounts=failed)
         if invalid:
             invalid.append("It would fail again: duplicate it as a new draft and fix it there.")

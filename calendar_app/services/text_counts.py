@@ -25,6 +25,9 @@ from social.platforms import client_for
 from social.platforms import platform_specs
 
 from .post_input import post_metadata_problems
+from .post_media import media_assets_by_id
+from .post_media import metadata_asset_ids
+from .post_media import metadata_with_asset_kinds
 
 # What the live counter accepts in one request: far above any platform's limit, far below a burden.
 MAX_COUNTED_TEXT = 100_000
@@ -120,6 +123,8 @@ def post_text_counts(
         raise ValidationError(
             f"The text has {len(content):,} characters; at most {MAX_COUNTED_TEXT:,} are counted."
         )
+    # Library media count as what their assets are (one query; none without assets).
+    metadata = metadata_with_asset_kinds(metadata or {}, media_assets_by_id(metadata_asset_ids(metadata)))
     if accounts is None:
         accounts = SocialAccount.objects.without_tokens().filter(pk__in=list(account_ids))
     order = {spec.platform: index for index, spec in enumerate(platform_specs())}
@@ -127,7 +132,7 @@ def post_text_counts(
     for account in sorted(
         accounts, key=lambda account: (order.get(account.platform, len(order)), account.name)
     ):
-        entry = _account_count(account, content=content, metadata=metadata or {})
+        entry = _account_count(account, content=content, metadata=metadata)
         if entry is None:
             continue  # no client for this platform in this deployment: nothing to count against
         key = (entry.platform, entry.count, entry.limit, entry.problems, entry.notes)

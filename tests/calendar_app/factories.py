@@ -28,18 +28,46 @@ from tests.platform_overrides import client_overridden
 
 _ids = itertools.count(1)
 
+# A post's metadata with each kind of part: shared media, a platform's own text, options and media.
+METADATA_EXAMPLE = {
+    "media": [{"url": "https://cdn.example.com/a.jpg", "type": "image", "alt_text": "..."}],
+    "platforms": {
+        "TWITTER": {"content": "shorter text for X"},
+        "YOUTUBE": {
+            "title": "...",
+            "privacy_status": "public",
+            "media": [{"url": "https://cdn.example.com/v.mp4", "type": "video"}],
+        },
+        "LINKEDIN": {"visibility": "PUBLIC"},
+    },
+}
 
-class FakeXClient(BaseClient):
+
+class FakeClient(BaseClient):
+    """A fake client whose only rule is its text limit (None: none). Its API URL's setting is its platform's
+    (``TWITTER_API_URL``), as the real clients'."""
+
+    text_limit: int | None = None
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.api_url_setting = f"{cls.platform}_API_URL"
+
+    def validate(self, payload: PublishPayload) -> list[str]:
+        if self.text_limit is not None and len(payload.text) > self.text_limit:
+            return [f"{len(payload.text)} characters, the limit is {self.text_limit}"]
+        return []
+
+
+class FakeXClient(FakeClient):
     """Validates like X: 280 characters, at most 4 media items, text or media required."""
 
     platform = Platform.TWITTER
     display_name = "X"
-    api_url_setting = "TWITTER_API_URL"
+    text_limit = 280
 
     def validate(self, payload: PublishPayload) -> list[str]:
-        problems = []
-        if len(payload.text) > 280:
-            problems.append(f"{len(payload.text)} characters, the limit is 280")
+        problems = super().validate(payload)
         if len(payload.media) > 4:
             problems.append(f"{len(payload.media)} media items, the limit is 4")
         if not payload.text and not payload.media:
@@ -47,21 +75,11 @@ class FakeXClient(BaseClient):
         return problems
 
 
-class FakeFacebookClient(BaseClient):
-    platform = Platform.FACEBOOK
-    display_name = "Facebook"
-    api_url_setting = "FACEBOOK_API_URL"
-
-    def validate(self, payload: PublishPayload) -> list[str]:
-        return [f"{len(payload.text)} characters, the limit is 63206"] if len(payload.text) > 63206 else []
-
-
-class FakeYouTubeClient(BaseClient):
+class FakeYouTubeClient(FakeClient):
     """YouTube needs a video and a title."""
 
     platform = Platform.YOUTUBE
     display_name = "YouTube"
-    api_url_setting = "YOUTUBE_API_URL"
 
     def validate(self, payload: PublishPayload) -> list[str]:
         problems = []
@@ -72,13 +90,17 @@ class FakeYouTubeClient(BaseClient):
         return problems
 
 
-class FakeLinkedInClient(BaseClient):
+# The platforms whose only rule here is a text limit.
+class FakeFacebookClient(FakeClient):
+    platform = Platform.FACEBOOK
+    display_name = "Facebook"
+    text_limit = 63206
+
+
+class FakeLinkedInClient(FakeClient):
     platform = Platform.LINKEDIN
     display_name = "LinkedIn"
-    api_url_setting = "LINKEDIN_API_URL"
-
-    def validate(self, payload: PublishPayload) -> list[str]:
-        return [f"{len(payload.text)} characters, the limit is 3000"] if len(payload.text) > 3000 else []
+    text_limit = 3000
 
 
 FAKE_CLIENTS = (FakeXClient, FakeFacebookClient, FakeYouTubeClient, FakeLinkedInClient)
@@ -138,10 +160,28 @@ def make_post(
     return post
 
 
+def make_ended_post(owner, account: SocialAccount, status: str, **fields) -> ScheduledPost:
+    """A post to ``account`` alone that ended ``status`` (PUBLISHED or FAILED), as its account did."""
+    return make_post(owner, accounts={account: status}, status=status, **fields)
+
+
 def post_with(owner, *account_statuses: str, **fields) -> tuple[ScheduledPost, list[ScheduledPostAccount]]:
     """A post to one new account per status given, and its account rows in that order."""
     post = make_post(owner, accounts={make_account(owner): status for status in account_statuses}, **fields)
     return post, list(post.post_accounts.order_by("id"))
+
+
+def ended_partially_published(
+    owner, *account_statuses: str, hours_ago: int
+) -> tuple[ScheduledPost, list[ScheduledPostAccount]]:
+    """``post_with`` a partially published post, due ``hours_ago``, whose retries ran out."""
+    return post_with(
+        owner,
+        *account_statuses,
+        status=PostStatus.PARTIALLY_PUBLISHED,
+        scheduled_at=timezone.now() - timedelta(hours=hours_ago),
+        retry_count=3,
+    )
 
 
 def add_attempt(

@@ -10,11 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from calendar_app.calendar import CalendarPeriod
-from calendar_app.models import AccountStatus
 from calendar_app.models import PostStatus
 from social.models import Platform
 
 from .factories import make_account
+from .factories import make_ended_post
 from .factories import make_post
 
 CALENDAR = "/admin/calendar_app/scheduledpost/calendar/"
@@ -105,17 +105,17 @@ def test_calendar__places_posts_on_the_viewers_day(client, staff_user):
 @pytest.mark.django_db
 def test_calendar__entries_are_colored_by_status_and_link_to_their_post(client, staff_user):
     account = make_account(staff_user, platform=Platform.FACEBOOK)
-    published = make_post(
+    published = make_ended_post(
         staff_user,
-        accounts={account: AccountStatus.PUBLISHED},
-        status=PostStatus.PUBLISHED,
+        account,
+        PostStatus.PUBLISHED,
         scheduled_at=datetime(2030, 4, 2, 9, 0, tzinfo=UTC),
         content="Spring is here",
     )
-    failed = make_post(
+    failed = make_ended_post(
         staff_user,
-        accounts={account: AccountStatus.FAILED},
-        status=PostStatus.FAILED,
+        account,
+        PostStatus.FAILED,
         scheduled_at=datetime(2030, 4, 2, 15, 30, tzinfo=UTC),
     )
     client.force_login(staff_user)

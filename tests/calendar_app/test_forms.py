@@ -11,20 +11,8 @@ from calendar_app.forms import split_metadata
 from calendar_app.services.post_input import post_metadata_build
 from social.platforms import MediaItem
 
+from .factories import METADATA_EXAMPLE
 from .factories import make_account
-
-METADATA_EXAMPLE = {
-    "media": [{"url": "https://cdn.example.com/a.jpg", "type": "image", "alt_text": "..."}],
-    "platforms": {
-        "TWITTER": {"content": "shorter text for X"},
-        "YOUTUBE": {
-            "title": "...",
-            "privacy_status": "public",
-            "media": [{"url": "https://cdn.example.com/v.mp4", "type": "video"}],
-        },
-        "LINKEDIN": {"visibility": "PUBLIC"},
-    },
-}
 
 
 def rebuild(metadata: dict) -> dict:

@@ -16,6 +16,7 @@ from django.db import DatabaseError
 
 from calendar_app.health import STALLED
 from calendar_app.health import publisher_health_check
+from calendar_app.management.errors import error_first_line
 
 
 class Command(BaseCommand):
@@ -29,8 +30,7 @@ class Command(BaseCommand):
         try:
             health = publisher_health_check()
         except DatabaseError as exc:
-            first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise CommandError(f"The database is unavailable: {first_line}") from exc
+            raise CommandError(f"The database is unavailable: {error_first_line(exc)}") from exc
         except ImproperlyConfigured as exc:
             raise CommandError(f"Bad configuration: {exc}") from exc
         self.stdout.write(health.line())

@@ -36,6 +36,20 @@
     return /^https?:\/\/\S+$/i.test(value.trim());
   }
 
+  // The assets a media picker holds (media_library/static/media_library/picker.js keeps them in its hidden
+  // input as [{"asset": id, "alt_text": "..."}]).
+  function pickedMedia(picker) {
+    var uses;
+    try {
+      uses = JSON.parse(picker.querySelector("input[type=hidden]").value || "[]");
+    } catch (error) {
+      return [];
+    }
+    return (Array.isArray(uses) ? uses : []).map(function (use) {
+      return { asset: use.asset, alt_text: use.alt_text || "" };
+    });
+  }
+
   // The form's parts, as the endpoint reads them (calendar_app/admin/composer.py).
   function formParts(form, composer, optionFields) {
     var accountIds = Array.prototype.filter
@@ -45,7 +59,18 @@
       .map(function (box) {
         return Number(box.value);
       });
+    // The library's media first, then the addresses, as the form saves them; a platform's own picker
+    // holds the media that platform gets instead of the post's.
     var media = [];
+    var platformMedia = {};
+    form.querySelectorAll("[data-media-picker]").forEach(function (picker) {
+      var picked = pickedMedia(picker);
+      if (!picker.dataset.platform) {
+        media = media.concat(picked);
+      } else if (picked.length) {
+        platformMedia[picker.dataset.platform] = picked;
+      }
+    });
     for (var index = 1; index <= MEDIA_ROWS; index += 1) {
       var url = valueOf(form, "media_" + index + "_url").trim();
       if (isWebAddress(url)) {
@@ -63,6 +88,10 @@
         platformOptions[option.platform] = platformOptions[option.platform] || {};
         platformOptions[option.platform][option.key] = value;
       }
+    });
+    Object.keys(platformMedia).forEach(function (platform) {
+      platformOptions[platform] = platformOptions[platform] || {};
+      platformOptions[platform].media = platformMedia[platform];
     });
     var metadata = {};
     var advanced = valueOf(form, "advanced_metadata").trim();
@@ -282,6 +311,11 @@
 
     form.addEventListener("input", schedule);
     form.addEventListener("change", schedule);
+    // A picker sets its hidden input without an event; it shows every change in its list.
+    var pickerChanges = new MutationObserver(schedule);
+    form.querySelectorAll("[data-media-picker] .media-picker-items").forEach(function (list) {
+      pickerChanges.observe(list, { childList: true });
+    });
     send();
   });
 })();

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from calendar_app.models import ScheduledPost
 
+from ..factories import make_account
+
 LIST = "/admin/calendar_app/scheduledpost/"
 ADD = "/admin/calendar_app/scheduledpost/add/"
 CALENDAR = "/admin/calendar_app/scheduledpost/calendar/"
@@ -18,6 +20,12 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 def change_url(post: ScheduledPost) -> str:
     return f"/admin/calendar_app/scheduledpost/{post.pk}/change/"
+
+
+def add_form_errors(client, owner, **fields) -> dict[str, list[str]]:
+    """The add form's errors, sent as ``owner``'s post to a new X account of theirs with ``fields``."""
+    response = client.post(ADD, form_data(social_accounts=[make_account(owner).pk], **fields))
+    return response.context["adminform"].form.errors
 
 
 def form_data(**overrides) -> dict:

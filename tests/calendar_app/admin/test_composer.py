@@ -10,6 +10,8 @@ from django.test import Client
 
 from planning.models import QueueEntry
 from social.models import Platform
+from tests.media_library.files import make_jpeg
+from tests.media_library.posts import add_file
 from tests.planning.factories import every_day
 from tests.planning.factories import make_schedule
 
@@ -20,6 +22,7 @@ pytestmark = pytest.mark.django_db
 
 TEXT_COUNTS = "/admin/calendar_app/scheduledpost/text-counts/"
 LINK = "https://example.com/spring/collection/2030"
+LIBRARY_ITEM = 'A library "media" item is {"asset": id, "alt_text": "..."}.'
 
 
 def ask(client, body, **headers):
@@ -79,6 +82,34 @@ def test_text_counts__the_advanced_json_counts_and_a_bad_one_is_a_problem_docume
     assert bad.json()["detail"] == '"platforms".TWITTER must be an object.'
 
 
+def test_text_counts__library_media_count_as_their_assets_shared_or_a_platform_s_own(
+    staff_client, staff_user, settings, tmp_path
+):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    cup = add_file(staff_user, make_jpeg(tmp_path / "cup.jpg", 1080, 1080))
+    instagram = make_account(staff_user, platform=Platform.INSTAGRAM)
+    x = make_account(staff_user, platform=Platform.TWITTER)
+    own = ask(
+        staff_client,
+        {
+            "content": "Hi",
+            "account_ids": [instagram.pk, x.pk],
+            "platform_options": {"INSTAGRAM": {"media": [{"asset": cup.pk, "alt_text": "A cup"}]}},
+        },
+    )
+    counts = {count["platform"]: count for count in own.json()["platforms"]}
+    assert counts["INSTAGRAM"]["problems"] == []
+    assert counts["INSTAGRAM"]["preview"]["media"] == [{"url": "", "type": "image", "alt_text": "A cup"}]
+    assert counts["TWITTER"]["preview"]["media"] == []
+
+    shared = ask(staff_client, {"content": "Hi", "account_ids": [instagram.pk], "media": [{"asset": cup.pk}]})
+    [count] = shared.json()["platforms"]
+    assert (count["problems"], count["preview"]["media"]) == (
+        [],
+        [{"url": "", "type": "image", "alt_text": ""}],
+    )
+
+
 @pytest.mark.parametrize(
     ("body", "detail"),
     [
@@ -95,6 +126,8 @@ def test_text_counts__the_advanced_json_counts_and_a_bad_one_is_a_problem_docume
             {"platform_options": {"TWITTER": {"content": 1}}},
             '"platform_options" must be {"PLATFORM": {"option": "text"}}.',
         ),
+        ({"media": [{"asset": "12"}]}, LIBRARY_ITEM),
+        ({"platform_options": {"INSTAGRAM": {"media": [{"url": "https://a.example/x"}]}}}, LIBRARY_ITEM),
     ],
 )
 def test_text_counts__a_request_it_cannot_read_is_a_400_saying_why(staff_client, body, detail):

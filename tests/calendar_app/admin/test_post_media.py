@@ -23,6 +23,7 @@ from tests.media_library.posts import add_file
 
 from ..factories import make_account
 from .pages import ADD
+from .pages import add_form_errors
 from .pages import change_url
 from .pages import form_data
 
@@ -120,11 +121,9 @@ def test_add__the_rendition_and_per_platform_media_are_saved_with_their_alt_text
 
 
 def test_add__a_picker_value_that_is_not_a_list_of_assets_is_refused(staff_client, staff_user):
-    x = make_account(staff_user)
+    errors = add_form_errors(staff_client, staff_user, library_media='[{"asset": "7"}]')
 
-    response = staff_client.post(ADD, form_data(social_accounts=[x.pk], library_media='[{"asset": "7"}]'))
-
-    assert response.context["adminform"].form.errors["library_media"] == [
+    assert errors["library_media"] == [
         "The media picked could not be read; reload the page (at most 20 media)."
     ]
 

@@ -28,6 +28,7 @@ from .pages import FUTURE
 from .pages import LIST
 from .pages import NEW_YORK
 from .pages import TOO_LONG
+from .pages import add_form_errors
 from .pages import change_url
 from .pages import form_data
 from .pages import page_messages
@@ -191,19 +192,13 @@ def test_add__offers_active_accounts_grouped_by_platform(staff_client, staff_use
 
 
 def test_add__alt_text_without_an_address_is_an_error(staff_client, staff_user):
-    x = make_account(staff_user)
-    response = staff_client.post(ADD, form_data(social_accounts=[x.pk], media_1_alt_text="A cat"))
-    assert response.context["adminform"].form.errors["media_1_url"] == [
-        "Enter the media's address, or clear its alt text."
-    ]
+    errors = add_form_errors(staff_client, staff_user, media_1_alt_text="A cat")
+    assert errors["media_1_url"] == ["Enter the media's address, or clear its alt text."]
 
 
 def test_add__advanced_json_must_be_an_object(staff_client, staff_user):
-    x = make_account(staff_user)
-    response = staff_client.post(ADD, form_data(social_accounts=[x.pk], advanced_metadata="[1, 2]"))
-    assert response.context["adminform"].form.errors["advanced_metadata"] == [
-        "Enter a JSON object ({...}), or leave it empty."
-    ]
+    errors = add_form_errors(staff_client, staff_user, advanced_metadata="[1, 2]")
+    assert errors["advanced_metadata"] == ["Enter a JSON object ({...}), or leave it empty."]
 
 
 # --- Editing ------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from social.models import SocialAccountStatus
 from social.platforms import MediaItem
 from social.platforms.registry import enabled_specs
 
+from ..factories import METADATA_EXAMPLE
 from ..factories import make_account
 from ..factories import post_input
 
@@ -29,11 +30,12 @@ TOO_LONG = "x" * 312
 
 def test_post_metadata_build__makes_the_design_shape_and_leaves_out_empty_values():
     metadata = post_metadata_build(
-        media=[MediaItem(url="https://cdn.example.com/a.jpg", type="image", alt_text="A cat")],
+        media=[MediaItem(url="https://cdn.example.com/a.jpg", type="image", alt_text="...")],
         platform_options={
             Platform.TWITTER: {"content": "shorter text for X"},
-            Platform.YOUTUBE: {"title": "Launch", "privacy_status": "unlisted", "content": ""},
-            Platform.LINKEDIN: {"visibility": ""},
+            Platform.YOUTUBE: {"title": "...", "privacy_status": "public", "content": ""},
+            Platform.LINKEDIN: {"visibility": "PUBLIC"},
+            Platform.BLUESKY: {"content": ""},
         },
         extra_metadata={
             "platforms": {
@@ -41,17 +43,7 @@ def test_post_metadata_build__makes_the_design_shape_and_leaves_out_empty_values
             }
         },
     )
-    assert metadata == {
-        "media": [{"url": "https://cdn.example.com/a.jpg", "type": "image", "alt_text": "A cat"}],
-        "platforms": {
-            "TWITTER": {"content": "shorter text for X"},
-            "YOUTUBE": {
-                "title": "Launch",
-                "privacy_status": "unlisted",
-                "media": [{"url": "https://cdn.example.com/v.mp4", "type": "video"}],
-            },
-        },
-    }
+    assert metadata == METADATA_EXAMPLE
 
 
 # --- Checking input -----------------------------------------------------------------------------------
@@ -85,36 +77,43 @@ def test_post_input_check__a_draft_keeps_platform_problems_as_warnings(user, fak
     assert check.platform_problems == ["X: 312 characters, the limit is 280"]
 
 
-def test_post_input_check__bluesky_counts_graphemes_bytes_and_images_and_says_bluesky(user):
-    bluesky = make_account(user, platform=Platform.BLUESKY)
-    images = tuple(MediaItem(url=f"https://cdn.example.com/{n}.jpg", type="image") for n in range(5))
+@pytest.mark.parametrize(
+    ("platform", "emoji", "at_limit", "media", "problems"),
+    [
+        pytest.param(
+            Platform.BLUESKY,
+            "👍🏽",
+            300,  # emoji with skin tones: 300 graphemes but 2,400 bytes, within both limits
+            tuple(MediaItem(url=f"https://cdn.example.com/{n}.jpg", type="image") for n in range(5)),
+            [
+                "Bluesky: 301 characters (grapheme clusters, as Bluesky counts them), the limit is 300",
+                "Bluesky: 5 images, the limit is 4",
+            ],
+            id="bluesky_counts_graphemes_bytes_and_images",
+        ),
+        pytest.param(
+            Platform.THREADS,
+            "🥖",
+            125,  # 500 UTF-8 bytes: exactly the limit
+            (MediaItem(url="https://cdn.example.com/a.gif", type="gif"),),
+            [
+                "Threads: 504 characters (emoji count as their UTF-8 bytes, as Threads counts them), the limit is 500",
+                "Threads: media 1 is a gif; Threads takes images and videos",
+            ],
+            id="threads_counts_emoji_as_their_bytes",
+        ),
+    ],
+)
+def test_post_input_check__counts_as_the_platform_does_and_names_it(
+    user, platform, emoji, at_limit, media, problems
+):
+    account = make_account(user, platform=platform)
 
-    check = post_input_check(data=post_input(content="👍🏽" * 301, account_ids=(bluesky.pk,), media=images))
+    over = post_input(content=emoji * (at_limit + 1), account_ids=(account.pk,), media=media)
 
-    assert check.errors == {
-        NON_FIELD_ERRORS: [
-            "Bluesky: 301 characters (grapheme clusters, as Bluesky counts them), the limit is 300",
-            "Bluesky: 5 images, the limit is 4",
-        ]
-    }
-    # 300 emoji with skin tones are 300 graphemes but 2,400 bytes: within both limits.
-    assert post_input_check(data=post_input(content="👍🏽" * 300, account_ids=(bluesky.pk,))).errors == {}
-
-
-def test_post_input_check__threads_counts_emoji_as_their_bytes_and_says_threads(user):
-    threads = make_account(user, platform=Platform.THREADS)
-    gif = (MediaItem(url="https://cdn.example.com/a.gif", type="gif"),)
-
-    check = post_input_check(data=post_input(content="🥖" * 126, account_ids=(threads.pk,), media=gif))
-
-    assert check.errors == {
-        NON_FIELD_ERRORS: [
-            "Threads: 504 characters (emoji count as their UTF-8 bytes, as Threads counts them), the limit is 500",
-            "Threads: media 1 is a gif; Threads takes images and videos",
-        ]
-    }
-    # 125 emoji are 500 UTF-8 bytes: exactly the limit.
-    assert post_input_check(data=post_input(content="🥖" * 125, account_ids=(threads.pk,))).errors == {}
+    assert post_input_check(data=over).errors == {NON_FIELD_ERRORS: problems}
+    within = post_input(content=emoji * at_limit, account_ids=(account.pk,))
+    assert post_input_check(data=within).errors == {}
 
 
 def test_post_input_check__a_platform_without_a_client_is_not_validated(user, monkeypatch):

@@ -35,6 +35,7 @@ from social.models import Platform
 from social.models import SocialAccountStatus
 
 from ..factories import add_attempt
+from ..factories import ended_partially_published
 from ..factories import make_account
 from ..factories import make_post
 from ..factories import post_input
@@ -252,13 +253,8 @@ def test_post_publish_now__refused_when_a_platform_would_refuse_it(user, fake_cl
 
 
 def test_post_retry_failed_accounts__sends_only_the_failed_ones_again_now(user):
-    post, (failed, published) = post_with(
-        user,
-        AccountStatus.FAILED,
-        AccountStatus.PUBLISHED,
-        status=PostStatus.PARTIALLY_PUBLISHED,
-        scheduled_at=timezone.now() - timedelta(hours=3),
-        retry_count=3,
+    post, (failed, published) = ended_partially_published(
+        user, AccountStatus.FAILED, AccountStatus.PUBLISHED, hours_ago=3
     )
     post.post_accounts.filter(pk=failed.pk).update(
         error_kind="TRANSIENT", error_message="503", publish_state={"x": 1}
@@ -400,28 +396,34 @@ def test_post_account_mark_published__refuses_a_missing_id_or_a_bad_url(user):
     assert row.status == AccountStatus.NEEDS_REVIEW
 
 
-def test_post_account_mark_published__refused_while_the_publisher_holds_the_post(user):
-    _post, (row,) = post_with(user, AccountStatus.NEEDS_REVIEW, status=PostStatus.PUBLISHING)
-    with pytest.raises(ValidationError, match="being published right now"):
+@pytest.mark.parametrize(
+    ("account_status", "post_status", "refusal"),
+    [
+        pytest.param(
+            AccountStatus.NEEDS_REVIEW,
+            PostStatus.PUBLISHING,
+            "being published right now",
+            id="while_the_publisher_holds_the_post",
+        ),
+        pytest.param(
+            AccountStatus.FAILED,
+            PostStatus.FAILED,
+            "not waiting for review",
+            id="an_account_not_needing_review",
+        ),
+    ],
+)
+def test_post_account_mark_published__refused(user, account_status, post_status, refusal):
+    _post, (row,) = post_with(user, account_status, status=post_status)
+    with pytest.raises(ValidationError, match=refusal):
         post_account_mark_published(post_account_id=row.pk, platform_post_id="1")
     row.refresh_from_db()
-    assert row.status == AccountStatus.NEEDS_REVIEW
-
-
-def test_post_account_mark_published__only_for_an_account_needing_review(user):
-    _post, (row,) = post_with(user, AccountStatus.FAILED, status=PostStatus.FAILED)
-    with pytest.raises(ValidationError, match="not waiting for review"):
-        post_account_mark_published(post_account_id=row.pk, platform_post_id="1")
+    assert row.status == account_status
 
 
 def test_post_account_send_again__an_ended_post_becomes_due_now(user):
-    post, (published, row) = post_with(
-        user,
-        AccountStatus.PUBLISHED,
-        AccountStatus.NEEDS_REVIEW,
-        status=PostStatus.PARTIALLY_PUBLISHED,
-        scheduled_at=timezone.now() - timedelta(hours=1),
-        retry_count=3,
+    post, (published, row) = ended_partially_published(
+        user, AccountStatus.PUBLISHED, AccountStatus.NEEDS_REVIEW, hours_ago=1
     )
     row.error_kind, row.publish_state = "UNKNOWN", {"container_id": "c1"}
     row.save()

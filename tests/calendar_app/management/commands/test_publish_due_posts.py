@@ -97,14 +97,6 @@ def test_command__watch_runs_until_stopped_and_takes_no_run_limits(args, make_ac
     assert post.status == PostStatus.SCHEDULED
 
 
-def test_command__watch_with_a_bad_poll_setting_is_a_one_line_error(settings):
-    settings.PUBLISH_WATCH_POLL_SECONDS = 0
-    with pytest.raises(
-        CommandError, match=r"^Bad configuration: PUBLISH_WATCH_POLL_SECONDS must be a positive number"
-    ):
-        publish("--watch")
-
-
 def test_command__bad_configuration_is_a_one_line_error(make_account, make_post, settings):
     post = make_post(make_account())
     settings.ENCRYPTION_KEY = "short"
@@ -118,12 +110,14 @@ def test_command__bad_configuration_is_a_one_line_error(make_account, make_post,
     assert post.status == PostStatus.SCHEDULED
 
 
-def test_command__a_bad_publisher_setting_is_a_one_line_error(settings):
-    settings.PUBLISH_CONCURRENCY = 0
-    with pytest.raises(
-        CommandError, match=r"^Bad configuration: PUBLISH_CONCURRENCY must be a positive number"
-    ):
-        publish()
+@pytest.mark.parametrize(
+    ("setting", "args"),
+    [("PUBLISH_CONCURRENCY", ()), ("PUBLISH_WATCH_POLL_SECONDS", ("--watch",))],
+)
+def test_command__a_bad_publisher_setting_is_a_one_line_error(settings, setting, args):
+    setattr(settings, setting, 0)
+    with pytest.raises(CommandError, match=rf"^Bad configuration: {setting} must be a positive number"):
+        publish(*args)
 
 
 def run_manage(**env: str) -> subprocess.CompletedProcess:
