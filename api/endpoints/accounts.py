@@ -22,6 +22,7 @@ from ..schemas import PageOut
 from ..schemas import PageQuery
 from ..schemas import Timestamp
 from ..schemas import problems
+from ..selectors import social_account_text_length
 
 router = Router(tags=["accounts"])
 
@@ -33,7 +34,9 @@ class OptionOut(Schema):
 
 
 class LimitsOut(Schema):
-    text_length: int | None = Field(description="The most characters of text, as the platform counts them.")
+    text_length: int | None = Field(
+        description="The most characters of text, as the platform counts them (a Mastodon account: its server's)."
+    )
     options: list[OptionOut] = Field(description="The per-platform options a post may set for it.")
 
 
@@ -64,7 +67,7 @@ def account_out(account: SocialAccount) -> AccountOut:
     limits = None
     if spec is not None:
         limits = LimitsOut(
-            text_length=spec.limits.text_length,
+            text_length=social_account_text_length(account=account),
             options=[
                 OptionOut(key=option.key, label=option.label, choices=list(option.values()))
                 for option in spec.options
