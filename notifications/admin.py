@@ -232,32 +232,16 @@ class WebhookDeliveryAttemptInline(ReadOnlyInline):
     fields = ["started_at", "duration_ms", "response_status", "succeeded", "detail"]
 
 
+# Where a delivery stands, in its list and on its page.
+DELIVERY_STATE = ["endpoint", "status", "attempt_count", "response_status", "next_try", "last_try"]
+
+
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdmin):
-    list_display = [
-        "event_type",
-        "event_id",
-        "endpoint",
-        "status",
-        "attempt_count",
-        "response_status",
-        "next_try",
-        "last_try",
-        "last_error",
-    ]
+    list_display = ["event_type", "event_id", *DELIVERY_STATE, "last_error"]
     list_filter = ["status", "endpoint", "event__type"]
     list_select_related = ["event", "endpoint"]
-    fields = [
-        "event_link",
-        "endpoint",
-        "status",
-        "attempt_count",
-        "response_status",
-        "next_try",
-        "last_try",
-        "delivered_at",
-        "last_error",
-    ]
+    fields = ["event_link", *DELIVERY_STATE, "delivered_at", "last_error"]
     readonly_fields = fields
     inlines = [WebhookDeliveryAttemptInline]
     actions = ["retry_now"]
