@@ -24,19 +24,14 @@ class ApiTokenForm(forms.ModelForm):
         fields = ["user", "name", "expires_at"]
 
 
+# What the list and a token's page show about it (never the token itself).
+TOKEN_FACTS = ["key_prefix", "scope_list", "state", "expires_at", "last_used_at", "created_at"]
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     form = ApiTokenForm
-    list_display = [
-        "name",
-        "user",
-        "key_prefix",
-        "scope_list",
-        "state",
-        "expires_at",
-        "last_used_at",
-        "created_at",
-    ]
+    list_display = ["name", "user", *TOKEN_FACTS]
     list_filter = ["revoked_at"]
     list_select_related = ["user"]
     search_fields = ["name", "key_id", "user__username"]
@@ -58,16 +53,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["user", "name", "scope_choices", "expires_at"]
-        return [
-            "user",
-            "name",
-            "key_prefix",
-            "scope_list",
-            "state",
-            "expires_at",
-            "last_used_at",
-            "created_at",
-        ]
+        return ["user", "name", *TOKEN_FACTS]
 
     def get_readonly_fields(self, request, obj=None):
         # A token's owner and scopes are fixed once it exists: make a new one instead.

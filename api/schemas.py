@@ -58,3 +58,10 @@ class ProblemOut(Schema):
 def problems(*statuses: int) -> dict[int, Any]:
     """The error answers an operation documents, besides 401 and 429 which every operation may give."""
     return {status: ProblemOut for status in (401, 429, *statuses)}
+
+
+def from_row[S: Schema](schema: type[S], row: Any, **given: Any) -> S:
+    """An answer whose fields are ``row``'s attributes of the same names, but for the fields ``given``."""
+    return schema(
+        **{name: given[name] if name in given else getattr(row, name) for name in schema.model_fields}
+    )

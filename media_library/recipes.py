@@ -38,24 +38,36 @@ class RenditionRecipe:
     def __bool__(self) -> bool:
         return self != RenditionRecipe()
 
-    @property
-    def key(self) -> str:
-        parts = []
+    def _steps(self) -> list[tuple[str, str]]:
+        """Each step this recipe takes, in the order it takes them: its part of the key, and in words."""
+        steps = []
         if self.min_aspect or self.max_aspect:
             low = self.min_aspect.label if self.min_aspect else ""
             high = self.max_aspect.label if self.max_aspect else ""
-            parts.append(f"crop={low}..{high}")
+            steps.append(
+                (
+                    f"crop={low}..{high}",
+                    f"crop (centred) to an aspect ratio between {low or 'any'} and {high or 'any'}",
+                )
+            )
         if self.max_width or self.max_height:
-            parts.append(f"fit={self.max_width or ''}x{self.max_height or ''}")
+            width, height = self.max_width or "", self.max_height or ""
+            steps.append(
+                (f"fit={width}x{height}", f"scale down to fit {width or 'any'}x{height or 'any'} pixels")
+            )
         if self.max_pixels:
-            parts.append(f"pixels={self.max_pixels}")
+            steps.append((f"pixels={self.max_pixels}", f"scale down to at most {self.max_pixels:,} pixels"))
         if self.format:
-            parts.append(f"format={self.format}")
+            steps.append((f"format={self.format}", f"convert to {self.format.upper()}"))
         if self.strip_location:
-            parts.append("strip-location")
+            steps.append(("strip-location", "remove the location (EXIF GPS)"))
         if self.max_bytes:
-            parts.append(f"bytes={self.max_bytes}")
-        return ";".join(parts)
+            steps.append((f"bytes={self.max_bytes}", f"compress to at most {filesizeformat(self.max_bytes)}"))
+        return steps
+
+    @property
+    def key(self) -> str:
+        return ";".join(key for key, _ in self._steps())
 
     @classmethod
     def from_key(cls, key: str) -> RenditionRecipe:
@@ -84,22 +96,7 @@ class RenditionRecipe:
 
     def describe(self) -> str:
         """In words, for the button that offers it: "crop to 4:5 … 1.91:1, convert to JPEG"."""
-        steps = []
-        if self.min_aspect or self.max_aspect:
-            low = self.min_aspect.label if self.min_aspect else "any"
-            high = self.max_aspect.label if self.max_aspect else "any"
-            steps.append(f"crop (centred) to an aspect ratio between {low} and {high}")
-        if self.max_width or self.max_height:
-            steps.append(f"scale down to fit {self.max_width or 'any'}x{self.max_height or 'any'} pixels")
-        if self.max_pixels:
-            steps.append(f"scale down to at most {self.max_pixels:,} pixels")
-        if self.format:
-            steps.append(f"convert to {self.format.upper()}")
-        if self.strip_location:
-            steps.append("remove the location (EXIF GPS)")
-        if self.max_bytes:
-            steps.append(f"compress to at most {filesizeformat(self.max_bytes)}")
-        return ", ".join(steps)
+        return ", ".join(words for _, words in self._steps())
 
     def combine(self, other: RenditionRecipe) -> RenditionRecipe:
         """Both fixes at once, keeping the stricter of each limit."""

@@ -20,35 +20,23 @@ from .services.public_urls import media_public_url_check
 from .storage import MediaReader
 
 
+def _of_asset(field: str) -> property:
+    """What ``MediaSource`` calls ``name`` here, read from the loaded row's ``field``."""
+    return property(lambda source: getattr(source.asset, field))
+
+
 @dataclass(frozen=True)
 class AssetSource:
-    """One loaded asset row, read without the database."""
+    """One loaded asset row, read without the database (as ``social.platforms.MediaSource``)."""
 
     asset: MediaAsset
 
-    @property
-    def asset_id(self) -> int:
-        return self.asset.pk
-
-    @property
-    def kind(self) -> str:
-        return self.asset.kind
-
-    @property
-    def content_type(self) -> str:
-        return self.asset.mime_type
-
-    @property
-    def size(self) -> int:
-        return self.asset.size
-
-    @property
-    def alt_text(self) -> str:
-        return self.asset.alt_text
-
-    @property
-    def name(self) -> str:
-        return self.asset.original_name
+    asset_id = _of_asset("pk")
+    kind = _of_asset("kind")
+    content_type = _of_asset("mime_type")
+    size = _of_asset("size")
+    alt_text = _of_asset("alt_text")
+    name = _of_asset("original_name")
 
     def open(self) -> AssetReader:
         """The file as a stream from its storage; raises MediaSourceError."""

@@ -26,10 +26,11 @@ from .models import NotificationPreference
 from .models import WebhookDelivery
 from .models import WebhookDeliveryAttempt
 from .models import WebhookEndpoint
+from .services import webhook_endpoint_create
 from .services import webhook_endpoint_rotate_secret
 from .services import webhook_endpoint_send_test
 from .services import webhook_endpoint_set_active
-from .services import webhook_secret_generate
+from .services import webhook_endpoint_update
 from .services.webhooks import webhook_deliveries_retry_now
 
 
@@ -96,10 +97,13 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         return ["url", "description", "events", *self.readonly_fields]
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.secret = webhook_secret_generate()
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        # Through the services, as the API: the same checks, and only they generate the secret.
+        fields = {key: form.cleaned_data[key] for key in ("url", "events", "description")}
+        if change:
+            webhook_endpoint_update(endpoint_id=obj.pk, **fields)
+        else:
+            obj.pk = webhook_endpoint_create(**fields, created_by=request.user).pk
+        obj.refresh_from_db()
 
     def response_add(self, request, obj, post_url_continue=None):
         # The only page that ever shows the secret; never cached, never stored anywhere readable.
@@ -228,32 +232,16 @@ class WebhookDeliveryAttemptInline(ReadOnlyInline):
     fields = ["started_at", "duration_ms", "response_status", "succeeded", "detail"]
 
 
+# Where a delivery stands, in its list and on its page.
+DELIVERY_STATE = ["endpoint", "status", "attempt_count", "response_status", "next_try", "last_try"]
+
+
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdmin):
-    list_display = [
-        "event_type",
-        "event_id",
-        "endpoint",
-        "status",
-        "attempt_count",
-        "response_status",
-        "next_try",
-        "last_try",
-        "last_error",
-    ]
+    list_display = ["event_type", "event_id", *DELIVERY_STATE, "last_error"]
     list_filter = ["status", "endpoint", "event__type"]
     list_select_related = ["event", "endpoint"]
-    fields = [
-        "event_link",
-        "endpoint",
-        "status",
-        "attempt_count",
-        "response_status",
-        "next_try",
-        "last_try",
-        "delivered_at",
-        "last_error",
-    ]
+    fields = ["event_link", *DELIVERY_STATE, "delivered_at", "last_error"]
     readonly_fields = fields
     inlines = [WebhookDeliveryAttemptInline]
     actions = ["retry_now"]

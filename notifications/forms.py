@@ -13,6 +13,15 @@ from .services.endpoints import webhook_url_validate
 
 
 class WebhookEndpointForm(forms.ModelForm):
+    """Checked by the services' own rules and saved through them (the admin), so it takes exactly the
+    URLs the API takes: the URL as typed (no scheme assumed, nothing stripped)."""
+
+    url = forms.CharField(
+        label="URL",
+        max_length=2000,
+        strip=False,
+        help_text="https:// to a public address. A signing secret is generated and shown once after saving.",
+    )
     events = forms.MultipleChoiceField(
         choices=[(str(event_type), event_type) for event_type in SUBSCRIBABLE_TYPES],
         widget=forms.CheckboxSelectMultiple,
@@ -23,9 +32,6 @@ class WebhookEndpointForm(forms.ModelForm):
     class Meta:
         model = WebhookEndpoint
         fields = ["url", "description", "events"]
-        help_texts = {
-            "url": "https:// to a public address. A signing secret is generated and shown once after saving."
-        }
 
     def clean_url(self) -> str:
         url = self.cleaned_data["url"]

@@ -53,6 +53,18 @@ DEFAULT_EMAIL_TYPES = [
 EMAILABLE_TYPES = [*SUBSCRIBABLE_TYPES, EventType.WEBHOOK_ENDPOINT_DISABLED]
 
 
+def _unconstrained_link(to: str) -> models.ForeignKey:
+    """An event's optional link to what it is about, kept when that is deleted (``data`` keeps its ids)."""
+    return models.ForeignKey(
+        to,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        related_name="notification_events",
+    )
+
+
 class Event(models.Model):
     """Something that happened that people or integrators are told about (the outbox row)."""
 
@@ -64,22 +76,8 @@ class Event(models.Model):
     data = models.JSONField(default=dict)
     # No database constraint on these two: an outbox INSERT must never wait for a lock, and an account
     # row is locked across a token refresh's HTTP call. The event outlives its post (`data` keeps ids).
-    post = models.ForeignKey(
-        "calendar_app.ScheduledPost",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        db_constraint=False,
-        related_name="notification_events",
-    )
-    account = models.ForeignKey(
-        "social.SocialAccount",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        db_constraint=False,
-        related_name="notification_events",
-    )
+    post = _unconstrained_link("calendar_app.ScheduledPost")
+    account = _unconstrained_link("social.SocialAccount")
     # Events sharing a key (one publisher run) are emailed to a person together.
     group_key = models.CharField(max_length=64, blank=True, default="")
     # Makes an event happen once however many runs record it (a token's 7-day warning). NULL, not "",

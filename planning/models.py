@@ -13,6 +13,16 @@ from calendar_app.models import ScheduledPost
 from social.models import SocialAccount
 
 
+def exactly_one_of(first: str, second: str, *, name: str, message: str) -> models.CheckConstraint:
+    """A row sets ``first`` or ``second``, never both and never neither."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{first}__isnull": False, f"{second}__isnull": True})
+        | Q(**{f"{first}__isnull": True, f"{second}__isnull": False}),
+        name=name,
+        violation_error_message=message,
+    )
+
+
 class Weekday(models.IntegerChoices):
     MONDAY = 0, "Monday"
     TUESDAY = 1, "Tuesday"
@@ -59,11 +69,11 @@ class PostingSchedule(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(account__isnull=False, group__isnull=True)
-                | Q(account__isnull=True, group__isnull=False),
+            exactly_one_of(
+                "account",
+                "group",
                 name="posting_schedule_account_xor_group",
-                violation_error_message="Choose the schedule's account or its account group (one of them).",
+                message="Choose the schedule's account or its account group (one of them).",
             )
         ]
 
@@ -133,11 +143,11 @@ class RecurringSeries(models.Model):
         ordering = ["name"]
         verbose_name_plural = "recurring series"
         constraints = [
-            models.CheckConstraint(
-                condition=Q(ends_on__isnull=False, count__isnull=True)
-                | Q(ends_on__isnull=True, count__isnull=False),
+            exactly_one_of(
+                "ends_on",
+                "count",
                 name="recurring_series_ends_on_xor_count",
-                violation_error_message="End the series either on a date or after a number of posts.",
+                message="End the series either on a date or after a number of posts.",
             ),
             models.CheckConstraint(
                 condition=Q(count__isnull=True) | Q(count__gte=1), name="series_count_gte_1"

@@ -16,12 +16,15 @@ from social.selectors import social_accounts_usable_by
 
 from ..auth import requires
 from ..models import Scope
+from ..operations import read_one
 from ..pagination import keyset_page
 from ..schemas import Id
 from ..schemas import PageOut
 from ..schemas import PageQuery
 from ..schemas import Timestamp
+from ..schemas import from_row
 from ..schemas import problems
+from ..selectors import social_account_text_length
 
 router = Router(tags=["accounts"])
 
@@ -33,7 +36,9 @@ class OptionOut(Schema):
 
 
 class LimitsOut(Schema):
-    text_length: int | None = Field(description="The most characters of text, as the platform counts them.")
+    text_length: int | None = Field(
+        description="The most characters of text, as the platform counts them (a Mastodon account: its server's)."
+    )
     options: list[OptionOut] = Field(description="The per-platform options a post may set for it.")
 
 
@@ -64,21 +69,16 @@ def account_out(account: SocialAccount) -> AccountOut:
     limits = None
     if spec is not None:
         limits = LimitsOut(
-            text_length=spec.limits.text_length,
+            text_length=social_account_text_length(account=account),
             options=[
                 OptionOut(key=option.key, label=option.label, choices=list(option.values()))
                 for option in spec.options
             ],
         )
-    return AccountOut(
-        id=account.pk,
-        platform=account.platform,
+    return from_row(
+        AccountOut,
+        account,
         platform_name=spec.name if spec else account.get_platform_display(),
-        name=account.name,
-        external_id=account.external_id,
-        status=account.status,
-        token_expires_at=account.token_expires_at,
-        created_at=account.created_at,
         limits=limits,
     )
 
@@ -104,9 +104,6 @@ def account_list(request: HttpRequest, filters: Query[AccountFilters]):
     return {"items": [account_out(account) for account in page.items], "next_cursor": page.next_cursor}
 
 
-@router.get(
-    "/accounts/{account_id}", response={200: AccountOut, **problems(403, 404)}, summary="Read an account"
-)
-@requires(Scope.READ)
+@read_one(router, "/accounts/{account_id}", AccountOut, summary="Read an account")
 def account_read(request: HttpRequest, account_id: Id):
     return account_out(visible_account(request, account_id))

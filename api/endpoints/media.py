@@ -37,12 +37,14 @@ from media_library.views import LimitedTemporaryFileUploadHandler
 from ..auth import requires
 from ..idempotency import idempotent
 from ..models import Scope
+from ..operations import read_one
 from ..pagination import keyset_page
 from ..problems import Problem
 from ..schemas import Id
 from ..schemas import PageOut
 from ..schemas import PageQuery
 from ..schemas import Timestamp
+from ..schemas import from_row
 from ..schemas import problems
 
 router = Router(tags=["media"])
@@ -92,19 +94,10 @@ class MediaFilters(PageQuery):
 def media_out(
     asset: MediaAsset, *, existing: bool = False, used_by: list[UsageOut] | None = None
 ) -> MediaOut:
-    return MediaOut(
-        id=asset.pk,
+    return from_row(
+        MediaOut,
+        asset,
         name=asset.original_name,
-        kind=asset.kind,
-        mime_type=asset.mime_type,
-        size=asset.size,
-        width=asset.width,
-        height=asset.height,
-        duration=asset.duration,
-        alt_text=asset.alt_text,
-        has_location=asset.has_location,
-        checksum=asset.checksum,
-        created_at=asset.created_at,
         existing=existing,
         platforms=[
             PlatformVerdictOut(
@@ -211,13 +204,7 @@ def _checksum(file: UploadedFile) -> str:
     return digest.hexdigest()
 
 
-@router.get(
-    "/media/{asset_id}",
-    response={200: MediaOut, **problems(403, 404)},
-    summary="Read a media asset",
-    url_name="media_read",
-)
-@requires(Scope.READ)
+@read_one(router, "/media/{asset_id}", MediaOut, summary="Read a media asset", url_name="media_read")
 def media_read(request: HttpRequest, asset_id: Id):
     asset = _asset(request, asset_id)
     visible = set(

@@ -21,6 +21,7 @@ from social.models import Platform
 from ..schemas import Id
 from ..schemas import PageQuery
 from ..schemas import Timestamp
+from ..schemas import from_row
 
 MediaType = Literal["image", "video", "gif"]
 When = AwareDatetime | Literal["now", "queue"]
@@ -157,44 +158,21 @@ def local_time(instant: datetime, zone_name: str) -> LocalTime:
 def post_out(post: ScheduledPost, *, with_attempts: bool = False) -> PostOut:
     """``post`` with ``created_by`` and its accounts loaded (and their ``attempts`` when asked for)."""
     metadata = post.metadata or {}
-    return PostOut(
-        id=post.pk,
-        status=post.status,
+    return from_row(
+        PostOut,
+        post,
         text=post.content,
-        scheduled_at=post.scheduled_at,
-        timezone=post.timezone,
         local=local_time(post.scheduled_at, post.timezone),
         media=list(metadata.get("media") or []),
         platforms=dict(metadata.get("platforms") or {}),
         author=AuthorOut(id=post.created_by_id, username=post.created_by.get_username()),
-        retry_count=post.retry_count,
-        max_retries=post.max_retries,
-        next_attempt_at=post.next_attempt_at,
-        published_at=post.published_at,
-        created_at=post.created_at,
-        updated_at=post.updated_at,
         accounts=[
-            PostAccountOut(
-                account=AccountRef(id=pa.account.pk, platform=pa.account.platform, name=pa.account.name),
-                status=pa.status,
-                platform_post_id=pa.platform_post_id,
+            from_row(
+                PostAccountOut,
+                pa,
+                account=from_row(AccountRef, pa.account),
                 url=pa.platform_post_url,
-                error_kind=pa.error_kind,
-                error_message=pa.error_message,
-                attempt_count=pa.attempt_count,
-                published_at=pa.published_at,
-                attempts=[
-                    AttemptOut(
-                        action=attempt.action,
-                        started_at=attempt.started_at,
-                        finished_at=attempt.finished_at,
-                        outcome=attempt.outcome,
-                        error_kind=attempt.error_kind,
-                        http_status=attempt.http_status,
-                        error_message=attempt.error_message,
-                    )
-                    for attempt in pa.attempts.all()
-                ]
+                attempts=[from_row(AttemptOut, attempt) for attempt in pa.attempts.all()]
                 if with_attempts
                 else None,
             )

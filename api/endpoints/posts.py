@@ -37,6 +37,7 @@ from ..auth import requires
 from ..auth import scope_check
 from ..idempotency import idempotent
 from ..models import Scope
+from ..operations import read_one
 from ..pagination import keyset_page
 from ..post_body import QUEUE
 from ..post_body import api_fields
@@ -171,13 +172,7 @@ def post_create_view(request: HttpRequest, payload: PostCreateIn):
     return idempotent(request, body=payload.model_dump(mode="json"), answer=create)
 
 
-@router.get(
-    "/posts/{post_id}",
-    response={200: PostOut, **problems(403, 404)},
-    summary="Read a post",
-    url_name="post_read",
-)
-@requires(Scope.READ)
+@read_one(router, "/posts/{post_id}", PostOut, summary="Read a post", url_name="post_read")
 def post_read(request: HttpRequest, post_id: Id):
     """The post with each account's result, link and every attempt."""
     return _answer(_post(request, post_id).pk)

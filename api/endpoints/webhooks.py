@@ -25,6 +25,8 @@ from social.selectors import social_accounts_usable_by
 from ..auth import requires
 from ..idempotency import idempotent
 from ..models import Scope
+from ..operations import act_on_one
+from ..operations import read_one
 from ..pagination import keyset_page
 from ..problems import Problem
 from ..problems import invalid
@@ -32,6 +34,7 @@ from ..schemas import Id
 from ..schemas import PageOut
 from ..schemas import PageQuery
 from ..schemas import Timestamp
+from ..schemas import from_row
 from ..schemas import problems
 
 router = Router(tags=["webhooks and events"])
@@ -80,17 +83,8 @@ class EventFilters(PageQuery):
 
 
 def endpoint_out(endpoint: WebhookEndpoint, *, secret: str | None = None, schema=EndpointOut):
-    fields = {
-        "id": endpoint.pk,
-        "url": endpoint.url,
-        "events": list(endpoint.events or []),
-        "description": endpoint.description,
-        "is_active": endpoint.is_active,
-        "disabled_reason": endpoint.disabled_reason,
-        "failing_since": endpoint.failing_since,
-        "created_at": endpoint.created_at,
-    }
-    return schema(**fields, secret=secret) if schema is EndpointWithSecretOut else schema(**fields)
+    """Never the stored secret: only the one ``secret`` given, in the schema that shows it."""
+    return from_row(schema, endpoint, events=list(endpoint.events or []), secret=secret)
 
 
 def _need(request: HttpRequest, action: str) -> None:
@@ -177,23 +171,23 @@ def _endpoint_fields(error: ValidationError) -> dict:
     return {fields.get(code, "url"): error.messages}
 
 
-@router.get(
+@read_one(
+    router,
     "/webhook-endpoints/{endpoint_id}",
-    response={200: EndpointOut, **problems(403, 404)},
+    EndpointOut,
     summary="Read a webhook endpoint",
     url_name="webhook_endpoint_read",
 )
-@requires(Scope.READ)
 def endpoint_read(request: HttpRequest, endpoint_id: Id):
     return endpoint_out(_endpoint(request, endpoint_id))
 
 
-@router.post(
+@act_on_one(
+    router,
     "/webhook-endpoints/{endpoint_id}/rotate-secret",
-    response={200: EndpointWithSecretOut, **problems(403, 404)},
+    EndpointWithSecretOut,
     summary="Rotate the signing secret",
 )
-@requires(Scope.WRITE)
 def endpoint_rotate(request: HttpRequest, endpoint_id: Id):
     """A new secret, shown in this answer only; the old one stops verifying at once."""
     endpoint = _endpoint(request, endpoint_id)
@@ -218,23 +212,13 @@ def _set_active(request: HttpRequest, endpoint_id: Id, *, active: bool) -> HttpR
     return idempotent(request, body=None, answer=run)
 
 
-@router.post(
-    "/webhook-endpoints/{endpoint_id}/enable",
-    response={200: EndpointOut, **problems(403, 404)},
-    summary="Enable",
-)
-@requires(Scope.WRITE)
+@act_on_one(router, "/webhook-endpoints/{endpoint_id}/enable", EndpointOut, summary="Enable")
 def endpoint_enable(request: HttpRequest, endpoint_id: Id):
     """Enabling forgets its failures and sends the deliveries it missed at once."""
     return _set_active(request, endpoint_id, active=True)
 
 
-@router.post(
-    "/webhook-endpoints/{endpoint_id}/disable",
-    response={200: EndpointOut, **problems(403, 404)},
-    summary="Disable",
-)
-@requires(Scope.WRITE)
+@act_on_one(router, "/webhook-endpoints/{endpoint_id}/disable", EndpointOut, summary="Disable")
 def endpoint_disable(request: HttpRequest, endpoint_id: Id):
     return _set_active(request, endpoint_id, active=False)
 
@@ -277,14 +261,7 @@ def event_list(request: HttpRequest, filters: Query[EventFilters]):
     )
     return {
         "items": [
-            EventOut(
-                id=str(event.id),
-                type=event.type,
-                created_at=event.created_at,
-                data=event.data,
-                post=event.post_id,
-                account=event.account_id,
-            )
+            from_row(EventOut, event, id=str(event.id), post=event.post_id, account=event.account_id)
             for event in page.items
         ],
         "next_cursor": page.next_cursor,

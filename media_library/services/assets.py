@@ -12,6 +12,7 @@ import logging
 import mimetypes
 import tempfile
 from collections.abc import Iterator
+from dataclasses import asdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -233,19 +234,10 @@ def _local_path(upload: File) -> Iterator[Path]:
 
 
 def _fact_fields(facts: MediaFacts) -> dict:
-    return {
-        "kind": facts.kind,
-        "mime_type": facts.mime_type,
-        "width": facts.width,
-        "height": facts.height,
-        "duration": facts.duration,
-        "video_codec": facts.video_codec,
-        "audio_codec": facts.audio_codec,
-        "container": facts.container,
-        "bitrate": facts.bitrate,
-        "exif_orientation": facts.exif_orientation,
-        "has_location": facts.has_location,
-    }
+    """The probed facts an asset row keeps: all but the image format, which only the probe itself reads."""
+    kept = asdict(facts)
+    del kept["image_format"]
+    return kept
 
 
 def _store(asset: MediaAsset, *, path: Path, upload: File) -> None:

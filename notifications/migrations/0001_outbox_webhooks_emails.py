@@ -129,6 +129,10 @@ class Migration(migrations.Migration):
             index=models.Index(condition=models.Q(('fanned_out_at', None)), fields=['created_at'], name='event_not_fanned_out_idx'),
         ),
         migrations.AddIndex(
+            model_name='event',
+            index=models.Index(condition=models.Q(('type__in', ['publisher.stalled', 'publisher.recovered'])), fields=['-created_at', '-type'], name='event_publisher_health_idx'),
+        ),
+        migrations.AddIndex(
             model_name='emailnotification',
             index=models.Index(condition=models.Q(('status', 'PENDING')), fields=['next_attempt_at'], name='emailnotification_due_idx'),
         ),

@@ -12,6 +12,7 @@ from .delivery import notifications_deliver
 from .endpoints import webhook_endpoint_create
 from .endpoints import webhook_endpoint_rotate_secret
 from .endpoints import webhook_endpoint_set_active
+from .endpoints import webhook_endpoint_update
 from .endpoints import webhook_secret_generate
 from .endpoints import webhook_url_validate
 from .events import AccountResult
@@ -48,6 +49,7 @@ __all__ = [
     "webhook_endpoint_rotate_secret",
     "webhook_endpoint_send_test",
     "webhook_endpoint_set_active",
+    "webhook_endpoint_update",
     "webhook_secret_generate",
     "webhook_url_validate",
 ]

@@ -1,4 +1,4 @@
-"""Writes to webhook endpoints: creation with a fresh secret, rotation, enabling and disabling."""
+"""Writes to webhook endpoints: creation with a fresh secret, changes, rotation, enabling and disabling."""
 
 from __future__ import annotations
 
@@ -60,6 +60,21 @@ def webhook_endpoint_create(
     )
     endpoint.full_clean()
     endpoint.save()
+    return endpoint
+
+
+def webhook_endpoint_update(
+    *, endpoint_id: int, url: str, events: Sequence[str], description: str
+) -> WebhookEndpoint:
+    """Change where an endpoint is and what it receives, checked as at creation; the secret stays."""
+    webhook_url_validate(url)
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
+        endpoint.url = url
+        endpoint.events = webhook_events_validate(events)
+        endpoint.description = description
+        endpoint.full_clean()
+        endpoint.save(update_fields=["url", "events", "description", "updated_at"])
     return endpoint
 
 

@@ -22,7 +22,6 @@ from django.http import HttpResponseRedirect
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path
 from django.urls import reverse
 from django.utils import timezone
 
@@ -39,6 +38,7 @@ from ..services.exports import posts_export_rows
 from ..services.imports import ImportRefused
 from ..services.imports import import_check
 from ..services.imports import import_run
+from .extra_views import extra_view_path
 
 # The report lists every problem, and this many of the rows that would be imported.
 PREVIEW_ROWS = 50
@@ -61,14 +61,9 @@ class PostImportAdmin(admin.ModelAdmin):
         return super().has_add_permission(request) and request.user.has_perm("calendar_app.add_scheduledpost")
 
     def get_urls(self):
-        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         return [
-            path("export/", self.admin_site.admin_view(self.export_view), name=f"{prefix}_export"),
-            path(
-                "<int:object_id>/import/",
-                self.admin_site.admin_view(self.import_view),
-                name=f"{prefix}_import",
-            ),
+            extra_view_path(self, "export/", self.export_view, "export"),
+            extra_view_path(self, "<int:object_id>/import/", self.import_view, "import"),
             *super().get_urls(),
         ]
 

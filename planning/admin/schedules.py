@@ -17,7 +17,6 @@ from django.http import HttpResponse
 from django.http import HttpResponseNotAllowed
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path
 from django.urls import reverse
 from django.utils import timezone
 
@@ -40,6 +39,7 @@ from ..services.queue import schedule_pause
 from ..services.queue import schedule_resume
 from ..slots import minute_of
 from ..slots import slot_instants
+from .extra_views import extra_view_path
 
 UPCOMING_SLOTS = 10
 
@@ -114,15 +114,8 @@ class PostingScheduleAdmin(admin.ModelAdmin):
         self._run_on_each(request, queryset, queue_shuffle, "{schedule}: {count} posts moved.")
 
     def get_urls(self):
-        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
-        return [
-            path(
-                "<int:object_id>/queue/<int:post_id>/<str:direction>/",
-                self.admin_site.admin_view(self.move_view),
-                name=f"{prefix}_move",
-            ),
-            *super().get_urls(),
-        ]
+        route = "<int:object_id>/queue/<int:post_id>/<str:direction>/"
+        return [extra_view_path(self, route, self.move_view, "move"), *super().get_urls()]
 
     def move_view(self, request: HttpRequest, object_id: int, post_id: int, direction: str) -> HttpResponse:
         """POST: move a queued post up or down (swap with its neighbour's slot)."""

@@ -13,7 +13,6 @@ from django.http import HttpResponse
 from django.http import HttpResponseNotAllowed
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -31,6 +30,7 @@ from ..services.recurrence import series_create
 from ..services.recurrence import series_materialize
 from ..services.recurrence import series_occurrence_instants
 from ..services.recurrence import series_update
+from .extra_views import extra_view_path
 from .groups import admin_accounts_prefetch
 
 PREVIEW_COUNT = 5
@@ -146,15 +146,8 @@ class RecurringSeriesAdmin(admin.ModelAdmin):
             self.message_user(request, f"{series}: {summary.created} posts created.", messages.SUCCESS)
 
     def get_urls(self):
-        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
-        return [
-            path(
-                "<int:object_id>/skip/<int:occurrence_id>/",
-                self.admin_site.admin_view(self.skip_view),
-                name=f"{prefix}_skip",
-            ),
-            *super().get_urls(),
-        ]
+        route = "<int:object_id>/skip/<int:occurrence_id>/"
+        return [extra_view_path(self, route, self.skip_view, "skip"), *super().get_urls()]
 
     def skip_view(self, request: HttpRequest, object_id: int, occurrence_id: int) -> HttpResponse:
         if request.method != "POST":

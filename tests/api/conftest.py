@@ -58,6 +58,10 @@ class ApiClient:
     def upload(self, path: str, data: dict, headers: dict | None = None):
         return self.client.post(path, data, headers=self._headers(headers))
 
+    def create_post(self, *accounts, **body):
+        """POST /api/v1/posts to ``accounts`` with the rest of the ``body``."""
+        return self.post("/api/v1/posts", {"accounts": [account.pk for account in accounts], **body})
+
 
 @pytest.fixture
 def author(django_user_model):

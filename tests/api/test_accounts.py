@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from social.models import Platform
 from social.models import SocialAccountStatus
+from social.platforms.mastodon import DEFAULT_MAX_CHARACTERS
+from social.platforms.mastodon.limits import ServerLimits
 
 from .conftest import ApiClient
 from .conftest import assert_problem
@@ -32,6 +35,18 @@ def test_account_list__own_accounts_with_status_and_limits(api, author, other_us
     assert "access" not in str(body).lower().replace("access_token", "")  # no token in any form
     only_linkedin = api.get("/api/v1/accounts", {"platform": "LINKEDIN"}).json()["items"]
     assert [item["id"] for item in only_linkedin] == [broken.pk]
+
+
+def test_account_read__a_mastodon_account_reports_its_server_s_text_length(api, author):
+    server = ServerLimits(max_characters=5000, fetched_at=timezone.now())
+    big = make_account(
+        author, Platform.MASTODON, extra={"server_url": "https://big.example", "instance": server.as_extra()}
+    )
+    never_read = make_account(author, Platform.MASTODON, extra={"server_url": "https://new.example"})
+    assert api.get(f"/api/v1/accounts/{big.pk}").json()["limits"]["text_length"] == 5000
+    assert (
+        api.get(f"/api/v1/accounts/{never_read.pk}").json()["limits"]["text_length"] == DEFAULT_MAX_CHARACTERS
+    )
 
 
 def test_account_read__another_users_account_is_404_like_a_missing_one(api, other_user):

@@ -4,7 +4,6 @@ requests with one key do the work once, refusals are kept, failures are not, sec
 from __future__ import annotations
 
 import json
-import threading
 from datetime import timedelta
 
 import pytest
@@ -15,6 +14,7 @@ from api.models import IdempotencyRecord
 from calendar_app.models import ScheduledPost
 from notifications.models import WebhookEndpoint
 
+from ..planning.concurrency import run_together
 from .conftest import ApiClient
 from .conftest import assert_problem
 from .conftest import future
@@ -127,23 +127,12 @@ def test_concurrent_requests_with_one_key_do_the_work_once(author):
     account = make_account(author)
     token = make_token(author)
     body = _body(account)
-    barrier = threading.Barrier(4)
-    answers = []
 
     def send():
-        client = ApiClient(token)
-        barrier.wait()
-        try:
-            response = client.post("/api/v1/posts", body, headers={"Idempotency-Key": "race"})
-            answers.append((response.status_code, response.json().get("id")))
-        finally:
-            connection.close()
+        response = ApiClient(token).post("/api/v1/posts", body, headers={"Idempotency-Key": "race"})
+        return response.status_code, response.json().get("id")
 
-    threads = [threading.Thread(target=send) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    answers = run_together(send, times=4)
     assert ScheduledPost.objects.count() == 1
     post_id = ScheduledPost.objects.get().pk
     assert answers and all(answer == (201, post_id) for answer in answers), answers

@@ -113,14 +113,8 @@ def test_post_with_a_hidden_asset_is_refused_by_field(api, author):
 def test_post_with_an_asset_passes_it_through_to_the_post(media_api, librarian, tmp_path):
     asset_id = _upload(media_api, make_png(tmp_path / "a.png")).json()["id"]
     account = make_account(librarian)
-    response = media_api.post(
-        "/api/v1/posts",
-        {
-            "accounts": [account.pk],
-            "text": "pic",
-            "scheduled_at": future(),
-            "media": [{"asset": asset_id, "alt_text": "A"}],
-        },
+    response = media_api.create_post(
+        account, text="pic", scheduled_at=future(), media=[{"asset": asset_id, "alt_text": "A"}]
     )
     assert response.status_code == 201, response.content
     assert response.json()["media"] == [{"asset": asset_id, "type": "image", "alt_text": "A"}]

@@ -29,15 +29,12 @@ pytestmark = pytest.mark.django_db
 
 def test_post_create__scheduled_with_local_time_and_location(api, author):
     account = make_account(author)
-    response = api.post(
-        "/api/v1/posts",
-        {
-            "accounts": [account.pk],
-            "text": "Launch day",
-            "scheduled_at": "2030-07-01T09:30:00+02:00",
-            "timezone": "Europe/Paris",
-            "platforms": {"TWITTER": {"content": "Launch! (X)"}},
-        },
+    response = api.create_post(
+        account,
+        text="Launch day",
+        scheduled_at="2030-07-01T09:30:00+02:00",
+        timezone="Europe/Paris",
+        platforms={"TWITTER": {"content": "Launch! (X)"}},
     )
     assert response.status_code == 201, response.content
     body = response.json()
@@ -54,26 +51,14 @@ def test_post_create__scheduled_with_local_time_and_location(api, author):
 def test_post_create__dst_instants_in_the_authors_zone(api, author):
     account = make_account(author)
     # New York falls back on 2030-11-03: 01:30 happens twice. The first (EDT) is kept as written.
-    first = api.post(
-        "/api/v1/posts",
-        {
-            "accounts": [account.pk],
-            "text": "a",
-            "scheduled_at": "2030-11-03T01:30:00-04:00",
-            "timezone": "America/New_York",
-        },
+    first = api.create_post(
+        account, text="a", scheduled_at="2030-11-03T01:30:00-04:00", timezone="America/New_York"
     )
     assert first.status_code == 201, first.content
     assert first.json()["local"]["display"] == "2030-11-03 01:30 EDT"
     # The second 01:30 (EST) cannot be written as that zone's wall time: refused, saying why.
-    second = api.post(
-        "/api/v1/posts",
-        {
-            "accounts": [account.pk],
-            "text": "b",
-            "scheduled_at": "2030-11-03T01:30:00-05:00",
-            "timezone": "America/New_York",
-        },
+    second = api.create_post(
+        account, text="b", scheduled_at="2030-11-03T01:30:00-05:00", timezone="America/New_York"
     )
     body = assert_problem(second, 422, slug="validation")
     assert body["errors"][0]["field"] == "scheduled_at" and "fall back" in body["errors"][0]["message"]
@@ -119,28 +104,17 @@ def test_post_create__now_and_past(api, author):
 
 def test_post_create__media_by_url_and_bad_url(api, author):
     account = make_account(author)
-    good = api.post(
-        "/api/v1/posts",
-        {
-            "accounts": [account.pk],
-            "text": "pic",
-            "scheduled_at": future(),
-            "media": [{"url": "https://cdn.example.com/a.jpg", "alt_text": "A cat"}],
-        },
+    good = api.create_post(
+        account,
+        text="pic",
+        scheduled_at=future(),
+        media=[{"url": "https://cdn.example.com/a.jpg", "alt_text": "A cat"}],
     )
     assert good.status_code == 201, good.content
     assert good.json()["media"] == [
         {"url": "https://cdn.example.com/a.jpg", "type": "image", "alt_text": "A cat"}
     ]
-    bad = api.post(
-        "/api/v1/posts",
-        {
-            "accounts": [account.pk],
-            "text": "pic",
-            "scheduled_at": future(),
-            "media": [{"url": "ftp://x/a.jpg"}],
-        },
-    )
+    bad = api.create_post(account, text="pic", scheduled_at=future(), media=[{"url": "ftp://x/a.jpg"}])
     assert assert_problem(bad, 422)["errors"][0]["field"] == "media"
     both = api.post(
         "/api/v1/posts", {"accounts": [account.pk], "media": [{"url": "https://a/b.jpg", "asset": 1}]}

@@ -80,3 +80,10 @@ def s3_client(s3_server):
         aws_access_key_id="testing-key-id",
         aws_secret_access_key="testing-secret-key",
     )
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    """The test client logged in as a superuser (the library's admin pages)."""
+    client.force_login(staff_user)
+    return client

@@ -25,12 +25,6 @@ LIBRARY = "/admin/media_library/mediaasset/"
 UPLOAD = "/admin/media_library/mediaasset/upload/"
 
 
-@pytest.fixture
-def staff_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
-
-
 def test_library_page__offers_the_drop_zone_to_staff(staff_client):
     response = staff_client.get(LIBRARY)
 

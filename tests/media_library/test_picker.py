@@ -19,12 +19,6 @@ PICKER = "/admin/media_library/mediaasset/picker/"
 CHECK = "/admin/media_library/mediaasset/picker/check/"
 
 
-@pytest.fixture
-def staff_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
-
-
 def account(owner, platform: str, name: str, **extra) -> SocialAccount:
     return SocialAccount.objects.create(
         platform=platform,

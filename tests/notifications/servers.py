@@ -156,25 +156,3 @@ def drip(conn: socket.socket, stop: threading.Event) -> None:
         conn.sendall(b"HTTP/1.1 200 OK\r\n")
         while not stop.wait(0.2):
             conn.sendall(b"X")
-
-
-def run_at_once(count: int, work: Callable[[], object]) -> list[object]:
-    """Run ``work`` in ``count`` threads released together (each with its own database connection)."""
-    from django.db import connections
-
-    start = threading.Barrier(count)
-    results: list[object] = []
-
-    def worker() -> None:
-        try:
-            start.wait()
-            results.append(work())
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results

@@ -18,6 +18,9 @@ from notifications.models import WebhookEndpoint
 from notifications.services import notifications_deliver
 from notifications.services import post_finalized_event
 
+from ..api.conftest import ApiClient
+from ..api.conftest import assert_problem
+from ..api.conftest import make_token
 from .conftest import ACCESS_TOKEN
 from .conftest import record
 from .services.test_events import failed
@@ -66,6 +69,56 @@ def test_add__the_secret_is_shown_once_and_stored_encrypted(staff, receiver, sta
         page = staff.get(url).content.decode()
         assert shown not in page and shown.removeprefix("whsec_") not in page
         assert not SECRET_PATTERN.search(page)
+
+
+@pytest.mark.parametrize(
+    ("url", "allow_private", "reason"),
+    [
+        ("https://127.0.0.1:8443/hooks", False, "non-public address (127.0.0.1)"),
+        ("http://hooks.example.com/x", False, "use an https:// address"),
+        # No scheme is assumed: the API takes the URL as typed, so the admin does too.
+        ("127.0.0.1:9/hook", True, "use an https:// address"),
+    ],
+)
+def test_add__the_admin_and_the_api_refuse_the_same_urls(
+    staff, staff_user, settings, url, allow_private, reason
+):
+    settings.WEBHOOK_ALLOW_PRIVATE = allow_private
+    page = add_endpoint(staff, url)
+    assert page.status_code == 200 and reason in page.content.decode()
+    api = ApiClient(make_token(staff_user))
+    refused = assert_problem(
+        api.post("/api/v1/webhook-endpoints", {"url": url, "events": ["post.failed"]}), 422
+    )
+    assert refused["errors"][0]["field"] == "url" and reason in refused["errors"][0]["message"]
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_change__a_new_url_is_checked_by_the_service_and_refused_as_a_form_error(
+    staff, settings, make_endpoint, receiver
+):
+    endpoint = make_endpoint(receiver)
+    secret = endpoint.secret
+    change = reverse("admin:notifications_webhookendpoint_change", args=[endpoint.pk])
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    page = staff.post(
+        change, {"url": "https://127.0.0.1:8443/hooks", "description": "", "events": ["post.failed"]}
+    )
+    assert page.status_code == 200 and "non-public address (127.0.0.1)" in page.content.decode()
+    endpoint.refresh_from_db()
+    assert endpoint.url == receiver.url
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    saved = staff.post(
+        change, {"url": receiver.url + "/v2", "description": "Moved", "events": ["post.failed"]}
+    )
+    assert saved.status_code == 302
+    endpoint.refresh_from_db()
+    assert (endpoint.url, endpoint.description, endpoint.events) == (
+        receiver.url + "/v2",
+        "Moved",
+        ["post.failed"],
+    )
+    assert endpoint.secret == secret
 
 
 def test_add__a_private_address_is_refused_with_the_reason(staff, settings):

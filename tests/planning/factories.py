@@ -1,7 +1,8 @@
-"""Rows for the planning tests: schedules with slots, and posts made through the post services."""
+"""Rows for the planning tests: schedules with slots, posts made through the post services, library assets."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from datetime import time
 from zoneinfo import ZoneInfo
@@ -10,6 +11,8 @@ from calendar_app.models import PostStatus
 from calendar_app.models import ScheduledPost
 from calendar_app.services.post_input import PostInput
 from calendar_app.services.posts import post_create
+from media_library.models import MediaAsset
+from media_library.models import MediaKind
 from planning.models import AccountGroup
 from planning.models import PostingSchedule
 from planning.models import PostingSlot
@@ -67,4 +70,20 @@ def write_post(
             local_time=at.astimezone(ZoneInfo(zone)).replace(tzinfo=None),
             status=status,
         ),
+    )
+
+
+_checksums = itertools.count(1)
+
+
+def make_asset(owner, kind: str = MediaKind.IMAGE, alt_text: str = "") -> MediaAsset:
+    return MediaAsset.objects.create(
+        owner=owner,
+        file=f"media/{kind}.bin",
+        original_name=f"{kind}.bin",
+        kind=kind,
+        mime_type="image/png" if kind == MediaKind.IMAGE else "video/mp4",
+        size=1234,
+        checksum=f"{next(_checksums):064x}",
+        alt_text=alt_text,
     )

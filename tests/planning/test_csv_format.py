@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
 from media_library.models import MediaAsset
@@ -14,23 +12,9 @@ from planning.services.imports import import_check
 from social.models import Platform
 
 from ..calendar_app.factories import make_account
+from .factories import make_asset
 
 pytestmark = pytest.mark.django_db
-
-_checksums = itertools.count(1)
-
-
-def make_asset(owner, kind: str = MediaKind.IMAGE, alt_text: str = "") -> MediaAsset:
-    return MediaAsset.objects.create(
-        owner=owner,
-        file=f"media/{kind}.bin",
-        original_name=f"{kind}.bin",
-        kind=kind,
-        mime_type="image/png" if kind == MediaKind.IMAGE else "video/mp4",
-        size=1234,
-        checksum=f"{next(_checksums):064x}",
-        alt_text=alt_text,
-    )
 
 
 def read(cells: dict[str, str], *assets: MediaAsset):

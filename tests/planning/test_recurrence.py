@@ -66,42 +66,42 @@ def test_series_instants__weekly_0900_stays_0900_local(zone, starts_on, expected
     assert [instant.astimezone(UTC).hour for _, instant in found] == expected_utc_hours
 
 
-def test_series_instants__the_spring_gap_and_the_autumn_repeat():
-    # Daily at 02:30 in New York: on 10 March 2030 02:30 does not exist (03:00 EDT); on 3 November it
-    # happens twice and is used once (EDT).
-    spring = instants(
-        "America/New_York", rule="FREQ=DAILY", starts_on=date(2030, 3, 9), clock=time(2, 30), count=3
-    )
-    assert [instant for _, instant in spring] == [
-        utc(2030, 3, 9, 7, 30),
-        utc(2030, 3, 10, 7, 0),
-        utc(2030, 3, 11, 6, 30),
-    ]
-    autumn = instants(
-        "America/New_York", rule="FREQ=DAILY", starts_on=date(2030, 11, 2), clock=time(1, 30), count=3
-    )
-    assert [instant for _, instant in autumn] == [
-        utc(2030, 11, 2, 5, 30),
-        utc(2030, 11, 3, 5, 30),
-        utc(2030, 11, 4, 6, 30),
-    ]
+# Daily in New York: on 10 March 2030 02:30 does not exist (03:00 EDT); on 3 November 01:30 happens twice
+# and is used once (EDT).
+@pytest.mark.parametrize(
+    ("starts_on", "clock", "expected"),
+    [
+        pytest.param(
+            date(2030, 3, 9),
+            time(2, 30),
+            [utc(2030, 3, 9, 7, 30), utc(2030, 3, 10, 7, 0), utc(2030, 3, 11, 6, 30)],
+            id="spring-gap",
+        ),
+        pytest.param(
+            date(2030, 11, 2),
+            time(1, 30),
+            [utc(2030, 11, 2, 5, 30), utc(2030, 11, 3, 5, 30), utc(2030, 11, 4, 6, 30)],
+            id="autumn-repeat",
+        ),
+    ],
+)
+def test_series_instants__the_spring_gap_and_the_autumn_repeat(starts_on, clock, expected):
+    found = instants("America/New_York", rule="FREQ=DAILY", starts_on=starts_on, clock=clock, count=3)
+    assert [instant for _, instant in found] == expected
 
 
 def test_series_instants__ends_on_is_inclusive_and_numbers_stay_stable_in_a_window():
-    every = instants(
-        "Europe/Paris",
-        rule="FREQ=DAILY",
-        starts_on=date(2030, 6, 1),
-        clock=time(18, 0),
-        ends_on=date(2030, 6, 10),
-    )
+    series = {
+        "rule": "FREQ=DAILY",
+        "starts_on": date(2030, 6, 1),
+        "clock": time(18, 0),
+        "ends_on": date(2030, 6, 10),
+    }
+    every = instants("Europe/Paris", **series)
     assert len(every) == 10 and every[-1][1] == utc(2030, 6, 10, 16, 0)
     window = instants(
         "Europe/Paris",
-        rule="FREQ=DAILY",
-        starts_on=date(2030, 6, 1),
-        clock=time(18, 0),
-        ends_on=date(2030, 6, 10),
+        **series,
         after=utc(2030, 6, 4, 16, 0),
         until=utc(2030, 6, 6, 16, 0),
     )

@@ -12,7 +12,7 @@ from notifications.models import EventType
 from notifications.services import account_tokens_scan_expiring
 from notifications.services import notifications_deliver
 
-from ..servers import run_at_once
+from ...planning.concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +97,7 @@ def test_scan__the_owner_is_emailed_with_the_date_and_the_reconnect_link(smtp, m
 def test_scan__two_runs_scanning_at_once_record_each_warning_once(make_account):
     now = timezone.now()
     accounts = [make_account(refresh_token="", token_expires_at=now + timedelta(days=3)) for _ in range(20)]
-    counts = run_at_once(4, lambda: account_tokens_scan_expiring(now=now))
+    counts = run_together(lambda: account_tokens_scan_expiring(now=now), times=4)
 
     assert warnings() == sorted((account.pk, "7d") for account in accounts)
     assert sum(counts) == 20

@@ -20,8 +20,8 @@ from notifications.services import post_finalized_event
 from notifications.services.webhooks import _claim
 from notifications.services.webhooks import webhook_endpoint_send_test
 
+from ...planning.concurrency import run_together
 from ..conftest import record
-from ..servers import run_at_once
 from ..servers import webhook_receiver
 from .test_events import failed
 from .test_events import published
@@ -218,7 +218,7 @@ def test_deliver__overlapping_deliverers_deliver_each_event_once(receiver, make_
     receiver.answer = lambda n: (200, {}, 0.05)
     make_endpoint(receiver)
     events = [failed_post_event() for _ in range(24)]
-    reports = run_at_once(3, lambda: notifications_deliver(max_seconds=30))
+    reports = run_together(lambda: notifications_deliver(max_seconds=30), times=3)
 
     assert sorted(receiver.ids()) == sorted(str(event.pk) for event in events)
     assert sum(report.webhooks_delivered for report in reports) == 24

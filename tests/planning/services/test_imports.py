@@ -26,6 +26,7 @@ from social.models import Platform
 
 from ...calendar_app.factories import make_account
 from ..factories import every_day
+from ..factories import make_asset
 from ..factories import make_group
 from ..factories import make_schedule
 
@@ -231,6 +232,31 @@ def test_import_run__media_alt_text_and_per_platform_columns(author, accounts):
             "YOUTUBE": {"title": "Launch", "privacy_status": "unlisted"},
         },
     }
+
+
+def test_import_run__a_media_asset_column_gives_the_post_that_library_asset(author, accounts):
+    photo = make_asset(author, alt_text="The team, from the library")
+    text = csv_text(
+        [*HEADER, "media_asset"], ["Meet the team", "x:@brand_a", "2030-03-31 09:00", "UTC", str(photo.pk)]
+    )
+    import_run(text=text, default_timezone="UTC", created_by=author)
+    post = ScheduledPost.objects.get()
+    assert post.metadata["media"] == [
+        {"asset": photo.pk, "type": "image", "alt_text": "The team, from the library"}
+    ]
+
+
+def test_import_run__a_media_asset_that_does_not_exist_is_a_row_error(author, accounts):
+    text = csv_text(
+        [*HEADER, "media_asset"], ["Meet the team", "x:@brand_a", "2030-03-31 09:00", "UTC", "999999"]
+    )
+    with pytest.raises(ImportRefused) as refused:
+        import_run(text=text, default_timezone="UTC", created_by=author)
+    assert [(problem.row, problem.column) for problem in refused.value.report.problems] == [
+        (2, "media_asset")
+    ]
+    assert "No media asset has the id '999999'" in refused.value.report.problems[0].message
+    assert not ScheduledPost.objects.exists()
 
 
 def test_import_check__youtube_without_a_title_names_the_platform(author, accounts):
