@@ -3,7 +3,7 @@ Feature: The Sandbox, a local network to publish to
   on a Sandbox account make what real platforms sometimes do visible: a post made whose answer never comes
   is found among the account's posts, not made again; a rate limit is waited out.
 
-  Scenario: A Sandbox account that makes the post and loses the answer gets the post once
+  Scenario: A Sandbox account set to create then lose the answer: published once, not twice
     Given a Sandbox account "acme" that makes the post and then loses the answer
     And the publisher gives up waiting for an answer after 1 second
     And a post "Launch day" scheduled 1 minute ago to "acme"

@@ -22,9 +22,9 @@ from social.platforms.sandbox.network.accounts import sandbox_account_create
 from social.platforms.sandbox.network.selectors import timeline
 from social.platforms.sandbox.network.tokens import grant_issue
 
-from .conftest import Story
-from .conftest import account_row
 from .platforms import SimulatedPlatforms
+from .story import Story
+from .story import account_row
 
 FAULTS = {
     "makes the post and then loses the answer": (Fault.LOSE_ANSWER, None),

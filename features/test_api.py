@@ -23,7 +23,7 @@ from pytest_bdd import when
 from api.tokens import api_token_create
 from calendar_app.models import ScheduledPost
 
-from .conftest import Story
+from .story import Story
 
 # The live server answers on its own threads, with its own database connections.
 pytestmark = pytest.mark.django_db(transaction=True)

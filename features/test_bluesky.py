@@ -14,8 +14,8 @@ from social.models import Platform
 from social.models import SocialAccount
 from social.platforms.bluesky import linkcard
 
-from .conftest import Story
 from .platforms import SimulatedPlatforms
+from .story import Story
 
 # The publisher's worker threads use their own database connections: they must see committed rows.
 pytestmark = pytest.mark.django_db(transaction=True)

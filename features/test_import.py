@@ -22,11 +22,11 @@ from planning.services.imports import import_run
 from social.platforms import MediaItem
 from social.platforms import PublishPayload
 
-from .conftest import Plan
-from .conftest import Story
-from .conftest import moment
+from .planning_steps import Plan
 from .platforms import PLATFORM_NAMES
 from .platforms import SimulatedPlatforms
+from .post_steps import moment
+from .story import Story
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -19,9 +19,10 @@ from social.models import Platform
 from social.models import SocialAccount
 from social.platforms.instagram.client import InstagramClient
 
-from .conftest import PLATFORM
-from .conftest import Story
 from .platforms import SimulatedPlatforms
+from .post_steps import show_media_on
+from .story import PLATFORM
+from .story import Story
 
 # The publisher's worker threads use their own database connections: they must see committed rows.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,15 +43,7 @@ def _(name: str, limit: int, story: Story, platforms: SimulatedPlatforms) -> Non
 def _(url: str, story: Story) -> None:
     for post in story.posts.values():
         post.refresh_from_db()
-        post.metadata.setdefault("platforms", {})["INSTAGRAM"] = {"media": [{"url": url, "type": "image"}]}
-        post.save(update_fields=["metadata"])
-
-
-@given(parsers.parse('on Instagram the post is the reel "{url}"'))
-def _(url: str, story: Story) -> None:
-    post = story.the_post()
-    post.metadata.setdefault("platforms", {})["INSTAGRAM"] = {"media": [{"url": url, "type": "video"}]}
-    post.save(update_fields=["metadata"])
+        show_media_on(post, Platform.INSTAGRAM, url, "image")
 
 
 @given(parsers.parse("Instagram processes each reel for {checks:d} checks"))

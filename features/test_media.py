@@ -33,12 +33,13 @@ from media_library.services import public_urls
 from media_library.services.public_urls import media_asset_public_url
 from media_library.services.public_urls import public_token_read
 from social.platforms import MediaItem
+from tests.media_library.conftest import media_root  # noqa: F401  (each test's own MEDIA_ROOT)
 from tests.media_library.files import make_jpeg
 from tests.media_library.files import make_mp4
 from tests.media_library.posts import add_file
 
-from .conftest import Story
 from .platforms import SimulatedPlatforms
+from .story import Story
 
 # The publisher's worker threads and the live site use their own database connections.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,11 +48,6 @@ scenarios("media.feature")
 
 LIBRARY = "/admin/media_library/mediaasset/"
 ADD_POST = "/admin/calendar_app/scheduledpost/add/"
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 @pytest.fixture

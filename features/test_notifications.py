@@ -24,9 +24,9 @@ from tests.notifications.servers import SmtpInbox
 from tests.notifications.servers import smtp_server
 from tests.notifications.servers import webhook_receiver
 
-from .conftest import Story
-from .conftest import run_publisher
 from .platforms import SimulatedPlatforms
+from .run_steps import run_publisher
+from .story import Story
 
 # The publisher's worker threads use their own database connections: they must see committed rows.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -204,14 +204,20 @@ def _(event_type: str, hooks) -> None:
     assert [item.payload["type"] for item in hooks["receiver"].received] == [event_type]
 
 
-@then("the delivery log shows the failed try and the next one planned")
-def _() -> None:
+def the_delivery(*, status: str, response_status: int, attempts: int) -> WebhookDelivery:
+    """The one webhook delivery, as its log shows it: its status, the receiver's last answer, the tries."""
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.response_status, delivery.attempt_count) == (
-        DeliveryStatus.PENDING,
-        503,
-        1,
+        status,
+        response_status,
+        attempts,
     )
+    return delivery
+
+
+@then("the delivery log shows the failed try and the next one planned")
+def _() -> None:
+    delivery = the_delivery(status=DeliveryStatus.PENDING, response_status=503, attempts=1)
     assert delivery.attempts.get().response_status == 503
     assert delivery.next_attempt_at > delivery.attempts.get().started_at
 
@@ -232,9 +238,4 @@ def _(event_type: str, text: str, hooks, story: Story) -> None:
 
 @then("the delivery log shows it delivered")
 def _() -> None:
-    delivery = WebhookDelivery.objects.get()
-    assert (delivery.status, delivery.response_status, delivery.attempt_count) == (
-        DeliveryStatus.DELIVERED,
-        200,
-        2,
-    )
+    the_delivery(status=DeliveryStatus.DELIVERED, response_status=200, attempts=2)

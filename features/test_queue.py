@@ -28,8 +28,8 @@ from planning.services.queue import queue_shuffle
 from planning.services.queue import schedule_pause
 from planning.services.queue import schedule_resume
 
-from .conftest import Plan
-from .conftest import Story
+from .planning_steps import Plan
+from .story import Story
 
 # The publisher's worker threads use their own database connections: they must see committed rows.
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -32,8 +32,8 @@ from planning.services.recurrence import series_materialize
 from planning.services.recurrence import series_update
 from tests.planning.concurrency import run_together
 
-from .conftest import Plan
-from .conftest import Story
+from .planning_steps import Plan
+from .story import Story
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -23,9 +23,9 @@ from calendar_app.models import PostStatus
 from calendar_app.models import ScheduledPost
 from calendar_app.models import ScheduledPostAccount
 
-from .conftest import Story
-from .conftest import account_row
 from .platforms import SimulatedPlatforms
+from .story import Story
+from .story import account_row
 from .threads_steps import *  # noqa: F403
 from .threads_steps import containers_of
 

@@ -15,7 +15,7 @@ from pytest_bdd import when
 
 from calendar_app.models import ScheduledPost
 
-from .conftest import Story
+from .story import Story
 
 # The publisher's worker threads use their own database connections: they must see committed rows.
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -16,8 +16,8 @@ from bench.simulation.threads import ThreadsApi
 from social.models import Platform
 from social.models import SocialAccount
 
-from .conftest import Story
 from .platforms import SimulatedPlatforms
+from .story import Story
 
 
 def threads_api(platforms: SimulatedPlatforms) -> ThreadsApi:

@@ -65,10 +65,19 @@ def fake_clients():
         yield
 
 
-def log_in(page: Page, username: str, password: str) -> None:
+def password_of(username: str) -> str:
+    """The password of a browser test's user: derived from its name, so no test module keeps one."""
+    return f"pw-{username}-1"
+
+
+def make_superuser(django_user_model, username: str):
+    return django_user_model.objects.create_superuser(username=username, password=password_of(username))
+
+
+def log_in(page: Page, username: str, password: str | None = None) -> None:
     page.goto("/admin/login/")
     page.fill("#id_username", username)
-    page.fill("#id_password", password)
+    page.fill("#id_password", password or password_of(username))
     page.click("input[type=submit]")
     page.wait_for_url("**/admin/")
 

@@ -28,11 +28,11 @@ from ..calendar_app.factories import make_account
 from ..calendar_app.factories import make_post
 from .conftest import BROWSER_TIMEZONE
 from .conftest import log_in
+from .conftest import make_superuser
 from .conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "pw-editor-1"
 TOO_LONG_FOR_X = (
     "We are launching the new scheduler today: write a post once, pick your accounts and a time, and it goes "
     "out everywhere at once. Every result is recorded, failures are retried, and nothing is ever posted twice. "
@@ -42,7 +42,7 @@ TOO_LONG_FOR_X = (
 
 @pytest.fixture
 def editor(django_user_model):
-    return django_user_model.objects.create_superuser(username="editor", password=PASSWORD)
+    return make_superuser(django_user_model, "editor")
 
 
 def test_schedule_a_post_to_two_accounts__fix_the_x_error__see_it_in_list_page_and_calendar(
@@ -52,7 +52,7 @@ def test_schedule_a_post_to_two_accounts__fix_the_x_error__see_it_in_list_page_a
     make_account(editor, platform=Platform.TWITTER, name="@acme")
     make_account(editor, platform=Platform.FACEBOOK, name="Acme Page")
 
-    log_in(page, "editor", PASSWORD)
+    log_in(page, "editor")
     page.goto("/admin/calendar_app/scheduledpost/add/")
     # The form starts in the browser's time zone.
     expect(page.locator("#id_timezone")).to_have_value(BROWSER_TIMEZONE)
@@ -221,7 +221,7 @@ def test_post_history__review_an_unknown_outcome__retry_the_failed_account__and_
     page: Page, editor
 ):
     post, rows = seed_history(editor)
-    log_in(page, "editor", PASSWORD)
+    log_in(page, "editor")
     page.goto(f"/admin/calendar_app/scheduledpost/{post.pk}/change/")
 
     expect(page.locator(".post-summary .status-badge")).to_have_text("Partially published")
@@ -279,7 +279,7 @@ def test_schedule__fix_the_x_error__publish__see_history_and_calendar(page: Page
     )
     fixed_text = "The new scheduler is live: write once, post everywhere."
 
-    log_in(page, "editor", PASSWORD)
+    log_in(page, "editor")
     page.goto("/admin/calendar_app/scheduledpost/add/")
     page.fill("#id_content", TOO_LONG_FOR_X)
     page.get_by_label("@acme").check()

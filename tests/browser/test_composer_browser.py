@@ -25,11 +25,11 @@ from ..planning.factories import every_day
 from ..planning.factories import make_schedule
 from .conftest import BROWSER_TIMEZONE
 from .conftest import log_in
+from .conftest import make_superuser
 from .conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "pw-composer-1"
 PARIS = ZoneInfo("Europe/Paris")
 VIEWER = ZoneInfo(BROWSER_TIMEZONE)
 LINK = "https://example.com/spring/collection/2030"
@@ -38,7 +38,7 @@ RED = "rgb(185, 28, 28)"
 
 @pytest.fixture
 def author(django_user_model):
-    return django_user_model.objects.create_superuser(username="composer", password=PASSWORD)
+    return make_superuser(django_user_model, "composer")
 
 
 def next_slots_at_nine_in_paris(count: int) -> list[datetime]:
@@ -56,7 +56,7 @@ def test_add_three_posts_to_the_queue__see_them_in_the_next_three_slots_on_the_c
     account = make_account(author, platform=Platform.TWITTER, name="@acme")
     make_schedule(account=account, zone="Europe/Paris", slots=every_day(time(9, 0)), name="Acme")
     slots = next_slots_at_nine_in_paris(3)
-    log_in(page, "composer", PASSWORD)
+    log_in(page, "composer")
 
     for number, slot in enumerate(slots, start=1):
         page.goto("/admin/calendar_app/scheduledpost/add/")
@@ -89,7 +89,7 @@ def test_add_three_posts_to_the_queue__see_them_in_the_next_three_slots_on_the_c
 def test_composer__the_x_counter_turns_red_at_the_limit_for_a_text_full_of_links(page: Page, author):
     make_account(author, platform=Platform.TWITTER, name="@acme")
     make_account(author, platform=Platform.BLUESKY, name="acme.bsky.social")
-    log_in(page, "composer", PASSWORD)
+    log_in(page, "composer")
     page.goto("/admin/calendar_app/scheduledpost/add/")
     page.get_by_label("@acme").check()
     page.get_by_label("acme.bsky.social").check()
@@ -136,7 +136,7 @@ def test_calendar__drag_a_post_to_another_day_and_see_a_refusal_named(page: Page
         scheduled_at=datetime(2030, 5, 7, 7, 0, tzinfo=UTC),
         content="Already out",
     )
-    log_in(page, "composer", PASSWORD)
+    log_in(page, "composer")
     page.goto("/admin/calendar_app/scheduledpost/calendar/?month=2030-05")
     expect(page.locator(f'.calendar-item[data-post="{published.pk}"]')).not_to_have_attribute(
         "draggable", "true"
@@ -168,7 +168,7 @@ def test_calendar__a_drag_onto_a_time_the_clocks_skip_is_refused_and_says_why(pa
         tz="Europe/Paris",
         content="Night owl",
     )
-    log_in(page, "composer", PASSWORD)
+    log_in(page, "composer")
     page.goto("/admin/calendar_app/scheduledpost/calendar/?month=2030-03")
     item = page.locator(f'.calendar-item[data-post="{night.pk}"]')
     item.drag_to(page.locator('td[data-date="2030-03-30"]'))

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from media_library.models import MediaAsset
 
+from ..media_library.conftest import media_root  # noqa: F401  (each test's own MEDIA_ROOT)
 from ..media_library.files import make_jpeg
 from ..media_library.files import make_mp4
 from ..media_library.files import make_png
@@ -21,18 +22,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LIBRARY = "/admin/media_library/mediaasset/"
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
 def test_library_page__picked_and_dropped_files_upload_with_progress_and_thumbnails(
     page, staff_user, tmp_path
 ):
     tall = make_jpeg(tmp_path / "story.jpg", 1080, 1920)
     video = make_mp4(tmp_path / "clip.mp4", seconds=2)
     dropped = make_png(tmp_path / "dropped.png", 300, 200)
-    log_in(page, "staff", "pw-staff-1")
+    log_in(page, "staff")
     page.goto(LIBRARY)
     # Record every progress value each bar shows, to see the XHR upload progress events arrive.
     page.evaluate(

@@ -10,17 +10,17 @@ from notifications.models import WebhookEndpoint
 
 from ..notifications.servers import webhook_receiver
 from .conftest import log_in
+from .conftest import make_superuser
 from .conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "pw-ops-1"
 
 
 def test_add_an_endpoint__copy_the_secret_once__send_a_test_event(page: Page, django_user_model, settings):
     settings.WEBHOOK_ALLOW_PRIVATE = True  # the receiver runs on this machine
-    django_user_model.objects.create_superuser(username="ops", password=PASSWORD)
+    make_superuser(django_user_model, "ops")
     with webhook_receiver() as receiver:
-        log_in(page, "ops", PASSWORD)
+        log_in(page, "ops")
         page.goto("/admin/notifications/webhookendpoint/add/")
         page.fill("#id_url", receiver.url)
         page.fill("#id_description", "Chat alerts")

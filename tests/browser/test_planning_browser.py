@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from datetime import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import Locator
 from playwright.sync_api import Page
 from playwright.sync_api import expect
 
@@ -23,11 +25,11 @@ from ..planning.factories import every_day
 from ..planning.factories import make_schedule
 from ..planning.factories import write_post
 from .conftest import log_in
+from .conftest import make_superuser
 from .conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "pw-planner-1"
 MONTH_CSV = (
     "text,accounts,time,timezone\n"
     "Monday tip,x:@acme,2030-04-01 09:00,Europe/Paris\n"
@@ -39,7 +41,23 @@ MONTH_CSV = (
 
 @pytest.fixture
 def planner(django_user_model):
-    return django_user_model.objects.create_superuser(username="planner", password=PASSWORD)
+    return make_superuser(django_user_model, "planner")
+
+
+def check_import_file(page: Page, path: Path, text: str, *, rows: int, good: int, bad: int) -> Locator:
+    """The planner uploads the CSV ``text`` and checks it: the summary counts the rows, ``bad`` of them are
+    listed as problems (returned), and none was imported before."""
+    path.write_text(text)
+    log_in(page, "planner")
+    page.goto("/admin/planning/postimport/add/")
+    page.set_input_files("#id_file", str(path))
+    page.click("text=Check the file")
+    expect(page.locator("#import-summary")).to_have_text(
+        f"Checked {rows} rows: {good} to import, 0 already imported, {bad} with problems."
+    )
+    problems = page.locator("#import-problems tbody tr")
+    expect(problems).to_have_count(bad)
+    return problems
 
 
 def test_import_a_csv_with_two_bad_rows__see_them_named__import_the_good_ones(page: Page, planner, tmp_path):
@@ -47,19 +65,7 @@ def test_import_a_csv_with_two_bad_rows__see_them_named__import_the_good_ones(pa
     make_account(
         planner, platform=Platform.LINKEDIN, name="Acme Inc.", extra={"author_urn": "urn:li:organization:1"}
     )
-    path = tmp_path / "april.csv"
-    path.write_text(MONTH_CSV)
-
-    log_in(page, "planner", PASSWORD)
-    page.goto("/admin/planning/postimport/add/")
-    page.set_input_files("#id_file", str(path))
-    page.click("text=Check the file")
-
-    expect(page.locator("#import-summary")).to_have_text(
-        "Checked 4 rows: 2 to import, 0 already imported, 2 with problems."
-    )
-    problems = page.locator("#import-problems tbody tr")
-    expect(problems).to_have_count(2)
+    problems = check_import_file(page, tmp_path / "april.csv", MONTH_CSV, rows=4, good=2, bad=2)
     expect(problems.nth(0)).to_contain_text("3")
     expect(problems.nth(0)).to_contain_text("accounts")
     expect(problems.nth(0)).to_contain_text("No X (Twitter) account is named '@acme_typo'.")
@@ -89,7 +95,7 @@ def test_a_schedule_s_queue__move_a_post_up(page: Page, planner):
     for post in posts:
         queue_add(post_id=post.pk)
 
-    log_in(page, "planner", PASSWORD)
+    log_in(page, "planner")
     page.goto(f"/admin/planning/postingschedule/{schedule.pk}/change/")
     rows = page.locator("#queue tbody tr")
     expect(rows).to_have_count(3)
@@ -117,7 +123,7 @@ def test_a_recurring_series__skip_one_occurrence_from_its_page(page: Page, plann
             count=3,
         ),
     )
-    log_in(page, "planner", PASSWORD)
+    log_in(page, "planner")
     page.goto(f"/admin/planning/recurringseries/{series.pk}/change/")
     expect(page.locator("button.skip-occurrence")).to_have_count(3)
     page.locator("button.skip-occurrence").nth(1).click()
@@ -132,23 +138,13 @@ def test_import_a_csv_whose_bad_rows_are_a_platform_s_limit_and_a_missing_asset_
 ):
     make_account(planner, platform=Platform.TWITTER, name="@acme")
     links = " ".join(["https://example.com/spring/collection/2030"] * 13)  # 13 x 23 + 12 = 311 on X
-    path = tmp_path / "may.csv"
-    path.write_text(
+    may_csv = (
         "text,accounts,time,timezone,media_asset\n"
         "A good one,x:@acme,2030-05-01 09:00,Europe/Paris,\n"
         f"{links},x:@acme,2030-05-02 09:00,Europe/Paris,\n"
         "With a photo,x:@acme,2030-05-03 09:00,Europe/Paris,424242\n"
     )
-    log_in(page, "planner", PASSWORD)
-    page.goto("/admin/planning/postimport/add/")
-    page.set_input_files("#id_file", str(path))
-    page.click("text=Check the file")
-
-    expect(page.locator("#import-summary")).to_have_text(
-        "Checked 3 rows: 1 to import, 0 already imported, 2 with problems."
-    )
-    problems = page.locator("#import-problems tbody tr")
-    expect(problems).to_have_count(2)
+    problems = check_import_file(page, tmp_path / "may.csv", may_csv, rows=3, good=1, bad=2)
     expect(problems.nth(0).locator("td")).to_have_text(
         ["3", "", "X (Twitter)", re.compile(r"^311 characters as X counts them \(links 23")]
     )

@@ -15,32 +15,27 @@ from playwright.sync_api import expect
 from calendar_app.models import PostStatus
 from calendar_app.models import ScheduledPost
 from calendar_app.publisher import publish_due_posts
+from features.account_steps import connect_account
 from features.platforms import SimulatedPlatforms
 from media_library.models import MediaAsset
 from media_library.models import MediaUsage
 from media_library.services.public_urls import public_token_read
-from social.models import Platform
-from social.models import SocialAccount
 
+from ..media_library.conftest import media_root  # noqa: F401  (each test's own MEDIA_ROOT)
 from ..media_library.files import make_jpeg
 from ..media_library.posts import add_file
 from .conftest import log_in
+from .conftest import make_superuser
 from .conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "pw-editor-1"
 ADD = "/admin/calendar_app/scheduledpost/add/"
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 @pytest.fixture
 def editor(django_user_model):
-    return django_user_model.objects.create_superuser(username="editor", password=PASSWORD)
+    return make_superuser(django_user_model, "editor")
 
 
 @pytest.fixture
@@ -59,18 +54,11 @@ def instagram_platform(live_server, settings):
 def test_drop_an_image__accept_the_instagram_rendition__schedule__the_rendition_goes_out(
     page: Page, editor, instagram_platform, tmp_path
 ):
-    account = SocialAccount.objects.create(
-        platform=Platform.INSTAGRAM,
-        external_id="17841400000000042",
-        name="acme.studio",
-        owner=editor,
-        access_token="ig-access-token-s3cr3t",
-        extra={"page_id": "1000000000042"},
-    )
+    account = connect_account("Instagram account", "acme.studio", editor)
     instagram_platform.connect(account)
     story = make_jpeg(tmp_path / "story.jpg", 1080, 1920)
 
-    log_in(page, "editor", PASSWORD)
+    log_in(page, "editor")
     page.goto(ADD)
     page.fill("#id_content", "Backstage at the launch")
     page.get_by_label("acme.studio").check()
@@ -139,7 +127,7 @@ def test_choose_from_the_library__search_pick_and_save_a_draft(page: Page, edito
     chart = add_file(editor, make_jpeg(tmp_path / "sales-chart.jpg", 1200, 900), alt_text="Sales by month")
     add_file(editor, make_jpeg(tmp_path / "team-photo.jpg", 800, 600))
 
-    log_in(page, "editor", PASSWORD)
+    log_in(page, "editor")
     page.goto(ADD)
     page.fill("#id_content", "Our numbers")
     page.locator("#id_library_media-picker").get_by_role("button", name="Choose from the library").click()
