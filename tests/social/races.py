@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import threading
+import time
+from collections.abc import Callable
+from typing import Any
 
 from django.db import connection
 
@@ -35,3 +39,26 @@ def refresh_at_once(
     for thread in threads:
         thread.join(timeout=30)
     return results  # type: ignore[return-value]
+
+
+class SpentOnce:
+    """A refresh endpoint that takes each refresh token once, as X (rotation) and Bluesky (refresh JWT)
+    do: a token offered again is refused with ``refused``. The first answer comes slowly, so another run
+    reaches the account meanwhile. ``spent`` lists the tokens offered, in order."""
+
+    def __init__(self, token_of: Callable[[Any], str], *, refused: dict, accepted: dict) -> None:
+        self.token_of = token_of
+        self.refused = refused
+        self.accepted = accepted
+        self.spent: list[str] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, request) -> tuple[int, dict, str]:
+        token = self.token_of(request)
+        with self.lock:
+            reused = token in self.spent
+            self.spent.append(token)
+        if reused:
+            return 400, {}, json.dumps(self.refused)
+        time.sleep(0.3)  # the other run reaches the account meanwhile
+        return 200, {}, json.dumps(self.accepted)
