@@ -14,20 +14,16 @@ from social.models import SocialAccount
 from social.services import social_account_refresh_token
 
 
-def refresh_at_once(
-    *, account_id: int, rejected_access_token: str, runs: int = 2
-) -> list[SocialAccount | Exception]:
-    """What ``social_account_refresh_token`` gave each of ``runs`` threads started together: the account,
-    or the exception it raised."""
+def at_once[T](call: Callable[[], T], *, runs: int = 2) -> list[T | Exception]:
+    """What ``call`` gave each of ``runs`` threads started together, each on its own database
+    connection: its result, or the exception it raised."""
     start = threading.Barrier(runs)
-    results: list[SocialAccount | Exception | None] = [None] * runs
+    results: list[T | Exception | None] = [None] * runs
 
     def run(index: int) -> None:
         try:
             start.wait()
-            results[index] = social_account_refresh_token(
-                account_id=account_id, rejected_access_token=rejected_access_token
-            )
+            results[index] = call()
         except Exception as exc:
             results[index] = exc
         finally:
@@ -39,6 +35,18 @@ def refresh_at_once(
     for thread in threads:
         thread.join(timeout=30)
     return results  # type: ignore[return-value]
+
+
+def refresh_at_once(
+    *, account_id: int, rejected_access_token: str, runs: int = 2
+) -> list[SocialAccount | Exception]:
+    """What ``social_account_refresh_token`` gave each of ``runs`` publisher runs started together."""
+    return at_once(
+        lambda: social_account_refresh_token(
+            account_id=account_id, rejected_access_token=rejected_access_token
+        ),
+        runs=runs,
+    )
 
 
 class SpentOnce:
