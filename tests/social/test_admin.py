@@ -104,13 +104,7 @@ def long_posts_checkbox(body: str) -> str | None:
 
 
 def test_admin__an_x_account_has_a_long_posts_checkbox_that_keeps_its_other_settings(client, staff_user):
-    account = SocialAccount.objects.create(
-        platform=Platform.TWITTER,
-        external_id="42",
-        name="@acme",
-        owner=staff_user,
-        extra={"username": "acme"},
-    )
+    account = make_account(staff_user, external_id="42", name="@acme", extra={"username": "acme"})
     url = f"/admin/social/socialaccount/{account.pk}/change/"
     client.force_login(staff_user)
     body = client.get(url).content.decode()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 
 import pytest
 import requests
@@ -19,6 +17,7 @@ from .fakes import YT_TOKEN_URL
 from .fakes import form_body
 from .fakes import make_account
 from .fakes import raw_tokens
+from .races import SpentOnce
 from .races import refresh_at_once
 from .refreshing import NEW_ACCESS
 from .refreshing import NEW_REFRESH
@@ -120,30 +119,21 @@ def test_refresh_race__two_runs_spend_a_rotating_refresh_token_once(user, oauth_
     The platform accepts each refresh token once (X rotates them), so a second spend would revoke the account.
     """
     account = x_account(user)
-    spent: list[str] = []
-    lock = threading.Lock()
-
-    def token_endpoint(request):
-        refresh_token = form_body(request)["refresh_token"]
-        with lock:
-            reused = refresh_token in spent
-            spent.append(refresh_token)
-        if reused:
-            return 400, {}, json.dumps({"error": "invalid_grant", "error_description": "Token already used"})
-        time.sleep(0.3)  # the other run reaches the account meanwhile
-        body = {
+    token_endpoint = SpentOnce(
+        lambda request: form_body(request)["refresh_token"],
+        refused={"error": "invalid_grant", "error_description": "Token already used"},
+        accepted={
             "access_token": NEW_ACCESS,
             "refresh_token": NEW_REFRESH,
             "expires_in": 7200,
             "token_type": "bearer",
-        }
-        return 200, {}, json.dumps(body)
-
+        },
+    )
     mocked.add_callback("POST", X_TOKEN_URL, callback=token_endpoint)
 
     results = refresh_at_once(account_id=account.pk, rejected_access_token=OLD_ACCESS)
 
-    assert spent == [OLD_REFRESH]
+    assert token_endpoint.spent == [OLD_REFRESH]
     assert all(isinstance(result, SocialAccount) for result in results), results
     assert {result.access_token for result in results} == {NEW_ACCESS}
     fresh = SocialAccount.objects.get()

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import tracemalloc
 import zlib
-from collections.abc import Callable
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from http.server import ThreadingHTTPServer
-from typing import Any
 
 MIB = 1024 * 1024
 BLOCK = bytes(
@@ -72,14 +69,3 @@ def serving(handler: type[VideoServer], state: dict) -> Iterator[tuple[int, dict
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
-
-
-def with_peak_memory(call: Callable[[], Any]) -> tuple[Any, int]:
-    """Run ``call``; return its result and the peak of Python memory traced while it ran."""
-    tracemalloc.start()
-    try:
-        result = call()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return result, peak

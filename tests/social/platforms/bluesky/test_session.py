@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 from datetime import UTC
 from datetime import datetime
@@ -22,6 +20,7 @@ from social.platforms.bluesky.session import jwt_claims
 from social.platforms.bluesky.session import jwt_expiry
 from social.services import social_account_refresh_token
 
+from ...races import SpentOnce
 from ...races import refresh_at_once
 from ...refreshing import refresh_fails_for_now
 from ..helpers import json_error
@@ -257,24 +256,16 @@ def test_refresh__two_runs_at_once_spend_the_refresh_jwt_once(account, mocked):
     """Two publisher runs find the access token expired at the same moment. The PDS revokes a refresh JWT
     once it is spent, so a second spend would disconnect the account; the row lock makes the second run
     wait and take the first one's tokens."""
-    spent: list[str] = []
-    lock = threading.Lock()
-
-    def refresh_session(request):
-        token = request.headers["Authorization"].removeprefix("Bearer ")
-        with lock:
-            reused = token in spent
-            spent.append(token)
-        if reused:
-            return 400, {}, json.dumps({"error": "ExpiredToken", "message": "Token has been revoked"})
-        time.sleep(0.3)  # the other run reaches the account meanwhile
-        return 200, {}, json.dumps(session_body(access=NEW_ACCESS, refresh=NEW_REFRESH))
-
+    refresh_session = SpentOnce(
+        lambda request: request.headers["Authorization"].removeprefix("Bearer "),
+        refused={"error": "ExpiredToken", "message": "Token has been revoked"},
+        accepted=session_body(access=NEW_ACCESS, refresh=NEW_REFRESH),
+    )
     mocked.add_callback("POST", REFRESH_SESSION, callback=refresh_session)
 
     results = refresh_at_once(account_id=account.pk, rejected_access_token=OLD_ACCESS)
 
-    assert spent == [OLD_REFRESH]
+    assert refresh_session.spent == [OLD_REFRESH]
     assert [result.access_token for result in results] == [NEW_ACCESS, NEW_ACCESS], results
     fresh = SocialAccount.objects.get()
     assert (fresh.status, fresh.access_token, fresh.refresh_token) == (

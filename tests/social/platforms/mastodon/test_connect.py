@@ -4,7 +4,6 @@ registered once per server, the authorize redirect with PKCE, the callback, the 
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from urllib.parse import urlsplit
 
@@ -22,6 +21,7 @@ from tests.social.connecting import identity
 from tests.social.fakes import form_body
 from tests.social.fakes import query
 from tests.social.fakes import s256
+from tests.social.races import at_once
 
 SERVER = "https://mastodon.social"
 REDIRECT_URI = "http://testserver/social/callback/mastodon/"
@@ -265,22 +265,10 @@ def test_registration__two_people_connecting_at_once_register_the_app_once(mocke
         return 200, {}, __import__("json").dumps(APP)
 
     mocked.add_callback("POST", f"{SERVER}/api/v1/apps", callback=register)
-    start = threading.Barrier(2)
-    apps = []
 
-    def connect() -> None:
-        start.wait()
-        try:
-            apps.append(mastodon_app_for_server(server_url=SERVER, redirect_uri=REDIRECT_URI))
-        finally:
-            connection.close()
+    apps = at_once(lambda: mastodon_app_for_server(server_url=SERVER, redirect_uri=REDIRECT_URI))
 
-    threads = [threading.Thread(target=connect) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=10)
-
+    assert all(isinstance(app, MastodonApp) for app in apps), apps
     assert len(registrations) == 1
     assert len(apps) == 2 and apps[0].pk == apps[1].pk and MastodonApp.objects.count() == 1
     assert {app.client_id for app in apps} == {APP["client_id"]}

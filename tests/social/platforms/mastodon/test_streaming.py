@@ -12,12 +12,12 @@ from social.platforms import MediaItem
 from social.platforms import PublishPayload
 from social.platforms.mastodon.client import STREAM_CHUNK_BYTES
 from social.platforms.mastodon.client import MastodonClient
+from tests.media_library.files import traced
 
 from ..streaming import MIB
 from ..streaming import VideoServer
 from ..streaming import serving
 from ..streaming import source_crc
-from ..streaming import with_peak_memory
 
 VIDEO_BYTES = 90 * MIB  # within the default video limit (99 MiB)
 PEAK_LIMIT = 8 * MIB  # a few chunks in flight, far below the file's size
@@ -64,7 +64,7 @@ def test_publish__a_large_video_streams_into_the_upload_with_flat_memory(make_ac
     )
     sent = PublishPayload(text="A long film", media=(MediaItem(url=f"{server_url}/film.mp4", type="video"),))
 
-    result, peak = with_peak_memory(lambda: client.publish(sent))
+    result, peak = traced(lambda: client.publish(sent))
 
     assert result.platform_post_id == "113"
     assert state["crc"] == source_crc(VIDEO_BYTES) and state["tail_ends"]

@@ -130,38 +130,31 @@ REFRESH_URL = "https://graph.threads.net/refresh_access_token"
 ME_URL = "https://graph.threads.net/v1.0/me"
 
 
+def long_lived(access_token: str) -> dict[str, Any]:
+    """Threads' answer carrying a long-lived token (an exchange or a refresh)."""
+    return {"json": {"access_token": access_token, "token_type": "bearer", "expires_in": LIFETIME}}
+
+
 def expect_code_exchange(mocked, **answer) -> None:
+    sent = form(
+        grant_type="authorization_code",
+        code=CODE,
+        redirect_uri=redirect_uri("THREADS"),
+        client_id=client_id("THREADS"),
+        client_secret=client_secret("THREADS"),
+    )
     mocked.post(
-        TOKEN_URL,
-        match=[
-            matchers.urlencoded_params_matcher(
-                {
-                    "grant_type": "authorization_code",
-                    "code": CODE,
-                    "redirect_uri": redirect_uri("THREADS"),
-                    "client_id": client_id("THREADS"),
-                    "client_secret": client_secret("THREADS"),
-                }
-            )
-        ],
-        **(answer or {"json": {"access_token": SHORT_LIVED, "user_id": int(USER)}}),
+        TOKEN_URL, match=[sent], **(answer or {"json": {"access_token": SHORT_LIVED, "user_id": int(USER)}})
     )
 
 
 def expect_long_lived(mocked, **answer) -> None:
-    mocked.get(
-        EXCHANGE_URL,
-        match=[
-            matchers.query_param_matcher(
-                {
-                    "grant_type": "th_exchange_token",
-                    "client_secret": client_secret("THREADS"),
-                    "access_token": SHORT_LIVED,
-                }
-            )
-        ],
-        **(answer or {"json": {"access_token": LONG_LIVED, "token_type": "bearer", "expires_in": LIFETIME}}),
-    )
+    sent = {
+        "grant_type": "th_exchange_token",
+        "client_secret": client_secret("THREADS"),
+        "access_token": SHORT_LIVED,
+    }
+    mocked.get(EXCHANGE_URL, match=[matchers.query_param_matcher(sent)], **(answer or long_lived(LONG_LIVED)))
 
 
 def expect_profile(mocked) -> None:
@@ -179,7 +172,7 @@ def expect_refresh(mocked, token: str = LONG_LIVED, **answer) -> None:
     mocked.get(
         REFRESH_URL,
         match=[matchers.query_param_matcher({"grant_type": "th_refresh_token", "access_token": token})],
-        **(answer or {"json": {"access_token": REFRESHED, "token_type": "bearer", "expires_in": LIFETIME}}),
+        **(answer or long_lived(REFRESHED)),
     )
 
 

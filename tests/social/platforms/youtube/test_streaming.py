@@ -9,6 +9,7 @@ import pytest
 
 from social.models import Platform
 from social.platforms.youtube.client import YouTubeClient
+from tests.media_library.files import traced
 
 from ..helpers import payload
 from ..helpers import video
@@ -16,7 +17,6 @@ from ..streaming import MIB
 from ..streaming import VideoServer
 from ..streaming import serving
 from ..streaming import source_crc
-from ..streaming import with_peak_memory
 
 VIDEO_BYTES = 200 * MIB
 # The client holds about two chunks (the one being sent, the next filling): far below the file's size.
@@ -66,7 +66,7 @@ def test_publish__200_mb_video_streams_with_flat_memory(make_account, settings, 
     client = YouTubeClient(make_account(Platform.YOUTUBE))
     sent = payload("A long film", video(f"http://127.0.0.1:{port}/video.mp4"), title="200 MB")
 
-    result, peak = with_peak_memory(lambda: client.publish(sent))
+    result, peak = traced(lambda: client.publish(sent))
 
     assert result.platform_post_id == "big-video-id"
     assert state["declared_length"] == VIDEO_BYTES
