@@ -1,8 +1,11 @@
-"""How the API declares an operation on one thing, so each says it once: read it (GET, the read scope)
-or act on it (POST, the write scope)."""
+"""Operations on one thing, each declared once: read it (GET, the read scope) or act on it (POST, the
+write scope), and find it among those the user may see."""
 
 from collections.abc import Callable
 
+from django.db.models import Model
+from django.db.models import QuerySet
+from django.http import Http404
 from ninja import Router
 
 from .auth import requires
@@ -27,3 +30,11 @@ def read_one(router: Router, path: str, out: type, *, summary: str, url_name: st
 
 def act_on_one(router: Router, path: str, out: type, *, summary: str) -> Callable:
     return _on_one("POST", Scope.WRITE, router, path, out, summary=summary)
+
+
+def one_visible[Row: Model](rows: QuerySet[Row], pk: int, what: str) -> Row:
+    """The row ``pk`` among ``rows`` (those the user may see); 404 alike whether it is missing or hidden."""
+    row = rows.filter(pk=pk).first()
+    if row is None:
+        raise Http404(f"No {what} {pk}.")
+    return row

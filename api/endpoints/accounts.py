@@ -1,6 +1,5 @@
 """Accounts: the ones the token's user may see and post to, their status and each platform's limits."""
 
-from django.http import Http404
 from django.http import HttpRequest
 from ninja import Query
 from ninja import Router
@@ -16,6 +15,7 @@ from social.selectors import social_accounts_usable_by
 
 from ..auth import requires
 from ..models import Scope
+from ..operations import one_visible
 from ..operations import read_one
 from ..pagination import keyset_page
 from ..schemas import Id
@@ -85,10 +85,7 @@ def account_out(account: SocialAccount) -> AccountOut:
 
 def visible_account(request: HttpRequest, account_id: Id) -> SocialAccount:
     """The account if the user may see it; 404 otherwise, whether or not it exists."""
-    account = social_accounts_usable_by(user=request.user).filter(pk=account_id).first()
-    if account is None:
-        raise Http404(f"No account {account_id}.")
-    return account
+    return one_visible(social_accounts_usable_by(user=request.user), account_id, "account")
 
 
 @router.get("/accounts", response={200: PageOut[AccountOut], **problems(403, 422)}, summary="List accounts")

@@ -7,7 +7,6 @@ import hashlib
 from pathlib import Path
 
 from django.conf import settings
-from django.http import Http404
 from django.http import HttpRequest
 from django.http import HttpResponse
 from django.urls import reverse
@@ -37,6 +36,7 @@ from media_library.views import LimitedTemporaryFileUploadHandler
 from ..auth import requires
 from ..idempotency import idempotent
 from ..models import Scope
+from ..operations import one_visible
 from ..operations import read_one
 from ..pagination import keyset_page
 from ..problems import Problem
@@ -110,10 +110,7 @@ def media_out(
 
 
 def _asset(request: HttpRequest, asset_id: Id) -> MediaAsset:
-    asset = media_assets_visible_to(user=request.user).filter(pk=asset_id).first()
-    if asset is None:
-        raise Http404(f"No media asset {asset_id}.")
-    return asset
+    return one_visible(media_assets_visible_to(user=request.user), asset_id, "media asset")
 
 
 def streamed_uploads(run):

@@ -6,7 +6,6 @@ Every write is a call of calendar_app.services.posts (or planning's queue), the 
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import Http404
 from django.http import HttpRequest
 from django.http import HttpResponse
 from django.urls import reverse
@@ -37,6 +36,7 @@ from ..auth import requires
 from ..auth import scope_check
 from ..idempotency import idempotent
 from ..models import Scope
+from ..operations import one_visible
 from ..operations import read_one
 from ..pagination import keyset_page
 from ..post_body import QUEUE
@@ -64,10 +64,7 @@ def visible_posts(request: HttpRequest) -> QuerySet[ScheduledPost]:
 
 def _post(request: HttpRequest, post_id: Id) -> ScheduledPost:
     """The post if the user may see it; 404 otherwise, whether or not it exists."""
-    post = visible_posts(request).select_related("created_by").filter(pk=post_id).first()
-    if post is None:
-        raise Http404(f"No post {post_id}.")
-    return post
+    return one_visible(visible_posts(request).select_related("created_by"), post_id, "post")
 
 
 def _changeable(request: HttpRequest, post_id: Id) -> ScheduledPost:

@@ -26,6 +26,7 @@ from ..auth import requires
 from ..idempotency import idempotent
 from ..models import Scope
 from ..operations import act_on_one
+from ..operations import one_visible
 from ..operations import read_one
 from ..pagination import keyset_page
 from ..problems import Problem
@@ -100,10 +101,7 @@ def _endpoint(request: HttpRequest, endpoint_id: Id) -> WebhookEndpoint:
         or request.user.has_perm("notifications.change_webhookendpoint")
     ):
         raise Http404(f"No webhook endpoint {endpoint_id}.")
-    endpoint = WebhookEndpoint.objects.defer("secret").filter(pk=endpoint_id).first()
-    if endpoint is None:
-        raise Http404(f"No webhook endpoint {endpoint_id}.")
-    return endpoint
+    return one_visible(WebhookEndpoint.objects.defer("secret"), endpoint_id, "webhook endpoint")
 
 
 def _with_secret(endpoint: WebhookEndpoint, *, status: int) -> HttpResponse:
