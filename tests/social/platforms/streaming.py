@@ -11,9 +11,8 @@ from http.server import BaseHTTPRequestHandler
 from http.server import ThreadingHTTPServer
 
 MIB = 1024 * 1024
-BLOCK = bytes(
-    (index * 7 + 3) % 251 for index in range(MIB)
-)  # 1 MiB, repeated: the source never sits in memory
+# 1 MiB, repeated: the source never sits in memory.
+BLOCK = bytes((index * 7 + 3) % 251 for index in range(MIB))
 
 
 def source_crc(video_bytes: int) -> int:
