@@ -20,6 +20,18 @@ from typing import Any
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/sched_bench_run"
 PLATFORM_NAMES = ("TWITTER", "FACEBOOK", "INSTAGRAM", "LINKEDIN", "YOUTUBE")
+# Options passed on to the scenario only when its own command line gives them (see ``_given``).
+DRILL_OPTIONS = ("posts", "kills", "latency_ms", "lease_seconds", "accounts_per_platform", "seed")
+FAULTS_OPTIONS = (
+    "posts",
+    "latency_ms",
+    "rate_429",
+    "rate_5xx",
+    "rate_timeout",
+    "read_timeout",
+    "accounts_per_platform",
+    "seed",
+)
 
 
 def out(line: str = "") -> None:
@@ -227,6 +239,12 @@ def machine() -> dict[str, Any]:
 # --- running ------------------------------------------------------------------------------------------
 
 
+def _given(args: argparse.Namespace, names: tuple[str, ...]) -> dict[str, Any]:
+    """The options among ``names`` that the scenario's own command line has; under ``all`` it has none of
+    them and the scenario's defaults (the same as its command line's) apply."""
+    return {name: getattr(args, name) for name in names if hasattr(args, name)}
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     args = parser().parse_args(argv)
@@ -240,7 +258,7 @@ def main(argv: list[str] | None = None) -> None:
     from bench import report
     from bench import scenarios
     from bench.harness import Bench
-    from bench.harness import FakePlatformsProcess
+    from bench.processes import FakePlatformsProcess
 
     log_dir = args.log_dir or Path(tempfile.mkdtemp(prefix="bench-"))
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -319,42 +337,23 @@ def main(argv: list[str] | None = None) -> None:
             ]
             report.scale_out(results, out)
             figures["scale_out"] = results
-        if scenario in ("drill", "all"):
-            out()
-            out("drill:")
-            result = scenarios.drill(
-                bench,
-                posts=getattr(args, "posts", 300),
-                kills=getattr(args, "kills", 3),
-                latency_ms=getattr(args, "latency_ms", 50),
-                concurrency=args.concurrency if scenario == "drill" else 16,
-                lease_seconds=getattr(args, "lease_seconds", 3),
-                platforms=getattr(args, "platforms", PLATFORM_NAMES),
-                accounts_per_platform=getattr(args, "accounts_per_platform", 10),
-                seed=getattr(args, "seed", None),
-                log=out,
-            )
-            report.drill(result, out)
-            figures["drill"] = result
-        if scenario in ("faults", "all"):
-            out()
-            out("faults:")
-            result = scenarios.faults(
-                bench,
-                posts=getattr(args, "posts", 500),
-                latency_ms=getattr(args, "latency_ms", 50),
-                concurrency=args.concurrency if scenario == "faults" else 16,
-                rate_429=getattr(args, "rate_429", 0.10),
-                rate_5xx=getattr(args, "rate_5xx", 0.05),
-                rate_timeout=getattr(args, "rate_timeout", 0.02),
-                read_timeout=getattr(args, "read_timeout", 1.0),
-                platforms=getattr(args, "platforms", PLATFORM_NAMES),
-                accounts_per_platform=getattr(args, "accounts_per_platform", 10),
-                seed=getattr(args, "seed", 8),
-                log=out,
-            )
-            report.faults(result, out)
-            figures["faults"] = result
+        # The two fault scenarios: many accounts on every platform, runs that follow one another.
+        for name, measure, show, options in (
+            ("drill", scenarios.drill, report.drill, DRILL_OPTIONS),
+            ("faults", scenarios.faults, report.faults, FAULTS_OPTIONS),
+        ):
+            if scenario in (name, "all"):
+                out()
+                out(f"{name}:")
+                result = measure(
+                    bench,
+                    concurrency=args.concurrency if scenario == name else 16,
+                    platforms=getattr(args, "platforms", PLATFORM_NAMES),
+                    log=out,
+                    **_given(args, options),
+                )
+                show(result, out)
+                figures[name] = result
     out()
     out(f"bench: done in {time.monotonic() - started:.0f} s")
     if args.json:

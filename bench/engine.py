@@ -31,17 +31,19 @@ from calendar_app.models import PublishAttempt
 from calendar_app.models import ScheduledPost
 from calendar_app.models import ScheduledPostAccount
 
-from .harness import FINAL_POST_STATUSES
+from .audit import FINAL_POST_STATUSES
+from .audit import audit
+from .audit import lateness_seconds
+from .audit import percentile
 from .harness import ONE_CALL_PLATFORMS
-from .harness import PROJECT_ROOT
 from .harness import Bench
-from .harness import audit
-from .harness import lateness_seconds
+from .harness import fresh_backlog
 from .harness import make_accounts
 from .harness import make_due
-from .harness import percentile
 from .harness import seed_backlog
-from .harness import start_publisher
+from .processes import PROJECT_ROOT
+from .processes import Run
+from .processes import start_publisher
 
 Print = Callable[[str], None]
 DRAIN_SECONDS = 3600
@@ -83,12 +85,6 @@ class ConnectionSampler:
         self._thread.join()
 
 
-def _prepare(bench: Bench, *, posts: int, latency_ms: float, label: str) -> list[int]:
-    bench.fresh(latency=latency_ms / 1000)
-    accounts = make_accounts(bench, ONE_CALL_PLATFORMS)
-    return seed_backlog(bench, posts=posts, accounts=accounts, label=label)
-
-
 def backlog_connections(
     bench: Bench,
     *,
@@ -98,7 +94,7 @@ def backlog_connections(
     db_connections: int = 4,
 ) -> dict[str, Any]:
     """N x 3 drained by one run; its peak connections from pg_stat_activity."""
-    post_ids = _prepare(bench, posts=posts, latency_ms=latency_ms, label="engine-backlog")
+    post_ids = fresh_backlog(bench, posts=posts, latency_ms=latency_ms, label="engine-backlog")
     make_due(post_ids)
     with ConnectionSampler() as sampler:
         run = start_publisher(
@@ -137,7 +133,7 @@ def overlap(
     triggers: int = 3,
 ) -> dict[str, Any]:
     """``runs`` cron runs and ``triggers`` HTTP trigger calls started together on one backlog."""
-    post_ids = _prepare(bench, posts=posts, latency_ms=latency_ms, label="engine-overlap")
+    post_ids = fresh_backlog(bench, posts=posts, latency_ms=latency_ms, label="engine-overlap")
     make_due(post_ids)
     due_at = timezone.now()
     processes = []
@@ -180,8 +176,6 @@ def overlap(
 
 def _start_trigger(bench: Bench, *, concurrency: int, number: int):
     """The HTTP trigger's view, through Django's test client in a process of its own (``bench.trigger_run``)."""
-    from .harness import Run
-
     log_path = bench.log_dir / f"overlap-trigger-{number}.log"
     with open(log_path, "a") as log:
         process = subprocess.Popen(
@@ -280,9 +274,10 @@ def _publish_now_latencies(bench: Bench, account, samples: int) -> tuple[list[fl
 
 def orm_vs_sql(bench: Bench, *, writes: int = 3000) -> dict[str, Any]:
     """CPU per conditional account write: the ORM's compiled update against ``sql.py``'s cached statement."""
+    from calendar_app.publisher.sql import HeldAccount
     from calendar_app.publisher.sql import post_account_update_held
 
-    post_ids = _prepare(bench, posts=writes // 3, latency_ms=0, label="orm-vs-sql")
+    post_ids = fresh_backlog(bench, posts=writes // 3, latency_ms=0, label="orm-vs-sql")
     token = uuid.UUID(int=1)  # the lease of a run that holds every post
     ScheduledPost.objects.filter(pk__in=post_ids).update(status=PostStatus.PUBLISHING, lease_token=token)
     rows = list(ScheduledPostAccount.objects.filter(post_id__in=post_ids).values_list("pk", "post_id"))
@@ -303,13 +298,7 @@ def orm_vs_sql(bench: Bench, *, writes: int = 3000) -> dict[str, Any]:
         ).update(**values)
 
     def raw(pk: int, post_id: int) -> None:
-        post_account_update_held(
-            post_account_id=pk,
-            post_id=post_id,
-            lease_token=token,
-            from_status=AccountStatus.PENDING,
-            values=values,
-        )
+        post_account_update_held(held=HeldAccount(pk, post_id, token, AccountStatus.PENDING), values=values)
 
     figures = {}
     for name, write in (("orm", orm), ("sql", raw), ("orm_again", orm), ("sql_again", raw)):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from collections.abc import Iterator
 from collections.abc import Sequence
 from datetime import UTC
 from datetime import datetime
@@ -20,18 +21,17 @@ from calendar_app.models import PostStatus
 from calendar_app.models import PublishAttempt
 from calendar_app.models import ScheduledPost
 
+from .audit import FINAL_POST_STATUSES
+from .audit import audit
+from .audit import lateness_seconds
+from .audit import percentile
 from .harness import ALL_PLATFORMS
-from .harness import FINAL_POST_STATUSES
 from .harness import ONE_CALL_PLATFORMS
 from .harness import Bench
-from .harness import Run
-from .harness import audit
-from .harness import lateness_seconds
-from .harness import make_accounts
+from .harness import fresh_backlog
 from .harness import make_due
-from .harness import percentile
-from .harness import seed_backlog
-from .harness import start_publisher
+from .processes import Run
+from .processes import start_publisher
 
 # A run with a time budget long enough to drain any backlog here: the figures are about one run.
 DRAIN_SECONDS = 3600
@@ -41,23 +41,6 @@ DRAIN_SECONDS = 3600
 # recent posts (X and Facebook: 300, Instagram: 25), and a real account never receives hundreds of posts a
 # minute (X allows 100 per 15 minutes per user, Instagram 50 a day).
 ACCOUNTS_PER_PLATFORM = 10
-
-
-def _prepare(
-    bench: Bench,
-    *,
-    posts: int,
-    platforms: Sequence[str],
-    label: str,
-    accounts_per_platform: int = 1,
-    **platform_config: Any,
-) -> tuple[list[int], int]:
-    """A fresh database and fake; ``posts`` posts, each to one account of every platform. Returns the
-    posts' ids and the accounts per post."""
-    bench.fresh(**platform_config)
-    accounts = make_accounts(bench, platforms, per_platform=accounts_per_platform)
-    post_ids = seed_backlog(bench, posts=posts, accounts=accounts, label=label)
-    return post_ids, len(platforms)
 
 
 def backlog(
@@ -70,9 +53,8 @@ def backlog(
     tracemalloc: bool = False,
 ) -> dict[str, Any]:
     """N due posts x the accounts, drained by one publisher run."""
-    post_ids, accounts = _prepare(
-        bench, posts=posts, platforms=platforms, label="backlog", latency=latency_ms / 1000
-    )
+    post_ids = fresh_backlog(bench, posts=posts, platforms=platforms, label="backlog", latency_ms=latency_ms)
+    accounts = len(platforms)
     make_due(post_ids)
     with bench.watch() as cpu:
         run = start_publisher(
@@ -130,9 +112,10 @@ def scale_out(
     platforms: Sequence[str] = ONE_CALL_PLATFORMS,
 ) -> dict[str, Any]:
     """The same backlog drained by ``processes`` publisher processes started together (several cron hosts)."""
-    post_ids, accounts = _prepare(
-        bench, posts=posts, platforms=platforms, label="scale-out", latency=latency_ms / 1000
+    post_ids = fresh_backlog(
+        bench, posts=posts, platforms=platforms, label="scale-out", latency_ms=latency_ms
     )
+    accounts = len(platforms)
     make_due(post_ids)
     with bench.watch() as cpu:
         runs = [
@@ -205,14 +188,15 @@ def drill(
     """Publisher runs (the real command) killed with SIGKILL at random moments, then recovery runs after the
     lease: nothing lost, nothing sent twice, and what needs review counted."""
     rng = random.Random(seed)
-    post_ids, accounts = _prepare(
+    post_ids = fresh_backlog(
         bench,
         posts=posts,
         platforms=platforms,
         label="drill",
         accounts_per_platform=accounts_per_platform,
-        latency=latency_ms / 1000,
+        latency_ms=latency_ms,
     )
+    accounts = len(platforms)
     make_due(post_ids)
     settings = {
         "PUBLISH_LEASE_SECONDS": lease_seconds,
@@ -252,22 +236,10 @@ def drill(
         )
     time.sleep(lease_seconds + 0.5)  # every lease of the killed runs has expired
     recovery: list[dict[str, Any]] = []
-    for number in range(1, max_recovery_runs + 1):
-        if not _unfinished(post_ids):
-            break
-        _wait_until_due(post_ids)
-        figures = (
-            start_publisher(
-                bench,
-                concurrency=concurrency,
-                max_seconds=DRAIN_SECONDS,
-                name=f"drill-recovery-{number}",
-                **settings,
-            )
-            .wait()
-            .figures
-        )
-        summary = figures["summary"]
+    runs = _runs_until_final(
+        bench, post_ids, most=max_recovery_runs, concurrency=concurrency, name="drill-recovery", **settings
+    )
+    for number, summary in runs:
         recovery.append({key: summary[key] for key in ("recovered", "claimed", "processed", "needs_review")})
         log(f"  recovery run {number}: recovered {summary['recovered']}, claimed {summary['claimed']}")
     stats = bench.platforms.stats()
@@ -306,13 +278,13 @@ def faults(
 ) -> dict[str, Any]:
     """A share of the create calls answer 429 / 5xx / time out; publisher runs follow one another (as cron
     would, sooner) until every post is final."""
-    post_ids, accounts = _prepare(
+    post_ids = fresh_backlog(
         bench,
         posts=posts,
         platforms=platforms,
         label="faults",
         accounts_per_platform=accounts_per_platform,
-        latency=latency_ms / 1000,
+        latency_ms=latency_ms,
         rate_429=rate_429,
         rate_5xx=rate_5xx,
         rate_timeout=rate_timeout,
@@ -320,6 +292,7 @@ def faults(
         retry_after_seconds=1,
         seed=seed,
     )
+    accounts = len(platforms)
     make_due(post_ids)
     settings = {
         "PLATFORM_READ_TIMEOUT": read_timeout,
@@ -328,17 +301,9 @@ def faults(
     }
     started = time.monotonic()
     runs = []
-    for number in range(1, max_runs + 1):
-        if not _unfinished(post_ids):
-            break
-        _wait_until_due(post_ids)
-        summary = (
-            start_publisher(
-                bench, concurrency=concurrency, max_seconds=DRAIN_SECONDS, name=f"faults-{number}", **settings
-            )
-            .wait()
-            .figures["summary"]
-        )
+    for number, summary in _runs_until_final(
+        bench, post_ids, most=max_runs, concurrency=concurrency, name="faults", **settings
+    ):
         runs.append(summary)
         log(
             f"  run {number}: processed {summary['processed']} ({summary['succeeded']} published, "
@@ -391,6 +356,21 @@ def _calls_left_open(post_ids: Sequence[int], *, since: float) -> int:
         outcome=AttemptOutcome.IN_PROGRESS,
         started_at__gte=datetime.fromtimestamp(since, UTC),
     ).count()
+
+
+def _runs_until_final(
+    bench: Bench, post_ids: Sequence[int], *, most: int, concurrency: int, name: str, **settings: Any
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Publisher runs one after another (as cron would, sooner), each once a retry is due, until every post
+    is final or ``most`` have run: each run's number and summary."""
+    for number in range(1, most + 1):
+        if not _unfinished(post_ids):
+            return
+        _wait_until_due(post_ids)
+        run = start_publisher(
+            bench, concurrency=concurrency, max_seconds=DRAIN_SECONDS, name=f"{name}-{number}", **settings
+        )
+        yield number, run.wait().figures["summary"]
 
 
 def _unfinished(post_ids: Sequence[int]) -> int:

@@ -184,7 +184,8 @@ class PublishAttempt(models.Model):
 class PublisherRun(models.Model):
     """One run of the publisher (a cron run, a trigger call, or a busy spell of the watch loop)."""
 
-    # The figures of PublishRunSummary that a run keeps, in the order the admin shows them.
+    # The figures of PublishRunSummary that a run keeps, in the order the admin shows them: the admin lists
+    # the first eight (the six that partition the posts, then the deferred and processing among the retrying).
     FIGURES = (
         "processed",
         "succeeded",
@@ -192,6 +193,8 @@ class PublisherRun(models.Model):
         "failed",
         "retrying",
         "needs_review",
+        "deferred",
+        "processing",
         "claimed",
         "recovered",
         "released",
@@ -217,6 +220,9 @@ class PublisherRun(models.Model):
     failed = models.PositiveIntegerField(default=0)
     retrying = models.PositiveIntegerField(default=0)
     needs_review = models.PositiveIntegerField(default=0)
+    # Among the retrying: posts with an account deferred by a posting quota or left processing for later.
+    deferred = models.PositiveIntegerField(default=0)
+    processing = models.PositiveIntegerField(default=0)
     claimed = models.PositiveIntegerField(default=0)
     recovered = models.PositiveIntegerField(default=0)
     released = models.PositiveIntegerField(default=0)

@@ -1,11 +1,14 @@
-"""What Facebook Pages and Instagram share: Meta's versioned Graph API paths and its error shape."""
+"""What Facebook Pages, Instagram and Threads share: Meta's versioned Graph API paths, its error shape and
+its publishing quota."""
 
 from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
+from .http import Request
 from .http import Response
 from .http import json_response
 from .world import PlatformApi
@@ -67,3 +70,17 @@ class GraphApi(PlatformApi):
 
     def unsupported(self, node: str) -> Response:
         return self.error(400, f"(#100) Unsupported get request. Object with ID '{node}' does not exist")
+
+    def publishing_quota(self, request: Request, node: str, *, total: int) -> Response:
+        """The publishing limit of the account ``node``: its posts of the last 24 hours against ``total``."""
+        account = self.account(request, node)
+        if account is None:
+            return self.unauthorized()
+        day_ago = time.time() - 86400
+        usage = sum(
+            1 for post in self.world.posts_of(self.platform, account.external_id) if post.created > day_ago
+        )
+        return json_response(
+            200,
+            {"data": [{"quota_usage": usage, "config": {"quota_total": total, "quota_duration": 86400}}]},
+        )

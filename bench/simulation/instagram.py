@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from dataclasses import dataclass
 
 from .facebook import meta_time
@@ -141,24 +140,7 @@ class InstagramApi(GraphApi):
         return self.unsupported(node)
 
     def publishing_limit(self, request: Request, match: re.Match[str]) -> Response:
-        account = self.account(request, match["node"])
-        if account is None:
-            return self.unauthorized()
-        day_ago = time.time() - 86400
-        usage = sum(
-            1 for post in self.world.posts_of(self.platform, account.external_id) if post.created > day_ago
-        )
-        return json_response(
-            200,
-            {
-                "data": [
-                    {
-                        "quota_usage": usage,
-                        "config": {"quota_total": self.quota_total, "quota_duration": 86400},
-                    }
-                ]
-            },
-        )
+        return self.publishing_quota(request, match["node"], total=self.quota_total)
 
     def list_media(self, request: Request, match: re.Match[str]) -> Response:
         account = self.account(request, match["node"])

@@ -21,7 +21,6 @@ here is the documented rule, written independently of the client's (emoji as the
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -213,16 +212,7 @@ class ThreadsApi(GraphApi):
         return json_response(200, {"data": threads})
 
     def quota(self, request: Request, match: re.Match[str]) -> Response:
-        account = self.account(request, match["node"])
-        if account is None:
-            return self.unauthorized()
-        day_ago = time.time() - 86400
-        used = sum(
-            1 for post in self.world.posts_of(self.platform, account.external_id) if post.created > day_ago
-        )
-        return json_response(
-            200, {"data": [{"quota_usage": used, "config": {"quota_total": QUOTA, "quota_duration": 86400}}]}
-        )
+        return self.publishing_quota(request, match["node"], total=QUOTA)
 
     # --- tokens -----------------------------------------------------------------------------------
     def refresh(self, request: Request, match: re.Match[str]) -> Response:

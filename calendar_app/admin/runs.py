@@ -16,7 +16,7 @@ class PublisherRunAdmin(ReadOnlyAdmin):
         "trigger",
         "host",
         "pid",
-        *PublisherRun.FIGURES[:6],
+        *PublisherRun.FIGURES[:8],
         "stopped_early",
     ]
     list_filter = ["trigger", "host"]

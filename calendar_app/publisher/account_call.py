@@ -24,6 +24,7 @@ its client can (``client_resumes``), so a container or upload is never made twic
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from django.utils import timezone
@@ -73,6 +74,9 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["KEY_PROBLEM_MESSAGE", "AccountCall", "CallContext"]
 
+# What a platform call comes back with: the post, a refusal, or "still processing".
+type CallAnswer = PublishResult | PublishError | StillProcessing
+
 # How soon a processing account whose token cannot be used right now is looked at again.
 PROCESSING_RECHECK_SECONDS = 300.0
 
@@ -84,22 +88,20 @@ class AccountCall(CallWrites):
 
     def publish(self) -> None:
         """Send a PENDING account its post, unless something known in advance says it cannot go."""
-        try:
-            self._publish()
-        except NotStarted:
-            self.context.recorder.settle(self.post, self.target, NOT_STARTED)
+        self._follow(self._publish)
 
     def reconcile_in_doubt(self) -> None:
         """Settle an account left PUBLISHING by a run that died mid-call: ask the platform, never re-send."""
-        try:
-            self._reconcile_in_doubt()
-        except NotStarted:
-            self.context.recorder.settle(self.post, self.target, NOT_STARTED)
+        self._follow(self._reconcile_in_doubt)
 
     def resume_processing(self) -> None:
         """Go on with an account whose platform was still processing it: ``client.resume``, never a new send."""
+        self._follow(self._resume_processing)
+
+    def _follow(self, path: Callable[[], None]) -> None:
+        """One path; one the run stopped before it started is settled as not started."""
         try:
-            self._resume_processing()
+            path()
         except NotStarted:
             self.context.recorder.settle(self.post, self.target, NOT_STARTED)
 
@@ -163,32 +165,18 @@ class AccountCall(CallWrites):
             return self._record_deferral(started)
         attempt = started
         result = self._call(client, payload, resume=self._resumable(client, payload, attempt))
-        if isinstance(result, PublishError) and result.kind == ErrorKind.AUTH:
-            return self._refresh_and_retry(account, payload, attempt, result)
-        return self._settle(account, payload, attempt, result)
+        return self._answered(account, payload, attempt, result)
 
     def _resume_processing(self) -> None:
         account = self.target.account
         self.state = dict(self.target.publish_state)
-        if account is None:  # its token cannot be decrypted now: look again later
-            return self._record(
-                None,
-                Verdict.PROCESSING,
-                message=f"Still processing; it cannot be checked now: {self.target.account_problem}",
-                wait=PROCESSING_RECHECK_SECONDS,
-                processing_since=self.target.processing_since,
-            )
+        if account is None:  # its token cannot be decrypted now
+            return self._recheck_later(f"it cannot be checked now: {self.target.account_problem}")
         try:
             payload = self._payload(account)
             client = self._client(account)
-        except MediaNotReady as exc:  # its library media cannot be read now: look again later
-            return self._record(
-                None,
-                Verdict.PROCESSING,
-                message=f"Still processing; its media cannot be read now: {exc.message}",
-                wait=PROCESSING_RECHECK_SECONDS,
-                processing_since=self.target.processing_since,
-            )
+        except MediaNotReady as exc:  # its library media cannot be read now
+            return self._recheck_later(f"its media cannot be read now: {exc.message}")
         except (AttributeError, TypeError, ValueError, UnknownPlatformError) as exc:
             return self._record(
                 None, Verdict.FAILED, kind=ErrorKind.INVALID, message=f"The post cannot be resumed: {exc}"
@@ -207,31 +195,18 @@ class AccountCall(CallWrites):
             started_at=self.target.in_doubt_since or attempt.started_at,
             state=dict(self.state),
         )
-        result = self._call(client, payload, resume=resume)
-        if isinstance(result, PublishError) and result.kind == ErrorKind.AUTH:
-            return self._refresh_and_retry(account, payload, attempt, result)
-        return self._settle(account, payload, attempt, result)
+        return self._answered(account, payload, attempt, self._call(client, payload, resume=resume))
 
     def _reconcile_in_doubt(self) -> None:
         account = self.target.account
         self.state = dict(self.target.publish_state)
         cause = "A call was in flight when its run stopped"
         if account is None:
-            return self._record(
-                None,
-                Verdict.CANNOT_TELL,
-                kind=ErrorKind.UNKNOWN,
-                message=f"{cause}, and it cannot be checked: {self.target.account_problem}",
-            )
+            return self._cannot_check(f"{cause}, and it cannot be checked: {self.target.account_problem}")
         try:
             payload = self._payload(account, for_call=False)
         except (AttributeError, TypeError, ValueError) as exc:
-            return self._record(
-                None,
-                Verdict.CANNOT_TELL,
-                kind=ErrorKind.UNKNOWN,
-                message=f"{cause}, and the post's metadata cannot be read to check it: {exc}",
-            )
+            return self._cannot_check(f"{cause}, and the post's metadata cannot be read to check it: {exc}")
         account = self._with_fresh_token(account, must_succeed=False) or account
         attempt = self._start_reconcile()
         if attempt is None:
@@ -246,6 +221,28 @@ class AccountCall(CallWrites):
 
     # --- steps --------------------------------------------------------------------------------------
 
+    def _answered(
+        self, account: SocialAccount, payload: PublishPayload, attempt: Attempt, result: CallAnswer
+    ) -> None:
+        """Record what the call answered; a refused token is refreshed first and the call made once more."""
+        if isinstance(result, PublishError) and result.kind == ErrorKind.AUTH:
+            return self._refresh_and_retry(account, payload, attempt, result)
+        return self._settle(account, payload, attempt, result)
+
+    def _recheck_later(self, why: str) -> None:
+        """A processing account that cannot be checked now: it stays processing and is looked at again later."""
+        return self._record(
+            None,
+            Verdict.PROCESSING,
+            message=f"Still processing; {why}",
+            wait=PROCESSING_RECHECK_SECONDS,
+            processing_since=self.target.processing_since,
+        )
+
+    def _cannot_check(self, message: str) -> None:
+        """An in-doubt account that cannot even be checked: for a person to settle."""
+        return self._record(None, Verdict.CANNOT_TELL, kind=ErrorKind.UNKNOWN, message=message)
+
     def _refresh_and_retry(
         self, account: SocialAccount, payload: PublishPayload, attempt: Attempt, error: PublishError
     ) -> None:
@@ -257,21 +254,16 @@ class AccountCall(CallWrites):
                 )
             )
         except TokenRevokedError as exc:
-            return self._record(
+            return self._record_refusal(
                 attempt,
+                error,
                 Verdict.FAILED,
-                kind=ErrorKind.AUTH,
-                message=f"{error.message} The token cannot be refreshed ({exc}): reconnect the account.",
-                http_status=error.http_status,
+                f"The token cannot be refreshed ({exc}): reconnect the account.",
             )
         except (TokenRefreshError, UnknownOAuthProviderError, TokenDecryptionError) as exc:
             reason = KEY_PROBLEM_MESSAGE if isinstance(exc, TokenDecryptionError) else str(exc)
-            return self._record(
-                attempt,
-                Verdict.RETRY,
-                kind=ErrorKind.TRANSIENT,
-                message=f"{error.message} Refreshing the token failed for now ({reason}); will retry.",
-                http_status=error.http_status,
+            return self._record_refusal(
+                attempt, error, Verdict.RETRY, f"Refreshing the token failed for now ({reason}); will retry."
             )
         self._remember_secrets(refreshed)
         try:
@@ -294,30 +286,42 @@ class AccountCall(CallWrites):
                     account_id=refreshed.pk, rejected_access_token=refreshed.access_token
                 )
             )
-            return self._record(
+            return self._record_refusal(
                 retry_attempt,
+                result,
                 Verdict.FAILED,
-                kind=ErrorKind.AUTH,
-                message=f"{result.message} Refused again with a refreshed token: reconnect the account.",
-                http_status=result.http_status,
+                "Refused again with a refreshed token: reconnect the account.",
             )
         return self._settle(refreshed, payload, retry_attempt, result)
 
+    def _record_refusal(
+        self, attempt: Attempt, refusal: PublishError, verdict: Verdict, what_next: str
+    ) -> None:
+        """The platform refused the token: its words and status, then what became of refreshing it. An
+        account that must be reconnected fails as AUTH; a refresh that failed for now is retried."""
+        kind = ErrorKind.AUTH if verdict == Verdict.FAILED else ErrorKind.TRANSIENT
+        return self._record(
+            attempt,
+            verdict,
+            kind=kind,
+            message=f"{refusal.message} {what_next}",
+            http_status=refusal.http_status,
+        )
+
+    def _record_published(self, attempt: Attempt, post: PublishResult | Found, *, message: str = "") -> None:
+        return self._record(
+            attempt,
+            Verdict.PUBLISHED,
+            message=message,
+            platform_post_id=post.platform_post_id,
+            platform_post_url=post.platform_post_url,
+        )
+
     def _settle(
-        self,
-        account: SocialAccount,
-        payload: PublishPayload,
-        attempt: Attempt,
-        result: PublishResult | PublishError | StillProcessing,
+        self, account: SocialAccount, payload: PublishPayload, attempt: Attempt, result: CallAnswer
     ) -> None:
         if isinstance(result, PublishResult):
-            return self._record(
-                attempt,
-                Verdict.PUBLISHED,
-                message=result.notice,
-                platform_post_id=result.platform_post_id,
-                platform_post_url=result.platform_post_url,
-            )
+            return self._record_published(attempt, result, message=result.notice)
         if isinstance(result, StillProcessing):
             return self._record_processing(account, attempt, result)
         if result.kind == ErrorKind.UNKNOWN:
@@ -360,12 +364,7 @@ class AccountCall(CallWrites):
         except Exception as exc:  # a check that breaks proves nothing either way
             answer = CannotTell(f"the check failed: {self._describe(exc)}")
         if isinstance(answer, Found):
-            return self._record(
-                attempt,
-                Verdict.PUBLISHED,
-                platform_post_id=answer.platform_post_id,
-                platform_post_url=answer.platform_post_url,
-            )
+            return self._record_published(attempt, answer)
         if isinstance(answer, NotFound):
             return self._record(
                 attempt,
@@ -432,7 +431,7 @@ class AccountCall(CallWrites):
 
     def _call(
         self, client: BaseClient, payload: PublishPayload, *, resume: InDoubtAttempt | None = None
-    ) -> PublishResult | PublishError | StillProcessing:
+    ) -> CallAnswer:
         try:
             result = client.publish(payload) if resume is None else client.resume(resume)
         except (PublishError, StillProcessing) as exc:

@@ -148,14 +148,16 @@ class CallWrites:
         wait: float | None = None,
         processing_since: datetime | None = None,
         block: tuple[str, float] | None = None,
+        from_status: str = AccountStatus.PUBLISHING,
     ) -> None:
-        """Hand the result to the recorder: written with others, on the account still PUBLISHING."""
+        """Hand the result to the recorder: written with others, on the account still in ``from_status``."""
         self.context.recorder.record(
             Result(
                 post=self.post,
                 target=self.target,
                 verdict=verdict,
                 attempt=attempt,
+                from_status=from_status,
                 kind=kind,
                 message=self._safe(message),
                 http_status=http_status,
@@ -175,18 +177,7 @@ class CallWrites:
         """An outcome known without calling the platform: no attempt row, the account was never sent."""
         if self.context.stopping():
             raise NotStarted
-        self.context.recorder.record(
-            Result(
-                post=self.post,
-                target=self.target,
-                verdict=verdict,
-                attempt=None,
-                from_status=AccountStatus.PENDING,
-                kind=kind,
-                message=self._safe(message),
-                wait=wait,
-            )
-        )
+        self._record(None, verdict, kind=kind, message=message, wait=wait, from_status=AccountStatus.PENDING)
 
     def _save_progress(self, state: dict[str, Any]) -> None:
         """``on_progress`` of the client: committed before the client goes on, so a run that dies leaves it

@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 from datetime import timedelta
 
+from django.db import transaction
 from django.db.models import DateTimeField
 from django.db.models import Exists
 from django.db.models import ExpressionWrapper
@@ -24,6 +25,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from calendar_app.models import AccountStatus
+from calendar_app.models import ErrorKind
 from calendar_app.models import PostStatus
 from calendar_app.models import ScheduledPost
 from calendar_app.models import ScheduledPostAccount
@@ -36,6 +38,8 @@ from notifications.services import AccountResult
 from .config import RunConfig
 from .recorder import AccountOutcome
 from .recorder import Verdict
+from .sql import HeldAccount
+from .sql import post_account_update_held
 from .sql import post_update_held
 from .targets import AccountTarget
 from .targets import PostRef
@@ -227,3 +231,25 @@ def post_release(*, post_id: int, lease_token: uuid.UUID, to_recovery: bool) -> 
             return True
     held.update(lease_token=None, lease_expires_at=Now())
     return False
+
+
+def post_accounts_mark_missed(post: PostRef, targets: list[AccountTarget], message: str) -> bool:
+    """End the PENDING accounts of a post that is too late to publish (kind MISSED); no platform call.
+
+    Returns False when this run no longer holds the post.
+    """
+    values = {
+        "status": AccountStatus.FAILED,
+        "error_kind": ErrorKind.MISSED,
+        "error_message": message,
+        "updated_at": timezone.now(),
+    }
+    with transaction.atomic():
+        for target in targets:
+            held = HeldAccount(target.post_account_id, post.post_id, post.lease_token, AccountStatus.PENDING)
+            if not post_account_update_held(held=held, values=values):
+                transaction.set_rollback(True)
+                return False
+    for target in targets:
+        logger.warning("Post %s -> %s: %s: %s", post.post_id, target.label, ErrorKind.MISSED, message)
+    return True

@@ -40,6 +40,7 @@ from .quotas import quota_slots_admit
 from .quotas import quota_slots_release
 from .quotas import quota_slots_take
 from .sql import AccountResult
+from .sql import HeldAccount
 from .sql import attempt_close
 from .sql import attempt_open
 from .sql import post_account_start_call
@@ -407,13 +408,7 @@ def _open_call(post: PostRef, target: AccountTarget, now: datetime, *, keep_stat
     if not keep_state:
         values["publish_state"] = {}
     return post_account_start_call(
-        post_account_id=target.post_account_id,
-        post_id=post.post_id,
-        lease_token=post.lease_token,
-        from_status=AccountStatus.PUBLISHING,
-        values=values,
-        action=AttemptAction.PUBLISH,
-        started_at=now,
+        held=_held(post, target), values=values, action=AttemptAction.PUBLISH, started_at=now
     )
 
 
@@ -440,10 +435,9 @@ def post_account_save_progress(post: PostRef, target: AccountTarget, state: dict
 
 
 def _update_held(post: PostRef, target: AccountTarget, values: dict[str, Any]) -> bool:
-    return post_account_update_held(
-        post_account_id=target.post_account_id,
-        post_id=post.post_id,
-        lease_token=post.lease_token,
-        from_status=AccountStatus.PUBLISHING,
-        values=values,
-    )
+    return post_account_update_held(held=_held(post, target), values=values)
+
+
+def _held(post: PostRef, target: AccountTarget) -> HeldAccount:
+    """The account of a call in progress: written only while PUBLISHING and the post still this run's."""
+    return HeldAccount(target.post_account_id, post.post_id, post.lease_token, AccountStatus.PUBLISHING)

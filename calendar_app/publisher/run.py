@@ -19,49 +19,37 @@ import threading
 import time
 import uuid
 from collections.abc import Collection
-from datetime import datetime
 from functools import partial
 
 from django.db import transaction
-from django.utils import timezone
 
 from calendar_app.models import AccountStatus
-from calendar_app.models import AttemptOutcome
 from calendar_app.models import ErrorKind
-from calendar_app.models import PublishAttempt
 from calendar_app.models import PublisherRun
-from calendar_app.models import ScheduledPostAccount
-from calendar_app.selectors import post_accounts_for_publishing
-from calendar_app.selectors import post_accounts_last_call_started
-from calendar_app.selectors import posts_held_by_run
 from notifications.services import events_record
-from social.crypto import TokenDecryptionError
 from social.crypto import get_key_ring
-from social.models import SocialAccount
 
-from .account_call import KEY_PROBLEM_MESSAGE
 from .account_call import AccountCall
 from .account_call import CallContext
 from .after_run import publisher_after_run
 from .config import RunConfig
 from .config import missed_message
 from .dry_run import dry_run as _dry_run
-from .events import account_result_loaded
 from .events import needs_review_events
 from .events import post_end_event
 from .finalize import PostRound
+from .finalize import post_accounts_mark_missed
 from .finalize import post_finalize
 from .finalize import post_release
 from .history import RunHistory
 from .leases import posts_claim_due
 from .leases import posts_claim_expired
 from .leases import posts_extend_lease
-from .media import media_sources_load
+from .load import post_rounds_load
 from .quotas import quota_slots_prune
 from .recorder import BROKEN
 from .recorder import AccountOutcome
 from .recorder import Recorder
-from .sql import post_account_update_held
 from .summary import PublishRunSummary
 from .targets import AccountTarget
 from .targets import PostRef
@@ -237,7 +225,14 @@ class _Run:
                     break
                 history.begin(eager=True)
                 heartbeat.start()
-                rounds = self.lanes.call(partial(self._load, tried))
+                rounds = self.lanes.call(
+                    partial(
+                        post_rounds_load,
+                        tried=tried,
+                        lease_token=self.lease_token,
+                        missed_after_seconds=self.config.missed_after_seconds,
+                    )
+                )
                 self.taken += len(rounds)
                 self._count(**{counter: len(rounds)})
                 for round_ in rounds:
@@ -274,57 +269,6 @@ class _Run:
             ):
                 self._room.wait(0.5)
 
-    def _load(self, tried: list[int]) -> list[PostRound]:
-        """The posts this run won among ``tried``, each with its accounts: a fixed number of queries."""
-        posts = posts_held_by_run(
-            lease_token=self.lease_token,
-            post_ids=tried,
-            missed_after_seconds=self.config.missed_after_seconds,
-        )
-        if not posts:
-            return []
-        post_accounts, problems = _post_accounts_load([post.pk for post in posts])
-        media_sources = media_sources_load(posts)
-        in_doubt = [pa.pk for pa in post_accounts if pa.status == AccountStatus.PUBLISHING]
-        # Accounts sent again that may go on from their saved progress need their last call's time too.
-        resumable = [pa.pk for pa in post_accounts if pa.status == AccountStatus.PENDING and pa.publish_state]
-        calls: dict[int, tuple[datetime | None, bool]] = {}
-        if in_doubt or resumable:
-            calls = post_accounts_last_call_started(post_account_ids=in_doubt + resumable)
-        if any(calls.get(pk, (None, False))[1] for pk in in_doubt):
-            _attempts_close_dangling(post_account_ids=in_doubt)
-        targets: dict[int, list[AccountTarget]] = {post.pk: [] for post in posts}
-        for pa in post_accounts:
-            targets[pa.post_id].append(
-                AccountTarget(
-                    post_account_id=pa.pk,
-                    status=pa.status,
-                    account=None if pa.account_id in problems else pa.account,
-                    label=str(pa.account),
-                    account_problem=problems.get(pa.account_id, ""),
-                    publish_state=pa.publish_state or {},
-                    published_at=pa.published_at,
-                    in_doubt_since=calls.get(pa.pk, (None, False))[0],
-                    processing_since=pa.processing_since,
-                    call_in_flight=calls.get(pa.pk, (None, False))[1],
-                    loaded=account_result_loaded(pa),
-                )
-            )
-        return [
-            PostRound(
-                post=post,
-                ref=PostRef(
-                    post_id=post.pk,
-                    content=post.content,
-                    metadata=post.metadata or {},
-                    lease_token=self.lease_token,
-                    media_sources=media_sources.get(post.pk, {}),
-                ),
-                targets=targets[post.pk],
-            )
-            for post in posts
-        ]
-
     # --- fanning out --------------------------------------------------------------------------------
 
     def _dispatch(self, round_: PostRound, pool: WorkerPool) -> None:
@@ -346,7 +290,7 @@ class _Run:
         if post.is_missed:
             if pending:
                 message = missed_message(post, self.config.missed_after_seconds)
-                if not self.lanes.call(partial(_post_accounts_mark_missed, round_.ref, pending, message)):
+                if not self.lanes.call(partial(post_accounts_mark_missed, round_.ref, pending, message)):
                     self._count(lost=1)
                     return
                 for target in pending:
@@ -500,67 +444,3 @@ def _nothing(*args: object) -> None:
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _post_accounts_load(post_ids: list[int]) -> tuple[list[ScheduledPostAccount], dict[int, str]]:
-    """The accounts of the posts, and for each SocialAccount whose token cannot be decrypted, why.
-
-    Each SocialAccount is loaded (and its tokens decrypted) once, however many of the posts go to it. A key
-    problem is the operator's, not the post's: the other accounts load and go out regardless.
-    """
-    post_accounts = list(post_accounts_for_publishing(post_ids=post_ids, with_social_account=False))
-    account_ids = {pa.account_id for pa in post_accounts}
-    problems: dict[int, str] = {}
-    try:
-        accounts = SocialAccount.objects.in_bulk(account_ids)
-    except TokenDecryptionError:
-        # Without tokens for labels and checks; then one by one, to tell which ones cannot be read.
-        accounts = SocialAccount.objects.without_tokens().in_bulk(account_ids)
-        for account_id in account_ids:
-            try:
-                accounts[account_id] = SocialAccount.objects.get(pk=account_id)
-            except TokenDecryptionError as exc:
-                logger.error("SocialAccount %s: %s (system check social.E003)", account_id, exc)
-                problems[account_id] = KEY_PROBLEM_MESSAGE
-    for pa in post_accounts:
-        pa.account = accounts[pa.account_id]
-    return post_accounts, problems
-
-
-def _attempts_close_dangling(*, post_account_ids: list[int]) -> None:
-    """Close the attempts a dead run left open; reconciliation records what became of them."""
-    PublishAttempt.objects.filter(
-        post_account_id__in=post_account_ids, outcome=AttemptOutcome.IN_PROGRESS
-    ).update(
-        outcome=AttemptOutcome.FAILED,
-        error_kind=ErrorKind.UNKNOWN,
-        finished_at=timezone.now(),
-        error_message="The run making this call stopped before it answered; the outcome is checked next.",
-    )
-
-
-def _post_accounts_mark_missed(post: PostRef, targets: list[AccountTarget], message: str) -> bool:
-    """End the PENDING accounts of a post that is too late to publish (kind MISSED); no platform call.
-
-    Returns False when this run no longer holds the post.
-    """
-    values = {
-        "status": AccountStatus.FAILED,
-        "error_kind": ErrorKind.MISSED,
-        "error_message": message,
-        "updated_at": timezone.now(),
-    }
-    with transaction.atomic():
-        for target in targets:
-            if not post_account_update_held(
-                post_account_id=target.post_account_id,
-                post_id=post.post_id,
-                lease_token=post.lease_token,
-                from_status=AccountStatus.PENDING,
-                values=values,
-            ):
-                transaction.set_rollback(True)
-                return False
-    for target in targets:
-        logger.warning("Post %s -> %s: %s: %s", post.post_id, target.label, ErrorKind.MISSED, message)
-    return True

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
+from typing import NamedTuple
 from uuid import UUID
 
 from django.db import connection
@@ -92,23 +93,27 @@ def _account_update_held_sql(vendor: str, names: tuple[str, ...], count_attempt:
     )
 
 
+class HeldAccount(NamedTuple):
+    """An account a run writes only while it is still ``from_status`` and its post is still PUBLISHING under
+    the run's ``lease_token`` (the stale-writer guard)."""
+
+    post_account_id: int
+    post_id: int
+    lease_token: UUID
+    from_status: str
+
+
 def _account_update_held(
-    *,
-    post_account_id: int,
-    post_id: int,
-    lease_token: UUID,
-    from_status: str,
-    values: Mapping[str, Any],
-    count_attempt: bool,
+    held: HeldAccount, values: Mapping[str, Any], *, count_attempt: bool
 ) -> tuple[str, list[Any]]:
     sql = _account_update_held_sql(connection.vendor, tuple(values), count_attempt)
     params = [
         *_params(ScheduledPostAccount, values),
-        post_account_id,
-        from_status,
-        post_id,
+        held.post_account_id,
+        held.from_status,
+        held.post_id,
         PostStatus.PUBLISHING,
-        _value(ScheduledPost, "lease_token", lease_token),
+        _value(ScheduledPost, "lease_token", held.lease_token),
     ]
     return sql, params
 
@@ -146,49 +151,21 @@ def _attempt_close(*, attempt_id: int, values: Mapping[str, Any]) -> tuple[str, 
 
 
 def post_account_update_held(
-    *,
-    post_account_id: int,
-    post_id: int,
-    lease_token: UUID,
-    from_status: str,
-    values: Mapping[str, Any],
-    count_attempt: bool = False,
+    *, held: HeldAccount, values: Mapping[str, Any], count_attempt: bool = False
 ) -> bool:
-    """Set ``values`` on the account if it is still ``from_status`` and its post still under ``lease_token``.
+    """Set ``values`` on the ``held`` account if it is still held.
 
     ``count_attempt`` adds one to ``attempt_count``. Returns whether the account was written.
     """
-    sql, params = _account_update_held(
-        post_account_id=post_account_id,
-        post_id=post_id,
-        lease_token=lease_token,
-        from_status=from_status,
-        values=values,
-        count_attempt=count_attempt,
-    )
-    return _execute(sql, params) > 0
+    return _execute(*_account_update_held(held, values, count_attempt=count_attempt)) > 0
 
 
 def post_account_start_call(
-    *,
-    post_account_id: int,
-    post_id: int,
-    lease_token: UUID,
-    from_status: str,
-    values: Mapping[str, Any],
-    action: str,
-    started_at: datetime,
+    *, held: HeldAccount, values: Mapping[str, Any], action: str, started_at: datetime
 ) -> int | None:
     """Mark the account (``values``, one more attempt; conditional as ``post_account_update_held``) and, only
     if it was marked, open an IN_PROGRESS attempt; one transaction. Returns the attempt's id, or None."""
-    update, update_params = _account_update_held(
-        post_account_id=post_account_id,
-        post_id=post_id,
-        lease_token=lease_token,
-        from_status=from_status,
-        values=values,
-        count_attempt=True,
-    )
+    update, update_params = _account_update_held(held, values, count_attempt=True)
     columns, placeholders, insert_params = _attempt_insert(action=action, started_at=started_at)
     attempts, account_id = _table(PublishAttempt), _column(ScheduledPostAccount, "id")
     returning = f"RETURNING {_column(PublishAttempt, 'id')}"
@@ -211,7 +188,7 @@ def post_account_start_call(
             return None
         cursor.execute(
             f"INSERT INTO {attempts} ({columns}) VALUES (%s, {placeholders}) {returning}",
-            [post_account_id, *insert_params],
+            [held.post_account_id, *insert_params],
         )
         return cursor.fetchone()[0]
 
@@ -229,14 +206,8 @@ def post_account_finish_call(
     set ``values`` on the account if it is still PUBLISHING under ``lease_token``; one transaction.
     Returns whether the account was written."""
     close, close_params = _attempt_close(attempt_id=attempt_id, values=attempt_values)
-    update, update_params = _account_update_held(
-        post_account_id=post_account_id,
-        post_id=post_id,
-        lease_token=lease_token,
-        from_status=AccountStatus.PUBLISHING,
-        values=values,
-        count_attempt=False,
-    )
+    held = HeldAccount(post_account_id, post_id, lease_token, AccountStatus.PUBLISHING)
+    update, update_params = _account_update_held(held, values, count_attempt=False)
     if _one_statement():
         return _execute(f"WITH closed AS ({close}) {update}", close_params + update_params) > 0
     with transaction.atomic():
@@ -314,10 +285,7 @@ def post_accounts_start_calls(
         with transaction.atomic():
             for post_account_id, post_id in post_accounts:
                 attempt_id = post_account_start_call(
-                    post_account_id=post_account_id,
-                    post_id=post_id,
-                    lease_token=lease_token,
-                    from_status=AccountStatus.PENDING,
+                    held=HeldAccount(post_account_id, post_id, lease_token, AccountStatus.PENDING),
                     values=values,
                     action=AttemptAction.PUBLISH,
                     started_at=started_at,
@@ -385,13 +353,8 @@ def post_accounts_record(*, results: list[AccountResult], lease_token: UUID) -> 
             for result in results:
                 if result.attempt_id is not None:
                     attempt_close(attempt_id=result.attempt_id, values=result.attempt_values or {})
-                if post_account_update_held(
-                    post_account_id=result.post_account_id,
-                    post_id=result.post_id,
-                    lease_token=lease_token,
-                    from_status=result.from_status,
-                    values=result.values,
-                ):
+                held = HeldAccount(result.post_account_id, result.post_id, lease_token, result.from_status)
+                if post_account_update_held(held=held, values=result.values):
                     written.add(result.post_account_id)
         return written
     account, post, attempt = ScheduledPostAccount, ScheduledPost, PublishAttempt

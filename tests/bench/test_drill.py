@@ -7,12 +7,12 @@ import pytest
 from django.utils import timezone
 
 from bench import scenarios
+from bench.audit import audit
 from bench.harness import ALL_PLATFORMS
 from bench.harness import Bench
-from bench.harness import FakePlatformsProcess
-from bench.harness import audit
 from bench.harness import make_accounts
 from bench.harness import seed_backlog
+from bench.processes import FakePlatformsProcess
 from calendar_app.models import AccountStatus
 from calendar_app.models import PostStatus
 from calendar_app.models import ScheduledPost

@@ -12,7 +12,7 @@ import pytest
 import requests
 from django.utils import timezone
 
-from bench.harness import FakePlatformsProcess
+from bench.processes import FakePlatformsProcess
 from social.models import SocialAccount
 from social.platforms import CannotTell
 from social.platforms import ErrorKind

@@ -1,12 +1,16 @@
-"""Publisher processes started together, for the tests that race real processes."""
+"""Publisher processes for the tests that race real processes or kill one."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+from tests.subprocesses import subprocess_env
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
@@ -50,3 +54,23 @@ def run_together(
         for process in processes:
             process.kill()
     return [(process.returncode, out, err) for process, (out, err) in zip(processes, outputs, strict=True)]
+
+
+def command_killed_when(done: Callable[[], bool], *, poll: float = 0.05, **env: str) -> subprocess.Popen:
+    """``publish_due_posts`` with fake platforms (``command_process``, configured by ``env``) in a process of
+    its own, SIGKILLed as soon as ``done()`` (or after 60 s): no cleanup, as when a host crashes."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.calendar_app.publisher.command_process"],
+        cwd=PROJECT_ROOT,
+        env=subprocess_env(**env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not done() and time.monotonic() < deadline:
+            time.sleep(poll)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    return process

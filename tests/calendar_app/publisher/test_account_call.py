@@ -78,40 +78,54 @@ def test_publish__auth_refused_again_after_a_refresh_fails_the_account(
     assert account.status == SocialAccountStatus.NEEDS_RECONNECT
 
 
-def test_publish__revoked_grant_fails_the_account_and_asks_for_a_reconnect(
-    fake_platform, token_endpoint, make_account, make_post
+@pytest.mark.parametrize(
+    ("refresh", "status", "kind", "message", "account_status", "figure"),
+    [
+        (
+            TokenRevokedError("invalid_grant"),
+            AccountStatus.FAILED,
+            ErrorKind.AUTH,
+            "reconnect the account",
+            SocialAccountStatus.NEEDS_RECONNECT,
+            "failed",
+        ),
+        (
+            TokenRefreshError("token endpoint answered 503"),
+            AccountStatus.PENDING,
+            ErrorKind.TRANSIENT,
+            "token endpoint answered 503",
+            SocialAccountStatus.ACTIVE,
+            "retrying",
+        ),
+    ],
+    ids=["revoked_grant_fails_the_account_and_asks_for_a_reconnect", "a_failing_token_endpoint_is_transient"],
+)
+def test_publish__a_refresh_that_fails_after_an_auth_refusal(
+    fake_platform,
+    token_endpoint,
+    make_account,
+    make_post,
+    refresh,
+    status,
+    kind,
+    message,
+    account_status,
+    figure,
 ):
     account = make_account("TWITTER", access_token="stale-access")
     post = make_post(account)
     fake_platform.revoked_tokens.add("stale-access")
-    token_endpoint.will(TokenRevokedError("invalid_grant"))
+    token_endpoint.will(refresh)
 
     summary = run()
 
     row = post_account(post, account)
-    assert (row.status, row.error_kind) == (AccountStatus.FAILED, ErrorKind.AUTH)
+    assert (row.status, row.error_kind) == (status, kind)
+    assert message in row.error_message
     account.refresh_from_db()
-    assert account.status == SocialAccountStatus.NEEDS_RECONNECT
-    assert len(fake_platform.calls_to(account)) == 1
-    assert summary.failed == 1
-
-
-def test_publish__a_failing_token_endpoint_is_transient(
-    fake_platform, token_endpoint, make_account, make_post
-):
-    account = make_account("TWITTER", access_token="stale-access")
-    post = make_post(account)
-    fake_platform.revoked_tokens.add("stale-access")
-    token_endpoint.will(TokenRefreshError("token endpoint answered 503"))
-
-    summary = run()
-
-    row = post_account(post, account)
-    assert (row.status, row.error_kind) == (AccountStatus.PENDING, ErrorKind.TRANSIENT)
-    assert "token endpoint answered 503" in row.error_message
-    account.refresh_from_db()
-    assert account.status == SocialAccountStatus.ACTIVE
-    assert summary.retrying == 1
+    assert account.status == account_status
+    assert len(fake_platform.calls_to(account)) == 1, "no call with a token that could not be refreshed"
+    assert getattr(summary, figure) == 1
 
 
 def test_publish__a_token_about_to_expire_is_refreshed_before_the_call(

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
-import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.utils import timezone
 
 from calendar_app.models import AccountStatus
@@ -23,13 +17,11 @@ from calendar_app.models import ScheduledPostAccount
 from calendar_app.publisher import publish_due_posts
 from tests.fakes import FakePlatform
 from tests.fakes import processing
-from tests.subprocesses import subprocess_env
 
+from .processes import command_killed_when
 from .test_run_concurrency import make_backlog
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PROJECT_ROOT = Path(django_settings.BASE_DIR)
 
 
 def test_killed_run__accounts_marked_in_one_batch_are_reconciled_never_resent_blind(
@@ -38,24 +30,14 @@ def test_killed_run__accounts_marked_in_one_batch_are_reconciled_never_resent_bl
     accounts = [make_account("TWITTER"), make_account("FACEBOOK")]
     posts = make_backlog(user, posts=6, accounts=accounts)
     sends_file = tmp_path / "sends.log"
-    run = subprocess.Popen(
-        [sys.executable, "-m", "tests.calendar_app.publisher.command_process"],
-        cwd=PROJECT_ROOT,
-        # Each call takes 30 s to reach the platform: the kill falls between the start marks and the calls.
-        env=subprocess_env(
-            FAKE_SENDS_FILE=str(sends_file), FAKE_LATENCY="30", PUBLISH_ARGS="--concurrency 16"
-        ),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     marked = ScheduledPostAccount.objects.filter(status=AccountStatus.PUBLISHING)
-    try:
-        deadline = time.monotonic() + 60
-        while marked.count() < 12 and time.monotonic() < deadline:
-            time.sleep(0.05)
-    finally:
-        run.send_signal(signal.SIGKILL)
-        run.wait()
+    # Each call takes 30 s to reach the platform: the kill falls between the start marks and the calls.
+    command_killed_when(
+        lambda: marked.count() >= 12,
+        FAKE_SENDS_FILE=str(sends_file),
+        FAKE_LATENCY="30",
+        PUBLISH_ARGS="--concurrency 16",
+    )
 
     assert marked.count() == 12, "every account was marked before any call went out"
     open_attempts = PublishAttempt.objects.filter(
@@ -105,21 +87,10 @@ def test_killed_run__killed_while_resuming_a_processing_account_it_is_reconciled
 
     # The check time comes; a run takes the post and is killed while its resume call is out (30 s).
     ScheduledPost.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
-    run = subprocess.Popen(
-        [sys.executable, "-m", "tests.calendar_app.publisher.command_process"],
-        cwd=PROJECT_ROOT,
-        env=subprocess_env(FAKE_SENDS_FILE=str(sends_file), FAKE_LATENCY="30", FAKE_RESUMING="INSTAGRAM"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     resuming = PublishAttempt.objects.filter(post_account=entry, outcome=AttemptOutcome.IN_PROGRESS)
-    try:
-        deadline = time.monotonic() + 60
-        while not resuming.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-    finally:
-        run.send_signal(signal.SIGKILL)
-        run.wait()
+    command_killed_when(
+        resuming.exists, FAKE_SENDS_FILE=str(sends_file), FAKE_LATENCY="30", FAKE_RESUMING="INSTAGRAM"
+    )
 
     assert resuming.count() == 1, "the resume call was started (committed) before it went out"
     entry.refresh_from_db()

@@ -159,6 +159,14 @@ def test_posts_claim_expired__only_publishing_posts_whose_lease_ran_out(user):
     assert posts_claim_expired(lease_token=uuid.uuid4(), lease_seconds=600, limit=10) == []
 
 
+def assert_lease_extended(post: ScheduledPost, *, not_extended: ScheduledPost, still_ends_at) -> None:
+    """``post``'s lease was extended by 600 s; ``not_extended``'s still ends when it did."""
+    post.refresh_from_db()
+    not_extended.refresh_from_db()
+    assert post.lease_expires_at > timezone.now() + timedelta(seconds=590)
+    assert not_extended.lease_expires_at == still_ends_at
+
+
 def test_posts_extend_lease__only_this_runs_posts(user):
     token, other = uuid.uuid4(), uuid.uuid4()
     soon = timezone.now() + timedelta(seconds=10)
@@ -167,10 +175,7 @@ def test_posts_extend_lease__only_this_runs_posts(user):
 
     assert posts_extend_lease(lease_token=token, lease_seconds=600) == 1
 
-    mine.refresh_from_db()
-    theirs.refresh_from_db()
-    assert mine.lease_expires_at > timezone.now() + timedelta(seconds=590)
-    assert theirs.lease_expires_at == soon
+    assert_lease_extended(mine, not_extended=theirs, still_ends_at=soon)
 
 
 @pytest.mark.postgres_only
@@ -189,10 +194,7 @@ def test_posts_extend_lease__skips_a_post_being_ended_instead_of_waiting_for_it(
         extended = posts_extend_lease(lease_token=token, lease_seconds=600)
 
     assert extended == 1
-    other.refresh_from_db()
-    ending.refresh_from_db()
-    assert other.lease_expires_at > timezone.now() + timedelta(seconds=590)
-    assert ending.lease_expires_at == soon
+    assert_lease_extended(other, not_extended=ending, still_ends_at=soon)
 
 
 @pytest.mark.postgres_only

@@ -10,6 +10,9 @@ import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -56,6 +59,31 @@ def make_backlog(user, *, posts: int, accounts: list[SocialAccount]) -> list[Sch
     return created
 
 
+@contextmanager
+def repeated_alongside(
+    step: Callable[[], None], *, every: float, after: threading.Event | None = None
+) -> Iterator[None]:
+    """``step`` again and again on a thread of its own (its own connection) while the block runs: from
+    ``after`` is set (or 5 s), every ``every`` seconds, until the block ends."""
+    done = threading.Event()
+
+    def repeat() -> None:
+        if after is not None:
+            after.wait(5)
+        while not done.is_set():
+            step()
+            time.sleep(every)
+        connection.close()
+
+    thread = threading.Thread(target=repeat)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
 def test_fan_out__a_slow_platform_does_not_hold_up_the_others(fake_platform, make_account, make_post):
     x, youtube_like = make_account("TWITTER"), make_account("LINKEDIN")
     for _ in range(6):
@@ -79,7 +107,7 @@ def test_heartbeat__a_long_call_keeps_its_lease_so_no_other_run_recovers_it(
     settings.PUBLISH_LEASE_SECONDS = 1
     account = make_account()
     post = make_post(account)
-    recovered, call_started, finished = [], threading.Event(), threading.Event()
+    recovered, call_started = [], threading.Event()
 
     def long_upload(platform, client, payload):  # longer than the lease
         call_started.set()
@@ -88,20 +116,11 @@ def test_heartbeat__a_long_call_keeps_its_lease_so_no_other_run_recovers_it(
 
     fake_platform.will(account, long_upload)
 
-    def other_runs():
-        call_started.wait(5)
-        while not finished.is_set():
-            recovered.append(publish_due_posts(concurrency=1).recovered)
-            time.sleep(0.2)
-        connection.close()
+    def another_run() -> None:
+        recovered.append(publish_due_posts(concurrency=1).recovered)
 
-    watcher = threading.Thread(target=other_runs)
-    watcher.start()
-    try:
+    with repeated_alongside(another_run, every=0.2, after=call_started):
         summary = publish_due_posts(concurrency=2)
-    finally:
-        finished.set()
-        watcher.join()
 
     assert len(recovered) >= 5 and sum(recovered) == 0
     assert summary.succeeded == 1
@@ -212,21 +231,13 @@ def test_connections__a_run_holds_at_most_its_database_connections_whatever_its_
     make_backlog(user, posts=40, accounts=accounts)
     fake_platform.latency = 0.1
     before = backends_of_this_database()
-    peak, done = [0], threading.Event()
+    peak = [0]
 
-    def watch() -> None:
-        while not done.is_set():
-            peak[0] = max(peak[0], backends_of_this_database() - before)
-            time.sleep(0.01)
-        connection.close()
+    def look() -> None:
+        peak[0] = max(peak[0], backends_of_this_database() - before)
 
-    watcher = threading.Thread(target=watch)
-    watcher.start()
-    try:
+    with repeated_alongside(look, every=0.01):
         summary = publish_due_posts(concurrency=48)
-    finally:
-        done.set()
-        watcher.join()
 
     assert summary.succeeded == 40
     # 120 calls, up to 48 in flight at once; the watcher's own connection is the one more.

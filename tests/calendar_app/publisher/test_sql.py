@@ -18,6 +18,7 @@ from calendar_app.models import PublishAttempt
 from calendar_app.models import ScheduledPost
 from calendar_app.models import ScheduledPostAccount
 from calendar_app.publisher.sql import AccountResult
+from calendar_app.publisher.sql import HeldAccount
 from calendar_app.publisher.sql import post_account_update_held
 from calendar_app.publisher.sql import post_accounts_record
 from calendar_app.publisher.sql import post_accounts_start_calls
@@ -107,26 +108,15 @@ def test_update_held__a_stale_writer_writes_nothing(held):
     ours, theirs, posts, accounts = held
     values = {"error_message": "stale", "updated_at": timezone.now()}
 
+    # Another run's post, then an account in another writer's state (it is PENDING), then the post's own run.
     assert not post_account_update_held(
-        post_account_id=accounts[4].pk,
-        post_id=posts[2].pk,
-        lease_token=ours,
-        from_status=AccountStatus.PENDING,
-        values=values,
+        held=HeldAccount(accounts[4].pk, posts[2].pk, ours, AccountStatus.PENDING), values=values
     )
     assert not post_account_update_held(
-        post_account_id=accounts[0].pk,
-        post_id=posts[0].pk,
-        lease_token=ours,
-        from_status=AccountStatus.PUBLISHING,  # it is PENDING: another writer's state
-        values=values,
+        held=HeldAccount(accounts[0].pk, posts[0].pk, ours, AccountStatus.PUBLISHING), values=values
     )
     assert post_account_update_held(
-        post_account_id=accounts[4].pk,
-        post_id=posts[2].pk,
-        lease_token=theirs,
-        from_status=AccountStatus.PENDING,
-        values=values,
+        held=HeldAccount(accounts[4].pk, posts[2].pk, theirs, AccountStatus.PENDING), values=values
     )
     assert not post_update_held(post_id=posts[2].pk, lease_token=ours, values={"status": PostStatus.FAILED})
     assert ScheduledPost.objects.get(pk=posts[2].pk).status == PostStatus.PUBLISHING
