@@ -43,7 +43,7 @@ METADATA_EXAMPLE = {
 }
 
 
-class FakeClient(BaseClient):
+class TextLimitFakeClient(BaseClient):
     """A fake client whose only rule is its text limit (None: none). Its API URL's setting is its platform's
     (``TWITTER_API_URL``), as the real clients'."""
 
@@ -59,7 +59,7 @@ class FakeClient(BaseClient):
         return []
 
 
-class FakeXClient(FakeClient):
+class FakeXClient(TextLimitFakeClient):
     """Validates like X: 280 characters, at most 4 media items, text or media required."""
 
     platform = Platform.TWITTER
@@ -75,7 +75,7 @@ class FakeXClient(FakeClient):
         return problems
 
 
-class FakeYouTubeClient(FakeClient):
+class FakeYouTubeClient(TextLimitFakeClient):
     """YouTube needs a video and a title."""
 
     platform = Platform.YOUTUBE
@@ -91,13 +91,13 @@ class FakeYouTubeClient(FakeClient):
 
 
 # The platforms whose only rule here is a text limit.
-class FakeFacebookClient(FakeClient):
+class FakeFacebookClient(TextLimitFakeClient):
     platform = Platform.FACEBOOK
     display_name = "Facebook"
     text_limit = 63206
 
 
-class FakeLinkedInClient(FakeClient):
+class FakeLinkedInClient(TextLimitFakeClient):
     platform = Platform.LINKEDIN
     display_name = "LinkedIn"
     text_limit = 3000
