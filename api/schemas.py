@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from datetime import datetime
 from typing import Annotated
 from typing import Any
 
 from ninja import Schema
+from pydantic import AfterValidator
+from pydantic import AwareDatetime
 from pydantic import Field
 from pydantic import PlainSerializer
 from pydantic import WithJsonSchema
@@ -23,6 +26,11 @@ Timestamp = Annotated[
     PlainSerializer(lambda value: value.isoformat(), return_type=str),
     WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
+
+
+# A time the client sends, with its offset, taken as the UTC instant it names: PostgreSQL refuses offsets
+# beyond +-15:59 that Python accepts ("-22:09"), and nothing after parsing needs the client's offset.
+Instant = Annotated[AwareDatetime, AfterValidator(lambda value: value.astimezone(UTC))]
 
 
 class PageOut[Item](Schema):

@@ -5,7 +5,6 @@ from typing import Any
 from typing import Literal
 
 from ninja import Schema
-from pydantic import AwareDatetime
 from pydantic import Field
 from pydantic import model_validator
 
@@ -19,12 +18,13 @@ from calendar_app.timezones import zone_or_utc
 from social.models import Platform
 
 from ..schemas import Id
+from ..schemas import Instant
 from ..schemas import PageQuery
 from ..schemas import Timestamp
 from ..schemas import from_row
 
 MediaType = Literal["image", "video", "gif"]
-When = AwareDatetime | Literal["now", "queue"]
+When = Instant | Literal["now", "queue"]
 
 
 class MediaIn(Schema):
@@ -69,7 +69,7 @@ class PostUpdateIn(Schema):
 
     accounts: list[Id] | None = None
     text: str | None = None
-    scheduled_at: AwareDatetime | Literal["now"] | None = None
+    scheduled_at: Instant | Literal["now"] | None = None
     timezone: str | None = None
     status: Literal["SCHEDULED", "DRAFT", "CANCELLED"] | None = None
     media: list[MediaIn] | None = None
@@ -85,8 +85,8 @@ class QueueIn(Schema):
 class PostFilters(PageQuery):
     status: list[PostStatus] | None = Field(None, description="Any of these (repeat the parameter).")
     account: Id | None = Field(None, description="Posts going to this account.")
-    scheduled_after: AwareDatetime | None = Field(None, description="scheduled_at at or after this time.")
-    scheduled_before: AwareDatetime | None = Field(None, description="scheduled_at before this time.")
+    scheduled_after: Instant | None = Field(None, description="scheduled_at at or after this time.")
+    scheduled_before: Instant | None = Field(None, description="scheduled_at before this time.")
     order: Literal["asc", "desc"] = Field("asc", description="By scheduled_at, then id.")
 
 
