@@ -78,8 +78,6 @@ class Migration(migrations.Migration):
                 ('failed', models.PositiveIntegerField(default=0)),
                 ('retrying', models.PositiveIntegerField(default=0)),
                 ('needs_review', models.PositiveIntegerField(default=0)),
-                ('deferred', models.PositiveIntegerField(default=0)),
-                ('processing', models.PositiveIntegerField(default=0)),
                 ('claimed', models.PositiveIntegerField(default=0)),
                 ('recovered', models.PositiveIntegerField(default=0)),
                 ('released', models.PositiveIntegerField(default=0)),
