@@ -32,7 +32,6 @@ from tests.fakes import created_then_lost
 from tests.fakes import fail
 from tests.fakes import lost_before_creating
 from tests.fakes import ok
-from tests.fakes import slow
 from tests.subprocesses import subprocess_env
 
 from .helpers import runs_at_once
@@ -85,20 +84,34 @@ def repeated_alongside(
 
 
 def test_fan_out__a_slow_platform_does_not_hold_up_the_others(fake_platform, make_account, make_post):
-    x, youtube_like = make_account("TWITTER"), make_account("LINKEDIN")
+    x, slow_platform = make_account("TWITTER"), make_account("LINKEDIN")
     for _ in range(6):
-        make_post(x, youtube_like)
-    fake_platform.will(youtube_like, *[slow(0.5)] * 6)
+        make_post(x, slow_platform)
+    # Shown by what happens, not by a clock: each slow call waits until all six slow calls are in flight
+    # together (a run that sent them one after another would break the barrier), and until every post to
+    # the fast platform is out (a run that made those wait for the slow ones would never get there).
+    slow_in_flight = threading.Barrier(6, timeout=30)
+    fast_sent = threading.Semaphore(0)
+    waited = []
 
-    started = time.monotonic()
+    def fast(platform, client, payload):
+        answer = platform.create(client, payload)
+        fast_sent.release()
+        return answer
+
+    def slow_until_all_are_in_flight(platform, client, payload):
+        slow_in_flight.wait()
+        waited.append(fast_sent.acquire(timeout=30))  # one fast post out per slow call: all six in the end
+        return platform.create(client, payload)
+
+    fake_platform.will(x, *[fast] * 6)
+    fake_platform.will(slow_platform, *[slow_until_all_are_in_flight] * 6)
+
     summary = publish_due_posts(concurrency=12)
-    elapsed = time.monotonic() - started
 
     assert summary.succeeded == 6
-    # Post after post would take 6 x 0.5 s; all twelve calls are in flight together instead.
-    assert elapsed < 1.5, elapsed
-    fast_done = max(call.at for call in fake_platform.calls_to(x))
-    assert fast_done - started < 0.4, "the fast platform's posts went out without waiting for the slow one"
+    assert waited == [True] * 6, "a slow call waited for a fast post that never went out"
+    assert not slow_in_flight.broken
 
 
 def test_heartbeat__a_long_call_keeps_its_lease_so_no_other_run_recovers_it(
@@ -107,22 +120,34 @@ def test_heartbeat__a_long_call_keeps_its_lease_so_no_other_run_recovers_it(
     settings.PUBLISH_LEASE_SECONDS = 1
     account = make_account()
     post = make_post(account)
-    recovered, call_started = [], threading.Event()
+    recovered, call_started, call_at = [], threading.Event(), []
+    runs_after_expiry = threading.Semaphore(0)
 
-    def long_upload(platform, client, payload):  # longer than the lease
+    def expired_by(moment: float) -> bool:  # the call's lease would have run out by then, but for heartbeats
+        return moment > call_at[0] + 1.5
+
+    def long_upload(platform, client, payload):
+        # Longer than the lease: it returns once three other runs have started after the lease it took
+        # would have expired without the heartbeat (waiting on them, not on a clock; 30 s at most).
+        call_at.append(time.monotonic())
         call_started.set()
-        time.sleep(2.5)
+        for _ in range(3):
+            runs_after_expiry.acquire(timeout=30)
         return platform.create(client, payload)
 
     fake_platform.will(account, long_upload)
 
     def another_run() -> None:
-        recovered.append(publish_due_posts(concurrency=1).recovered)
+        started = time.monotonic()
+        recovered.append((started, publish_due_posts(concurrency=1).recovered))
+        if expired_by(started):
+            runs_after_expiry.release()
 
-    with repeated_alongside(another_run, every=0.2, after=call_started):
+    with repeated_alongside(another_run, every=0.1, after=call_started):
         summary = publish_due_posts(concurrency=2)
 
-    assert len(recovered) >= 5 and sum(recovered) == 0
+    assert len([started for started, _ in recovered if expired_by(started)]) >= 3
+    assert sum(found for _, found in recovered) == 0
     assert summary.succeeded == 1
     assert len(fake_platform.calls) == 1 and fake_platform.reconciles == []
     post.refresh_from_db()
