@@ -47,7 +47,7 @@ def platform_badge(platform: str) -> tuple[str, str]:
         spec = platform_spec(platform)
     except UnknownPlatformError:
         return platform, "#666"
-    return spec.badge, spec.color
+    return spec.badge.label, spec.badge.color
 
 
 def retry_state(post: ScheduledPost) -> str:

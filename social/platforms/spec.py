@@ -147,13 +147,20 @@ DEFAULT_TOKEN_REFRESH_MARGIN = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
+class Badge:
+    """How an account of the platform is marked in the admin: a short label on the platform's color."""
+
+    label: str  # "X", "FB"
+    color: str  # a CSS color
+
+
+@dataclass(frozen=True)
 class PlatformSpec:
     """Everything the rest of the product needs to know about one platform."""
 
     platform: str  # the ``social.models.Platform`` value, e.g. "TWITTER"; its package is named ``slug``
     name: str  # how people call it in messages and page titles: "X", "Facebook"
-    badge: str  # the short label of an account's badge in the admin: "X", "FB"
-    color: str  # the badge's background (CSS color)
+    badge: Badge
     # What one connectable account is called, in the picker of platforms that offer several ("Page").
     account_noun: str = "account"
     # The admin's button; unset: "Connect <name> <account_noun>" ("Connect X account").

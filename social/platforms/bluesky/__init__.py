@@ -3,6 +3,7 @@ connected with their handle and an app password (a form, not OAuth)."""
 
 from social.platforms.media_rules import KindRules
 from social.platforms.media_rules import MediaRules
+from social.platforms.spec import Badge
 from social.platforms.spec import OptionField
 from social.platforms.spec import PlatformLimits
 from social.platforms.spec import PlatformSpec
@@ -26,8 +27,7 @@ MEDIA_RULES = MediaRules(
 SPEC = PlatformSpec(
     platform="BLUESKY",
     name="Bluesky",
-    badge="BS",
-    color="#1185fe",
+    badge=Badge("BS", "#1185fe"),
     provider="social.platforms.bluesky.session.BlueskyProvider",
     connect_view="social.platforms.bluesky.connect.connect_view",
     options=(LANGUAGES,),

@@ -3,6 +3,7 @@
 from social.platforms.media_rules import MB
 from social.platforms.media_rules import KindRules
 from social.platforms.media_rules import MediaRules
+from social.platforms.spec import Badge
 from social.platforms.spec import PlatformLimits
 from social.platforms.spec import PlatformSpec
 from social.platforms.spec import Setting
@@ -19,8 +20,7 @@ MEDIA_RULES = MediaRules(
 SPEC = PlatformSpec(
     platform="FACEBOOK",
     name="Facebook",
-    badge="FB",
-    color="#1877f2",
+    badge=Badge("FB", "#1877f2"),
     account_noun="Page",
     settings=(
         # Instagram publishes through the same Graph API version.

@@ -7,6 +7,7 @@ from social.platforms.media_rules import MINUTE
 from social.platforms.media_rules import AspectRatio
 from social.platforms.media_rules import KindRules
 from social.platforms.media_rules import MediaRules
+from social.platforms.spec import Badge
 from social.platforms.spec import OptionField
 from social.platforms.spec import PlatformLimits
 from social.platforms.spec import PlatformSpec
@@ -40,8 +41,7 @@ MEDIA_RULES = MediaRules(
 SPEC = PlatformSpec(
     platform="INSTAGRAM",
     name="Instagram",
-    badge="IG",
-    color="#c13584",
+    badge=Badge("IG", "#c13584"),
     connect_label="Connect Instagram account",
     account_noun="business account",
     options=(OptionField("content", "Caption for Instagram", multiline=True),),

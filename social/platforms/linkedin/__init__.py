@@ -3,6 +3,7 @@
 from social.platforms.media_rules import MIB
 from social.platforms.media_rules import KindRules
 from social.platforms.media_rules import MediaRules
+from social.platforms.spec import Badge
 from social.platforms.spec import OptionField
 from social.platforms.spec import PlatformLimits
 from social.platforms.spec import PlatformSpec
@@ -32,8 +33,7 @@ VISIBILITY = OptionField(
 SPEC = PlatformSpec(
     platform="LINKEDIN",
     name="LinkedIn",
-    badge="in",
-    color="#0a66c2",
+    badge=Badge("in", "#0a66c2"),
     options=(VISIBILITY,),
     settings=(
         Setting("API_VERSION", "202607"),

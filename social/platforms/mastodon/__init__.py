@@ -5,6 +5,7 @@ character limit, URL weight and media limits are each server's own, read from ``
 from social.platforms.media_rules import MIB
 from social.platforms.media_rules import KindRules
 from social.platforms.media_rules import MediaRules
+from social.platforms.spec import Badge
 from social.platforms.spec import OptionField
 from social.platforms.spec import PlatformLimits
 from social.platforms.spec import PlatformSpec
@@ -46,8 +47,7 @@ VISIBILITY = OptionField(
 SPEC = PlatformSpec(
     platform="MASTODON",
     name="Mastodon",
-    badge="M",
-    color="#6364ff",
+    badge=Badge("M", "#6364ff"),
     options=(
         VISIBILITY,
         OptionField("spoiler_text", "Mastodon content warning"),

@@ -15,6 +15,7 @@ spec is only read once the setting is on). Two halves:
 from social.platforms.media_rules import MB
 from social.platforms.media_rules import KindRules
 from social.platforms.media_rules import MediaRules
+from social.platforms.spec import Badge
 from social.platforms.spec import OptionField
 from social.platforms.spec import PlatformLimits
 from social.platforms.spec import PlatformSpec
@@ -38,8 +39,7 @@ MEDIA_RULES = MediaRules(
 SPEC = PlatformSpec(
     platform="SANDBOX",
     name="Sandbox",
-    badge="Sandbox",
-    color="#b45309",
+    badge=Badge("Sandbox", "#b45309"),
     options=(OptionField("content", "Text for the Sandbox", multiline=True),),
     settings=(
         # Where the publisher and the connect flow reach the Sandbox (this site), e.g. http://127.0.0.1:8000.

@@ -9,6 +9,7 @@ from social.platforms.media_rules import MB
 from social.platforms.media_rules import MINUTE
 from social.platforms.media_rules import KindRules
 from social.platforms.media_rules import MediaRules
+from social.platforms.spec import Badge
 from social.platforms.spec import PlatformLimits
 from social.platforms.spec import PlatformSpec
 from social.platforms.spec import QuotaRule
@@ -35,8 +36,7 @@ TOKEN_REFRESH_MARGIN = timedelta(days=14)
 SPEC = PlatformSpec(
     platform="THREADS",
     name="Threads",
-    badge="TH",
-    color="#101010",
+    badge=Badge("TH", "#101010"),
     settings=(
         # The Threads Graph API host; its only version, v1.0, is part of each path.
         Setting("API_URL", "https://graph.threads.net"),

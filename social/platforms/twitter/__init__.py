@@ -3,6 +3,7 @@
 from social.platforms.media_rules import MB
 from social.platforms.media_rules import KindRules
 from social.platforms.media_rules import MediaRules
+from social.platforms.spec import Badge
 from social.platforms.spec import PlatformLimits
 from social.platforms.spec import PlatformSpec
 from social.platforms.spec import QuotaRule
@@ -29,8 +30,7 @@ MEDIA_RULES = MediaRules(
 SPEC = PlatformSpec(
     platform="TWITTER",
     name="X",
-    badge="X",
-    color="#111",
+    badge=Badge("X", "#111"),
     class_prefix="Twitter",
     settings=(
         Setting("API_URL", "https://api.x.com"),

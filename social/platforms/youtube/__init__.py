@@ -4,6 +4,7 @@ OAuth with offline access."""
 from social.platforms.media_rules import GB
 from social.platforms.media_rules import KindRules
 from social.platforms.media_rules import MediaRules
+from social.platforms.spec import Badge
 from social.platforms.spec import OptionField
 from social.platforms.spec import PlatformLimits
 from social.platforms.spec import PlatformSpec
@@ -49,8 +50,7 @@ PUBLISH_AT = OptionField(
 SPEC = PlatformSpec(
     platform="YOUTUBE",
     name="YouTube",
-    badge="YT",
-    color="#e00",
+    badge=Badge("YT", "#e00"),
     account_noun="channel",
     options=(
         OptionField("title", "YouTube title"),

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from social.platforms.spec import Badge
 from social.platforms.spec import OptionField
 from social.platforms.spec import PlatformSpec
 
 
 def spec(**changes) -> PlatformSpec:
     return PlatformSpec(
-        **({"platform": "EXAMPLE", "name": "Example", "badge": "EX", "color": "#000"} | changes)
+        **({"platform": "EXAMPLE", "name": "Example", "badge": Badge("EX", "#000")} | changes)
     )
 
 
