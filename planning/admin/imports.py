@@ -84,7 +84,9 @@ class PostImportAdmin(admin.ModelAdmin):
                 except ValidationError as exc:
                     form.add_error("file", exc)
                 else:
-                    report = import_check(text=text, default_timezone=form.cleaned_data["timezone"])
+                    report = import_check(
+                        text=text, default_timezone=form.cleaned_data["timezone"], author=request.user
+                    )
                     post_import = PostImport.objects.create(
                         file_name=upload.name[:255],
                         content=text,
@@ -105,7 +107,9 @@ class PostImportAdmin(admin.ModelAdmin):
         post_import = self.get_object(request, object_id)
         if post_import is None or not self.has_view_or_change_permission(request, post_import):
             raise PermissionDenied
-        report = import_check(text=post_import.content, default_timezone=post_import.timezone)
+        report = import_check(
+            text=post_import.content, default_timezone=post_import.timezone, author=request.user
+        )
         return self._report_response(request, post_import, report, ImportRunForm())
 
     def _report_response(self, request, post_import: PostImport, report, run_form) -> HttpResponse:

@@ -32,11 +32,13 @@ from calendar_app.services.post_input import PostInput
 from calendar_app.services.post_input import post_input_check
 from calendar_app.services.posts import post_create
 from media_library.models import MediaAsset
+from media_library.selectors import media_assets_visible_to
 from social.models import Platform
 from social.models import SocialAccount
 from social.platforms import MediaItem
 from social.platforms import UnknownPlatformError
 from social.platforms import platform_spec
+from social.selectors import social_accounts_usable_by
 
 from ..csv_format import ACCOUNTS
 from ..csv_format import MEDIA_ASSET
@@ -185,7 +187,7 @@ def _platform_of(message: str, prefixes: dict[str, str]) -> tuple[str, str]:
     return "", message
 
 
-def _read_rows(text: str, *, default_timezone: str) -> ImportReport:
+def _read_rows(text: str, *, default_timezone: str, author: AbstractBaseUser | None) -> ImportReport:
     report = ImportReport()
     try:
         records = [record for record in csv_records(text) if any(cell.strip() for cell in record)]
@@ -212,10 +214,15 @@ def _read_rows(text: str, *, default_timezone: str) -> ImportReport:
         if asset_column is not None
         else set()
     )
+    # The author's accounts and library media only: a file cannot name what its author may not post to.
+    accounts = (
+        SocialAccount.objects.without_tokens() if author is None else social_accounts_usable_by(user=author)
+    )
+    assets = MediaAsset.objects.all() if author is None else media_assets_visible_to(user=author)
     directory = AccountDirectory(
-        SocialAccount.objects.without_tokens(),
+        accounts,
         AccountGroup.objects.prefetch_related("accounts"),
-        MediaAsset.objects.filter(pk__in=asset_ids).only("pk", "kind", "alt_text") if asset_ids else (),
+        assets.filter(pk__in=asset_ids).only("pk", "kind", "alt_text") if asset_ids else (),
     )
     for number, record in enumerate(records[1:], start=2):
         cells = {
@@ -337,8 +344,10 @@ def _check_posts(report: ImportReport, *, now: datetime, queued: bool) -> None:
             planned.scheduled_at = planned.scheduled_at or check.scheduled_at
 
 
-def _check(text: str, *, default_timezone: str, now: datetime, lock: bool) -> ImportReport:
-    report = _read_rows(text, default_timezone=default_timezone)
+def _check(
+    text: str, *, default_timezone: str, now: datetime, lock: bool, author: AbstractBaseUser | None
+) -> ImportReport:
+    report = _read_rows(text, default_timezone=default_timezone, author=author)
     if report.file_problems:
         return report
     _mark_known_keys(report)
@@ -348,12 +357,20 @@ def _check(text: str, *, default_timezone: str, now: datetime, lock: bool) -> Im
     return report
 
 
-def import_check(*, text: str, default_timezone: str, now: datetime | None = None) -> ImportReport:
+def import_check(
+    *,
+    text: str,
+    default_timezone: str,
+    author: AbstractBaseUser | None = None,
+    now: datetime | None = None,
+) -> ImportReport:
     """The dry run: what importing ``text`` would create, and every problem by row, column and platform.
 
-    Writes nothing. A constant number of queries, however many rows and accounts.
+    ``author``: who would import it; accounts and library media they may not use are unknown to the file
+    (None: every account, for a report that creates nothing). Writes nothing. A constant number of
+    queries, however many rows and accounts.
     """
-    return _check(text, default_timezone=default_timezone, now=utc_now(now), lock=False)
+    return _check(text, default_timezone=default_timezone, now=utc_now(now), lock=False, author=author)
 
 
 def import_run(
@@ -373,7 +390,7 @@ def import_run(
     now = utc_now(now)
     try:
         with transaction.atomic():
-            report = _check(text, default_timezone=default_timezone, now=now, lock=True)
+            report = _check(text, default_timezone=default_timezone, now=now, lock=True, author=created_by)
             if report.file_problems:
                 raise ImportRefused(report, report.summary)
             if report.bad_rows and not skip_bad_rows:

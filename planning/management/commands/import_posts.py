@@ -52,7 +52,9 @@ class Command(BaseCommand):
         if zone not in timezone_names():
             raise CommandError(f"--timezone {zone!r} is not a known time zone (e.g. Europe/Paris).")
         if options["dry_run"]:
-            report = import_check(text=text, default_timezone=zone)
+            # Checked as --user would import it; without --user, against every account.
+            author = self._author(options["user"]) if options["user"] else None
+            report = import_check(text=text, default_timezone=zone, author=author)
             self._print(report)
             if report.file_problems or report.bad_rows:
                 raise CommandError(

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -234,7 +235,12 @@ def test_import_run__media_alt_text_and_per_platform_columns(author, accounts):
     }
 
 
+def may_use_the_library(user) -> None:
+    user.user_permissions.add(Permission.objects.get(codename="view_mediaasset"))
+
+
 def test_import_run__a_media_asset_column_gives_the_post_that_library_asset(author, accounts):
+    may_use_the_library(author)
     photo = make_asset(author, alt_text="The team, from the library")
     text = csv_text(
         [*HEADER, "media_asset"], ["Meet the team", "x:@brand_a", "2030-03-31 09:00", "UTC", str(photo.pk)]
@@ -257,6 +263,36 @@ def test_import_run__a_media_asset_that_does_not_exist_is_a_row_error(author, ac
     ]
     assert "No media asset has the id '999999'" in refused.value.report.problems[0].message
     assert not ScheduledPost.objects.exists()
+
+
+def test_import__names_only_what_the_author_may_use(author, accounts, django_user_model):
+    # Another author's account, and library media for someone the library is closed to, are unknown to
+    # their file: in the dry run as in the import, whoever runs it (the admin page, the command's --user).
+    someone = django_user_model.objects.create_user(username="someone", password="pw-someone-1")
+    own = make_account(someone, platform=Platform.TWITTER, name="@someone")
+    photo = make_asset(author)
+    text = csv_text(
+        [*HEADER, "media_asset"],
+        ["Theirs", "x:@brand_a", "2030-03-31 09:00", "UTC", ""],
+        ["Mine, their photo", f"x:{own.name}", "2030-03-31 10:00", "UTC", str(photo.pk)],
+        ["Mine", f"x:{own.name}", "2030-03-31 11:00", "UTC", ""],
+    )
+
+    report = import_check(text=text, default_timezone="UTC", author=someone)
+    assert [(problem.row, problem.column) for problem in report.problems] == [
+        (2, "accounts"),
+        (3, "media_asset"),
+    ]
+    as_author = import_check(text=text, default_timezone="UTC", author=author)
+    assert {(problem.row, problem.column) for problem in as_author.problems} == {
+        (3, "accounts"),
+        (3, "media_asset"),
+        (4, "accounts"),
+    }
+
+    result = import_run(text=text, default_timezone="UTC", created_by=someone, skip_bad_rows=True)
+    [post] = ScheduledPost.objects.filter(pk__in=result.created_post_ids)
+    assert post.content == "Mine" and [a.pk for a in post.accounts.all()] == [own.pk]
 
 
 def test_import_check__youtube_without_a_title_names_the_platform(author, accounts):
@@ -298,6 +334,7 @@ def test_import_check__1000_rows_the_queries_do_not_grow_with_rows_or_accounts(a
 
 
 def test_import_run__1000_rows_in_queries_per_row_that_do_not_grow_with_accounts(author, accounts):
+    author.has_perm("calendar_app.add_scheduledpost")  # the author's permissions, read once per user object
     one = count_queries(
         lambda: import_run(text=thousand_rows(20, "x:@brand_a"), default_timezone="UTC", created_by=author)
     )
