@@ -92,7 +92,26 @@ def metadata_from(
             converted[platform] = options
         if converted:
             metadata["platforms"] = converted
+    for field in ("media", "platforms"):
+        if field in metadata and _holds_nul(metadata[field]):
+            # PostgreSQL's jsonb cannot store U+0000, in a key or in a value.
+            raise ValidationError(
+                {field: ["A text in it contains a NUL character (U+0000), which is not allowed."]}
+            )
     return metadata
+
+
+NUL_REFUSED = "A text in it contains a NUL character (U+0000), which is not allowed."
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def wall_time(instant: datetime, *, timezone_name: str) -> datetime:

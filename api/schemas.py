@@ -33,6 +33,16 @@ Timestamp = Annotated[
 Instant = Annotated[AwareDatetime, AfterValidator(lambda value: value.astimezone(UTC))]
 
 
+def _without_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("contains a NUL character (U+0000), which the database cannot store")
+    return value
+
+
+# A text the client sends: any Unicode but U+0000, which PostgreSQL stores in no text or jsonb column.
+Text = Annotated[str, AfterValidator(_without_nul)]
+
+
 class PageOut[Item](Schema):
     items: list[Item]
     next_cursor: str | None = Field(

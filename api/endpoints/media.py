@@ -161,6 +161,13 @@ def media_upload(request: HttpRequest, file: UploadedFile | None = OPTIONAL_FILE
             slug="validation",
             errors=[{"field": "file", "message": "is required", "in": "form"}],
         )
+    if "\x00" in alt_text:  # a form field: the schemas' Text type cannot keep its default here
+        raise Problem(
+            422,
+            "alt_text contains a NUL character (U+0000), which the database cannot store.",
+            slug="validation",
+            errors=[{"field": "alt_text", "message": "contains a NUL character (U+0000)", "in": "form"}],
+        )
     fingerprint = {"name": file.name, "size": file.size, "alt_text": alt_text}
     if request.headers.get("Idempotency-Key"):
         fingerprint["sha256"] = _checksum(file)

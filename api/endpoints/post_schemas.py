@@ -20,6 +20,7 @@ from social.models import Platform
 from ..schemas import Id
 from ..schemas import Instant
 from ..schemas import PageQuery
+from ..schemas import Text
 from ..schemas import Timestamp
 from ..schemas import from_row
 
@@ -31,9 +32,9 @@ class MediaIn(Schema):
     """One media item: an asset of the media library (``asset``) or a file at an address (``url``)."""
 
     asset: Id | None = Field(None, description="A media asset's id (POST /media).")
-    url: str | None = Field(None, description="An http(s) address the platforms can fetch.")
+    url: Text | None = Field(None, description="An http(s) address the platforms can fetch.")
     type: MediaType | None = Field(None, description="Default: the asset's kind, or image for a URL.")
-    alt_text: str = ""
+    alt_text: Text = ""
 
     @model_validator(mode="after")
     def _one_source(self):
@@ -51,7 +52,7 @@ PLATFORMS_DESCRIPTION = (
 
 class PostCreateIn(Schema):
     accounts: list[Id] = Field(default_factory=list, description="Account ids (GET /accounts).")
-    text: str = ""
+    text: Text = ""
     scheduled_at: When | None = Field(
         None,
         description='When to publish: an ISO 8601 time with its offset, "now", or "queue" (the next free '
@@ -68,7 +69,7 @@ class PostUpdateIn(Schema):
     """Only the fields given change; `media` and `platforms` are replaced whole when given."""
 
     accounts: list[Id] | None = None
-    text: str | None = None
+    text: Text | None = None
     scheduled_at: Instant | Literal["now"] | None = None
     timezone: str | None = None
     status: Literal["SCHEDULED", "DRAFT", "CANCELLED"] | None = None

@@ -34,6 +34,7 @@ from ..problems import invalid
 from ..schemas import Id
 from ..schemas import PageOut
 from ..schemas import PageQuery
+from ..schemas import Text
 from ..schemas import Timestamp
 from ..schemas import from_row
 from ..schemas import problems
@@ -47,11 +48,11 @@ SIGNING_KEY_HELP = (
 
 
 class EndpointIn(Schema):
-    url: str = Field(
+    url: Text = Field(
         description="https:// address that receives the events (checked now and at every delivery)."
     )
     events: list[str] = Field(description=f"Any of: {', '.join(SUBSCRIBABLE_TYPES)}.")
-    description: str = ""
+    description: Text = ""
 
 
 class EndpointOut(Schema):

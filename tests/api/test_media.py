@@ -118,3 +118,11 @@ def test_post_with_an_asset_passes_it_through_to_the_post(media_api, librarian, 
     )
     assert response.status_code == 201, response.content
     assert response.json()["media"] == [{"asset": asset_id, "type": "image", "alt_text": "A"}]
+
+
+def test_media_upload__alt_text_with_a_nul_character_is_refused_not_a_500(media_api, tmp_path):
+    # PostgreSQL stores no U+0000; found by looking for what the schema fuzzer found on posts.
+    response = _upload(media_api, make_png(tmp_path / "cat.png", 32, 20), alt_text="a\x00b")
+    problem = assert_problem(response, 422)
+    assert "alt_text" in problem["detail"] and "NUL" in problem["detail"]
+    assert not MediaAsset.objects.exists()

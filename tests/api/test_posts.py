@@ -222,6 +222,24 @@ def test_post_times__an_offset_postgresql_cannot_store_names_its_utc_instant(api
     assert [item["id"] for item in listed.json()["items"]] == [post.pk]
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"platforms": {"TWITTER": {"content": "fine", "note\u0000": 1}}}, "platforms"),
+        ({"media": [{"url": "https://cdn.example.com/a.png", "alt_text": "a\u0000b"}]}, "media.0.alt_text"),
+        ({"text": "a\u0000b"}, "text"),
+    ],
+    ids=["platform-option-key", "media-alt-text", "text"],
+)
+def test_post_create__a_nul_character_is_refused_by_field_not_a_500(api, author, body, field):
+    # PostgreSQL stores no U+0000 (in jsonb or text); found by the schema fuzzer as a 500.
+    account = make_account(author)
+    response = api.create_post(account, **{"text": "hello", "scheduled_at": future(), **body})
+    problem = assert_problem(response, 422, slug="validation")
+    assert [error["field"] for error in problem["errors"]] == [field]
+    assert not ScheduledPost.objects.exists()
+
+
 def test_post_list__pages_stay_stable_while_posts_are_added(api, author, django_assert_max_num_queries):
     account = make_account(author)
     base = timezone.now() + timedelta(days=1)
