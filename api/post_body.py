@@ -20,6 +20,9 @@ from calendar_app.timezones import zone_or_utc
 from media_library.selectors import media_assets_visible_to
 from planning.wall_clock import local_wall_time
 
+from .schemas import NUL_REFUSED
+from .schemas import holds_nul
+
 # The service's PostInput fields as the API names them.
 API_FIELDS = {
     "content": "text",
@@ -93,25 +96,9 @@ def metadata_from(
         if converted:
             metadata["platforms"] = converted
     for field in ("media", "platforms"):
-        if field in metadata and _holds_nul(metadata[field]):
-            # PostgreSQL's jsonb cannot store U+0000, in a key or in a value.
-            raise ValidationError(
-                {field: ["A text in it contains a NUL character (U+0000), which is not allowed."]}
-            )
+        if field in metadata and holds_nul(metadata[field]):
+            raise ValidationError({field: [f"A text in it {NUL_REFUSED}."]})
     return metadata
-
-
-NUL_REFUSED = "A text in it contains a NUL character (U+0000), which is not allowed."
-
-
-def _holds_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, Mapping):
-        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
-    if isinstance(value, list | tuple):
-        return any(_holds_nul(item) for item in value)
-    return False
 
 
 def wall_time(instant: datetime, *, timezone_name: str) -> datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC
 from datetime import datetime
 from typing import Annotated
@@ -33,13 +34,28 @@ Timestamp = Annotated[
 Instant = Annotated[AwareDatetime, AfterValidator(lambda value: value.astimezone(UTC))]
 
 
+# PostgreSQL stores U+0000 in no text or jsonb column (nor in a jsonb key).
+NUL_REFUSED = "contains a NUL character (U+0000), which the database cannot store"
+
+
+def holds_nul(value: Any) -> bool:
+    """Whether a text, or any key or text inside lists and mappings, contains U+0000."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(holds_nul(key) or holds_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(holds_nul(item) for item in value)
+    return False
+
+
 def _without_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("contains a NUL character (U+0000), which the database cannot store")
+    if holds_nul(value):
+        raise ValueError(NUL_REFUSED)
     return value
 
 
-# A text the client sends: any Unicode but U+0000, which PostgreSQL stores in no text or jsonb column.
+# A text the client sends: any Unicode but U+0000.
 Text = Annotated[str, AfterValidator(_without_nul)]
 
 

@@ -40,11 +40,13 @@ from ..operations import one_visible
 from ..operations import read_one
 from ..pagination import keyset_page
 from ..problems import Problem
+from ..schemas import NUL_REFUSED
 from ..schemas import Id
 from ..schemas import PageOut
 from ..schemas import PageQuery
 from ..schemas import Timestamp
 from ..schemas import from_row
+from ..schemas import holds_nul
 from ..schemas import problems
 
 router = Router(tags=["media"])
@@ -161,12 +163,12 @@ def media_upload(request: HttpRequest, file: UploadedFile | None = OPTIONAL_FILE
             slug="validation",
             errors=[{"field": "file", "message": "is required", "in": "form"}],
         )
-    if "\x00" in alt_text:  # a form field: the schemas' Text type cannot keep its default here
+    if holds_nul(alt_text):  # a form field: django-ninja's Form[] drops the default of schemas.Text
         raise Problem(
             422,
-            "alt_text contains a NUL character (U+0000), which the database cannot store.",
+            f"alt_text {NUL_REFUSED}.",
             slug="validation",
-            errors=[{"field": "alt_text", "message": "contains a NUL character (U+0000)", "in": "form"}],
+            errors=[{"field": "alt_text", "message": NUL_REFUSED, "in": "form"}],
         )
     fingerprint = {"name": file.name, "size": file.size, "alt_text": alt_text}
     if request.headers.get("Idempotency-Key"):
